@@ -1,0 +1,64 @@
+//! The audit trail's vocabulary: what was done to whom. Entries are append-only.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! actions {
+    ($($variant:ident = $code:literal),* $(,)?) => {
+        /// What an audit entry records.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum AuditAction {
+            $(#[serde(rename = $code)] $variant,)*
+        }
+
+        impl AuditAction {
+            pub const ALL: &'static [AuditAction] = &[$(AuditAction::$variant,)*];
+
+            pub fn code(self) -> &'static str {
+                match self { $(AuditAction::$variant => $code,)* }
+            }
+
+            pub fn from_code(code: &str) -> Option<Self> {
+                match code { $($code => Some(AuditAction::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+actions! {
+    LoginSucceeded = "auth.login",
+    LoginFailed = "auth.login_failed",
+    Logout = "auth.logout",
+    TokenCreated = "auth.token_created",
+    TokenRevoked = "auth.token_revoked",
+    CustomerViewed = "customer.view",
+    CustomerListed = "customer.list",
+    CustomerPiiRevealed = "customer.pii_reveal",
+    CustomerCreated = "customer.create",
+    CustomerUpdated = "customer.update",
+    CustomersImported = "customer.import",
+    CustomersExported = "customer.export",
+    DepartmentCreated = "org.department_create",
+    DepartmentUpdated = "org.department_update",
+    DepartmentDeleted = "org.department_delete",
+    PositionCreated = "org.position_create",
+    PositionUpdated = "org.position_update",
+    PositionDeleted = "org.position_delete",
+    StaffCreated = "org.staff_create",
+    StaffUpdated = "org.staff_update",
+    PositionAssigned = "org.position_assign",
+    PositionUnassigned = "org.position_unassign",
+    AuditExported = "audit.export",
+}
+
+/// Whether the action touched personal data (PII); the audit page can filter on it.
+impl AuditAction {
+    pub fn is_personal_data_access(self) -> bool {
+        matches!(
+            self,
+            AuditAction::CustomerViewed
+                | AuditAction::CustomerPiiRevealed
+                | AuditAction::CustomersExported
+                | AuditAction::CustomerListed
+        )
+    }
+}

@@ -1,0 +1,19 @@
+//! kefu's domain: the department's vocabulary as types, and its rules as pure functions.
+//!
+//! Nothing here performs I/O, reads a clock or knows about SQL or HTTP: callers pass in
+//! `now` and the facts a rule needs, and get a decision back. That keeps the rules
+//! testable with plain unit and property tests.
+
+pub mod audit;
+pub mod auth;
+pub mod customer;
+pub mod export;
+pub mod id_number;
+pub mod ids;
+pub mod org;
+pub mod permission;
+pub mod phone;
+
+pub use ids::*;
+pub use permission::{Permission, PermissionSet};
+pub use phone::PhoneNumber;

@@ -1,0 +1,109 @@
+//! Permissions follow positions (岗位): a position grants a set of permissions and a person
+//! holds the union of the sets of all their positions.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+macro_rules! permissions {
+    ($($variant:ident = $code:literal),* $(,)?) => {
+        /// One thing a person may do. The string code is what the API, the OpenAPI document
+        /// and the database use.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum Permission {
+            $(#[serde(rename = $code)] $variant,)*
+        }
+
+        impl Permission {
+            pub const ALL: &'static [Permission] = &[$(Permission::$variant,)*];
+
+            pub fn code(self) -> &'static str {
+                match self { $(Permission::$variant => $code,)* }
+            }
+
+            pub fn from_code(code: &str) -> Option<Self> {
+                match code { $($code => Some(Permission::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+permissions! {
+    CustomerRead = "customer.read",
+    CustomerWrite = "customer.write",
+    CustomerPiiRead = "customer.pii.read",
+    CustomerImport = "customer.import",
+    CustomerExport = "customer.export",
+    OrgRead = "org.read",
+    OrgManage = "org.manage",
+    AuditRead = "audit.read",
+    AuditExport = "audit.export",
+}
+
+impl std::fmt::Display for Permission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// The permissions a person holds right now (the union over their positions).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PermissionSet(BTreeSet<Permission>);
+
+impl PermissionSet {
+    pub fn all() -> Self {
+        Self(Permission::ALL.iter().copied().collect())
+    }
+
+    pub fn contains(&self, p: Permission) -> bool {
+        self.0.contains(&p)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Permission> + '_ {
+        self.0.iter().copied()
+    }
+
+    /// Parses stored codes, skipping codes this version no longer knows (a downgrade must
+    /// not lock everybody out).
+    pub fn from_codes<'a>(codes: impl IntoIterator<Item = &'a str>) -> Self {
+        Self(
+            codes
+                .into_iter()
+                .filter_map(Permission::from_code)
+                .collect(),
+        )
+    }
+}
+
+impl FromIterator<Permission> for PermissionSet {
+    fn from_iter<I: IntoIterator<Item = Permission>>(iter: I) -> Self {
+        Self(iter.into_iter().collect())
+    }
+}
+
+impl Extend<Permission> for PermissionSet {
+    fn extend<I: IntoIterator<Item = Permission>>(&mut self, iter: I) {
+        self.0.extend(iter)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_are_unique() {
+        let mut seen = BTreeSet::new();
+        for p in Permission::ALL {
+            assert_eq!(Permission::from_code(p.code()), Some(*p));
+            assert!(seen.insert(p.code()), "duplicate code {}", p.code());
+        }
+        assert_eq!(Permission::from_code("nope"), None);
+    }
+
+    #[test]
+    fn union_skips_unknown_codes() {
+        let set = PermissionSet::from_codes(["customer.read", "gone.permission"]);
+        assert!(set.contains(Permission::CustomerRead));
+        assert!(!set.contains(Permission::AuditRead));
+    }
+}

@@ -1,0 +1,148 @@
+//! kefu's store: the only place that speaks SQL.
+//!
+//! One implementation serves both backends. Queries are written once in portable SQL
+//! (`$1` placeholders, `ON CONFLICT`, `RETURNING`, BIGINT millisecond timestamps, TEXT ids)
+//! and run through sqlx's `Any` driver; where the engines truly differ the difference sits
+//! in [`backend`]. On SQLite there is one writer connection and a pool of read-only
+//! readers (WAL), on PostgreSQL one pool does both.
+
+pub mod audit;
+pub mod backend;
+pub mod customers;
+pub mod imports;
+pub mod org;
+pub mod users;
+
+mod error;
+mod time;
+
+pub use backend::{Backend, Db};
+pub use error::StoreError;
+pub use time::{from_millis, to_millis};
+
+/// A fresh opaque id: time-ordered (UUIDv7), so recent rows sort last and cursors are stable.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}
+
+/// One page of a list and the cursor for the next page, if there is one.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from `limit + 1` fetched rows: the extra row only proves there is more.
+    pub fn from_overfetch(
+        mut rows: Vec<T>,
+        limit: usize,
+        cursor_of: impl Fn(&T) -> String,
+    ) -> Self {
+        let next_cursor = if rows.len() > limit {
+            rows.truncate(limit);
+            rows.last().map(cursor_of)
+        } else {
+            None
+        };
+        Page {
+            items: rows,
+            next_cursor,
+        }
+    }
+}
+
+/// Escapes `%`, `_` and `\` so user input can be used inside a `LIKE … ESCAPE '\'` pattern.
+pub(crate) fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The smallest string greater than every string that starts with `prefix`, for
+/// index-friendly prefix ranges (`x >= prefix AND x < upper`).
+pub(crate) fn prefix_upper_bound(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}
+
+/// A value bound to a dynamically built query.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    Text(String),
+    Int(i64),
+    Null,
+}
+
+/// A query built piece by piece with `$n` placeholders that both backends accept
+/// (sqlx's `QueryBuilder` writes `?` for the `Any` driver, which PostgreSQL rejects).
+#[derive(Debug, Default)]
+pub(crate) struct Sql {
+    pub text: String,
+    args: Vec<Arg>,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Self {
+        Sql {
+            text: text.to_string(),
+            args: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder for `arg`.
+    pub fn bind(&mut self, arg: Arg) -> &mut Self {
+        self.args.push(arg);
+        self.text.push('$');
+        self.text.push_str(&self.args.len().to_string());
+        self
+    }
+
+    pub fn bind_text(&mut self, s: impl Into<String>) -> &mut Self {
+        self.bind(Arg::Text(s.into()))
+    }
+
+    pub fn bind_int(&mut self, i: i64) -> &mut Self {
+        self.bind(Arg::Int(i))
+    }
+
+    pub fn query_as<'q, T>(
+        &'q self,
+    ) -> sqlx::query::QueryAs<'q, sqlx::Any, T, sqlx::any::AnyArguments<'q>>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        let mut q = sqlx::query_as::<_, T>(&self.text);
+        for a in &self.args {
+            q = match a {
+                Arg::Text(s) => q.bind(s.as_str()),
+                Arg::Int(i) => q.bind(*i),
+                Arg::Null => q.bind(None::<String>),
+            };
+        }
+        q
+    }
+
+    pub fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+        let mut q = sqlx::query(&self.text);
+        for a in &self.args {
+            q = match a {
+                Arg::Text(s) => q.bind(s.as_str()),
+                Arg::Int(i) => q.bind(*i),
+                Arg::Null => q.bind(None::<String>),
+            };
+        }
+        q
+    }
+}
+
+pub type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
