@@ -1,1 +1,42 @@
+//! kefu's server: the JSON API under `/api/v1` (described by OpenAPI), the server-rendered
+//! web UI, authentication and permissions.
+//!
+//! Requests flow `api`/`ui` → `app` → `kefu_store`. The `app` layer holds what both the API
+//! and the pages do (checking permissions, validating input, auditing), so a page and
+//! its API endpoint cannot drift apart.
 
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod clock;
+pub mod error;
+pub mod i18n;
+pub mod state;
+pub mod ui;
+
+pub use clock::Clock;
+pub use error::AppError;
+pub use state::{AppState, ServerConfig};
+
+use axum::Router;
+use tower_http::trace::TraceLayer;
+
+/// The whole application: API, UI, health checks. Tests build exactly this router.
+pub fn router(state: AppState) -> Router {
+    let (api, _doc) = api::router(&state);
+    Router::new()
+        .merge(api)
+        .merge(ui::router(&state))
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .route("/readyz", axum::routing::get(readyz))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::middleware::authenticate))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn readyz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Result<&'static str, AppError> {
+    state.db().ping().await?;
+    Ok("ready")
+}

@@ -1,0 +1,251 @@
+//! Spreadsheet exports (XLSX and CSV) that stream: rows come from the database a chunk at
+//! a time and go to a file on a blocking thread, so memory stays flat however many rows
+//! there are. Every cell is neutralized against formula injection.
+
+use crate::auth::Ctx;
+use crate::error::AppError;
+use crate::state::AppState;
+use kefu_domain::audit::AuditAction;
+use kefu_domain::export::neutralize_cell;
+use kefu_domain::Permission;
+use kefu_store::audit::NewAuditEntry;
+use kefu_store::customers::CustomerFilter;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Xlsx,
+    Csv,
+}
+
+impl Format {
+    pub fn parse(s: Option<&str>) -> Result<Self, AppError> {
+        match s.unwrap_or("xlsx") {
+            "xlsx" => Ok(Format::Xlsx),
+            "csv" => Ok(Format::Csv),
+            other => Err(AppError::invalid("invalid_format", format!("unknown format {other:?}; use xlsx or csv"))),
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Xlsx => "xlsx",
+            Format::Csv => "csv",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Format::Csv => "text/csv; charset=utf-8",
+        }
+    }
+}
+
+/// A finished export file; removed from disk when dropped.
+pub struct ExportFile {
+    pub path: PathBuf,
+    pub filename: String,
+    pub format: Format,
+    pub rows: u64,
+    _dir: tempfile::TempDir,
+}
+
+enum Msg {
+    Row(Vec<String>),
+}
+
+/// Writes rows sent over a channel into a sheet on a blocking thread.
+struct SheetSink {
+    tx: mpsc::SyncSender<Msg>,
+    handle: tokio::task::JoinHandle<Result<u64, anyhow::Error>>,
+}
+
+impl SheetSink {
+    fn start(path: PathBuf, format: Format, title: String, header: Vec<String>) -> Self {
+        let (tx, rx) = mpsc::sync_channel::<Msg>(2048);
+        let handle = tokio::task::spawn_blocking(move || write_sheet(&path, format, &title, &header, rx));
+        SheetSink { tx, handle }
+    }
+
+    async fn send(&self, row: Vec<String>) -> Result<(), AppError> {
+        let tx = self.tx.clone();
+        // A full channel blocks; do that off the async worker.
+        tokio::task::spawn_blocking(move || tx.send(Msg::Row(row)))
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?
+            .map_err(|_| AppError::Internal(anyhow::anyhow!("export writer stopped")))
+    }
+
+    async fn finish(self) -> Result<u64, AppError> {
+        drop(self.tx);
+        self.handle.await.map_err(|e| AppError::Internal(e.into()))?.map_err(AppError::Internal)
+    }
+}
+
+fn write_sheet(
+    path: &Path,
+    format: Format,
+    title: &str,
+    header: &[String],
+    rx: mpsc::Receiver<Msg>,
+) -> Result<u64, anyhow::Error> {
+    let mut rows = 0u64;
+    match format {
+        Format::Csv => {
+            let file = std::io::BufWriter::new(std::fs::File::create(path)?);
+            let mut file = file;
+            file.write_all(b"\xEF\xBB\xBF")?; // BOM: Excel then reads UTF-8 correctly
+            let mut w = csv::Writer::from_writer(file);
+            w.write_record(header.iter().map(|h| neutralize_cell(h).into_owned()))?;
+            while let Ok(Msg::Row(r)) = rx.recv() {
+                w.write_record(r.iter().map(|c| neutralize_cell(c).into_owned()))?;
+                rows += 1;
+            }
+            w.flush()?;
+        }
+        Format::Xlsx => {
+            use rust_xlsxwriter::{Format as CellFormat, Workbook};
+            let mut wb = Workbook::new();
+            let sheet = wb.add_worksheet_with_constant_memory();
+            sheet.set_name(title)?;
+            let bold = CellFormat::new().set_bold();
+            for (c, h) in header.iter().enumerate() {
+                sheet.write_string_with_format(0, c as u16, neutralize_cell(h), &bold)?;
+                sheet.set_column_width(c as u16, 16)?;
+            }
+            sheet.set_freeze_panes(1, 0)?;
+            while let Ok(Msg::Row(r)) = rx.recv() {
+                rows += 1;
+                for (c, v) in r.iter().enumerate() {
+                    sheet.write_string(rows as u32, c as u16, neutralize_cell(v))?;
+                }
+            }
+            wb.save(path)?;
+        }
+    }
+    Ok(rows)
+}
+
+/// Exports the customers matching `filter`. Phones, ID numbers and addresses are in the
+/// clear only for people who may read personal data; the export is audited either way.
+pub async fn customers(
+    state: &AppState,
+    ctx: &Ctx,
+    filter: &CustomerFilter,
+    format: Format,
+) -> Result<ExportFile, AppError> {
+    ctx.require(Permission::CustomerExport)?;
+    let clear = ctx.can(Permission::CustomerPiiRead);
+    let dir = tempfile::tempdir_in(exports_dir(state)?).map_err(|e| AppError::Internal(e.into()))?;
+    let filename = format!("customers-{}.{}", state.clock().now().format("%Y%m%d-%H%M%S"), format.extension());
+    let path = dir.path().join(&filename);
+    let header = ["姓名 name", "公司 company", "性别 gender", "等级 tier", "状态 status", "负责人 owner",
+        "手机 mobile", "座机 landline", "邮箱 email", "IM", "身份证 id_number", "地址 address", "标签 tags",
+        "备注 notes", "创建时间 created_at"];
+    let sink = SheetSink::start(path.clone(), format, "customers".into(), header.iter().map(|s| s.to_string()).collect());
+    let mut after: Option<String> = None;
+    loop {
+        let chunk = state.db().export_customers_chunk(filter, after.as_deref(), 1000).await?;
+        let Some(last) = chunk.last() else { break };
+        after = Some(last.core.id.clone());
+        for row in chunk {
+            let c = &row.core;
+            let pick = |kind: &str| {
+                row.contacts
+                    .iter()
+                    .filter(|ct| ct.kind == kind)
+                    .map(|ct| if clear { ct.value.clone() } else { super::customers::mask_contact(kind, &ct.value) })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            let line = vec![
+                c.name.clone(),
+                c.company.clone().unwrap_or_default(),
+                c.gender.clone(),
+                c.tier.clone(),
+                c.status.clone(),
+                c.owner_name.clone().unwrap_or_default(),
+                pick("mobile"),
+                pick("landline"),
+                pick("email"),
+                pick("im"),
+                c.id_number
+                    .as_deref()
+                    .map(|v| if clear { v.to_string() } else { kefu_domain::id_number::mask_id_number(v) })
+                    .unwrap_or_default(),
+                c.address
+                    .as_deref()
+                    .map(|v| if clear { v.to_string() } else { super::customers::mask_address(v) })
+                    .unwrap_or_default(),
+                row.tags.join(","),
+                c.notes.clone().unwrap_or_default(),
+                super::short_time(c.created_at),
+            ];
+            sink.send(line).await?;
+        }
+    }
+    let rows = sink.finish().await?;
+    let detail = format!(
+        "format={} rows={rows} personal_data={} filter={}",
+        format.extension(),
+        if clear { "clear" } else { "masked" },
+        describe(filter)
+    );
+    let entry = NewAuditEntry::new(AuditAction::CustomersExported).detail(detail);
+    state.db().append_audit(&ctx.actor(), state.clock().now(), &entry).await?;
+    Ok(ExportFile { path, filename, format, rows, _dir: dir })
+}
+
+/// A readable statement of a filter, for the audit log.
+pub fn describe(f: &CustomerFilter) -> String {
+    let parts: Vec<String> = [
+        ("tier", &f.tier),
+        ("status", &f.status),
+        ("owner", &f.owner_id),
+        ("tag", &f.tag),
+        ("q", &f.q),
+    ]
+    .iter()
+    .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))
+    .collect();
+    if parts.is_empty() {
+        "all".into()
+    } else {
+        parts.join("&")
+    }
+}
+
+pub(crate) fn exports_dir(state: &AppState) -> Result<PathBuf, AppError> {
+    let dir = state.config().data_dir.join("exports");
+    std::fs::create_dir_all(&dir).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(dir)
+}
+
+/// Streams a sheet of arbitrary rows (used by the audit log export).
+pub async fn rows_to_file(
+    state: &AppState,
+    title: &str,
+    format: Format,
+    header: Vec<String>,
+    mut next_chunk: impl AsyncChunkSource,
+) -> Result<ExportFile, AppError> {
+    let dir = tempfile::tempdir_in(exports_dir(state)?).map_err(|e| AppError::Internal(e.into()))?;
+    let filename = format!("{title}-{}.{}", state.clock().now().format("%Y%m%d-%H%M%S"), format.extension());
+    let path = dir.path().join(&filename);
+    let sink = SheetSink::start(path.clone(), format, title.to_string(), header);
+    while let Some(rows) = next_chunk.next_chunk().await? {
+        for r in rows {
+            sink.send(r).await?;
+        }
+    }
+    let rows = sink.finish().await?;
+    Ok(ExportFile { path, filename, format, rows, _dir: dir })
+}
+
+/// A source of rows fetched a chunk at a time; `None` when exhausted.
+pub trait AsyncChunkSource {
+    fn next_chunk(&mut self) -> impl std::future::Future<Output = Result<Option<Vec<Vec<String>>>, AppError>> + Send;
+}

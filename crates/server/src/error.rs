@@ -1,0 +1,139 @@
+//! One error type for the whole server, rendered as `{"error":{"code","message"}}` by the
+//! API and as an error page by the UI. Codes are stable; clients may match on them.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use kefu_domain::Permission;
+use kefu_store::customers::CustomerWriteError;
+use kefu_store::org::OrgError;
+use kefu_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("permission {0} required")]
+    Forbidden(Permission),
+    #[error("CSRF token missing or wrong; reload the page and try again")]
+    Csrf,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{message}")]
+    Invalid { code: &'static str, message: String },
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("too many failed log-ins; try again after {retry_after_secs} s")]
+    Locked { retry_after_secs: i64 },
+    #[error("the upload is larger than {limit_mb} MB")]
+    TooLarge { limit_mb: u64 },
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Invalid { code, message: message.into() }
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::BadRequest { code, message: message.into() }
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Conflict { code, message: message.into() }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable machine-readable code (see the README's error table).
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::Csrf => "csrf_failed",
+            AppError::NotFound(_) => "not_found",
+            AppError::Invalid { code, .. }
+            | AppError::BadRequest { code, .. }
+            | AppError::Conflict { code, .. } => code,
+            AppError::Locked { .. } => "account_locked",
+            AppError::TooLarge { .. } => "payload_too_large",
+            AppError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(e) = &self {
+            tracing::error!(error = %format!("{e:#}"), "internal error");
+        }
+        let body = serde_json::json!({
+            "error": { "code": self.code(), "message": self.to_string() }
+        });
+        let mut response = (self.status(), axum::Json(body)).into_response();
+        if let AppError::Locked { retry_after_secs } = self {
+            if let Ok(v) = retry_after_secs.max(1).to_string().parse() {
+                response.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+            }
+        }
+        response
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound("record"),
+            StoreError::Conflict { constraint } => {
+                AppError::conflict("conflict", format!("conflicts with an existing record ({constraint})"))
+            }
+            StoreError::Refused(m) => AppError::invalid("refused", m),
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<CustomerWriteError> for AppError {
+    fn from(e: CustomerWriteError) -> Self {
+        match e {
+            CustomerWriteError::Store(s) => s.into(),
+            e @ CustomerWriteError::DuplicatePhone { .. } => AppError::conflict("duplicate_phone", e.to_string()),
+            e @ CustomerWriteError::UnknownTier(_) => AppError::invalid("unknown_tier", e.to_string()),
+            e @ CustomerWriteError::UnknownOwner(_) => AppError::invalid("unknown_owner", e.to_string()),
+        }
+    }
+}
+
+impl From<OrgError> for AppError {
+    fn from(e: OrgError) -> Self {
+        match e {
+            OrgError::Store(s) => s.into(),
+            OrgError::Assignment(v) if v.is_conflict() => AppError::conflict(v.code(), v.to_string()),
+            OrgError::Assignment(v) => AppError::invalid(v.code(), v.to_string()),
+            e @ OrgError::DepartmentCycle => AppError::invalid("department_cycle", e.to_string()),
+            e @ OrgError::DepartmentNotEmpty => AppError::conflict("department_not_empty", e.to_string()),
+            e @ OrgError::PositionHeld(_) => AppError::conflict("position_held", e.to_string()),
+            e @ OrgError::Unknown(_) => AppError::invalid("unknown_reference", e.to_string()),
+        }
+    }
+}
+
+impl From<kefu_domain::customer::CustomerError> for AppError {
+    fn from(e: kefu_domain::customer::CustomerError) -> Self {
+        AppError::invalid("invalid_customer", e.to_string())
+    }
+}

@@ -1,0 +1,138 @@
+//! Every user-visible string of the web UI, in Chinese (the default) and English.
+//! Messages live in `locales/*.toml`, compiled into the binary; a test checks both
+//! languages have the same keys and that every key a template uses exists.
+
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    ZhCn,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::ZhCn => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(s: &str) -> Lang {
+        if s.eq_ignore_ascii_case("en") { Lang::En } else { Lang::ZhCn }
+    }
+}
+
+pub const ZH_CN: &str = include_str!("../locales/zh-CN.toml");
+pub const EN: &str = include_str!("../locales/en.toml");
+
+#[derive(Debug)]
+pub struct I18n {
+    zh: HashMap<String, String>,
+    en: HashMap<String, String>,
+}
+
+fn parse(src: &str) -> HashMap<String, String> {
+    let table: toml::Table = toml::from_str(src).expect("locale files are valid TOML (checked by tests)");
+    let mut out = HashMap::new();
+    flatten("", &table, &mut out);
+    out
+}
+
+fn flatten(prefix: &str, table: &toml::Table, out: &mut HashMap<String, String>) {
+    for (k, v) in table {
+        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        match v {
+            toml::Value::Table(t) => flatten(&key, t, out),
+            toml::Value::String(s) => {
+                out.insert(key, s.clone());
+            }
+            other => {
+                out.insert(key, other.to_string());
+            }
+        }
+    }
+}
+
+impl I18n {
+    pub fn load() -> Self {
+        I18n { zh: parse(ZH_CN), en: parse(EN) }
+    }
+
+    pub fn tr(&self, lang: Lang) -> Tr<'_> {
+        Tr { map: if lang == Lang::En { &self.en } else { &self.zh }, lang }
+    }
+
+    pub fn keys(&self, lang: Lang) -> Vec<&str> {
+        let map = if lang == Lang::En { &self.en } else { &self.zh };
+        let mut keys: Vec<&str> = map.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        keys
+    }
+}
+
+/// The messages of one language, handed to templates as `t`.
+#[derive(Debug, Clone, Copy)]
+pub struct Tr<'a> {
+    map: &'a HashMap<String, String>,
+    pub lang: Lang,
+}
+
+impl<'a> Tr<'a> {
+    /// The message for `key`; a missing key shows itself, so it is noticed (and a test
+    /// fails) rather than rendering nothing.
+    pub fn t(&self, key: &str) -> &'a str {
+        match self.map.get(key) {
+            Some(v) => v.as_str(),
+            None => {
+                tracing::warn!(key, "missing translation");
+                ""
+            }
+        }
+    }
+
+    /// A message with `{name}` placeholders filled in.
+    pub fn f(&self, key: &str, args: &[(&str, &str)]) -> String {
+        let mut s = self.t(key).to_string();
+        for (k, v) in args {
+            s = s.replace(&format!("{{{k}}}"), v);
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_have_the_same_keys() {
+        let i = I18n::load();
+        assert_eq!(i.keys(Lang::ZhCn), i.keys(Lang::En));
+        assert!(i.keys(Lang::ZhCn).len() > 50);
+    }
+
+    #[test]
+    fn every_key_used_in_templates_and_code_exists() {
+        let i = I18n::load();
+        let keys: std::collections::HashSet<&str> = i.keys(Lang::ZhCn).into_iter().collect();
+        let re_sources = [concat!(env!("CARGO_MANIFEST_DIR"), "/templates"), concat!(env!("CARGO_MANIFEST_DIR"), "/src/ui")];
+        let mut missing = Vec::new();
+        for dir in re_sources {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                let text = std::fs::read_to_string(&path).unwrap();
+                for marker in ["t.t(\"", "t.f(\""] {
+                    for part in text.split(marker).skip(1) {
+                        let key = part.split('"').next().unwrap();
+                        if !keys.contains(key) {
+                            missing.push(format!("{}: {key}", path.display()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "missing translations: {missing:#?}");
+    }
+}

@@ -1,0 +1,166 @@
+//! The server-rendered web UI: askama templates, Chinese by default, a form post per
+//! action (CSRF-protected) and a little JavaScript for keyboard shortcuts.
+
+mod account;
+mod audit;
+mod customers;
+mod imports;
+mod org;
+
+use crate::auth::{Ctx, Via};
+use crate::error::AppError;
+use crate::i18n::{Lang, Tr};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use axum_extra::extract::CookieJar;
+use kefu_domain::Permission;
+
+pub const LANG_COOKIE: &str = "kefu_lang";
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/customers") }))
+        .route("/static/app.css", get(|| async { static_file("text/css; charset=utf-8", include_str!("../../static/app.css")) }))
+        .route("/static/app.js", get(|| async { static_file("text/javascript; charset=utf-8", include_str!("../../static/app.js")) }))
+        .merge(account::routes())
+        .merge(customers::routes())
+        .merge(imports::routes(state))
+        .merge(org::routes())
+        .merge(audit::routes())
+}
+
+fn static_file(content_type: &'static str, body: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
+}
+
+pub fn lang_of(jar: &CookieJar) -> Lang {
+    jar.get(LANG_COOKIE).map(|c| Lang::parse(c.value())).unwrap_or_default()
+}
+
+/// What every page's frame shows: who is signed in, which areas they may open.
+pub struct Chrome {
+    pub display_name: String,
+    pub csrf: String,
+    pub area: &'static str,
+    pub nav_customers: bool,
+    pub nav_imports: bool,
+    pub nav_org: bool,
+    pub nav_audit: bool,
+}
+
+/// A signed-in page request: the user, their language and the page frame.
+pub struct Page {
+    pub ctx: Ctx,
+    pub state: AppState,
+    pub lang: Lang,
+}
+
+impl Page {
+    pub fn t(&self) -> Tr<'_> {
+        self.state.i18n().tr(self.lang)
+    }
+
+    pub fn chrome(&self, area: &'static str) -> Chrome {
+        let c = &self.ctx;
+        Chrome {
+            display_name: c.display_name.clone(),
+            csrf: c.csrf().to_string(),
+            area,
+            nav_customers: c.can(Permission::CustomerRead),
+            nav_imports: c.can(Permission::CustomerImport),
+            nav_org: c.can(Permission::OrgRead),
+            nav_audit: c.can(Permission::AuditRead),
+        }
+    }
+
+    /// Checks the CSRF token a form sent against the session's.
+    pub fn check_csrf(&self, sent: &str) -> Result<(), UiError> {
+        match &self.ctx.via {
+            Via::Session { csrf, .. } if csrf == sent => Ok(()),
+            _ => Err(self.error(AppError::Csrf)),
+        }
+    }
+
+    pub fn error(&self, e: AppError) -> UiError {
+        UiError { error: e, lang: self.lang, state: Some(self.state.clone()), chrome: Some(self.chrome("")) }
+    }
+}
+
+impl FromRequestParts<AppState> for Page {
+    type Rejection = UiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let lang = lang_of(&CookieJar::from_headers(&parts.headers));
+        match parts.extensions.get::<Ctx>() {
+            // Pages are for browser sessions; bearer tokens are for the API.
+            Some(ctx) if matches!(ctx.via, Via::Session { .. }) => {
+                Ok(Page { ctx: ctx.clone(), state: state.clone(), lang })
+            }
+            _ => Err(UiError { error: AppError::Unauthenticated, lang, state: None, chrome: None }),
+        }
+    }
+}
+
+/// An error shown as a page (or, when not signed in, a redirect to the log-in page).
+pub struct UiError {
+    error: AppError,
+    lang: Lang,
+    state: Option<AppState>,
+    chrome: Option<Chrome>,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    t: Tr<'a>,
+    chrome: Chrome,
+    message: String,
+    code: &'static str,
+}
+
+impl IntoResponse for UiError {
+    fn into_response(self) -> Response {
+        if matches!(self.error, AppError::Unauthenticated) {
+            return Redirect::to("/login").into_response();
+        }
+        if let AppError::Internal(e) = &self.error {
+            tracing::error!(error = %format!("{e:#}"), "internal error on a page");
+        }
+        let status = self.error.status();
+        match (self.state, self.chrome) {
+            (Some(state), Some(chrome)) => {
+                let page = ErrorPage {
+                    t: state.i18n().tr(self.lang),
+                    chrome,
+                    message: self.error.to_string(),
+                    code: self.error.code(),
+                };
+                (status, render(&page)).into_response()
+            }
+            _ => (status, self.error.to_string()).into_response(),
+        }
+    }
+}
+
+/// Renders a template; a template error is a bug, shown as a 500.
+pub fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+/// Builds a query string from the non-empty pairs, for links that keep the current filter.
+pub fn query_string(pairs: &[(&str, &str)]) -> String {
+    let kept: Vec<(&str, &str)> = pairs.iter().copied().filter(|(_, v)| !v.is_empty()).collect();
+    serde_urlencoded::to_string(kept).unwrap_or_default()
+}

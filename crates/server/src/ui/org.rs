@@ -1,0 +1,235 @@
+//! The organization page: department tree, positions with duties and 兼任 rules, staff
+//! and their positions. Everyone with `org.read` sees it; `org.manage` may change it.
+
+use super::{render, Chrome, Page, UiError};
+use crate::app::org::{self as app, DepartmentPayload, PositionPayload, StaffPayload};
+use crate::error::AppError;
+use crate::i18n::Tr;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::Path;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use axum_extra::extract::Form;
+use kefu_domain::org::Education;
+use kefu_domain::Permission;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/org", get(org_page))
+        .route("/org/departments", post(create_department))
+        .route("/org/positions", post(create_position))
+        .route("/org/staff", post(create_staff))
+        .route("/org/staff/{id}/assign", post(assign))
+        .route("/org/staff/{id}/unassign", post(unassign))
+}
+
+pub struct PositionLine {
+    id: String,
+    title: String,
+    department: String,
+    duties: Vec<String>,
+    qualifications: String,
+    headcount_limit: Option<i64>,
+    holders: i64,
+    permissions: Vec<String>,
+    excluded: Vec<String>,
+}
+
+pub struct StaffLine {
+    id: String,
+    name: String,
+    username: String,
+    agent_no: String,
+    active: bool,
+    positions: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "org.html")]
+struct OrgPage<'a> {
+    t: Tr<'a>,
+    chrome: Chrome,
+    tree: Vec<(usize, String, String)>,
+    departments: Vec<(String, String)>,
+    positions: Vec<PositionLine>,
+    staff: Vec<StaffLine>,
+    educations: Vec<(String, String)>,
+    all_permissions: Vec<&'static str>,
+    can_manage: bool,
+}
+
+async fn org_page(page: Page) -> Result<Response, UiError> {
+    let (state, ctx) = (&page.state, &page.ctx);
+    let departments = app::departments(state, ctx).await.map_err(|e| page.error(e))?;
+    let positions = app::positions(state, ctx).await.map_err(|e| page.error(e))?;
+    let staff = app::staff(state, ctx).await.map_err(|e| page.error(e))?;
+    let t = page.t();
+    let dept_name: HashMap<&str, &str> = departments.iter().map(|d| (d.id.as_str(), d.name.as_str())).collect();
+    let title_of: HashMap<&str, &str> = positions.iter().map(|p| (p.id.as_str(), p.title.as_str())).collect();
+    // Depth-first order of the tree, children under their parent.
+    let mut tree = Vec::new();
+    let mut stack: Vec<(Option<&str>, usize)> = vec![(None, 0)];
+    let mut order: Vec<(usize, &str)> = Vec::new();
+    while let Some((parent, depth)) = stack.pop() {
+        if let Some(p) = parent {
+            order.push((depth - 1, p));
+        }
+        for d in departments.iter().rev().filter(|d| d.parent_id.as_deref() == parent) {
+            stack.push((Some(d.id.as_str()), depth + 1));
+        }
+    }
+    for (depth, id) in &order {
+        let titles: Vec<&str> = positions.iter().filter(|p| p.department_id == *id).map(|p| p.title.as_str()).collect();
+        tree.push((depth * 18, dept_name.get(id).copied().unwrap_or_default().to_string(), titles.join("、")));
+    }
+    let dept_options = order.iter().map(|(depth, id)| (id.to_string(), format!("{}{}", "　".repeat(*depth), dept_name.get(id).copied().unwrap_or_default()))).collect();
+    let position_lines = positions
+        .iter()
+        .map(|p| PositionLine {
+            id: p.id.clone(),
+            title: p.title.clone(),
+            department: dept_name.get(p.department_id.as_str()).copied().unwrap_or_default().to_string(),
+            duties: p.duties.clone(),
+            qualifications: describe_qualifications(&t, &p.qualifications),
+            headcount_limit: p.headcount_limit,
+            holders: p.holders,
+            permissions: p.permissions.clone(),
+            excluded: p.excluded_with.iter().map(|x| title_of.get(x.as_str()).copied().unwrap_or_default().to_string()).collect(),
+        })
+        .collect();
+    let staff_lines = staff
+        .into_iter()
+        .map(|s| StaffLine {
+            positions: s.position_ids.iter().map(|p| (p.clone(), title_of.get(p.as_str()).copied().unwrap_or_default().to_string())).collect(),
+            id: s.id,
+            name: s.display_name,
+            username: s.username,
+            agent_no: s.agent_no.unwrap_or_default(),
+            active: s.active,
+        })
+        .collect();
+    let body = OrgPage {
+        chrome: page.chrome("org"),
+        tree,
+        departments: dept_options,
+        positions: position_lines,
+        staff: staff_lines,
+        educations: Education::ALL.iter().map(|e| (e.code().to_string(), t.t(&format!("education.{}", e.code())).to_string())).collect(),
+        all_permissions: Permission::ALL.iter().map(|p| p.code()).collect(),
+        can_manage: ctx.can(Permission::OrgManage),
+        t,
+    };
+    Ok(render(&body))
+}
+
+fn describe_qualifications(t: &Tr<'_>, q: &kefu_domain::org::Qualifications) -> String {
+    let mut parts = Vec::new();
+    if let Some(e) = q.min_education {
+        parts.push(format!("{} ≥ {}", t.t("org.education"), t.t(&format!("education.{}", e.code()))));
+    }
+    if let Some(y) = q.min_years_experience {
+        parts.push(format!("{} ≥ {y}", t.t("org.years")));
+    }
+    parts.extend(q.certificates.iter().cloned());
+    parts.join("；")
+}
+
+#[derive(Deserialize)]
+struct DepartmentForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    name: String,
+    parent_id: String,
+}
+
+async fn create_department(page: Page, Form(f): Form<DepartmentForm>) -> Result<Response, UiError> {
+    page.check_csrf(&f.csrf)?;
+    let payload = DepartmentPayload { name: f.name, parent_id: Some(f.parent_id), description: None, sort_order: 0 };
+    app::create_department(&page.state, &page.ctx, &payload).await.map_err(|e| page.error(e))?;
+    Ok(Redirect::to("/org").into_response())
+}
+
+#[derive(Deserialize)]
+struct PositionForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    title: String,
+    department_id: String,
+    duties: String,
+    headcount_limit: String,
+    #[serde(default)]
+    permissions: Vec<String>,
+    #[serde(default)]
+    excluded_with: Vec<String>,
+}
+
+async fn create_position(page: Page, Form(f): Form<PositionForm>) -> Result<Response, UiError> {
+    page.check_csrf(&f.csrf)?;
+    let headcount_limit = match f.headcount_limit.trim() {
+        "" => None,
+        n => Some(n.parse().map_err(|_| page.error(AppError::invalid("invalid_headcount", "headcount must be a number")))?),
+    };
+    let payload = PositionPayload {
+        department_id: f.department_id,
+        title: f.title,
+        duties: f.duties.lines().map(str::to_string).collect(),
+        qualifications: Default::default(),
+        headcount_limit,
+        permissions: f.permissions,
+        excluded_with: f.excluded_with,
+    };
+    app::create_position(&page.state, &page.ctx, &payload).await.map_err(|e| page.error(e))?;
+    Ok(Redirect::to("/org").into_response())
+}
+
+#[derive(Deserialize)]
+struct StaffForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    username: String,
+    display_name: String,
+    agent_no: String,
+    password: String,
+    education: String,
+    years_experience: String,
+}
+
+async fn create_staff(page: Page, Form(f): Form<StaffForm>) -> Result<Response, UiError> {
+    page.check_csrf(&f.csrf)?;
+    let years = f.years_experience.trim().parse().unwrap_or(0);
+    let payload = StaffPayload {
+        username: Some(f.username),
+        display_name: f.display_name,
+        agent_no: Some(f.agent_no),
+        password: Some(f.password),
+        active: true,
+        education: Some(f.education),
+        years_experience: years,
+        certificates: Vec::new(),
+    };
+    app::create_staff(&page.state, &page.ctx, &payload).await.map_err(|e| page.error(e))?;
+    Ok(Redirect::to("/org").into_response())
+}
+
+#[derive(Deserialize)]
+struct AssignForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    position_id: String,
+}
+
+async fn assign(page: Page, Path(id): Path<String>, Form(f): Form<AssignForm>) -> Result<Response, UiError> {
+    page.check_csrf(&f.csrf)?;
+    app::assign(&page.state, &page.ctx, &id, &f.position_id).await.map_err(|e| page.error(e))?;
+    Ok(Redirect::to("/org").into_response())
+}
+
+async fn unassign(page: Page, Path(id): Path<String>, Form(f): Form<AssignForm>) -> Result<Response, UiError> {
+    page.check_csrf(&f.csrf)?;
+    app::unassign(&page.state, &page.ctx, &id, &f.position_id).await.map_err(|e| page.error(e))?;
+    Ok(Redirect::to("/org").into_response())
+}
