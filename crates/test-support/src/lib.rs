@@ -84,8 +84,8 @@ impl TestDb {
                 }
             }
             TestBackend::Postgres => {
-                let admin_url = postgres_url()
-                    .unwrap_or_else(|| panic!("{POSTGRES_URL_VAR} is not set"));
+                let admin_url =
+                    postgres_url().unwrap_or_else(|| panic!("{POSTGRES_URL_VAR} is not set"));
                 let name = format!("kefu_t_{}", uuid::Uuid::now_v7().simple());
                 let mut admin = admin_connection(&admin_url).await;
                 admin
@@ -124,11 +124,8 @@ impl TestDb {
         self.db.close().await;
         if let Some((admin_url, name)) = &self.pg {
             drop_database(admin_url, name).await;
-            let _ = LEFTOVERS.try_with(|l| {
-                l.lock()
-                    .expect("leftovers lock")
-                    .retain(|(_, n)| n != name)
-            });
+            let _ = LEFTOVERS
+                .try_with(|l| l.lock().expect("leftovers lock").retain(|(_, n)| n != name));
         }
     }
 }
@@ -144,14 +141,12 @@ async fn drop_database(admin_url: &str, name: &str) {
 
 async fn admin_connection(admin_url: &str) -> AnyConnection {
     install_default_drivers();
-    AnyConnection::connect(admin_url)
-        .await
-        .unwrap_or_else(|e| {
-            panic!(
-                "connect to the PostgreSQL admin database ({}): {e}",
-                kefu_store::backend::redact_url(admin_url)
-            )
-        })
+    AnyConnection::connect(admin_url).await.unwrap_or_else(|e| {
+        panic!(
+            "connect to the PostgreSQL admin database ({}): {e}",
+            kefu_store::backend::redact_url(admin_url)
+        )
+    })
 }
 
 /// `admin_url` with its database name replaced by `name` (query parameters kept).
@@ -177,7 +172,7 @@ pub type TestFn = fn(TestBackend) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 /// Runs `tests` against SQLite and (when configured) PostgreSQL, honoring libtest's
 /// command line (filters, `--list`, `--test-threads`), then exits with the result.
 /// Without `--test-threads` two trials run at a time: each opens its own pools.
-pub fn run_suite(suite: &str, tests: Vec<(&'static str, TestFn)>) -> ! {
+pub fn run_suite(suite: &str, tests: Vec<(String, TestFn)>) -> ! {
     let mut args = Arguments::from_args();
     if args.test_threads.is_none() {
         args.test_threads = Some(2);
@@ -194,7 +189,8 @@ pub fn run_suite(suite: &str, tests: Vec<(&'static str, TestFn)>) -> ! {
     let trials = backends
         .into_iter()
         .flat_map(|backend| {
-            tests.iter().map(move |&(name, test)| {
+            tests.iter().map(move |(name, test)| {
+                let test = *test;
                 Trial::test(format!("{}::{name}", backend.name()), move || {
                     run_trial(test, backend)
                 })
@@ -233,14 +229,14 @@ fn run_trial(test: TestFn, backend: TestBackend) -> Result<(), Failed> {
 
 /// The `main` of a suite: `kefu_test_support::suite!("store conformance", [test_a, test_b]);`
 /// where each test is `async fn test_a(backend: TestBackend)`. Trials are named after the
-/// functions.
+/// paths as written (`users::sessions` becomes `sqlite::users::sessions`).
 #[macro_export]
 macro_rules! suite {
     ($suite:expr, [$($test:path),* $(,)?]) => {
         fn main() {
-            let tests: ::std::vec::Vec<(&'static str, $crate::TestFn)> = ::std::vec![
+            let tests: ::std::vec::Vec<(::std::string::String, $crate::TestFn)> = ::std::vec![
                 $((
-                    $crate::__last_segment(::std::stringify!($test)),
+                    $crate::__test_name(::std::stringify!($test)),
                     (|backend| ::std::boxed::Box::pin($test(backend))) as $crate::TestFn,
                 )),*
             ];
@@ -250,8 +246,8 @@ macro_rules! suite {
 }
 
 #[doc(hidden)]
-pub fn __last_segment(path: &'static str) -> &'static str {
-    path.rsplit("::").next().unwrap_or(path).trim()
+pub fn __test_name(path: &'static str) -> String {
+    path.split_whitespace().collect()
 }
 
 #[cfg(test)]
@@ -268,6 +264,9 @@ mod tests {
             database_url("postgres://u:p@h/admin?sslmode=disable", "x"),
             "postgres://u:p@h/x?sslmode=disable"
         );
-        assert_eq!(database_url("postgres://h:5432", "x"), "postgres://h:5432/x");
+        assert_eq!(
+            database_url("postgres://h:5432", "x"),
+            "postgres://h:5432/x"
+        );
     }
 }
