@@ -204,6 +204,18 @@ impl Db {
     ) -> Result<(), CustomerWriteError> {
         let mut tx = self.write.begin().await?;
         let before = fetch_customer(&mut tx, id).await?;
+        let before_contacts: Vec<(String, String, Option<String>)> = sqlx::query_as(
+            "SELECT kind, value, label FROM customer_contacts WHERE customer_id = $1 \
+             ORDER BY position",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let before_tags: Vec<(String,)> =
+            sqlx::query_as("SELECT tag FROM customer_tags WHERE customer_id = $1")
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?;
         check_references(&mut tx, input).await?;
         check_mobiles_free(&mut tx, Some(id), &input.contacts).await?;
         sqlx::query(
@@ -232,7 +244,19 @@ impl Db {
             .execute(&mut *tx)
             .await?;
         insert_children(&mut tx, &[(id.to_string(), input)]).await?;
-        let changed = changed_fields(&before, input);
+        let mut changed = changed_fields(&before, input);
+        let after_contacts: Vec<(String, String, Option<String>)> = input
+            .contacts
+            .iter()
+            .map(|c| (c.kind.code().to_string(), c.value.clone(), c.label.clone()))
+            .collect();
+        if before_contacts != after_contacts {
+            changed.push("contacts");
+        }
+        let before_tags: HashSet<&str> = before_tags.iter().map(|(t,)| t.as_str()).collect();
+        if before_tags != input.tags.iter().map(String::as_str).collect() {
+            changed.push("tags");
+        }
         let summary = if changed.is_empty() {
             "updated".to_string()
         } else {
@@ -711,7 +735,8 @@ pub async fn append_event(
     Ok(())
 }
 
-/// The names of the fields an update changes (contacts and tags are compared whole).
+/// The names of the scalar fields an update changes (the caller compares contacts and
+/// tags whole).
 fn changed_fields(before: &CustomerCore, after: &CustomerInput) -> Vec<&'static str> {
     let mut changed = Vec::new();
     let pairs: [(&'static str, Option<&str>, Option<&str>); 9] = [

@@ -1,1 +1,46 @@
-fn main() {}
+//! The store conformance suite: the same tests, through the store's public API, on SQLite
+//! and on PostgreSQL (set `KEFU_TEST_POSTGRES_URL` to include PostgreSQL).
+
+#[path = "conformance/audit.rs"]
+mod audit;
+#[path = "conformance/common.rs"]
+mod common;
+#[path = "conformance/customers.rs"]
+mod customers;
+#[path = "conformance/imports.rs"]
+mod imports;
+#[path = "conformance/migrations.rs"]
+mod migrations;
+#[path = "conformance/org.rs"]
+mod org;
+#[path = "conformance/users.rs"]
+mod users;
+
+kefu_test_support::suite!(
+    "store conformance",
+    [
+        migrations::backends_match,
+        users::create_and_get,
+        users::duplicate_username_conflicts,
+        users::login_counters,
+        users::sessions,
+        users::api_tokens,
+        org::departments,
+        org::positions_round_trip,
+        org::assignment_rules,
+        customers::create_get_update,
+        customers::duplicate_mobile_names_owner,
+        customers::unknown_references_refused,
+        customers::list_filters,
+        customers::search_by_name_company_phone,
+        customers::search_metacharacters,
+        customers::cursor_pagination,
+        customers::markup_stored_verbatim,
+        customers::batch_commit_and_drop,
+        customers::export_chunks,
+        audit::append_and_filter,
+        audit::cursor,
+        audit::database_refuses_update_and_delete,
+        imports::lifecycle,
+    ]
+);
