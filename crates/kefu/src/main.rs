@@ -1,1 +1,122 @@
-fn main() {}
+//! `kefu`: the customer service center in one binary.
+
+mod bootstrap;
+mod settings;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use kefu_server::{AppState, Clock, ServerConfig};
+use kefu_store::Db;
+use settings::{Overrides, Settings};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "kefu", version, about = "kefu (客服): a self-hosted customer service center")]
+struct Cli {
+    /// Configuration file (default: ./kefu.toml when present).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Data directory (SQLite database, uploads, exports).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Database URL: sqlite://… or postgres://…
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<String>,
+        /// real, or simulated (moves only through POST /api/v1/test-clock/advance).
+        #[arg(long)]
+        clock: Option<String>,
+        /// Load the demo customer service center into an empty database.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Create or upgrade the database schema and exit.
+    Migrate,
+    /// Import customers from a CSV or XLSX file (validated like the web import; all
+    /// valid rows are written in one transaction).
+    Import {
+        /// What to import: customers.
+        what: String,
+        file: PathBuf,
+        /// The user the import is recorded for.
+        #[arg(long = "as", default_value = "admin")]
+        as_user: String,
+        /// Only validate and report; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KEFU_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let (listen, clock) = match &cli.command {
+        Command::Serve { listen, clock, .. } => (listen.clone(), clock.clone()),
+        _ => (None, None),
+    };
+    let overrides = Overrides { listen, data_dir: cli.data_dir.clone(), database_url: cli.database_url.clone(), clock };
+    let settings = Settings::load(cli.config.as_ref(), &overrides)?;
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("cannot create data directory {}", settings.data_dir.display()))?;
+    let url = settings.database_url();
+    let db = Db::connect(&url).await.with_context(|| format!("cannot open database {}", kefu_store::backend::redact_url(&url)))?;
+    let clock = if settings.clock == "simulated" { Clock::simulated(chrono::Utc::now()) } else { Clock::Real };
+    let mut config = ServerConfig::new(settings.data_dir.clone());
+    config.secure_cookies = settings.secure_cookies;
+    config.max_upload_bytes = settings.max_upload_mb * 1024 * 1024;
+    let state = AppState::new(db.clone(), clock, config);
+    match cli.command {
+        Command::Serve { demo, .. } => serve(state, &settings, demo).await,
+        Command::Migrate => {
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::Import { what, file, as_user, dry_run } => {
+            anyhow::ensure!(what == "customers", "only `kefu import customers FILE` is supported");
+            bootstrap::import_customers(&state, &file, &as_user, dry_run).await
+        }
+        Command::Openapi => {
+            println!("{}", kefu_server::api::openapi(&state).to_pretty_json()?);
+            Ok(())
+        }
+    }
+}
+
+async fn serve(state: AppState, settings: &Settings, demo: bool) -> anyhow::Result<()> {
+    let db = state.db();
+    let now = state.clock().now();
+    if demo {
+        bootstrap::demo(db, now).await?;
+    }
+    bootstrap::ensure_admin(db, now, settings.admin_password.clone()).await?;
+    bootstrap::spawn_housekeeping(state.clone());
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    tracing::info!(listen = %settings.listen, clock = %settings.clock, "kefu is ready");
+    println!("kefu is running on http://{}", settings.listen);
+    let app = kefu_server::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

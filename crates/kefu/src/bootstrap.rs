@@ -1,0 +1,144 @@
+//! Start-up chores: the `admin` account, the demo center, housekeeping, CLI imports.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use kefu_domain::org::Qualifications;
+use kefu_domain::{Permission, PermissionSet};
+use kefu_server::auth::{hash_password, Ctx, Via};
+use kefu_server::AppState;
+use kefu_store::audit::Actor;
+use kefu_store::org::{DepartmentInput, PositionInput};
+use kefu_store::users::NewUser;
+use kefu_store::{Db, StoreError};
+use rand::distributions::{Alphanumeric, DistString};
+
+fn system() -> Actor {
+    Actor { user_id: None, name: "system".into(), client_addr: None }
+}
+
+/// Makes sure an `admin` account exists, holding a 系统管理员 position with every
+/// permission. Its password comes from settings or is generated and printed once.
+pub async fn ensure_admin(db: &Db, now: DateTime<Utc>, password: Option<String>) -> anyhow::Result<()> {
+    match db.get_user_by_username("admin").await {
+        Ok(_) => return Ok(()),
+        Err(StoreError::NotFound) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let generated = password.is_none();
+    let password = password.unwrap_or_else(|| Alphanumeric.sample_string(&mut rand::thread_rng(), 16));
+    anyhow::ensure!(password.chars().count() >= 8, "the admin password must have at least 8 characters");
+    let actor = system();
+    let dept = db
+        .create_department(&actor, now, &DepartmentInput { parent_id: None, name: "系统管理".into(), description: Some("kefu administration".into()), sort_order: 99 })
+        .await
+        .context("creating the administration department")?;
+    let position = db
+        .create_position(
+            &actor,
+            now,
+            &PositionInput {
+                department_id: dept,
+                title: "系统管理员".into(),
+                duties: vec!["管理组织架构、岗位与权限".into(), "查阅审计日志".into()],
+                qualifications: Qualifications::default(),
+                headcount_limit: Some(3),
+                permissions: Permission::ALL.to_vec(),
+                excluded_with: Vec::new(),
+            },
+        )
+        .await
+        .context("creating the administrator position")?;
+    let hash = tokio::task::spawn_blocking({
+        let password = password.clone();
+        move || hash_password(&password)
+    })
+    .await?;
+    let user = NewUser { username: "admin".into(), display_name: "系统管理员".into(), agent_no: None, password_hash: hash, profile: Default::default() };
+    let id = db.create_user(&actor, now, &user).await?;
+    db.assign_position(&actor, now, &id, &position).await.context("giving admin its position")?;
+    if generated {
+        println!("created the admin account: username admin, password {password} (shown once; set KEFU_ADMIN_PASSWORD to choose it)");
+    } else {
+        println!("created the admin account with the password from the settings");
+    }
+    Ok(())
+}
+
+/// Loads the demo center into an empty database, or gives the demo accounts fresh
+/// passwords when it is already there; prints the log-ins either way.
+pub async fn demo(db: &Db, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let hasher = |p: &str| hash_password(p);
+    let logins = match kefu_demo::load_demo(db, now, &hasher).await {
+        Ok(logins) => {
+            println!("loaded the demo customer service center (500 customers)");
+            logins
+        }
+        Err(kefu_demo::DemoError::NotEmpty(_)) => kefu_demo::reset_demo_passwords(db, &hasher).await?,
+        Err(e) => return Err(e.into()),
+    };
+    if logins.is_empty() {
+        println!("the database already holds other data; the demo was not loaded");
+        return Ok(());
+    }
+    println!("demo log-ins (new passwords at every start with --demo):");
+    for l in &logins {
+        println!("  {:<10} {:<14} {} ({})", l.username, l.password, l.display_name, l.position);
+    }
+    Ok(())
+}
+
+/// Removes expired sessions every ten minutes.
+pub fn spawn_housekeeping(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            let now = state.clock().now();
+            let policy = state.config().session;
+            if let Err(e) = state.db().delete_expired_sessions(now - policy.absolute, now - policy.idle).await {
+                tracing::warn!(error = %e, "session cleanup failed");
+            }
+        }
+    });
+}
+
+/// `kefu import customers FILE`: the same validation and all-or-nothing commit as the
+/// web import, recorded for `as_user`.
+pub async fn import_customers(state: &AppState, file: &std::path::Path, as_user: &str, dry_run: bool) -> anyhow::Result<()> {
+    let user = state.db().get_user_by_username(as_user).await.with_context(|| format!("no user named {as_user}"))?;
+    let permissions: PermissionSet = state.db().permissions_of(&user.id).await?;
+    let ctx = Ctx {
+        user_id: user.id,
+        username: user.username,
+        display_name: user.display_name,
+        permissions,
+        client_addr: Some("cli".into()),
+        via: Via::Token,
+    };
+    let started = std::time::Instant::now();
+    let dir = kefu_server::app::imports::new_upload_dir(state).map_err(|e| anyhow::anyhow!("{e}"))?;
+    std::fs::copy(file, dir.path().join("source")).with_context(|| format!("cannot read {}", file.display()))?;
+    let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let preview = kefu_server::app::imports::preview(state, &ctx, dir, &name).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "{}: {} rows, {} valid, {} rejected ({}; {:.1} s)",
+        name, preview.total_rows, preview.valid_rows, preview.rejected_rows, preview.encoding, started.elapsed().as_secs_f64()
+    );
+    for e in preview.errors.iter().take(10) {
+        println!("  line {}: {}", e.line, e.error);
+    }
+    if dry_run {
+        return Ok(());
+    }
+    let committed = std::time::Instant::now();
+    let job = kefu_server::app::imports::commit(state, &ctx, &preview.id).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let secs = committed.elapsed().as_secs_f64();
+    println!(
+        "imported {} customers in {:.1} s ({:.0} rows/s); rejected rows: {}",
+        job.valid_rows,
+        secs,
+        job.valid_rows as f64 / secs.max(1e-9),
+        state.config().data_dir.join("imports").join(&job.id).join("report.csv").display()
+    );
+    Ok(())
+}

@@ -1,0 +1,133 @@
+//! Settings: defaults < `kefu.toml` < `KEFU_*` environment (`*_FILE` for secrets) <
+//! command line. Bad settings stop kefu at start-up with a message that says what to fix.
+
+use anyhow::{bail, Context};
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Address to listen on.
+    pub listen: String,
+    /// Where the SQLite database, uploads and exports live.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; default: SQLite in the data directory.
+    pub database_url: Option<String>,
+    /// `real` or `simulated`.
+    pub clock: String,
+    /// Mark cookies Secure (serve kefu behind HTTPS).
+    pub secure_cookies: bool,
+    /// Largest accepted upload, in MB.
+    pub max_upload_mb: u64,
+    /// The `admin` password used when the account is first created.
+    pub admin_password: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("kefu-data"),
+            database_url: None,
+            clock: "real".into(),
+            secure_cookies: false,
+            max_upload_mb: 128,
+            admin_password: None,
+        }
+    }
+}
+
+/// Values given on the command line; `None` means "not given, keep the lower layers".
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clock: Option<String>,
+}
+
+impl Settings {
+    pub fn load(config_file: Option<&PathBuf>, overrides: &Overrides) -> anyhow::Result<Settings> {
+        let file = config_file.cloned().unwrap_or_else(|| PathBuf::from("kefu.toml"));
+        if config_file.is_some() && !file.exists() {
+            bail!("config file {} does not exist", file.display());
+        }
+        let mut figment = Figment::from(Serialized::defaults(Settings::default())).merge(Toml::file(&file));
+        // KEFU_ADMIN_PASSWORD_FILE=/run/secrets/x reads the secret from a file.
+        if let Ok(path) = std::env::var("KEFU_ADMIN_PASSWORD_FILE") {
+            let secret = std::fs::read_to_string(&path).with_context(|| format!("cannot read KEFU_ADMIN_PASSWORD_FILE {path}"))?;
+            figment = figment.merge(Serialized::default("admin_password", secret.trim().to_string()));
+        }
+        let figment = figment
+            .merge(Env::prefixed("KEFU_").only(&[
+                "listen",
+                "data_dir",
+                "database_url",
+                "clock",
+                "secure_cookies",
+                "max_upload_mb",
+                "admin_password",
+            ]))
+            .merge(Serialized::defaults(overrides));
+        let settings: Settings = figment.extract().map_err(|e| anyhow::anyhow!("bad configuration: {e}"))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        if self.listen.parse::<std::net::SocketAddr>().is_err() {
+            bail!("listen = {:?} is not an address like 127.0.0.1:8080", self.listen);
+        }
+        if !matches!(self.clock.as_str(), "real" | "simulated") {
+            bail!("clock = {:?}: use real or simulated", self.clock);
+        }
+        if let Some(url) = &self.database_url {
+            if !(url.starts_with("sqlite:") || url.starts_with("postgres:") || url.starts_with("postgresql:")) {
+                bail!("database_url must start with sqlite:// or postgres://");
+            }
+        }
+        if self.max_upload_mb == 0 || self.max_upload_mb > 4096 {
+            bail!("max_upload_mb must be between 1 and 4096");
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("kefu.db").display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_line_beats_file_and_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("kefu.toml");
+        std::fs::write(&file, "listen = \"127.0.0.1:9000\"\nclock = \"simulated\"\n").unwrap();
+        let s = Settings::load(Some(&file), &Overrides::default()).unwrap();
+        assert_eq!(s.listen, "127.0.0.1:9000");
+        assert_eq!(s.clock, "simulated");
+        let o = Overrides { listen: Some("127.0.0.1:9001".into()), ..Default::default() };
+        assert_eq!(Settings::load(Some(&file), &o).unwrap().listen, "127.0.0.1:9001");
+    }
+
+    #[test]
+    fn bad_settings_say_what_to_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("kefu.toml");
+        std::fs::write(&file, "clock = \"sundial\"\n").unwrap();
+        let err = Settings::load(Some(&file), &Overrides::default()).unwrap_err().to_string();
+        assert!(err.contains("clock"), "{err}");
+        std::fs::write(&file, "colour = \"blue\"\n").unwrap();
+        assert!(Settings::load(Some(&file), &Overrides::default()).is_err());
+    }
+}
