@@ -13,23 +13,44 @@ use kefu_store::{Db, StoreError};
 use rand::distributions::{Alphanumeric, DistString};
 
 fn system() -> Actor {
-    Actor { user_id: None, name: "system".into(), client_addr: None }
+    Actor {
+        user_id: None,
+        name: "system".into(),
+        client_addr: None,
+    }
 }
 
 /// Makes sure an `admin` account exists, holding a 系统管理员 position with every
 /// permission. Its password comes from settings or is generated and printed once.
-pub async fn ensure_admin(db: &Db, now: DateTime<Utc>, password: Option<String>) -> anyhow::Result<()> {
+pub async fn ensure_admin(
+    db: &Db,
+    now: DateTime<Utc>,
+    password: Option<String>,
+) -> anyhow::Result<()> {
     match db.get_user_by_username("admin").await {
         Ok(_) => return Ok(()),
         Err(StoreError::NotFound) => {}
         Err(e) => return Err(e.into()),
     }
     let generated = password.is_none();
-    let password = password.unwrap_or_else(|| Alphanumeric.sample_string(&mut rand::thread_rng(), 16));
-    anyhow::ensure!(password.chars().count() >= 8, "the admin password must have at least 8 characters");
+    let password =
+        password.unwrap_or_else(|| Alphanumeric.sample_string(&mut rand::thread_rng(), 16));
+    anyhow::ensure!(
+        password.chars().count() >= 8,
+        "the admin password must have at least 8 characters"
+    );
     let actor = system();
     let dept = db
-        .create_department(&actor, now, &DepartmentInput { parent_id: None, name: "系统管理".into(), description: Some("kefu administration".into()), sort_order: 99 })
+        .create_department(
+            &actor,
+            now,
+            &DepartmentInput {
+                parent_id: None,
+                name: "系统管理".into(),
+                description: Some("kefu administration".into()),
+                sort_order: 99,
+            },
+        )
         .await
         .context("creating the administration department")?;
     let position = db
@@ -53,9 +74,17 @@ pub async fn ensure_admin(db: &Db, now: DateTime<Utc>, password: Option<String>)
         move || hash_password(&password)
     })
     .await?;
-    let user = NewUser { username: "admin".into(), display_name: "系统管理员".into(), agent_no: None, password_hash: hash, profile: Default::default() };
+    let user = NewUser {
+        username: "admin".into(),
+        display_name: "系统管理员".into(),
+        agent_no: None,
+        password_hash: hash,
+        profile: Default::default(),
+    };
     let id = db.create_user(&actor, now, &user).await?;
-    db.assign_position(&actor, now, &id, &position).await.context("giving admin its position")?;
+    db.assign_position(&actor, now, &id, &position)
+        .await
+        .context("giving admin its position")?;
     if generated {
         println!("created the admin account: username admin, password {password} (shown once; set KEFU_ADMIN_PASSWORD to choose it)");
     } else {
@@ -73,7 +102,9 @@ pub async fn demo(db: &Db, now: DateTime<Utc>) -> anyhow::Result<()> {
             println!("loaded the demo customer service center (500 customers)");
             logins
         }
-        Err(kefu_demo::DemoError::NotEmpty(_)) => kefu_demo::reset_demo_passwords(db, &hasher).await?,
+        Err(kefu_demo::DemoError::NotEmpty(_)) => {
+            kefu_demo::reset_demo_passwords(db, &hasher).await?
+        }
         Err(e) => return Err(e.into()),
     };
     if logins.is_empty() {
@@ -82,7 +113,10 @@ pub async fn demo(db: &Db, now: DateTime<Utc>) -> anyhow::Result<()> {
     }
     println!("demo log-ins (new passwords at every start with --demo):");
     for l in &logins {
-        println!("  {:<10} {:<14} {} ({})", l.username, l.password, l.display_name, l.position);
+        println!(
+            "  {:<10} {:<14} {} ({})",
+            l.username, l.password, l.display_name, l.position
+        );
     }
     Ok(())
 }
@@ -95,7 +129,11 @@ pub fn spawn_housekeeping(state: AppState) {
             tick.tick().await;
             let now = state.clock().now();
             let policy = state.config().session;
-            if let Err(e) = state.db().delete_expired_sessions(now - policy.absolute, now - policy.idle).await {
+            if let Err(e) = state
+                .db()
+                .delete_expired_sessions(now - policy.absolute, now - policy.idle)
+                .await
+            {
                 tracing::warn!(error = %e, "session cleanup failed");
             }
         }
@@ -104,8 +142,17 @@ pub fn spawn_housekeeping(state: AppState) {
 
 /// `kefu import customers FILE`: the same validation and all-or-nothing commit as the
 /// web import, recorded for `as_user`.
-pub async fn import_customers(state: &AppState, file: &std::path::Path, as_user: &str, dry_run: bool) -> anyhow::Result<()> {
-    let user = state.db().get_user_by_username(as_user).await.with_context(|| format!("no user named {as_user}"))?;
+pub async fn import_customers(
+    state: &AppState,
+    file: &std::path::Path,
+    as_user: &str,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    let user = state
+        .db()
+        .get_user_by_username(as_user)
+        .await
+        .with_context(|| format!("no user named {as_user}"))?;
     let permissions: PermissionSet = state.db().permissions_of(&user.id).await?;
     let ctx = Ctx {
         user_id: user.id,
@@ -116,13 +163,25 @@ pub async fn import_customers(state: &AppState, file: &std::path::Path, as_user:
         via: Via::Token,
     };
     let started = std::time::Instant::now();
-    let dir = kefu_server::app::imports::new_upload_dir(state).map_err(|e| anyhow::anyhow!("{e}"))?;
-    std::fs::copy(file, dir.path().join("source")).with_context(|| format!("cannot read {}", file.display()))?;
-    let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    let preview = kefu_server::app::imports::preview(state, &ctx, dir, &name).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let dir =
+        kefu_server::app::imports::new_upload_dir(state).map_err(|e| anyhow::anyhow!("{e}"))?;
+    std::fs::copy(file, dir.path().join("source"))
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let preview = kefu_server::app::imports::preview(state, &ctx, dir, &name)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!(
         "{}: {} rows, {} valid, {} rejected ({}; {:.1} s)",
-        name, preview.total_rows, preview.valid_rows, preview.rejected_rows, preview.encoding, started.elapsed().as_secs_f64()
+        name,
+        preview.total_rows,
+        preview.valid_rows,
+        preview.rejected_rows,
+        preview.encoding,
+        started.elapsed().as_secs_f64()
     );
     for e in preview.errors.iter().take(10) {
         println!("  line {}: {}", e.line, e.error);
@@ -131,14 +190,22 @@ pub async fn import_customers(state: &AppState, file: &std::path::Path, as_user:
         return Ok(());
     }
     let committed = std::time::Instant::now();
-    let job = kefu_server::app::imports::commit(state, &ctx, &preview.id).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let job = kefu_server::app::imports::commit(state, &ctx, &preview.id)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let secs = committed.elapsed().as_secs_f64();
     println!(
         "imported {} customers in {:.1} s ({:.0} rows/s); rejected rows: {}",
         job.valid_rows,
         secs,
         job.valid_rows as f64 / secs.max(1e-9),
-        state.config().data_dir.join("imports").join(&job.id).join("report.csv").display()
+        state
+            .config()
+            .data_dir
+            .join("imports")
+            .join(&job.id)
+            .join("report.csv")
+            .display()
     );
     Ok(())
 }

@@ -11,7 +11,11 @@ use settings::{Overrides, Settings};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "kefu", version, about = "kefu (客服): a self-hosted customer service center")]
+#[command(
+    name = "kefu",
+    version,
+    about = "kefu (客服): a self-hosted customer service center"
+)]
 struct Cli {
     /// Configuration file (default: ./kefu.toml when present).
     #[arg(long, global = true)]
@@ -63,7 +67,8 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("KEFU_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("KEFU_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
         .init();
     let cli = Cli::parse();
@@ -71,13 +76,31 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve { listen, clock, .. } => (listen.clone(), clock.clone()),
         _ => (None, None),
     };
-    let overrides = Overrides { listen, data_dir: cli.data_dir.clone(), database_url: cli.database_url.clone(), clock };
+    let overrides = Overrides {
+        listen,
+        data_dir: cli.data_dir.clone(),
+        database_url: cli.database_url.clone(),
+        clock,
+    };
     let settings = Settings::load(cli.config.as_ref(), &overrides)?;
-    std::fs::create_dir_all(&settings.data_dir)
-        .with_context(|| format!("cannot create data directory {}", settings.data_dir.display()))?;
+    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+        format!(
+            "cannot create data directory {}",
+            settings.data_dir.display()
+        )
+    })?;
     let url = settings.database_url();
-    let db = Db::connect(&url).await.with_context(|| format!("cannot open database {}", kefu_store::backend::redact_url(&url)))?;
-    let clock = if settings.clock == "simulated" { Clock::simulated(chrono::Utc::now()) } else { Clock::Real };
+    let db = Db::connect(&url).await.with_context(|| {
+        format!(
+            "cannot open database {}",
+            kefu_store::backend::redact_url(&url)
+        )
+    })?;
+    let clock = if settings.clock == "simulated" {
+        Clock::simulated(chrono::Utc::now())
+    } else {
+        Clock::Real
+    };
     let mut config = ServerConfig::new(settings.data_dir.clone());
     config.secure_cookies = settings.secure_cookies;
     config.max_upload_bytes = settings.max_upload_mb * 1024 * 1024;
@@ -88,8 +111,16 @@ async fn main() -> anyhow::Result<()> {
             println!("database is up to date");
             Ok(())
         }
-        Command::Import { what, file, as_user, dry_run } => {
-            anyhow::ensure!(what == "customers", "only `kefu import customers FILE` is supported");
+        Command::Import {
+            what,
+            file,
+            as_user,
+            dry_run,
+        } => {
+            anyhow::ensure!(
+                what == "customers",
+                "only `kefu import customers FILE` is supported"
+            );
             bootstrap::import_customers(&state, &file, &as_user, dry_run).await
         }
         Command::Openapi => {
@@ -112,7 +143,8 @@ async fn serve(state: AppState, settings: &Settings, demo: bool) -> anyhow::Resu
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     tracing::info!(listen = %settings.listen, clock = %settings.clock, "kefu is ready");
     println!("kefu is running on http://{}", settings.listen);
-    let app = kefu_server::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app =
+        kefu_server::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

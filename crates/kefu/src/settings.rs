@@ -55,15 +55,22 @@ pub struct Overrides {
 
 impl Settings {
     pub fn load(config_file: Option<&PathBuf>, overrides: &Overrides) -> anyhow::Result<Settings> {
-        let file = config_file.cloned().unwrap_or_else(|| PathBuf::from("kefu.toml"));
+        let file = config_file
+            .cloned()
+            .unwrap_or_else(|| PathBuf::from("kefu.toml"));
         if config_file.is_some() && !file.exists() {
             bail!("config file {} does not exist", file.display());
         }
-        let mut figment = Figment::from(Serialized::defaults(Settings::default())).merge(Toml::file(&file));
+        let mut figment =
+            Figment::from(Serialized::defaults(Settings::default())).merge(Toml::file(&file));
         // KEFU_ADMIN_PASSWORD_FILE=/run/secrets/x reads the secret from a file.
         if let Ok(path) = std::env::var("KEFU_ADMIN_PASSWORD_FILE") {
-            let secret = std::fs::read_to_string(&path).with_context(|| format!("cannot read KEFU_ADMIN_PASSWORD_FILE {path}"))?;
-            figment = figment.merge(Serialized::default("admin_password", secret.trim().to_string()));
+            let secret = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read KEFU_ADMIN_PASSWORD_FILE {path}"))?;
+            figment = figment.merge(Serialized::default(
+                "admin_password",
+                secret.trim().to_string(),
+            ));
         }
         let figment = figment
             .merge(Env::prefixed("KEFU_").only(&[
@@ -76,20 +83,28 @@ impl Settings {
                 "admin_password",
             ]))
             .merge(Serialized::defaults(overrides));
-        let settings: Settings = figment.extract().map_err(|e| anyhow::anyhow!("bad configuration: {e}"))?;
+        let settings: Settings = figment
+            .extract()
+            .map_err(|e| anyhow::anyhow!("bad configuration: {e}"))?;
         settings.validate()?;
         Ok(settings)
     }
 
     fn validate(&self) -> anyhow::Result<()> {
         if self.listen.parse::<std::net::SocketAddr>().is_err() {
-            bail!("listen = {:?} is not an address like 127.0.0.1:8080", self.listen);
+            bail!(
+                "listen = {:?} is not an address like 127.0.0.1:8080",
+                self.listen
+            );
         }
         if !matches!(self.clock.as_str(), "real" | "simulated") {
             bail!("clock = {:?}: use real or simulated", self.clock);
         }
         if let Some(url) = &self.database_url {
-            if !(url.starts_with("sqlite:") || url.starts_with("postgres:") || url.starts_with("postgresql:")) {
+            if !(url.starts_with("sqlite:")
+                || url.starts_with("postgres:")
+                || url.starts_with("postgresql:"))
+            {
                 bail!("database_url must start with sqlite:// or postgres://");
             }
         }
@@ -100,7 +115,9 @@ impl Settings {
     }
 
     pub fn database_url(&self) -> String {
-        self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("kefu.db").display()))
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("kefu.db").display()))
     }
 }
 
@@ -112,12 +129,22 @@ mod tests {
     fn command_line_beats_file_and_defaults() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("kefu.toml");
-        std::fs::write(&file, "listen = \"127.0.0.1:9000\"\nclock = \"simulated\"\n").unwrap();
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:9000\"\nclock = \"simulated\"\n",
+        )
+        .unwrap();
         let s = Settings::load(Some(&file), &Overrides::default()).unwrap();
         assert_eq!(s.listen, "127.0.0.1:9000");
         assert_eq!(s.clock, "simulated");
-        let o = Overrides { listen: Some("127.0.0.1:9001".into()), ..Default::default() };
-        assert_eq!(Settings::load(Some(&file), &o).unwrap().listen, "127.0.0.1:9001");
+        let o = Overrides {
+            listen: Some("127.0.0.1:9001".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            Settings::load(Some(&file), &o).unwrap().listen,
+            "127.0.0.1:9001"
+        );
     }
 
     #[test]
@@ -125,7 +152,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("kefu.toml");
         std::fs::write(&file, "clock = \"sundial\"\n").unwrap();
-        let err = Settings::load(Some(&file), &Overrides::default()).unwrap_err().to_string();
+        let err = Settings::load(Some(&file), &Overrides::default())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("clock"), "{err}");
         std::fs::write(&file, "colour = \"blue\"\n").unwrap();
         assert!(Settings::load(Some(&file), &Overrides::default()).is_err());

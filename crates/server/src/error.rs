@@ -34,15 +34,24 @@ pub enum AppError {
 
 impl AppError {
     pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
-        AppError::Invalid { code, message: message.into() }
+        AppError::Invalid {
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        AppError::BadRequest { code, message: message.into() }
+        AppError::BadRequest {
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        AppError::Conflict { code, message: message.into() }
+        AppError::Conflict {
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -87,7 +96,9 @@ impl IntoResponse for AppError {
         let mut response = (self.status(), axum::Json(body)).into_response();
         if let AppError::Locked { retry_after_secs } = self {
             if let Ok(v) = retry_after_secs.max(1).to_string().parse() {
-                response.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, v);
             }
         }
         response
@@ -98,9 +109,10 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound("record"),
-            StoreError::Conflict { constraint } => {
-                AppError::conflict("conflict", format!("conflicts with an existing record ({constraint})"))
-            }
+            StoreError::Conflict { constraint } => AppError::conflict(
+                "conflict",
+                format!("conflicts with an existing record ({constraint})"),
+            ),
             StoreError::Refused(m) => AppError::invalid("refused", m),
             other => AppError::Internal(other.into()),
         }
@@ -111,9 +123,15 @@ impl From<CustomerWriteError> for AppError {
     fn from(e: CustomerWriteError) -> Self {
         match e {
             CustomerWriteError::Store(s) => s.into(),
-            e @ CustomerWriteError::DuplicatePhone { .. } => AppError::conflict("duplicate_phone", e.to_string()),
-            e @ CustomerWriteError::UnknownTier(_) => AppError::invalid("unknown_tier", e.to_string()),
-            e @ CustomerWriteError::UnknownOwner(_) => AppError::invalid("unknown_owner", e.to_string()),
+            e @ CustomerWriteError::DuplicatePhone { .. } => {
+                AppError::conflict("duplicate_phone", e.to_string())
+            }
+            e @ CustomerWriteError::UnknownTier(_) => {
+                AppError::invalid("unknown_tier", e.to_string())
+            }
+            e @ CustomerWriteError::UnknownOwner(_) => {
+                AppError::invalid("unknown_owner", e.to_string())
+            }
         }
     }
 }
@@ -122,10 +140,14 @@ impl From<OrgError> for AppError {
     fn from(e: OrgError) -> Self {
         match e {
             OrgError::Store(s) => s.into(),
-            OrgError::Assignment(v) if v.is_conflict() => AppError::conflict(v.code(), v.to_string()),
+            OrgError::Assignment(v) if v.is_conflict() => {
+                AppError::conflict(v.code(), v.to_string())
+            }
             OrgError::Assignment(v) => AppError::invalid(v.code(), v.to_string()),
             e @ OrgError::DepartmentCycle => AppError::invalid("department_cycle", e.to_string()),
-            e @ OrgError::DepartmentNotEmpty => AppError::conflict("department_not_empty", e.to_string()),
+            e @ OrgError::DepartmentNotEmpty => {
+                AppError::conflict("department_not_empty", e.to_string())
+            }
             e @ OrgError::PositionHeld(_) => AppError::conflict("position_held", e.to_string()),
             e @ OrgError::Unknown(_) => AppError::invalid("unknown_reference", e.to_string()),
         }

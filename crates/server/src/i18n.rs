@@ -20,7 +20,11 @@ impl Lang {
     }
 
     pub fn parse(s: &str) -> Lang {
-        if s.eq_ignore_ascii_case("en") { Lang::En } else { Lang::ZhCn }
+        if s.eq_ignore_ascii_case("en") {
+            Lang::En
+        } else {
+            Lang::ZhCn
+        }
     }
 }
 
@@ -34,7 +38,8 @@ pub struct I18n {
 }
 
 fn parse(src: &str) -> HashMap<String, String> {
-    let table: toml::Table = toml::from_str(src).expect("locale files are valid TOML (checked by tests)");
+    let table: toml::Table =
+        toml::from_str(src).expect("locale files are valid TOML (checked by tests)");
     let mut out = HashMap::new();
     flatten("", &table, &mut out);
     out
@@ -42,7 +47,11 @@ fn parse(src: &str) -> HashMap<String, String> {
 
 fn flatten(prefix: &str, table: &toml::Table, out: &mut HashMap<String, String>) {
     for (k, v) in table {
-        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
         match v {
             toml::Value::Table(t) => flatten(&key, t, out),
             toml::Value::String(s) => {
@@ -57,11 +66,17 @@ fn flatten(prefix: &str, table: &toml::Table, out: &mut HashMap<String, String>)
 
 impl I18n {
     pub fn load() -> Self {
-        I18n { zh: parse(ZH_CN), en: parse(EN) }
+        I18n {
+            zh: parse(ZH_CN),
+            en: parse(EN),
+        }
     }
 
     pub fn tr(&self, lang: Lang) -> Tr<'_> {
-        Tr { map: if lang == Lang::En { &self.en } else { &self.zh }, lang }
+        Tr {
+            map: if lang == Lang::En { &self.en } else { &self.zh },
+            lang,
+        }
     }
 
     pub fn keys(&self, lang: Lang) -> Vec<&str> {
@@ -117,7 +132,10 @@ mod tests {
     fn every_key_used_in_templates_and_code_exists() {
         let i = I18n::load();
         let keys: std::collections::HashSet<&str> = i.keys(Lang::ZhCn).into_iter().collect();
-        let re_sources = [concat!(env!("CARGO_MANIFEST_DIR"), "/templates"), concat!(env!("CARGO_MANIFEST_DIR"), "/src/ui")];
+        let re_sources = [
+            concat!(env!("CARGO_MANIFEST_DIR"), "/templates"),
+            concat!(env!("CARGO_MANIFEST_DIR"), "/src/ui"),
+        ];
         let mut missing = Vec::new();
         for dir in re_sources {
             for entry in std::fs::read_dir(dir).unwrap() {

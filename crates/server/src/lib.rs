@@ -29,7 +29,10 @@ pub fn router(state: AppState) -> Router {
         .merge(ui::router(&state))
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .route("/readyz", axum::routing::get(readyz))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::middleware::authenticate))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::middleware::authenticate,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

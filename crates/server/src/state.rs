@@ -43,7 +43,12 @@ struct Inner {
 
 impl AppState {
     pub fn new(db: Db, clock: Clock, config: ServerConfig) -> Self {
-        AppState(Arc::new(Inner { db, clock, config, i18n: I18n::load() }))
+        AppState(Arc::new(Inner {
+            db,
+            clock,
+            config,
+            i18n: I18n::load(),
+        }))
     }
 
     pub fn db(&self) -> &Db {

@@ -1,1 +1,51 @@
-fn main() {}
+//! The API suite: every endpoint through HTTP, on SQLite and PostgreSQL (set
+//! `KEFU_TEST_POSTGRES_URL` to include PostgreSQL).
+
+mod common;
+
+#[path = "api/audit.rs"]
+mod audit;
+#[path = "api/auth.rs"]
+mod auth;
+#[path = "api/customers.rs"]
+mod customers;
+#[path = "api/exports.rs"]
+mod exports;
+#[path = "api/imports.rs"]
+mod imports;
+#[path = "api/org.rs"]
+mod org;
+#[path = "api/routes.rs"]
+mod routes;
+
+kefu_test_support::suite!(
+    "api",
+    [
+        routes::every_operation_declares_access,
+        routes::every_guarded_route_refuses_without_permission,
+        routes::every_route_refuses_anonymous_callers,
+        routes::health_and_openapi,
+        auth::login_logout_and_me,
+        auth::lockout_backs_off,
+        auth::api_tokens_create_list_revoke,
+        auth::sessions_expire_when_idle,
+        auth::cookie_sessions_need_csrf,
+        customers::create_view_update,
+        customers::phones_are_masked_and_reveal_is_audited,
+        customers::agents_cannot_reveal,
+        customers::duplicate_and_invalid_input,
+        customers::list_filters_and_search,
+        customers::search_boxes_take_sql_metacharacters,
+        org::organization_admin,
+        org::assignment_rules_name_the_rule,
+        org::agents_cannot_edit_the_organization,
+        audit::audit_log_is_for_managers_and_read_only,
+        audit::audit_filters,
+        imports::csv_in_every_encoding,
+        imports::preview_reports_row_errors_and_commit_is_all_or_nothing,
+        imports::xlsx_import,
+        imports::bad_files_are_refused_clearly,
+        imports::oversized_uploads_get_413,
+        exports::xlsx_and_csv_exports_are_neutralized_and_audited,
+    ]
+);

@@ -1,7 +1,9 @@
 //! Log-in for API clients, who-am-I, and long-lived API tokens.
 
 use super::{Json, Path};
-use crate::app::auth::{self as app, LoginRequest, LoginResponse, NewTokenRequest, NewTokenResponse, TokenView};
+use crate::app::auth::{
+    self as app, LoginRequest, LoginResponse, NewTokenRequest, NewTokenResponse, TokenView,
+};
 use crate::auth::{ClientAddr, Ctx};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -32,13 +34,20 @@ async fn login(
 ) -> Result<Json<LoginResponse>, AppError> {
     let logged_in = app::login(&state, &req.username, &req.password, addr).await?;
     let expires = state.clock().now() + state.config().session.absolute;
-    Ok(Json(LoginResponse { token: logged_in.secret, expires_at: expires.to_rfc3339() }))
+    Ok(Json(LoginResponse {
+        token: logged_in.secret,
+        expires_at: expires.to_rfc3339(),
+    }))
 }
 
 /// End the session behind this token.
 #[utoipa::path(post, path = "/auth/logout", tag = "auth", security(("bearer" = [])),
     responses((status = 204)))]
-async fn logout(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) -> Result<StatusCode, AppError> {
+async fn logout(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+) -> Result<StatusCode, AppError> {
     let bearer = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -59,7 +68,11 @@ pub struct Me {
 #[utoipa::path(get, path = "/me", tag = "auth", security(("bearer" = [])), responses((status = 200, body = Me)))]
 async fn me(ctx: Ctx) -> Json<Me> {
     Json(Me {
-        permissions: ctx.permissions.iter().map(|p| p.code().to_string()).collect(),
+        permissions: ctx
+            .permissions
+            .iter()
+            .map(|p| p.code().to_string())
+            .collect(),
         id: ctx.user_id,
         username: ctx.username,
         display_name: ctx.display_name,
@@ -68,7 +81,10 @@ async fn me(ctx: Ctx) -> Json<Me> {
 
 /// The caller's own API tokens (never the secrets).
 #[utoipa::path(get, path = "/tokens", tag = "auth", security(("bearer" = [])), responses((status = 200, body = Vec<TokenView>)))]
-async fn list_tokens(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<TokenView>>, AppError> {
+async fn list_tokens(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<TokenView>>, AppError> {
     Ok(Json(app::list_tokens(&state, &ctx).await?))
 }
 
@@ -80,13 +96,20 @@ async fn create_token(
     ctx: Ctx,
     Json(req): Json<NewTokenRequest>,
 ) -> Result<(StatusCode, Json<NewTokenResponse>), AppError> {
-    Ok((StatusCode::CREATED, Json(app::create_token(&state, &ctx, &req).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(app::create_token(&state, &ctx, &req).await?),
+    ))
 }
 
 /// Revoke one of the caller's tokens.
 #[utoipa::path(delete, path = "/tokens/{id}", tag = "auth", security(("bearer" = [])),
     params(("id" = String, Path)), responses((status = 204), (status = 404)))]
-async fn revoke_token(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<StatusCode, AppError> {
+async fn revoke_token(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
     app::revoke_token(&state, &ctx, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -27,13 +27,23 @@ pub struct ClockNow {
 /// Move the simulated clock forward.
 #[utoipa::path(post, path = "/test-clock/advance", tag = "test-clock", security(("bearer" = [])),
     request_body = Advance, responses((status = 200, body = ClockNow)))]
-async fn advance(State(state): State<AppState>, Json(req): Json<Advance>) -> Result<Json<ClockNow>, AppError> {
+async fn advance(
+    State(state): State<AppState>,
+    Json(req): Json<Advance>,
+) -> Result<Json<ClockNow>, AppError> {
     if !(0..=366 * 86_400).contains(&req.seconds) {
-        return Err(AppError::invalid("invalid_duration", "seconds must be between 0 and one year"));
+        return Err(AppError::invalid(
+            "invalid_duration",
+            "seconds must be between 0 and one year",
+        ));
     }
     let now = state
         .clock()
         .advance(chrono::Duration::seconds(req.seconds))
-        .ok_or_else(|| AppError::bad_request("clock_not_simulated", "the clock is not simulated"))?;
-    Ok(Json(ClockNow { now: now.to_rfc3339() }))
+        .ok_or_else(|| {
+            AppError::bad_request("clock_not_simulated", "the clock is not simulated")
+        })?;
+    Ok(Json(ClockNow {
+        now: now.to_rfc3339(),
+    }))
 }

@@ -1,9 +1,10 @@
 //! Customers over HTTP.
 
 use super::{download, Json, Path, Query};
+use crate::app::customers::ListParams;
 use crate::app::customers::{
-    self as app, summary_of, view_of, CustomerList, CustomerPayload, CustomerView, RevealRequest, RevealResponse,
-    TimelineEvent,
+    self as app, summary_of, view_of, CustomerList, CustomerPayload, CustomerView, RevealRequest,
+    RevealResponse, TimelineEvent,
 };
 use crate::app::export::{self, Format};
 use crate::app::page_limit;
@@ -15,7 +16,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
 use utoipa::ToSchema;
-use crate::app::customers::ListParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -36,8 +36,18 @@ async fn list_customers(
     ctx: Ctx,
     Query(p): Query<ListParams>,
 ) -> Result<Json<CustomerList>, AppError> {
-    let page = app::list(&state, &ctx, &p.filter(), p.cursor.as_deref(), page_limit(p.limit)).await?;
-    Ok(Json(CustomerList { items: page.items.iter().map(summary_of).collect(), next_cursor: page.next_cursor }))
+    let page = app::list(
+        &state,
+        &ctx,
+        &p.filter(),
+        p.cursor.as_deref(),
+        page_limit(p.limit),
+    )
+    .await?;
+    Ok(Json(CustomerList {
+        items: page.items.iter().map(summary_of).collect(),
+        next_cursor: page.next_cursor,
+    }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -61,7 +71,11 @@ async fn create_customer(
 /// One customer, personal data masked. The view is audited.
 #[utoipa::path(get, path = "/customers/{id}", tag = "customers", security(("bearer" = ["customer.read"])),
     params(("id" = String, Path)), responses((status = 200, body = CustomerView), (status = 404)))]
-async fn get_customer(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Json<CustomerView>, AppError> {
+async fn get_customer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<CustomerView>, AppError> {
     Ok(Json(view_of(&app::view(&state, &ctx, &id).await?)))
 }
 
@@ -107,7 +121,11 @@ async fn reveal(
 /// the clear only with `customer.pii.read`).
 #[utoipa::path(get, path = "/customers/export", tag = "customers", security(("bearer" = ["customer.export"])),
     params(ListParams), responses((status = 200, description = "the file", content_type = "application/octet-stream")))]
-async fn export_customers(State(state): State<AppState>, ctx: Ctx, Query(p): Query<ListParams>) -> Result<Response, AppError> {
+async fn export_customers(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(p): Query<ListParams>,
+) -> Result<Response, AppError> {
     let format = Format::parse(p.format.as_deref())?;
     let file = export::customers(&state, &ctx, &p.filter(), format).await?;
     download(&file.path, &file.filename, format.content_type()).await
@@ -124,5 +142,13 @@ pub struct Tier {
     responses((status = 200, body = Vec<Tier>)))]
 async fn list_tiers(State(state): State<AppState>) -> Result<Json<Vec<Tier>>, AppError> {
     let tiers = state.db().list_tiers().await?;
-    Ok(Json(tiers.into_iter().map(|t| Tier { code: t.code, name: t.name }).collect()))
+    Ok(Json(
+        tiers
+            .into_iter()
+            .map(|t| Tier {
+                code: t.code,
+                name: t.name,
+            })
+            .collect(),
+    ))
 }

@@ -72,7 +72,9 @@ pub fn router(state: &AppState) -> (Router<AppState>, OpenApiDoc) {
     if state.clock().is_simulated() {
         v1 = v1.merge(clock::routes());
     }
-    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1).split_for_parts();
+    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1", v1)
+        .split_for_parts();
     let table: AccessTable = Arc::new(access_table(&doc));
     let doc_json = Arc::new(doc.to_json().unwrap_or_default());
     let router = router
@@ -81,7 +83,12 @@ pub fn router(state: &AppState) -> (Router<AppState>, OpenApiDoc) {
             "/api/openapi.json",
             axum::routing::get(move || {
                 let json = doc_json.clone();
-                async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], (*json).clone()) }
+                async move {
+                    (
+                        [(axum::http::header::CONTENT_TYPE, "application/json")],
+                        (*json).clone(),
+                    )
+                }
             }),
         );
     (router, doc)
@@ -117,7 +124,11 @@ pub fn access_table(doc: &OpenApiDoc) -> HashMap<(Method, String), Access> {
 fn access_of(reqs: &[utoipa::openapi::security::SecurityRequirement]) -> Option<Access> {
     let value = serde_json::to_value(reqs).ok()?;
     let list = value.as_array()?;
-    if list.iter().all(|r| r.as_object().is_some_and(|o| o.is_empty())) && !list.is_empty() {
+    if list
+        .iter()
+        .all(|r| r.as_object().is_some_and(|o| o.is_empty()))
+        && !list.is_empty()
+    {
         return Some(Access::Public);
     }
     let scopes = list.first()?.get("bearer")?.as_array()?;
@@ -128,12 +139,18 @@ fn access_of(reqs: &[utoipa::openapi::security::SecurityRequirement]) -> Option<
 }
 
 async fn gate(State(table): State<AccessTable>, req: Request, next: Next) -> Response {
-    let path = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_default();
+    let path = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
     let access = table.get(&(req.method().clone(), path));
     let ctx = req.extensions().get::<Ctx>();
     let verdict = match (access, ctx) {
         (Some(Access::Public), _) => Ok(()),
-        (None, _) => Err(AppError::Internal(anyhow::anyhow!("route without an access rule"))),
+        (None, _) => Err(AppError::Internal(anyhow::anyhow!(
+            "route without an access rule"
+        ))),
         (Some(_), None) => Err(AppError::Unauthenticated),
         (Some(Access::Authenticated), Some(_)) => Ok(()),
         (Some(Access::Permission(p)), Some(ctx)) => ctx.require(*p),
@@ -168,11 +185,16 @@ impl From<JsonRejection> for AppError {
     fn from(r: JsonRejection) -> Self {
         match r {
             JsonRejection::JsonDataError(e) => AppError::invalid("invalid_body", e.body_text()),
-            JsonRejection::JsonSyntaxError(e) => AppError::bad_request("malformed_json", e.body_text()),
-            JsonRejection::MissingJsonContentType(_) => {
-                AppError::bad_request("unsupported_media_type", "send Content-Type: application/json")
+            JsonRejection::JsonSyntaxError(e) => {
+                AppError::bad_request("malformed_json", e.body_text())
             }
-            JsonRejection::BytesRejection(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+            JsonRejection::MissingJsonContentType(_) => AppError::bad_request(
+                "unsupported_media_type",
+                "send Content-Type: application/json",
+            ),
+            JsonRejection::BytesRejection(e)
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE =>
+            {
                 AppError::TooLarge { limit_mb: 2 }
             }
             other => AppError::bad_request("bad_request", other.body_text()),
@@ -193,15 +215,27 @@ impl From<PathRejection> for AppError {
 }
 
 /// A streamed file download that is never rendered inline.
-pub(crate) async fn download(path: &std::path::Path, filename: &str, content_type: &str) -> Result<Response, AppError> {
-    let file = tokio::fs::File::open(path).await.map_err(|e| AppError::Internal(e.into()))?;
+pub(crate) async fn download(
+    path: &std::path::Path,
+    filename: &str,
+    content_type: &str,
+) -> Result<Response, AppError> {
+    let file = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
     let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file));
-    let disposition = format!("attachment; filename=\"{}\"", filename.replace(['"', '\\', '\r', '\n'], "_"));
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        filename.replace(['"', '\\', '\r', '\n'], "_")
+    );
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, content_type.to_string()),
             (axum::http::header::CONTENT_DISPOSITION, disposition),
-            (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+            (
+                axum::http::header::X_CONTENT_TYPE_OPTIONS,
+                "nosniff".to_string(),
+            ),
         ],
         body,
     )

@@ -3,8 +3,8 @@
 use super::customers::Created;
 use super::{Json, Path};
 use crate::app::org::{
-    self as app, AssignmentPayload, DepartmentPayload, DepartmentView, PositionPayload, PositionView, StaffPayload,
-    StaffView,
+    self as app, AssignmentPayload, DepartmentPayload, DepartmentView, PositionPayload,
+    PositionView, StaffPayload, StaffView,
 };
 use crate::auth::Ctx;
 use crate::error::AppError;
@@ -28,7 +28,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// All departments (a tree through `parent_id`).
 #[utoipa::path(get, path = "/departments", tag = "org", security(("bearer" = ["org.read"])),
     responses((status = 200, body = Vec<DepartmentView>)))]
-async fn list_departments(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<DepartmentView>>, AppError> {
+async fn list_departments(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<DepartmentView>>, AppError> {
     Ok(Json(app::departments(&state, &ctx).await?))
 }
 
@@ -39,7 +42,12 @@ async fn create_department(
     ctx: Ctx,
     Json(p): Json<DepartmentPayload>,
 ) -> Result<(StatusCode, Json<Created>), AppError> {
-    Ok((StatusCode::CREATED, Json(Created { id: app::create_department(&state, &ctx, &p).await? })))
+    Ok((
+        StatusCode::CREATED,
+        Json(Created {
+            id: app::create_department(&state, &ctx, &p).await?,
+        }),
+    ))
 }
 
 /// Rename or move a department (a move under its own sub-department is refused).
@@ -58,7 +66,11 @@ async fn update_department(
 /// Delete an empty department.
 #[utoipa::path(delete, path = "/departments/{id}", tag = "org", security(("bearer" = ["org.manage"])),
     params(("id" = String, Path)), responses((status = 204), (status = 409)))]
-async fn delete_department(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<StatusCode, AppError> {
+async fn delete_department(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
     app::delete_department(&state, &ctx, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -66,7 +78,10 @@ async fn delete_department(State(state): State<AppState>, ctx: Ctx, Path(id): Pa
 /// All positions with duties, qualifications, headcount, permissions and 兼任 rules.
 #[utoipa::path(get, path = "/positions", tag = "org", security(("bearer" = ["org.read"])),
     responses((status = 200, body = Vec<PositionView>)))]
-async fn list_positions(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<PositionView>>, AppError> {
+async fn list_positions(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<PositionView>>, AppError> {
     Ok(Json(app::positions(&state, &ctx).await?))
 }
 
@@ -77,7 +92,12 @@ async fn create_position(
     ctx: Ctx,
     Json(p): Json<PositionPayload>,
 ) -> Result<(StatusCode, Json<Created>), AppError> {
-    Ok((StatusCode::CREATED, Json(Created { id: app::create_position(&state, &ctx, &p).await? })))
+    Ok((
+        StatusCode::CREATED,
+        Json(Created {
+            id: app::create_position(&state, &ctx, &p).await?,
+        }),
+    ))
 }
 
 #[utoipa::path(put, path = "/positions/{id}", tag = "org", security(("bearer" = ["org.manage"])),
@@ -95,7 +115,11 @@ async fn update_position(
 /// Delete a position nobody holds.
 #[utoipa::path(delete, path = "/positions/{id}", tag = "org", security(("bearer" = ["org.manage"])),
     params(("id" = String, Path)), responses((status = 204), (status = 409)))]
-async fn delete_position(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<StatusCode, AppError> {
+async fn delete_position(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
     app::delete_position(&state, &ctx, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -103,7 +127,10 @@ async fn delete_position(State(state): State<AppState>, ctx: Ctx, Path(id): Path
 /// All staff with the positions they hold.
 #[utoipa::path(get, path = "/staff", tag = "org", security(("bearer" = ["org.read"])),
     responses((status = 200, body = Vec<StaffView>)))]
-async fn list_staff(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<StaffView>>, AppError> {
+async fn list_staff(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<StaffView>>, AppError> {
     Ok(Json(app::staff(&state, &ctx).await?))
 }
 
@@ -115,7 +142,12 @@ async fn create_staff(
     ctx: Ctx,
     Json(p): Json<StaffPayload>,
 ) -> Result<(StatusCode, Json<Created>), AppError> {
-    Ok((StatusCode::CREATED, Json(Created { id: app::create_staff(&state, &ctx, &p).await? })))
+    Ok((
+        StatusCode::CREATED,
+        Json(Created {
+            id: app::create_staff(&state, &ctx, &p).await?,
+        }),
+    ))
 }
 
 /// Change a staff member's details, deactivate them, or set a new password.

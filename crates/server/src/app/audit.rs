@@ -4,14 +4,14 @@ use super::export::{rows_to_file, AsyncChunkSource, ExportFile, Format};
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::state::AppState;
+use chrono::{DateTime, NaiveDate, Utc};
 use kefu_domain::audit::AuditAction;
 use kefu_domain::Permission;
 use kefu_store::audit::{AuditFilter, AuditRow, NewAuditEntry};
 use kefu_store::Page;
-use utoipa::IntoParams;
-use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use serde::Serialize;
+use utoipa::IntoParams;
 use utoipa::ToSchema;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -41,7 +41,10 @@ pub fn view_of(r: AuditRow) -> AuditEntryView {
         actor_name: r.actor_name,
         action: r.action,
         subject_type: r.subject_type,
-        subject_ids: r.subject_ids.map(|s| s.split(',').map(str::to_string).collect()).unwrap_or_default(),
+        subject_ids: r
+            .subject_ids
+            .map(|s| s.split(',').map(str::to_string).collect())
+            .unwrap_or_default(),
         detail: r.detail,
         client_addr: r.client_addr,
     }
@@ -49,7 +52,10 @@ pub fn view_of(r: AuditRow) -> AuditEntryView {
 
 pub fn parse_cursor(cursor: Option<&str>) -> Result<Option<i64>, AppError> {
     cursor
-        .map(|c| c.parse::<i64>().map_err(|_| AppError::invalid("invalid_cursor", "cursor is not valid")))
+        .map(|c| {
+            c.parse::<i64>()
+                .map_err(|_| AppError::invalid("invalid_cursor", "cursor is not valid"))
+        })
         .transpose()
 }
 
@@ -63,10 +69,16 @@ pub async fn list(
     ctx.require(Permission::AuditRead)?;
     if let Some(action) = &filter.action {
         if AuditAction::from_code(action).is_none() {
-            return Err(AppError::invalid("unknown_action", format!("unknown audit action {action:?}")));
+            return Err(AppError::invalid(
+                "unknown_action",
+                format!("unknown audit action {action:?}"),
+            ));
         }
     }
-    Ok(state.db().list_audit(filter, parse_cursor(cursor)?, limit).await?)
+    Ok(state
+        .db()
+        .list_audit(filter, parse_cursor(cursor)?, limit)
+        .await?)
 }
 
 struct AuditChunks<'a> {
@@ -81,7 +93,11 @@ impl AsyncChunkSource for AuditChunks<'_> {
         if self.done {
             return Ok(None);
         }
-        let page = self.state.db().list_audit(&self.filter, self.before, 1000).await?;
+        let page = self
+            .state
+            .db()
+            .list_audit(&self.filter, self.before, 1000)
+            .await?;
         self.done = page.next_cursor.is_none();
         self.before = page.items.last().map(|r| r.seq);
         if page.items.is_empty() {
@@ -108,17 +124,42 @@ impl AsyncChunkSource for AuditChunks<'_> {
 }
 
 /// Exports the filtered audit log; the export itself is audited.
-pub async fn export(state: &AppState, ctx: &Ctx, filter: &AuditFilter, format: Format) -> Result<ExportFile, AppError> {
+pub async fn export(
+    state: &AppState,
+    ctx: &Ctx,
+    filter: &AuditFilter,
+    format: Format,
+) -> Result<ExportFile, AppError> {
     ctx.require(Permission::AuditExport)?;
-    let header = ["seq", "时间 at", "操作人 actor", "动作 action", "对象类型 subject_type", "对象 subjects",
-        "详情 detail", "客户端地址 client"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let source = AuditChunks { state, filter: filter.clone(), before: None, done: false };
+    let header = [
+        "seq",
+        "时间 at",
+        "操作人 actor",
+        "动作 action",
+        "对象类型 subject_type",
+        "对象 subjects",
+        "详情 detail",
+        "客户端地址 client",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let source = AuditChunks {
+        state,
+        filter: filter.clone(),
+        before: None,
+        done: false,
+    };
     let file = rows_to_file(state, "audit", format, header, source).await?;
-    let entry = NewAuditEntry::new(AuditAction::AuditExported).detail(format!("format={} rows={}", format.extension(), file.rows));
-    state.db().append_audit(&ctx.actor(), state.clock().now(), &entry).await?;
+    let entry = NewAuditEntry::new(AuditAction::AuditExported).detail(format!(
+        "format={} rows={}",
+        format.extension(),
+        file.rows
+    ));
+    state
+        .db()
+        .append_audit(&ctx.actor(), state.clock().now(), &entry)
+        .await?;
     Ok(file)
 }
 
@@ -145,22 +186,42 @@ fn parse_bound(v: &str, end: bool) -> Result<DateTime<Utc>, AppError> {
     if let Ok(t) = DateTime::parse_from_rfc3339(v) {
         return Ok(t.with_timezone(&Utc));
     }
-    let date = NaiveDate::parse_from_str(v, "%Y-%m-%d")
-        .map_err(|_| AppError::invalid("invalid_date", format!("{v:?} is neither YYYY-MM-DD nor RFC 3339")))?;
-    let date = if end { date.succ_opt().unwrap_or(date) } else { date };
+    let date = NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
+        AppError::invalid(
+            "invalid_date",
+            format!("{v:?} is neither YYYY-MM-DD nor RFC 3339"),
+        )
+    })?;
+    let date = if end {
+        date.succ_opt().unwrap_or(date)
+    } else {
+        date
+    };
     let offset = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    let local = date.and_hms_opt(0, 0, 0).expect("midnight").and_local_timezone(offset).single();
-    local.map(|t| t.with_timezone(&Utc)).ok_or_else(|| AppError::invalid("invalid_date", v.to_string()))
+    let local = date
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_local_timezone(offset)
+        .single();
+    local
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| AppError::invalid("invalid_date", v.to_string()))
 }
 
 impl AuditParams {
     pub fn filter(&self) -> Result<AuditFilter, AppError> {
-        let clean = |v: &Option<String>| v.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        let clean = |v: &Option<String>| {
+            v.as_ref()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        };
         Ok(AuditFilter {
             actor_id: clean(&self.actor_id),
             action: clean(&self.action),
             subject_id: clean(&self.subject_id),
-            from: clean(&self.from).map(|v| parse_bound(&v, false)).transpose()?,
+            from: clean(&self.from)
+                .map(|v| parse_bound(&v, false))
+                .transpose()?,
             to: clean(&self.to).map(|v| parse_bound(&v, true)).transpose()?,
             personal_data_only: self.personal_data.unwrap_or(false),
         })

@@ -45,7 +45,11 @@ pub async fn login(
 ) -> Result<LoggedIn, AppError> {
     let db = state.db();
     let now = state.clock().now();
-    let anonymous = Actor { user_id: None, name: username.chars().take(64).collect(), client_addr: client_addr.clone() };
+    let anonymous = Actor {
+        user_id: None,
+        name: username.chars().take(64).collect(),
+        client_addr: client_addr.clone(),
+    };
     let creds = match db.get_credentials(username.trim()).await {
         Ok(c) => c,
         Err(StoreError::NotFound) => {
@@ -61,37 +65,79 @@ pub async fn login(
     };
     if let Some(until) = creds.locked_until.map(from_millis) {
         if until > now {
-            return Err(AppError::Locked { retry_after_secs: (until - now).num_seconds() + 1 });
+            return Err(AppError::Locked {
+                retry_after_secs: (until - now).num_seconds() + 1,
+            });
         }
     }
     let (password, hash) = (password.to_string(), creds.password_hash.clone());
     let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
-    let actor = Actor { user_id: Some(creds.id.clone()), name: creds.display_name.clone(), client_addr: client_addr.clone() };
+    let actor = Actor {
+        user_id: Some(creds.id.clone()),
+        name: creds.display_name.clone(),
+        client_addr: client_addr.clone(),
+    };
     if !ok || creds.active == 0 {
         let failures = creds.failed_logins + 1;
-        let locked_until = state.config().lockout.locked_until(failures.clamp(0, u32::MAX as i64) as u32, now);
-        db.record_login_failure(&creds.id, failures, locked_until).await?;
-        let detail = if creds.active == 0 { "inactive account" } else { "wrong password" };
-        db.append_audit(&actor, now, &NewAuditEntry::new(AuditAction::LoginFailed).subject("user", creds.id.clone()).detail(detail))
+        let locked_until = state
+            .config()
+            .lockout
+            .locked_until(failures.clamp(0, u32::MAX as i64) as u32, now);
+        db.record_login_failure(&creds.id, failures, locked_until)
             .await?;
+        let detail = if creds.active == 0 {
+            "inactive account"
+        } else {
+            "wrong password"
+        };
+        db.append_audit(
+            &actor,
+            now,
+            &NewAuditEntry::new(AuditAction::LoginFailed)
+                .subject("user", creds.id.clone())
+                .detail(detail),
+        )
+        .await?;
         return Err(bad_credentials());
     }
     db.record_login_success(&creds.id).await?;
     let secret = new_secret("kefu_s_");
     let csrf = new_secret("");
-    db.create_session(&hash_secret(&secret), &creds.id, &csrf, now, client_addr.as_deref()).await?;
-    db.append_audit(&actor, now, &NewAuditEntry::new(AuditAction::LoginSucceeded).subject("user", creds.id.clone()))
-        .await?;
-    Ok(LoggedIn { secret, csrf, user_id: creds.id })
+    db.create_session(
+        &hash_secret(&secret),
+        &creds.id,
+        &csrf,
+        now,
+        client_addr.as_deref(),
+    )
+    .await?;
+    db.append_audit(
+        &actor,
+        now,
+        &NewAuditEntry::new(AuditAction::LoginSucceeded).subject("user", creds.id.clone()),
+    )
+    .await?;
+    Ok(LoggedIn {
+        secret,
+        csrf,
+        user_id: creds.id,
+    })
 }
 
 fn bad_credentials() -> AppError {
-    AppError::BadRequest { code: "invalid_credentials", message: "wrong username or password".into() }
+    AppError::BadRequest {
+        code: "invalid_credentials",
+        message: "wrong username or password".into(),
+    }
 }
 
-pub async fn logout(state: &AppState, ctx: &Ctx, bearer_secret: Option<&str>) -> Result<(), AppError> {
+pub async fn logout(
+    state: &AppState,
+    ctx: &Ctx,
+    bearer_secret: Option<&str>,
+) -> Result<(), AppError> {
     let hash = match (&ctx.via, bearer_secret) {
         (Via::Session { token_hash, .. }, _) => Some(token_hash.clone()),
         (Via::Token, Some(secret)) => Some(hash_secret(secret)),
@@ -102,7 +148,11 @@ pub async fn logout(state: &AppState, ctx: &Ctx, bearer_secret: Option<&str>) ->
     }
     state
         .db()
-        .append_audit(&ctx.actor(), state.clock().now(), &NewAuditEntry::new(AuditAction::Logout).subject("user", ctx.user_id.clone()))
+        .append_audit(
+            &ctx.actor(),
+            state.clock().now(),
+            &NewAuditEntry::new(AuditAction::Logout).subject("user", ctx.user_id.clone()),
+        )
         .await?;
     Ok(())
 }
@@ -134,21 +184,41 @@ pub struct TokenView {
     pub revoked_at: Option<String>,
 }
 
-pub async fn create_token(state: &AppState, ctx: &Ctx, req: &NewTokenRequest) -> Result<NewTokenResponse, AppError> {
+pub async fn create_token(
+    state: &AppState,
+    ctx: &Ctx,
+    req: &NewTokenRequest,
+) -> Result<NewTokenResponse, AppError> {
     let name = req.name.trim();
     if name.is_empty() || name.chars().count() > 60 {
-        return Err(AppError::invalid("invalid_token_name", "token name must be 1 to 60 characters"));
+        return Err(AppError::invalid(
+            "invalid_token_name",
+            "token name must be 1 to 60 characters",
+        ));
     }
     if req.expires_in_days.is_some_and(|d| d == 0 || d > 3650) {
-        return Err(AppError::invalid("invalid_expiry", "expires_in_days must be between 1 and 3650"));
+        return Err(AppError::invalid(
+            "invalid_expiry",
+            "expires_in_days must be between 1 and 3650",
+        ));
     }
     let now = state.clock().now();
     let token = new_secret("kefu_t_");
     let prefix: String = token.chars().take(12).collect();
-    let expires_at = req.expires_in_days.map(|d| now + Duration::days(i64::from(d)));
+    let expires_at = req
+        .expires_in_days
+        .map(|d| now + Duration::days(i64::from(d)));
     let id = state
         .db()
-        .create_api_token(&ctx.actor(), now, &ctx.user_id, name, &hash_secret(&token), &prefix, expires_at)
+        .create_api_token(
+            &ctx.actor(),
+            now,
+            &ctx.user_id,
+            name,
+            &hash_secret(&token),
+            &prefix,
+            expires_at,
+        )
         .await?;
     Ok(NewTokenResponse { id, token })
 }

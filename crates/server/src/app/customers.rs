@@ -16,8 +16,8 @@ use kefu_store::customers::{
     ContactInput, ContactRow, CustomerFilter, CustomerInput, CustomerRow, CustomerSummaryRow,
 };
 use kefu_store::Page;
-use utoipa::IntoParams;
 use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
 use utoipa::ToSchema;
 
 /// A contact as sent by a client. For an existing contact, send its `id`; leaving out
@@ -189,7 +189,10 @@ fn contact_view(c: &ContactRow) -> ContactView {
 }
 
 fn owner(id: &Option<String>, name: &Option<String>) -> Option<OwnerView> {
-    id.as_ref().map(|id| OwnerView { id: id.clone(), name: name.clone().unwrap_or_default() })
+    id.as_ref().map(|id| OwnerView {
+        id: id.clone(),
+        name: name.clone().unwrap_or_default(),
+    })
 }
 
 pub fn summary_of(r: &CustomerSummaryRow) -> CustomerSummary {
@@ -216,7 +219,10 @@ pub async fn list(
     ctx.require(Permission::CustomerRead)?;
     if let Some(q) = &filter.q {
         if q.chars().count() > 100 {
-            return Err(AppError::invalid("query_too_long", "search text is longer than 100 characters"));
+            return Err(AppError::invalid(
+                "query_too_long",
+                "search text is longer than 100 characters",
+            ));
         }
     }
     Ok(state.db().list_customers(filter, cursor, limit).await?)
@@ -227,11 +233,18 @@ pub async fn view(state: &AppState, ctx: &Ctx, id: &str) -> Result<CustomerRow, 
     ctx.require(Permission::CustomerRead)?;
     let row = state.db().get_customer(id).await.map_err(not_found)?;
     let entry = NewAuditEntry::new(AuditAction::CustomerViewed).subject("customer", id);
-    state.db().append_audit(&ctx.actor(), state.clock().now(), &entry).await?;
+    state
+        .db()
+        .append_audit(&ctx.actor(), state.clock().now(), &entry)
+        .await?;
     Ok(row)
 }
 
-pub async fn timeline(state: &AppState, ctx: &Ctx, id: &str) -> Result<Vec<TimelineEvent>, AppError> {
+pub async fn timeline(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+) -> Result<Vec<TimelineEvent>, AppError> {
     ctx.require(Permission::CustomerRead)?;
     let events = state.db().list_customer_events(id, 200).await?;
     Ok(events
@@ -257,10 +270,12 @@ pub async fn reveal(
     let row = state.db().get_customer(id).await.map_err(not_found)?;
     let (value, what) = match req.field.as_str() {
         "contact" => {
-            let contact_id = req
-                .contact_id
-                .as_deref()
-                .ok_or_else(|| AppError::invalid("missing_contact_id", "contact_id is required for field contact"))?;
+            let contact_id = req.contact_id.as_deref().ok_or_else(|| {
+                AppError::invalid(
+                    "missing_contact_id",
+                    "contact_id is required for field contact",
+                )
+            })?;
             let c = row
                 .contacts
                 .iter()
@@ -268,8 +283,20 @@ pub async fn reveal(
                 .ok_or(AppError::NotFound("contact"))?;
             (c.value.clone(), format!("contact:{}:{}", c.kind, c.id))
         }
-        "id_number" => (row.core.id_number.clone().ok_or(AppError::NotFound("id_number"))?, "id_number".into()),
-        "address" => (row.core.address.clone().ok_or(AppError::NotFound("address"))?, "address".into()),
+        "id_number" => (
+            row.core
+                .id_number
+                .clone()
+                .ok_or(AppError::NotFound("id_number"))?,
+            "id_number".into(),
+        ),
+        "address" => (
+            row.core
+                .address
+                .clone()
+                .ok_or(AppError::NotFound("address"))?,
+            "address".into(),
+        ),
         other => {
             return Err(AppError::invalid(
                 "unknown_field",
@@ -277,15 +304,30 @@ pub async fn reveal(
             ))
         }
     };
-    let entry = NewAuditEntry::new(AuditAction::CustomerPiiRevealed).subject("customer", id).detail(what);
-    state.db().append_audit(&ctx.actor(), state.clock().now(), &entry).await?;
-    Ok(RevealResponse { field: req.field.clone(), value })
+    let entry = NewAuditEntry::new(AuditAction::CustomerPiiRevealed)
+        .subject("customer", id)
+        .detail(what);
+    state
+        .db()
+        .append_audit(&ctx.actor(), state.clock().now(), &entry)
+        .await?;
+    Ok(RevealResponse {
+        field: req.field.clone(),
+        value,
+    })
 }
 
-pub async fn create(state: &AppState, ctx: &Ctx, payload: &CustomerPayload) -> Result<String, AppError> {
+pub async fn create(
+    state: &AppState,
+    ctx: &Ctx,
+    payload: &CustomerPayload,
+) -> Result<String, AppError> {
     ctx.require(Permission::CustomerWrite)?;
     let input = merge(None, payload)?;
-    Ok(state.db().create_customer(&ctx.actor(), state.clock().now(), &input).await?)
+    Ok(state
+        .db()
+        .create_customer(&ctx.actor(), state.clock().now(), &input)
+        .await?)
 }
 
 pub async fn update(
@@ -297,7 +339,10 @@ pub async fn update(
     ctx.require(Permission::CustomerWrite)?;
     let current = state.db().get_customer(id).await.map_err(not_found)?;
     let input = merge(Some(&current), payload)?;
-    state.db().update_customer(&ctx.actor(), state.clock().now(), id, &input).await?;
+    state
+        .db()
+        .update_customer(&ctx.actor(), state.clock().now(), id, &input)
+        .await?;
     Ok(())
 }
 
@@ -310,20 +355,39 @@ fn not_found(e: kefu_store::StoreError) -> AppError {
 
 /// Applies a payload to the current record (or to an empty one for a create) and
 /// validates the result.
-pub fn merge(current: Option<&CustomerRow>, p: &CustomerPayload) -> Result<CustomerInput, AppError> {
+pub fn merge(
+    current: Option<&CustomerRow>,
+    p: &CustomerPayload,
+) -> Result<CustomerInput, AppError> {
     let cur = current.map(|c| &c.core);
     let name = match (&p.name, cur) {
         (Some(n), _) => parse_name(n)?,
         (None, Some(c)) => c.name.clone(),
         (None, None) => parse_name("")?,
     };
-    let text = |field: &'static str, new: &Option<String>, old: Option<&String>, max: usize| match new {
-        Some(v) => parse_optional_text(field, Some(v), max),
-        None => Ok(old.cloned()),
-    };
-    let company = text("company", &p.company, cur.and_then(|c| c.company.as_ref()), MAX_NAME_CHARS)?;
-    let address = text("address", &p.address, cur.and_then(|c| c.address.as_ref()), MAX_TEXT_CHARS)?;
-    let notes = text("notes", &p.notes, cur.and_then(|c| c.notes.as_ref()), MAX_TEXT_CHARS)?;
+    let text =
+        |field: &'static str, new: &Option<String>, old: Option<&String>, max: usize| match new {
+            Some(v) => parse_optional_text(field, Some(v), max),
+            None => Ok(old.cloned()),
+        };
+    let company = text(
+        "company",
+        &p.company,
+        cur.and_then(|c| c.company.as_ref()),
+        MAX_NAME_CHARS,
+    )?;
+    let address = text(
+        "address",
+        &p.address,
+        cur.and_then(|c| c.address.as_ref()),
+        MAX_TEXT_CHARS,
+    )?;
+    let notes = text(
+        "notes",
+        &p.notes,
+        cur.and_then(|c| c.notes.as_ref()),
+        MAX_TEXT_CHARS,
+    )?;
     let id_number = match &p.id_number {
         Some(v) => parse_optional_id_number(Some(v))?,
         None => cur.and_then(|c| c.id_number.clone()),
@@ -371,28 +435,57 @@ pub fn merge(current: Option<&CustomerRow>, p: &CustomerPayload) -> Result<Custo
         Some(t) => parse_tags(t)?,
         None => current.map(|c| c.tags.clone()).unwrap_or_default(),
     };
-    Ok(CustomerInput { name, company, gender, tier, status, owner_id, id_number, address, notes, contacts, tags })
+    Ok(CustomerInput {
+        name,
+        company,
+        gender,
+        tier,
+        status,
+        owner_id,
+        id_number,
+        address,
+        notes,
+        contacts,
+        tags,
+    })
 }
 
-fn merge_contacts(existing: &[ContactRow], list: &[ContactPayload]) -> Result<Vec<ContactInput>, AppError> {
+fn merge_contacts(
+    existing: &[ContactRow],
+    list: &[ContactPayload],
+) -> Result<Vec<ContactInput>, AppError> {
     let mut out = Vec::with_capacity(list.len());
     let mut values = Vec::with_capacity(list.len());
     for c in list {
-        let kind = ContactKind::from_code(&c.kind)
-            .ok_or_else(|| AppError::invalid("invalid_contact_kind", format!("unknown contact kind {:?}", c.kind)))?;
-        let kept = c.id.as_deref().and_then(|id| existing.iter().find(|e| e.id == id));
+        let kind = ContactKind::from_code(&c.kind).ok_or_else(|| {
+            AppError::invalid(
+                "invalid_contact_kind",
+                format!("unknown contact kind {:?}", c.kind),
+            )
+        })?;
+        let kept =
+            c.id.as_deref()
+                .and_then(|id| existing.iter().find(|e| e.id == id));
         let value = match (&c.value, kept) {
-            (Some(v), Some(old)) if v.trim().is_empty() || *v == mask_contact(&old.kind, &old.value) => {
+            (Some(v), Some(old))
+                if v.trim().is_empty() || *v == mask_contact(&old.kind, &old.value) =>
+            {
                 old.value.clone()
             }
             (Some(v), _) => ContactValue::parse(kind, v)?.value,
             (None, Some(old)) => old.value.clone(),
             (None, None) => {
-                return Err(AppError::invalid("missing_contact_value", "a new contact needs a value"))
+                return Err(AppError::invalid(
+                    "missing_contact_value",
+                    "a new contact needs a value",
+                ))
             }
         };
         let label = parse_optional_text("label", c.label.as_deref(), 30)?;
-        values.push(ContactValue { kind, value: value.clone() });
+        values.push(ContactValue {
+            kind,
+            value: value.clone(),
+        });
         out.push(ContactInput { kind, value, label });
     }
     check_distinct_contacts(&values)?;
@@ -416,7 +509,11 @@ pub struct ListParams {
 
 impl ListParams {
     pub fn filter(&self) -> CustomerFilter {
-        let clean = |v: &Option<String>| v.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        let clean = |v: &Option<String>| {
+            v.as_ref()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        };
         CustomerFilter {
             tier: clean(&self.tier),
             status: clean(&self.status),

@@ -25,7 +25,10 @@ impl Format {
         match s.unwrap_or("xlsx") {
             "xlsx" => Ok(Format::Xlsx),
             "csv" => Ok(Format::Csv),
-            other => Err(AppError::invalid("invalid_format", format!("unknown format {other:?}; use xlsx or csv"))),
+            other => Err(AppError::invalid(
+                "invalid_format",
+                format!("unknown format {other:?}; use xlsx or csv"),
+            )),
         }
     }
 
@@ -66,7 +69,8 @@ struct SheetSink {
 impl SheetSink {
     fn start(path: PathBuf, format: Format, title: String, header: Vec<String>) -> Self {
         let (tx, rx) = mpsc::sync_channel::<Msg>(2048);
-        let handle = tokio::task::spawn_blocking(move || write_sheet(&path, format, &title, &header, rx));
+        let handle =
+            tokio::task::spawn_blocking(move || write_sheet(&path, format, &title, &header, rx));
         SheetSink { tx, handle }
     }
 
@@ -81,7 +85,10 @@ impl SheetSink {
 
     async fn finish(self) -> Result<u64, AppError> {
         drop(self.tx);
-        self.handle.await.map_err(|e| AppError::Internal(e.into()))?.map_err(AppError::Internal)
+        self.handle
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?
+            .map_err(AppError::Internal)
     }
 }
 
@@ -139,16 +146,43 @@ pub async fn customers(
 ) -> Result<ExportFile, AppError> {
     ctx.require(Permission::CustomerExport)?;
     let clear = ctx.can(Permission::CustomerPiiRead);
-    let dir = tempfile::tempdir_in(exports_dir(state)?).map_err(|e| AppError::Internal(e.into()))?;
-    let filename = format!("customers-{}.{}", state.clock().now().format("%Y%m%d-%H%M%S"), format.extension());
+    let dir =
+        tempfile::tempdir_in(exports_dir(state)?).map_err(|e| AppError::Internal(e.into()))?;
+    let filename = format!(
+        "customers-{}.{}",
+        state.clock().now().format("%Y%m%d-%H%M%S"),
+        format.extension()
+    );
     let path = dir.path().join(&filename);
-    let header = ["姓名 name", "公司 company", "性别 gender", "等级 tier", "状态 status", "负责人 owner",
-        "手机 mobile", "座机 landline", "邮箱 email", "IM", "身份证 id_number", "地址 address", "标签 tags",
-        "备注 notes", "创建时间 created_at"];
-    let sink = SheetSink::start(path.clone(), format, "customers".into(), header.iter().map(|s| s.to_string()).collect());
+    let header = [
+        "姓名 name",
+        "公司 company",
+        "性别 gender",
+        "等级 tier",
+        "状态 status",
+        "负责人 owner",
+        "手机 mobile",
+        "座机 landline",
+        "邮箱 email",
+        "IM",
+        "身份证 id_number",
+        "地址 address",
+        "标签 tags",
+        "备注 notes",
+        "创建时间 created_at",
+    ];
+    let sink = SheetSink::start(
+        path.clone(),
+        format,
+        "customers".into(),
+        header.iter().map(|s| s.to_string()).collect(),
+    );
     let mut after: Option<String> = None;
     loop {
-        let chunk = state.db().export_customers_chunk(filter, after.as_deref(), 1000).await?;
+        let chunk = state
+            .db()
+            .export_customers_chunk(filter, after.as_deref(), 1000)
+            .await?;
         let Some(last) = chunk.last() else { break };
         after = Some(last.core.id.clone());
         for row in chunk {
@@ -157,7 +191,13 @@ pub async fn customers(
                 row.contacts
                     .iter()
                     .filter(|ct| ct.kind == kind)
-                    .map(|ct| if clear { ct.value.clone() } else { super::customers::mask_contact(kind, &ct.value) })
+                    .map(|ct| {
+                        if clear {
+                            ct.value.clone()
+                        } else {
+                            super::customers::mask_contact(kind, &ct.value)
+                        }
+                    })
                     .collect::<Vec<_>>()
                     .join(" ")
             };
@@ -174,11 +214,23 @@ pub async fn customers(
                 pick("im"),
                 c.id_number
                     .as_deref()
-                    .map(|v| if clear { v.to_string() } else { kefu_domain::id_number::mask_id_number(v) })
+                    .map(|v| {
+                        if clear {
+                            v.to_string()
+                        } else {
+                            kefu_domain::id_number::mask_id_number(v)
+                        }
+                    })
                     .unwrap_or_default(),
                 c.address
                     .as_deref()
-                    .map(|v| if clear { v.to_string() } else { super::customers::mask_address(v) })
+                    .map(|v| {
+                        if clear {
+                            v.to_string()
+                        } else {
+                            super::customers::mask_address(v)
+                        }
+                    })
                     .unwrap_or_default(),
                 row.tags.join(","),
                 c.notes.clone().unwrap_or_default(),
@@ -195,8 +247,17 @@ pub async fn customers(
         describe(filter)
     );
     let entry = NewAuditEntry::new(AuditAction::CustomersExported).detail(detail);
-    state.db().append_audit(&ctx.actor(), state.clock().now(), &entry).await?;
-    Ok(ExportFile { path, filename, format, rows, _dir: dir })
+    state
+        .db()
+        .append_audit(&ctx.actor(), state.clock().now(), &entry)
+        .await?;
+    Ok(ExportFile {
+        path,
+        filename,
+        format,
+        rows,
+        _dir: dir,
+    })
 }
 
 /// A readable statement of a filter, for the audit log.
@@ -232,8 +293,13 @@ pub async fn rows_to_file(
     header: Vec<String>,
     mut next_chunk: impl AsyncChunkSource,
 ) -> Result<ExportFile, AppError> {
-    let dir = tempfile::tempdir_in(exports_dir(state)?).map_err(|e| AppError::Internal(e.into()))?;
-    let filename = format!("{title}-{}.{}", state.clock().now().format("%Y%m%d-%H%M%S"), format.extension());
+    let dir =
+        tempfile::tempdir_in(exports_dir(state)?).map_err(|e| AppError::Internal(e.into()))?;
+    let filename = format!(
+        "{title}-{}.{}",
+        state.clock().now().format("%Y%m%d-%H%M%S"),
+        format.extension()
+    );
     let path = dir.path().join(&filename);
     let sink = SheetSink::start(path.clone(), format, title.to_string(), header);
     while let Some(rows) = next_chunk.next_chunk().await? {
@@ -242,10 +308,18 @@ pub async fn rows_to_file(
         }
     }
     let rows = sink.finish().await?;
-    Ok(ExportFile { path, filename, format, rows, _dir: dir })
+    Ok(ExportFile {
+        path,
+        filename,
+        format,
+        rows,
+        _dir: dir,
+    })
 }
 
 /// A source of rows fetched a chunk at a time; `None` when exhausted.
 pub trait AsyncChunkSource {
-    fn next_chunk(&mut self) -> impl std::future::Future<Output = Result<Option<Vec<Vec<String>>>, AppError>> + Send;
+    fn next_chunk(
+        &mut self,
+    ) -> impl std::future::Future<Output = Result<Option<Vec<Vec<String>>>, AppError>> + Send;
 }

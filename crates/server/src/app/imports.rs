@@ -11,8 +11,8 @@ use crate::error::AppError;
 use crate::state::AppState;
 use kefu_domain::audit::AuditAction;
 use kefu_domain::customer::{
-    parse_name, parse_optional_id_number, parse_optional_text, parse_tags, ContactKind, ContactValue,
-    CustomerStatus, Gender, MAX_NAME_CHARS, MAX_TEXT_CHARS,
+    parse_name, parse_optional_id_number, parse_optional_text, parse_tags, ContactKind,
+    ContactValue, CustomerStatus, Gender, MAX_NAME_CHARS, MAX_TEXT_CHARS,
 };
 use kefu_domain::Permission;
 use kefu_store::audit::NewAuditEntry;
@@ -135,7 +135,9 @@ fn column_of(header: &str) -> Option<Column> {
     Some(match h {
         "姓名" | "客户姓名" | "客户名称" | "名称" | "name" => Column::Name,
         "公司" | "单位" | "公司名称" | "company" => Column::Company,
-        "手机" | "手机号" | "手机号码" | "电话" | "联系电话" | "mobile" | "phone" => Column::Mobile,
+        "手机" | "手机号" | "手机号码" | "电话" | "联系电话" | "mobile" | "phone" => {
+            Column::Mobile
+        }
         "座机" | "固定电话" | "固话" | "landline" => Column::Landline,
         "邮箱" | "电子邮件" | "email" | "e-mail" => Column::Email,
         "qq" | "微信" | "im" => Column::Im,
@@ -226,11 +228,17 @@ fn parse_row(map: &Mapping, ctx: &Context, cells: &[String]) -> Result<CustomerI
         if let Some(v) = field(col) {
             // A landline in the mobile column is still a phone; file it as such.
             let parsed = ContactValue::parse(kind, v).or_else(|e| match kind {
-                ContactKind::Mobile if !v.trim_start_matches('+').starts_with('1') => ContactValue::parse(ContactKind::Landline, v),
+                ContactKind::Mobile if !v.trim_start_matches('+').starts_with('1') => {
+                    ContactValue::parse(ContactKind::Landline, v)
+                }
                 _ => Err(e),
             });
             let cv = parsed.map_err(|e| e.to_string())?;
-            contacts.push(ContactInput { kind: cv.kind, value: cv.value, label: None });
+            contacts.push(ContactInput {
+                kind: cv.kind,
+                value: cv.value,
+                label: None,
+            });
         }
     }
     let tier = match field(Column::Tier) {
@@ -247,20 +255,30 @@ fn parse_row(map: &Mapping, ctx: &Context, cells: &[String]) -> Result<CustomerI
     };
     let gender = parse_gender(field(Column::Gender).unwrap_or("")).ok_or("unknown gender")?;
     let owner_id = match field(Column::Owner) {
-        Some(o) => Some(ctx.owners.get(&o.to_lowercase()).cloned().ok_or_else(|| format!("unknown owner {o:?}"))?),
+        Some(o) => Some(
+            ctx.owners
+                .get(&o.to_lowercase())
+                .cloned()
+                .ok_or_else(|| format!("unknown owner {o:?}"))?,
+        ),
         None => None,
     };
-    let tags: Vec<&str> = field(Column::Tags).map(|t| t.split([',', '，', ';', '；', '|']).collect()).unwrap_or_default();
+    let tags: Vec<&str> = field(Column::Tags)
+        .map(|t| t.split([',', '，', ';', '；', '|']).collect())
+        .unwrap_or_default();
     Ok(CustomerInput {
         name,
-        company: parse_optional_text("company", field(Column::Company), MAX_NAME_CHARS).map_err(|e| e.to_string())?,
+        company: parse_optional_text("company", field(Column::Company), MAX_NAME_CHARS)
+            .map_err(|e| e.to_string())?,
         gender,
         tier,
         status,
         owner_id,
         id_number: parse_optional_id_number(field(Column::IdNumber)).map_err(|e| e.to_string())?,
-        address: parse_optional_text("address", field(Column::Address), MAX_TEXT_CHARS).map_err(|e| e.to_string())?,
-        notes: parse_optional_text("notes", field(Column::Notes), MAX_TEXT_CHARS).map_err(|e| e.to_string())?,
+        address: parse_optional_text("address", field(Column::Address), MAX_TEXT_CHARS)
+            .map_err(|e| e.to_string())?,
+        notes: parse_optional_text("notes", field(Column::Notes), MAX_TEXT_CHARS)
+            .map_err(|e| e.to_string())?,
         contacts,
         tags: parse_tags(&tags).map_err(|e| e.to_string())?,
     })
@@ -270,7 +288,9 @@ fn parse_row(map: &Mapping, ctx: &Context, cells: &[String]) -> Result<CustomerI
 type Rows = Box<dyn Iterator<Item = Result<Vec<String>, String>> + Send>;
 
 /// Guesses the text encoding of a CSV from its first bytes: a BOM wins; valid UTF-8 is
-/// UTF-8; anything else is read as GB18030, the superset of GBK and GB2312.
+/// UTF-8; a sample whose header line is UTF-8 with Chinese in it is UTF-8 with a few
+/// broken rows (those rows are rejected as undecodable); anything else is read as
+/// GB18030, the superset of GBK and GB2312.
 fn sniff_encoding(head: &[u8]) -> &'static encoding_rs::Encoding {
     if head.starts_with(b"\xEF\xBB\xBF") {
         return encoding_rs::UTF_8;
@@ -282,11 +302,18 @@ fn sniff_encoding(head: &[u8]) -> &'static encoding_rs::Encoding {
         return encoding_rs::UTF_16BE;
     }
     match std::str::from_utf8(head) {
-        Ok(_) => encoding_rs::UTF_8,
+        Ok(_) => return encoding_rs::UTF_8,
         // Cut in the middle of a character at the end of the sample: still UTF-8.
-        Err(e) if e.error_len().is_none() && head.len() - e.valid_up_to() < 4 => encoding_rs::UTF_8,
-        Err(_) => encoding_rs::GB18030,
+        Err(e) if e.error_len().is_none() && head.len() - e.valid_up_to() < 4 => {
+            return encoding_rs::UTF_8
+        }
+        Err(_) => {}
     }
+    let header = head.split(|b| *b == b'\n').next().unwrap_or_default();
+    if !header.is_ascii() && std::str::from_utf8(header).is_ok() {
+        return encoding_rs::UTF_8;
+    }
+    encoding_rs::GB18030
 }
 
 fn open_rows(path: &Path, format: FileFormat) -> Result<(Rows, String), String> {
@@ -306,18 +333,29 @@ fn open_rows(path: &Path, format: FileFormat) -> Result<(Rows, String), String> 
                 .encoding(Some(encoding))
                 .bom_override(true)
                 .build(std::io::BufReader::with_capacity(256 * 1024, file));
-            let reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(decoder);
+            let reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(decoder);
             let rows = reader.into_records().map(|r| {
-                r.map(|rec| rec.iter().map(str::to_string).collect()).map_err(|e| format!("unreadable CSV: {e}"))
+                r.map(|rec| rec.iter().map(str::to_string).collect())
+                    .map_err(|e| format!("unreadable CSV: {e}"))
             });
             Ok((Box::new(rows), label))
         }
         FileFormat::Xlsx => {
             use calamine::{open_workbook, Reader, Xlsx};
-            let mut wb: Xlsx<_> = open_workbook(path).map_err(|e| format!("not a readable XLSX file: {e}"))?;
-            let sheet = wb.sheet_names().first().cloned().ok_or("the workbook has no sheet")?;
+            let mut wb: Xlsx<_> =
+                open_workbook(path).map_err(|e| format!("not a readable XLSX file: {e}"))?;
+            let sheet = wb
+                .sheet_names()
+                .first()
+                .cloned()
+                .ok_or("the workbook has no sheet")?;
             // XLSX uploads are bounded by the upload limit; the sheet is read whole.
-            let range = wb.worksheet_range(&sheet).map_err(|e| format!("unreadable sheet: {e}"))?;
+            let range = wb
+                .worksheet_range(&sheet)
+                .map_err(|e| format!("unreadable sheet: {e}"))?;
             let rows: Vec<Result<Vec<String>, String>> = range
                 .rows()
                 .map(|r| Ok(r.iter().map(cell_text).collect()))
@@ -360,7 +398,14 @@ enum Batch {
     Failed(String),
 }
 
-fn spawn_parser(path: PathBuf, format: FileFormat, ctx: Context) -> (tokio::sync::mpsc::Receiver<Batch>, tokio::sync::oneshot::Receiver<String>) {
+fn spawn_parser(
+    path: PathBuf,
+    format: FileFormat,
+    ctx: Context,
+) -> (
+    tokio::sync::mpsc::Receiver<Batch>,
+    tokio::sync::oneshot::Receiver<String>,
+) {
     let (tx, rx) = tokio::sync::mpsc::channel::<Batch>(4);
     let (enc_tx, enc_rx) = tokio::sync::oneshot::channel();
     tokio::task::spawn_blocking(move || {
@@ -389,14 +434,21 @@ fn spawn_parser(path: PathBuf, format: FileFormat, ctx: Context) -> (tokio::sync
                 }
             }
         };
-        let map = Mapping { columns: header.iter().map(|h| column_of(h)).collect() };
+        let map = Mapping {
+            columns: header.iter().map(|h| column_of(h)).collect(),
+        };
         if !map.columns.contains(&Some(Column::Name)) {
             let _ = tx.blocking_send(Batch::Failed(
                 "no name column found: the first row must be a header with 姓名 (or name)".into(),
             ));
             return;
         }
-        let labels = map.columns.iter().flatten().map(|c| column_label(*c).to_string()).collect();
+        let labels = map
+            .columns
+            .iter()
+            .flatten()
+            .map(|c| column_label(*c).to_string())
+            .collect();
         if tx.blocking_send(Batch::Header(labels)).is_err() {
             return;
         }
@@ -405,11 +457,23 @@ fn spawn_parser(path: PathBuf, format: FileFormat, ctx: Context) -> (tokio::sync
             line += 1;
             let parsed = match row {
                 Ok(cells) if cells.iter().all(|c| c.trim().is_empty()) => continue,
-                Ok(cells) => Parsed { line, result: parse_row(&map, &ctx, &cells), raw: cells },
-                Err(e) => Parsed { line, raw: Vec::new(), result: Err(e) },
+                Ok(cells) => Parsed {
+                    line,
+                    result: parse_row(&map, &ctx, &cells),
+                    raw: cells,
+                },
+                Err(e) => Parsed {
+                    line,
+                    raw: Vec::new(),
+                    result: Err(e),
+                },
             };
             batch.push(parsed);
-            if batch.len() == BATCH && tx.blocking_send(Batch::Rows(std::mem::take(&mut batch))).is_err() {
+            if batch.len() == BATCH
+                && tx
+                    .blocking_send(Batch::Rows(std::mem::take(&mut batch)))
+                    .is_err()
+            {
                 return;
             }
         }
@@ -421,7 +485,13 @@ fn spawn_parser(path: PathBuf, format: FileFormat, ctx: Context) -> (tokio::sync
 }
 
 async fn load_context(state: &AppState) -> Result<Context, AppError> {
-    let tiers = state.db().list_tiers().await?.into_iter().map(|t| (t.code.to_uppercase(), t.code)).collect();
+    let tiers = state
+        .db()
+        .list_tiers()
+        .await?
+        .into_iter()
+        .map(|t| (t.code.to_uppercase(), t.code))
+        .collect();
     let mut owners = HashMap::new();
     for u in state.db().list_users().await? {
         if let Some(no) = &u.agent_no {
@@ -447,14 +517,32 @@ struct Pass {
 /// Where rows go in a pass: counted (preview) or written (commit).
 enum Sink<'a> {
     Preview,
-    Commit(&'a mut kefu_store::customers::CustomerBatch<'static>, Option<String>, chrono::DateTime<chrono::Utc>),
+    Commit(
+        &'a mut kefu_store::customers::CustomerBatch<'static>,
+        Option<String>,
+        chrono::DateTime<chrono::Utc>,
+    ),
 }
 
-async fn run_pass(state: &AppState, path: &Path, format: FileFormat, report: &Path, mut sink: Sink<'_>) -> Result<Pass, AppError> {
+async fn run_pass(
+    state: &AppState,
+    path: &Path,
+    format: FileFormat,
+    report: &Path,
+    mut sink: Sink<'_>,
+) -> Result<Pass, AppError> {
     let ctx = load_context(state).await?;
     let (mut rx, enc_rx) = spawn_parser(path.to_path_buf(), format, ctx);
     let mut report_writer = ReportWriter::create(report)?;
-    let mut pass = Pass { columns: Vec::new(), encoding: String::new(), total: 0, valid: 0, rejected: 0, sample: Vec::new(), errors: Vec::new() };
+    let mut pass = Pass {
+        columns: Vec::new(),
+        encoding: String::new(),
+        total: 0,
+        valid: 0,
+        rejected: 0,
+        sample: Vec::new(),
+        errors: Vec::new(),
+    };
     let mut seen_mobiles: HashSet<String> = HashSet::new();
     while let Some(batch) = rx.recv().await {
         let rows = match batch {
@@ -468,7 +556,12 @@ async fn run_pass(state: &AppState, path: &Path, format: FileFormat, report: &Pa
         let mobiles: Vec<String> = rows
             .iter()
             .filter_map(|r| r.result.as_ref().ok())
-            .flat_map(|c| c.contacts.iter().filter(|ct| ct.kind == ContactKind::Mobile).map(|ct| ct.value.clone()))
+            .flat_map(|c| {
+                c.contacts
+                    .iter()
+                    .filter(|ct| ct.kind == ContactKind::Mobile)
+                    .map(|ct| ct.value.clone())
+            })
             .collect();
         let taken = match &mut sink {
             Sink::Preview => state.db().existing_mobiles(&mobiles).await?,
@@ -478,12 +571,22 @@ async fn run_pass(state: &AppState, path: &Path, format: FileFormat, report: &Pa
         for row in rows {
             pass.total += 1;
             let outcome = row.result.and_then(|c| {
-                for ct in c.contacts.iter().filter(|ct| ct.kind == ContactKind::Mobile) {
+                for ct in c
+                    .contacts
+                    .iter()
+                    .filter(|ct| ct.kind == ContactKind::Mobile)
+                {
                     if let Some((_, name)) = taken.get(&ct.value) {
-                        return Err(format!("duplicate: mobile {} already belongs to customer {name}", kefu_domain::phone::mask_phone(&ct.value)));
+                        return Err(format!(
+                            "duplicate: mobile {} already belongs to customer {name}",
+                            kefu_domain::phone::mask_phone(&ct.value)
+                        ));
                     }
                     if !seen_mobiles.insert(ct.value.clone()) {
-                        return Err(format!("duplicate: mobile {} appears earlier in the file", kefu_domain::phone::mask_phone(&ct.value)));
+                        return Err(format!(
+                            "duplicate: mobile {} appears earlier in the file",
+                            kefu_domain::phone::mask_phone(&ct.value)
+                        ));
                     }
                 }
                 Ok(c)
@@ -496,7 +599,11 @@ async fn run_pass(state: &AppState, path: &Path, format: FileFormat, report: &Pa
                             line: row.line,
                             name: c.name.clone(),
                             company: c.company.clone(),
-                            mobile: c.contacts.iter().find(|ct| ct.kind == ContactKind::Mobile).map(|ct| kefu_domain::phone::mask_phone(&ct.value)),
+                            mobile: c
+                                .contacts
+                                .iter()
+                                .find(|ct| ct.kind == ContactKind::Mobile)
+                                .map(|ct| kefu_domain::phone::mask_phone(&ct.value)),
                             tier: c.tier.clone(),
                             status: c.status.code().to_string(),
                         });
@@ -506,7 +613,10 @@ async fn run_pass(state: &AppState, path: &Path, format: FileFormat, report: &Pa
                 Err(e) => {
                     pass.rejected += 1;
                     if pass.errors.len() < SHOWN_ERRORS {
-                        pass.errors.push(RowError { line: row.line, error: e.clone() });
+                        pass.errors.push(RowError {
+                            line: row.line,
+                            error: e.clone(),
+                        });
                     }
                     report_writer.write(row.line, &e, &row.raw)?;
                 }
@@ -526,17 +636,26 @@ struct ReportWriter(csv::Writer<std::io::BufWriter<std::fs::File>>);
 
 impl ReportWriter {
     fn create(path: &Path) -> Result<Self, AppError> {
-        let mut file = std::io::BufWriter::new(std::fs::File::create(path).map_err(|e| AppError::Internal(e.into()))?);
-        std::io::Write::write_all(&mut file, b"\xEF\xBB\xBF").map_err(|e| AppError::Internal(e.into()))?;
+        let mut file = std::io::BufWriter::new(
+            std::fs::File::create(path).map_err(|e| AppError::Internal(e.into()))?,
+        );
+        std::io::Write::write_all(&mut file, b"\xEF\xBB\xBF")
+            .map_err(|e| AppError::Internal(e.into()))?;
         let mut w = csv::WriterBuilder::new().flexible(true).from_writer(file);
-        w.write_record(["行号 line", "错误 error", "原始数据 original cells →"]).map_err(|e| AppError::Internal(e.into()))?;
+        w.write_record(["行号 line", "错误 error", "原始数据 original cells →"])
+            .map_err(|e| AppError::Internal(e.into()))?;
         Ok(ReportWriter(w))
     }
 
     fn write(&mut self, line: u64, error: &str, raw: &[String]) -> Result<(), AppError> {
         let mut record = vec![line.to_string(), error.to_string()];
-        record.extend(raw.iter().map(|c| kefu_domain::export::neutralize_cell(c).into_owned()));
-        self.0.write_record(&record).map_err(|e| AppError::Internal(e.into()))
+        record.extend(
+            raw.iter()
+                .map(|c| kefu_domain::export::neutralize_cell(c).into_owned()),
+        );
+        self.0
+            .write_record(&record)
+            .map_err(|e| AppError::Internal(e.into()))
     }
 
     fn finish(mut self) -> Result<(), AppError> {
@@ -563,20 +682,33 @@ pub fn detect_format(filename: &str, head: &[u8]) -> Result<FileFormat, AppError
         return Ok(FileFormat::Xlsx);
     }
     if lower.ends_with(".xlsx") {
-        return Err(AppError::invalid("unreadable_file", "the file is named .xlsx but is not an XLSX workbook"));
+        return Err(AppError::invalid(
+            "unreadable_file",
+            "the file is named .xlsx but is not an XLSX workbook",
+        ));
     }
     if lower.ends_with(".xls") {
-        return Err(AppError::invalid("unsupported_format", "old .xls files are not supported; save as .xlsx or .csv"));
+        return Err(AppError::invalid(
+            "unsupported_format",
+            "old .xls files are not supported; save as .xlsx or .csv",
+        ));
     }
     Ok(FileFormat::Csv)
 }
 
 /// Validates an uploaded file (already on disk in `upload_dir`) and records the job.
-pub async fn preview(state: &AppState, ctx: &Ctx, upload_dir: tempfile::TempDir, filename: &str) -> Result<ImportPreview, AppError> {
+pub async fn preview(
+    state: &AppState,
+    ctx: &Ctx,
+    upload_dir: tempfile::TempDir,
+    filename: &str,
+) -> Result<ImportPreview, AppError> {
     ctx.require(Permission::CustomerImport)?;
     let source = upload_dir.path().join("source");
     let mut head = [0u8; 8];
-    let n = std::fs::File::open(&source).and_then(|mut f| read_up_to(&mut f, &mut head)).map_err(|e| AppError::Internal(e.into()))?;
+    let n = std::fs::File::open(&source)
+        .and_then(|mut f| read_up_to(&mut f, &mut head))
+        .map_err(|e| AppError::Internal(e.into()))?;
     let format = detect_format(filename, &head[..n])?;
     let report = upload_dir.path().join("report.csv");
     let pass = run_pass(state, &source, format, &report, Sink::Preview).await?;
@@ -619,26 +751,49 @@ pub async fn commit(state: &AppState, ctx: &Ctx, id: &str) -> Result<ImportJobVi
     let dir = job_dir(state, id)?;
     let job = get_job(state, id).await?;
     if !state.db().claim_import_job(id).await? {
-        return Err(AppError::conflict("import_not_pending", format!("this import is {} and cannot be committed", job.status)));
+        return Err(AppError::conflict(
+            "import_not_pending",
+            format!("this import is {} and cannot be committed", job.status),
+        ));
     }
-    let format = if job.format == "xlsx" { FileFormat::Xlsx } else { FileFormat::Csv };
+    let format = if job.format == "xlsx" {
+        FileFormat::Xlsx
+    } else {
+        FileFormat::Csv
+    };
     let now = state.clock().now();
     let result = async {
         let mut batch = state.db().begin_customer_batch().await?;
-        let pass = run_pass(state, &dir.join("source"), format, &dir.join("report.csv"), Sink::Commit(&mut batch, Some(ctx.user_id.clone()), now)).await?;
+        let pass = run_pass(
+            state,
+            &dir.join("source"),
+            format,
+            &dir.join("report.csv"),
+            Sink::Commit(&mut batch, Some(ctx.user_id.clone()), now),
+        )
+        .await?;
         let entry = NewAuditEntry::new(AuditAction::CustomersImported)
             .subject("import", id)
-            .detail(format!("file={} rows={} written={} rejected={}", job.filename, pass.total, pass.valid, pass.rejected));
+            .detail(format!(
+                "file={} rows={} written={} rejected={}",
+                job.filename, pass.total, pass.valid, pass.rejected
+            ));
         batch.commit(&ctx.actor(), now, &entry).await?;
         Ok::<_, AppError>(pass)
     }
     .await;
     match result {
         Ok(pass) => {
-            state.db().finish_import_job(id, state.clock().now(), Ok((pass.valid, pass.rejected))).await?;
+            state
+                .db()
+                .finish_import_job(id, state.clock().now(), Ok((pass.valid, pass.rejected)))
+                .await?;
         }
         Err(e) => {
-            state.db().finish_import_job(id, state.clock().now(), Err(&e.to_string())).await?;
+            state
+                .db()
+                .finish_import_job(id, state.clock().now(), Err(&e.to_string()))
+                .await?;
             return Err(e);
         }
     }
@@ -661,7 +816,13 @@ pub async fn discard(state: &AppState, ctx: &Ctx, id: &str) -> Result<(), AppErr
 
 pub async fn list(state: &AppState, ctx: &Ctx) -> Result<Vec<ImportJobView>, AppError> {
     ctx.require(Permission::CustomerImport)?;
-    Ok(state.db().list_import_jobs(50).await?.into_iter().map(job_view).collect())
+    Ok(state
+        .db()
+        .list_import_jobs(50)
+        .await?
+        .into_iter()
+        .map(job_view)
+        .collect())
 }
 
 /// The path of the rejected-rows report of an import.
@@ -677,7 +838,10 @@ pub async fn report_path(state: &AppState, ctx: &Ctx, id: &str) -> Result<PathBu
 
 /// A new private directory for an upload on its way to becoming an import.
 pub fn new_upload_dir(state: &AppState) -> Result<tempfile::TempDir, AppError> {
-    tempfile::Builder::new().prefix("upload-").tempdir_in(imports_dir(state)?).map_err(|e| AppError::Internal(e.into()))
+    tempfile::Builder::new()
+        .prefix("upload-")
+        .tempdir_in(imports_dir(state)?)
+        .map_err(|e| AppError::Internal(e.into()))
 }
 
 #[cfg(test)]

@@ -12,13 +12,18 @@ pub mod org;
 /// which is what people in the center read.
 pub fn rfc3339(ms: i64) -> String {
     let offset = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    kefu_store::from_millis(ms).with_timezone(&offset).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+    kefu_store::from_millis(ms)
+        .with_timezone(&offset)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
 /// The same, shortened for dense tables: `2026-11-28 09:30`.
 pub fn short_time(ms: i64) -> String {
     let offset = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    kefu_store::from_millis(ms).with_timezone(&offset).format("%Y-%m-%d %H:%M").to_string()
+    kefu_store::from_millis(ms)
+        .with_timezone(&offset)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 /// Page sizes: what a list asks for, bounded.

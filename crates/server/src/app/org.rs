@@ -127,7 +127,10 @@ pub async fn departments(state: &AppState, ctx: &Ctx) -> Result<Vec<DepartmentVi
 fn department_input(p: &DepartmentPayload) -> Result<DepartmentInput, AppError> {
     let name = p.name.trim();
     if name.is_empty() || name.chars().count() > 60 {
-        return Err(AppError::invalid("invalid_name", "department name must be 1 to 60 characters"));
+        return Err(AppError::invalid(
+            "invalid_name",
+            "department name must be 1 to 60 characters",
+        ));
     }
     Ok(DepartmentInput {
         parent_id: p.parent_id.clone().filter(|s| !s.trim().is_empty()),
@@ -137,21 +140,39 @@ fn department_input(p: &DepartmentPayload) -> Result<DepartmentInput, AppError> 
     })
 }
 
-pub async fn create_department(state: &AppState, ctx: &Ctx, p: &DepartmentPayload) -> Result<String, AppError> {
+pub async fn create_department(
+    state: &AppState,
+    ctx: &Ctx,
+    p: &DepartmentPayload,
+) -> Result<String, AppError> {
     ctx.require(Permission::OrgManage)?;
     let input = department_input(p)?;
-    Ok(state.db().create_department(&ctx.actor(), state.clock().now(), &input).await?)
+    Ok(state
+        .db()
+        .create_department(&ctx.actor(), state.clock().now(), &input)
+        .await?)
 }
 
-pub async fn update_department(state: &AppState, ctx: &Ctx, id: &str, p: &DepartmentPayload) -> Result<(), AppError> {
+pub async fn update_department(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    p: &DepartmentPayload,
+) -> Result<(), AppError> {
     ctx.require(Permission::OrgManage)?;
     let input = department_input(p)?;
-    Ok(state.db().update_department(&ctx.actor(), state.clock().now(), id, &input).await?)
+    Ok(state
+        .db()
+        .update_department(&ctx.actor(), state.clock().now(), id, &input)
+        .await?)
 }
 
 pub async fn delete_department(state: &AppState, ctx: &Ctx, id: &str) -> Result<(), AppError> {
     ctx.require(Permission::OrgManage)?;
-    Ok(state.db().delete_department(&ctx.actor(), state.clock().now(), id).await?)
+    Ok(state
+        .db()
+        .delete_department(&ctx.actor(), state.clock().now(), id)
+        .await?)
 }
 
 pub fn position_view(p: PositionRow) -> PositionView {
@@ -170,27 +191,46 @@ pub fn position_view(p: PositionRow) -> PositionView {
 
 pub async fn positions(state: &AppState, ctx: &Ctx) -> Result<Vec<PositionView>, AppError> {
     ctx.require(Permission::OrgRead)?;
-    Ok(state.db().list_positions().await?.into_iter().map(position_view).collect())
+    Ok(state
+        .db()
+        .list_positions()
+        .await?
+        .into_iter()
+        .map(position_view)
+        .collect())
 }
 
 fn position_input(p: &PositionPayload) -> Result<PositionInput, AppError> {
     let title = p.title.trim();
     if title.is_empty() || title.chars().count() > 60 {
-        return Err(AppError::invalid("invalid_title", "position title must be 1 to 60 characters"));
+        return Err(AppError::invalid(
+            "invalid_title",
+            "position title must be 1 to 60 characters",
+        ));
     }
     let mut permissions = Vec::new();
     for code in &p.permissions {
-        permissions.push(
-            Permission::from_code(code)
-                .ok_or_else(|| AppError::invalid("unknown_permission", format!("unknown permission {code:?}")))?,
-        );
+        permissions.push(Permission::from_code(code).ok_or_else(|| {
+            AppError::invalid("unknown_permission", format!("unknown permission {code:?}"))
+        })?);
     }
     if p.headcount_limit.is_some_and(|n| n < 0) {
-        return Err(AppError::invalid("invalid_headcount", "headcount limit cannot be negative"));
+        return Err(AppError::invalid(
+            "invalid_headcount",
+            "headcount limit cannot be negative",
+        ));
     }
-    let duties: Vec<String> = p.duties.iter().map(|d| d.trim().to_string()).filter(|d| !d.is_empty()).collect();
+    let duties: Vec<String> = p
+        .duties
+        .iter()
+        .map(|d| d.trim().to_string())
+        .filter(|d| !d.is_empty())
+        .collect();
     if duties.len() > 100 || duties.iter().any(|d| d.chars().count() > 500) {
-        return Err(AppError::invalid("invalid_duties", "at most 100 duties of at most 500 characters"));
+        return Err(AppError::invalid(
+            "invalid_duties",
+            "at most 100 duties of at most 500 characters",
+        ));
     }
     Ok(PositionInput {
         department_id: p.department_id.clone(),
@@ -203,21 +243,39 @@ fn position_input(p: &PositionPayload) -> Result<PositionInput, AppError> {
     })
 }
 
-pub async fn create_position(state: &AppState, ctx: &Ctx, p: &PositionPayload) -> Result<String, AppError> {
+pub async fn create_position(
+    state: &AppState,
+    ctx: &Ctx,
+    p: &PositionPayload,
+) -> Result<String, AppError> {
     ctx.require(Permission::OrgManage)?;
     let input = position_input(p)?;
-    Ok(state.db().create_position(&ctx.actor(), state.clock().now(), &input).await?)
+    Ok(state
+        .db()
+        .create_position(&ctx.actor(), state.clock().now(), &input)
+        .await?)
 }
 
-pub async fn update_position(state: &AppState, ctx: &Ctx, id: &str, p: &PositionPayload) -> Result<(), AppError> {
+pub async fn update_position(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    p: &PositionPayload,
+) -> Result<(), AppError> {
     ctx.require(Permission::OrgManage)?;
     let input = position_input(p)?;
-    Ok(state.db().update_position(&ctx.actor(), state.clock().now(), id, &input).await?)
+    Ok(state
+        .db()
+        .update_position(&ctx.actor(), state.clock().now(), id, &input)
+        .await?)
 }
 
 pub async fn delete_position(state: &AppState, ctx: &Ctx, id: &str) -> Result<(), AppError> {
     ctx.require(Permission::OrgManage)?;
-    Ok(state.db().delete_position(&ctx.actor(), state.clock().now(), id).await?)
+    Ok(state
+        .db()
+        .delete_position(&ctx.actor(), state.clock().now(), id)
+        .await?)
 }
 
 pub async fn staff(state: &AppState, ctx: &Ctx) -> Result<Vec<StaffView>, AppError> {
@@ -227,8 +285,11 @@ pub async fn staff(state: &AppState, ctx: &Ctx) -> Result<Vec<StaffView>, AppErr
     Ok(users
         .into_iter()
         .map(|u| {
-            let position_ids =
-                assignments.iter().filter(|a| a.user_id == u.id).map(|a| a.position_id.clone()).collect();
+            let position_ids = assignments
+                .iter()
+                .filter(|a| a.user_id == u.id)
+                .map(|a| a.position_id.clone())
+                .collect();
             staff_view(u, position_ids)
         })
         .collect())
@@ -251,32 +312,50 @@ fn staff_view(u: UserRow, position_ids: Vec<String>) -> StaffView {
 
 fn profile(p: &StaffPayload) -> Result<StaffProfile, AppError> {
     let education = match p.education.as_deref().filter(|e| !e.is_empty()) {
-        Some(code) => Some(
-            Education::from_code(code)
-                .ok_or_else(|| AppError::invalid("invalid_education", format!("unknown education {code:?}")))?,
-        ),
+        Some(code) => Some(Education::from_code(code).ok_or_else(|| {
+            AppError::invalid("invalid_education", format!("unknown education {code:?}"))
+        })?),
         None => None,
     };
     Ok(StaffProfile {
         education,
         years_experience: p.years_experience,
-        certificates: p.certificates.iter().map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect(),
+        certificates: p
+            .certificates
+            .iter()
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty())
+            .collect(),
     })
 }
 
 fn display_name(p: &StaffPayload) -> Result<String, AppError> {
     let name = p.display_name.trim();
     if name.is_empty() || name.chars().count() > 40 {
-        return Err(AppError::invalid("invalid_display_name", "name must be 1 to 40 characters"));
+        return Err(AppError::invalid(
+            "invalid_display_name",
+            "name must be 1 to 40 characters",
+        ));
     }
     Ok(name.to_string())
 }
 
-pub async fn create_staff(state: &AppState, ctx: &Ctx, p: &StaffPayload) -> Result<String, AppError> {
+pub async fn create_staff(
+    state: &AppState,
+    ctx: &Ctx,
+    p: &StaffPayload,
+) -> Result<String, AppError> {
     ctx.require(Permission::OrgManage)?;
-    let username = p.username.as_deref().map(str::trim).unwrap_or_default().to_lowercase();
+    let username = p
+        .username
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_lowercase();
     let valid_username = (2..=32).contains(&username.len())
-        && username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        && username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
     if !valid_username {
         return Err(AppError::invalid(
             "invalid_username",
@@ -285,7 +364,10 @@ pub async fn create_staff(state: &AppState, ctx: &Ctx, p: &StaffPayload) -> Resu
     }
     let password = p.password.clone().unwrap_or_default();
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(AppError::invalid("weak_password", format!("password needs at least {MIN_PASSWORD_CHARS} characters")));
+        return Err(AppError::invalid(
+            "weak_password",
+            format!("password needs at least {MIN_PASSWORD_CHARS} characters"),
+        ));
     }
     let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
         .await
@@ -297,19 +379,34 @@ pub async fn create_staff(state: &AppState, ctx: &Ctx, p: &StaffPayload) -> Resu
         password_hash,
         profile: profile(p)?,
     };
-    state.db().create_user(&ctx.actor(), state.clock().now(), &user).await.map_err(|e| match e {
-        StoreError::Conflict { constraint } if constraint.contains("agent_no") => {
-            AppError::conflict("duplicate_agent_no", "this agent number (工号) is taken")
-        }
-        StoreError::Conflict { .. } => AppError::conflict("duplicate_username", format!("username {username} is taken")),
-        e => e.into(),
-    })
+    state
+        .db()
+        .create_user(&ctx.actor(), state.clock().now(), &user)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict { constraint } if constraint.contains("agent_no") => {
+                AppError::conflict("duplicate_agent_no", "this agent number (工号) is taken")
+            }
+            StoreError::Conflict { .. } => AppError::conflict(
+                "duplicate_username",
+                format!("username {username} is taken"),
+            ),
+            e => e.into(),
+        })
 }
 
-pub async fn update_staff(state: &AppState, ctx: &Ctx, id: &str, p: &StaffPayload) -> Result<(), AppError> {
+pub async fn update_staff(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    p: &StaffPayload,
+) -> Result<(), AppError> {
     ctx.require(Permission::OrgManage)?;
     if p.username.is_some() {
-        return Err(AppError::invalid("username_immutable", "a username cannot be changed"));
+        return Err(AppError::invalid(
+            "username_immutable",
+            "a username cannot be changed",
+        ));
     }
     let update = UserUpdate {
         display_name: display_name(p)?,
@@ -317,14 +414,23 @@ pub async fn update_staff(state: &AppState, ctx: &Ctx, id: &str, p: &StaffPayloa
         active: p.active,
         profile: profile(p)?,
     };
-    state.db().update_user(&ctx.actor(), state.clock().now(), id, &update).await.map_err(|e| match e {
-        StoreError::NotFound => AppError::NotFound("staff member"),
-        StoreError::Conflict { .. } => AppError::conflict("duplicate_agent_no", "this agent number (工号) is taken"),
-        e => e.into(),
-    })?;
+    state
+        .db()
+        .update_user(&ctx.actor(), state.clock().now(), id, &update)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => AppError::NotFound("staff member"),
+            StoreError::Conflict { .. } => {
+                AppError::conflict("duplicate_agent_no", "this agent number (工号) is taken")
+            }
+            e => e.into(),
+        })?;
     if let Some(password) = p.password.clone().filter(|p| !p.is_empty()) {
         if password.chars().count() < MIN_PASSWORD_CHARS {
-            return Err(AppError::invalid("weak_password", format!("password needs at least {MIN_PASSWORD_CHARS} characters")));
+            return Err(AppError::invalid(
+                "weak_password",
+                format!("password needs at least {MIN_PASSWORD_CHARS} characters"),
+            ));
         }
         let hash = tokio::task::spawn_blocking(move || hash_password(&password))
             .await
@@ -334,12 +440,28 @@ pub async fn update_staff(state: &AppState, ctx: &Ctx, id: &str, p: &StaffPayloa
     Ok(())
 }
 
-pub async fn assign(state: &AppState, ctx: &Ctx, user_id: &str, position_id: &str) -> Result<(), AppError> {
+pub async fn assign(
+    state: &AppState,
+    ctx: &Ctx,
+    user_id: &str,
+    position_id: &str,
+) -> Result<(), AppError> {
     ctx.require(Permission::OrgManage)?;
-    Ok(state.db().assign_position(&ctx.actor(), state.clock().now(), user_id, position_id).await?)
+    Ok(state
+        .db()
+        .assign_position(&ctx.actor(), state.clock().now(), user_id, position_id)
+        .await?)
 }
 
-pub async fn unassign(state: &AppState, ctx: &Ctx, user_id: &str, position_id: &str) -> Result<(), AppError> {
+pub async fn unassign(
+    state: &AppState,
+    ctx: &Ctx,
+    user_id: &str,
+    position_id: &str,
+) -> Result<(), AppError> {
     ctx.require(Permission::OrgManage)?;
-    Ok(state.db().unassign_position(&ctx.actor(), state.clock().now(), user_id, position_id).await?)
+    Ok(state
+        .db()
+        .unassign_position(&ctx.actor(), state.clock().now(), user_id, position_id)
+        .await?)
 }

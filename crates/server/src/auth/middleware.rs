@@ -59,7 +59,9 @@ async fn principal(
         }
         return match db.get_token_principal(&hash, now).await {
             Ok(p) => {
-                let stale = p.last_used_at.is_none_or(|t| now - from_millis(t) > Duration::minutes(1));
+                let stale = p
+                    .last_used_at
+                    .is_none_or(|t| now - from_millis(t) > Duration::minutes(1));
                 if stale {
                     db.touch_api_token(&p.token_id, now).await?;
                 }
@@ -97,7 +99,10 @@ async fn session_ctx(
         Err(kefu_store::StoreError::NotFound) => return Ok(None),
         Err(e) => return Err(e.into()),
     };
-    let (created, seen) = (from_millis(session.created_at), from_millis(session.last_seen_at));
+    let (created, seen) = (
+        from_millis(session.created_at),
+        from_millis(session.last_seen_at),
+    );
     if state.config().session.is_expired(created, seen, now) {
         db.delete_session(token_hash).await?;
         return Ok(None);
@@ -114,7 +119,10 @@ async fn session_ctx(
         permissions,
         client_addr: addr,
         via: if cookie {
-            Via::Session { token_hash: token_hash.to_string(), csrf: session.csrf_token }
+            Via::Session {
+                token_hash: token_hash.to_string(),
+                csrf: session.csrf_token,
+            }
         } else {
             Via::Token
         },

@@ -39,7 +39,11 @@ struct LoginQuery {
     lang: Option<String>,
 }
 
-async fn login_page(State(state): State<AppState>, jar: CookieJar, Query(q): Query<LoginQuery>) -> Response {
+async fn login_page(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Query(q): Query<LoginQuery>,
+) -> Response {
     let (jar, lang) = match q.lang {
         Some(l) => {
             let lang = Lang::parse(&l);
@@ -50,11 +54,23 @@ async fn login_page(State(state): State<AppState>, jar: CookieJar, Query(q): Que
             (jar, lang)
         }
     };
-    (jar, render(&LoginPage { t: state.i18n().tr(lang), error: None, username: String::new() })).into_response()
+    (
+        jar,
+        render(&LoginPage {
+            t: state.i18n().tr(lang),
+            error: None,
+            username: String::new(),
+        }),
+    )
+        .into_response()
 }
 
 fn lang_cookie(lang: Lang) -> Cookie<'static> {
-    Cookie::build((LANG_COOKIE, lang.code())).path("/").same_site(SameSite::Lax).permanent().build()
+    Cookie::build((LANG_COOKIE, lang.code()))
+        .path("/")
+        .same_site(SameSite::Lax)
+        .permanent()
+        .build()
 }
 
 #[derive(Deserialize)]
@@ -66,8 +82,15 @@ struct LoginForm {
 /// A cross-site log-in form is refused: when the browser says where the form came
 /// from, it must be this site.
 fn same_origin(headers: &HeaderMap) -> bool {
-    let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok());
-    match (headers.get(axum::http::header::ORIGIN).and_then(|o| o.to_str().ok()), host) {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok());
+    match (
+        headers
+            .get(axum::http::header::ORIGIN)
+            .and_then(|o| o.to_str().ok()),
+        host,
+    ) {
         (Some(origin), Some(host)) => origin.split("://").nth(1) == Some(host),
         _ => true,
     }
@@ -83,7 +106,11 @@ async fn login(
     let lang = lang_of(&jar);
     let t = state.i18n().tr(lang);
     if !same_origin(&headers) {
-        return (axum::http::StatusCode::FORBIDDEN, AppError::Csrf.to_string()).into_response();
+        return (
+            axum::http::StatusCode::FORBIDDEN,
+            AppError::Csrf.to_string(),
+        )
+            .into_response();
     }
     match app::login(&state, &form.username, &form.password, addr).await {
         Ok(done) => {
@@ -97,11 +124,17 @@ async fn login(
         }
         Err(e) => {
             let message = match &e {
-                AppError::Locked { retry_after_secs } => t.f("login.locked", &[("s", &retry_after_secs.to_string())]),
+                AppError::Locked { retry_after_secs } => {
+                    t.f("login.locked", &[("s", &retry_after_secs.to_string())])
+                }
                 AppError::BadRequest { .. } => t.t("login.failed").to_string(),
                 other => other.to_string(),
             };
-            let page = LoginPage { t, error: Some(message), username: form.username };
+            let page = LoginPage {
+                t,
+                error: Some(message),
+                username: form.username,
+            };
             (e.status(), render(&page)).into_response()
         }
     }
@@ -113,10 +146,20 @@ struct CsrfOnly {
     csrf: String,
 }
 
-async fn logout(page: Page, jar: CookieJar, Form(form): Form<CsrfOnly>) -> Result<Response, UiError> {
+async fn logout(
+    page: Page,
+    jar: CookieJar,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, UiError> {
     page.check_csrf(&form.csrf)?;
-    app::logout(&page.state, &page.ctx, None).await.map_err(|e| page.error(e))?;
-    Ok((jar.remove(Cookie::build(SESSION_COOKIE).path("/")), Redirect::to("/login")).into_response())
+    app::logout(&page.state, &page.ctx, None)
+        .await
+        .map_err(|e| page.error(e))?;
+    Ok((
+        jar.remove(Cookie::build(SESSION_COOKIE).path("/")),
+        Redirect::to("/login"),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -126,14 +169,26 @@ struct LangForm {
     to: String,
 }
 
-async fn switch_lang(page: Page, jar: CookieJar, headers: HeaderMap, Form(form): Form<LangForm>) -> Result<Response, UiError> {
+async fn switch_lang(
+    page: Page,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Form(form): Form<LangForm>,
+) -> Result<Response, UiError> {
     page.check_csrf(&form.csrf)?;
     let back = headers
         .get(axum::http::header::REFERER)
         .and_then(|r| r.to_str().ok())
-        .and_then(|r| r.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string())))
+        .and_then(|r| {
+            r.split_once("://")
+                .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_string()))
+        })
         .unwrap_or_else(|| "/".into());
-    Ok((jar.add(lang_cookie(Lang::parse(&form.to))), Redirect::to(&back)).into_response())
+    Ok((
+        jar.add(lang_cookie(Lang::parse(&form.to))),
+        Redirect::to(&back),
+    )
+        .into_response())
 }
 
 #[derive(Template)]
@@ -146,8 +201,15 @@ struct TokensPage<'a> {
 }
 
 async fn tokens_page(page: Page) -> Result<Response, UiError> {
-    let tokens = app::list_tokens(&page.state, &page.ctx).await.map_err(|e| page.error(e))?;
-    Ok(render(&TokensPage { t: page.t(), chrome: page.chrome("tokens"), tokens, new_secret: None }))
+    let tokens = app::list_tokens(&page.state, &page.ctx)
+        .await
+        .map_err(|e| page.error(e))?;
+    Ok(render(&TokensPage {
+        t: page.t(),
+        chrome: page.chrome("tokens"),
+        tokens,
+        new_secret: None,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -162,16 +224,39 @@ async fn create_token(page: Page, Form(form): Form<TokenForm>) -> Result<Respons
     page.check_csrf(&form.csrf)?;
     let expires_in_days = match form.expires_in_days.trim() {
         "" => None,
-        d => Some(d.parse().map_err(|_| page.error(AppError::invalid("invalid_expiry", "expiry must be a number of days")))?),
+        d => Some(d.parse().map_err(|_| {
+            page.error(AppError::invalid(
+                "invalid_expiry",
+                "expiry must be a number of days",
+            ))
+        })?),
     };
-    let req = NewTokenRequest { name: form.name, expires_in_days };
-    let created = app::create_token(&page.state, &page.ctx, &req).await.map_err(|e| page.error(e))?;
-    let tokens = app::list_tokens(&page.state, &page.ctx).await.map_err(|e| page.error(e))?;
-    Ok(render(&TokensPage { t: page.t(), chrome: page.chrome("tokens"), tokens, new_secret: Some(created.token) }))
+    let req = NewTokenRequest {
+        name: form.name,
+        expires_in_days,
+    };
+    let created = app::create_token(&page.state, &page.ctx, &req)
+        .await
+        .map_err(|e| page.error(e))?;
+    let tokens = app::list_tokens(&page.state, &page.ctx)
+        .await
+        .map_err(|e| page.error(e))?;
+    Ok(render(&TokensPage {
+        t: page.t(),
+        chrome: page.chrome("tokens"),
+        tokens,
+        new_secret: Some(created.token),
+    }))
 }
 
-async fn revoke_token(page: Page, Path(id): Path<String>, Form(form): Form<CsrfOnly>) -> Result<Response, UiError> {
+async fn revoke_token(
+    page: Page,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, UiError> {
     page.check_csrf(&form.csrf)?;
-    app::revoke_token(&page.state, &page.ctx, &id).await.map_err(|e| page.error(e))?;
+    app::revoke_token(&page.state, &page.ctx, &id)
+        .await
+        .map_err(|e| page.error(e))?;
     Ok(Redirect::to("/tokens").into_response())
 }

@@ -38,12 +38,27 @@ struct AuditPageT<'a> {
 
 async fn audit_page(page: Page, Query(p): Query<AuditParams>) -> Result<Response, UiError> {
     let filter = p.filter().map_err(|e| page.error(e))?;
-    let rows = app::list(&page.state, &page.ctx, &filter, p.cursor.as_deref(), page_limit(p.limit))
+    let rows = app::list(
+        &page.state,
+        &page.ctx,
+        &filter,
+        p.cursor.as_deref(),
+        page_limit(p.limit),
+    )
+    .await
+    .map_err(|e| page.error(e))?;
+    let users = page
+        .state
+        .db()
+        .list_users()
         .await
-        .map_err(|e| page.error(e))?;
-    let users = page.state.db().list_users().await.map_err(|e| page.error(e.into()))?;
+        .map_err(|e| page.error(e.into()))?;
     let s = |v: &Option<String>| v.clone().unwrap_or_default();
-    let pii = if p.personal_data.unwrap_or(false) { "true" } else { "" };
+    let pii = if p.personal_data.unwrap_or(false) {
+        "true"
+    } else {
+        ""
+    };
     let filter_query = query_string(&[
         ("action", &s(&p.action)),
         ("actor_id", &s(&p.actor_id)),

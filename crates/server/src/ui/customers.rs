@@ -3,7 +3,9 @@
 
 use super::{query_string, render, Chrome, Page, UiError};
 use crate::app::customers::ListParams;
-use crate::app::customers::{self as app, summary_of, view_of, ContactPayload, CustomerPayload, CustomerView, RevealRequest};
+use crate::app::customers::{
+    self as app, summary_of, view_of, ContactPayload, CustomerPayload, CustomerView, RevealRequest,
+};
 use crate::app::page_limit;
 use crate::error::AppError;
 use crate::i18n::Tr;
@@ -59,16 +61,37 @@ struct ListPage<'a> {
 }
 
 fn statuses(t: &Tr<'_>) -> Vec<(String, String)> {
-    CustomerStatus::ALL.iter().map(|s| (s.code().to_string(), t.t(&format!("status.{}", s.code())).to_string())).collect()
+    CustomerStatus::ALL
+        .iter()
+        .map(|s| {
+            (
+                s.code().to_string(),
+                t.t(&format!("status.{}", s.code())).to_string(),
+            )
+        })
+        .collect()
 }
 
 async fn tiers(state: &AppState) -> Result<Vec<String>, AppError> {
-    Ok(state.db().list_tiers().await?.into_iter().map(|t| t.code).collect())
+    Ok(state
+        .db()
+        .list_tiers()
+        .await?
+        .into_iter()
+        .map(|t| t.code)
+        .collect())
 }
 
 async fn list(page: Page, Query(p): Query<ListParams>) -> Result<Response, UiError> {
     let filter = p.filter();
-    let result = app::list(&page.state, &page.ctx, &filter, p.cursor.as_deref(), page_limit(p.limit)).await;
+    let result = app::list(
+        &page.state,
+        &page.ctx,
+        &filter,
+        p.cursor.as_deref(),
+        page_limit(p.limit),
+    )
+    .await;
     let rows = result.map_err(|e| page.error(e))?;
     let t = page.t();
     let s = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -157,10 +180,18 @@ struct DetailView {
     contacts: Vec<ContactLine>,
 }
 
-async fn render_detail(page: &Page, id: &str, revealed: Option<String>) -> Result<Response, UiError> {
-    let row = app::view(&page.state, &page.ctx, id).await.map_err(|e| page.error(e))?;
+async fn render_detail(
+    page: &Page,
+    id: &str,
+    revealed: Option<String>,
+) -> Result<Response, UiError> {
+    let row = app::view(&page.state, &page.ctx, id)
+        .await
+        .map_err(|e| page.error(e))?;
     let v: CustomerView = view_of(&row);
-    let timeline = app::timeline(&page.state, &page.ctx, id).await.map_err(|e| page.error(e))?;
+    let timeline = app::timeline(&page.state, &page.ctx, id)
+        .await
+        .map_err(|e| page.error(e))?;
     let detail = DetailPage {
         t: page.t(),
         chrome: page.chrome("customers"),
@@ -180,7 +211,12 @@ async fn render_detail(page: &Page, id: &str, revealed: Option<String>) -> Resul
             contacts: v
                 .contacts
                 .into_iter()
-                .map(|c| ContactLine { id: c.id, kind_key: format!("contact.{}", c.kind), value: c.value, label: c.label })
+                .map(|c| ContactLine {
+                    id: c.id,
+                    kind_key: format!("contact.{}", c.kind),
+                    value: c.value,
+                    label: c.label,
+                })
                 .collect(),
             id: v.id,
             name: v.name,
@@ -212,10 +248,19 @@ struct RevealForm {
     contact_id: Option<String>,
 }
 
-async fn reveal(page: Page, Path(id): Path<String>, Form(form): Form<RevealForm>) -> Result<Response, UiError> {
+async fn reveal(
+    page: Page,
+    Path(id): Path<String>,
+    Form(form): Form<RevealForm>,
+) -> Result<Response, UiError> {
     page.check_csrf(&form.csrf)?;
-    let req = RevealRequest { field: form.field, contact_id: form.contact_id };
-    let shown = app::reveal(&page.state, &page.ctx, &id, &req).await.map_err(|e| page.error(e))?;
+    let req = RevealRequest {
+        field: form.field,
+        contact_id: form.contact_id,
+    };
+    let shown = app::reveal(&page.state, &page.ctx, &id, &req)
+        .await
+        .map_err(|e| page.error(e))?;
     render_detail(&page, &id, Some(shown.value)).await
 }
 
@@ -313,23 +358,49 @@ impl CustomerForm {
     }
 }
 
-async fn form_page(page: &Page, id: Option<&str>, form: CustomerForm, contacts: Vec<ContactEdit>, masks: (String, String), error: Option<String>) -> Result<Response, UiError> {
+async fn form_page(
+    page: &Page,
+    id: Option<&str>,
+    form: CustomerForm,
+    contacts: Vec<ContactEdit>,
+    masks: (String, String),
+    error: Option<String>,
+) -> Result<Response, UiError> {
     let t = page.t();
-    let owners = page.state.db().list_users().await.map_err(|e| page.error(e.into()))?;
+    let owners = page
+        .state
+        .db()
+        .list_users()
+        .await
+        .map_err(|e| page.error(e.into()))?;
     let with_blanks = contacts
         .into_iter()
-        .chain((0..2).map(|_| ContactEdit { id: String::new(), kind: "mobile".into(), value: String::new(), placeholder: String::new(), label: String::new() }))
+        .chain((0..2).map(|_| ContactEdit {
+            id: String::new(),
+            kind: "mobile".into(),
+            value: String::new(),
+            placeholder: String::new(),
+            label: String::new(),
+        }))
         .collect();
     let body = FormPage {
         chrome: page.chrome("customers"),
         is_new: id.is_none(),
-        action: id.map(|i| format!("/customers/{i}/edit")).unwrap_or_else(|| "/customers".into()),
-        cancel: id.map(|i| format!("/customers/{i}")).unwrap_or_else(|| "/customers".into()),
+        action: id
+            .map(|i| format!("/customers/{i}/edit"))
+            .unwrap_or_else(|| "/customers".into()),
+        cancel: id
+            .map(|i| format!("/customers/{i}"))
+            .unwrap_or_else(|| "/customers".into()),
         error,
         name: form.name,
         company: form.company,
         gender: form.gender,
-        tier: if form.tier.is_empty() { "C".into() } else { form.tier },
+        tier: if form.tier.is_empty() {
+            "C".into()
+        } else {
+            form.tier
+        },
         status: form.status,
         owner_id: form.owner_id,
         tags: form.tags,
@@ -337,26 +408,62 @@ async fn form_page(page: &Page, id: Option<&str>, form: CustomerForm, contacts: 
         id_number_placeholder: masks.0,
         address_placeholder: masks.1,
         contacts: with_blanks,
-        genders: Gender::ALL.iter().map(|g| (g.code().to_string(), t.t(&format!("gender.{}", g.code())).to_string())).collect(),
+        genders: Gender::ALL
+            .iter()
+            .map(|g| {
+                (
+                    g.code().to_string(),
+                    t.t(&format!("gender.{}", g.code())).to_string(),
+                )
+            })
+            .collect(),
         tiers: tiers(&page.state).await.map_err(|e| page.error(e))?,
         statuses: statuses(&t),
-        owners: owners.into_iter().filter(|u| u.is_active()).map(|u| (u.id, u.display_name)).collect(),
-        contact_kinds: ContactKind::ALL.iter().map(|k| (k.code().to_string(), t.t(&format!("contact.{}", k.code())).to_string())).collect(),
+        owners: owners
+            .into_iter()
+            .filter(|u| u.is_active())
+            .map(|u| (u.id, u.display_name))
+            .collect(),
+        contact_kinds: ContactKind::ALL
+            .iter()
+            .map(|k| {
+                (
+                    k.code().to_string(),
+                    t.t(&format!("contact.{}", k.code())).to_string(),
+                )
+            })
+            .collect(),
         t,
     };
     Ok(render(&body))
 }
 
 async fn new_form(page: Page) -> Result<Response, UiError> {
-    page.ctx.require(Permission::CustomerWrite).map_err(|e| page.error(e))?;
-    form_page(&page, None, CustomerForm::default(), Vec::new(), (String::new(), String::new()), None).await
+    page.ctx
+        .require(Permission::CustomerWrite)
+        .map_err(|e| page.error(e))?;
+    form_page(
+        &page,
+        None,
+        CustomerForm::default(),
+        Vec::new(),
+        (String::new(), String::new()),
+        None,
+    )
+    .await
 }
 
 fn contacts_from(form: &CustomerForm) -> Vec<ContactEdit> {
     form.contact_kind
         .iter()
         .enumerate()
-        .filter(|(i, _)| form.contact_id.get(*i).is_some_and(|s| !s.is_empty()) || form.contact_value.get(*i).is_some_and(|s| !s.trim().is_empty()))
+        .filter(|(i, _)| {
+            form.contact_id.get(*i).is_some_and(|s| !s.is_empty())
+                || form
+                    .contact_value
+                    .get(*i)
+                    .is_some_and(|s| !s.trim().is_empty())
+        })
         .map(|(i, kind)| ContactEdit {
             id: form.contact_id.get(i).cloned().unwrap_or_default(),
             kind: kind.clone(),
@@ -373,15 +480,30 @@ async fn create(page: Page, Form(form): Form<CustomerForm>) -> Result<Response, 
         Ok(id) => Ok(Redirect::to(&format!("/customers/{id}")).into_response()),
         Err(e @ (AppError::Invalid { .. } | AppError::Conflict { .. })) => {
             let contacts = contacts_from(&form);
-            form_page(&page, None, form, contacts, (String::new(), String::new()), Some(e.to_string())).await
+            form_page(
+                &page,
+                None,
+                form,
+                contacts,
+                (String::new(), String::new()),
+                Some(e.to_string()),
+            )
+            .await
         }
         Err(e) => Err(page.error(e)),
     }
 }
 
 async fn edit_form(page: Page, Path(id): Path<String>) -> Result<Response, UiError> {
-    page.ctx.require(Permission::CustomerWrite).map_err(|e| page.error(e))?;
-    let row = page.state.db().get_customer(&id).await.map_err(|e| page.error(e.into()))?;
+    page.ctx
+        .require(Permission::CustomerWrite)
+        .map_err(|e| page.error(e))?;
+    let row = page
+        .state
+        .db()
+        .get_customer(&id)
+        .await
+        .map_err(|e| page.error(e.into()))?;
     let v = view_of(&row);
     let form = CustomerForm {
         name: v.name,
@@ -397,18 +519,47 @@ async fn edit_form(page: Page, Path(id): Path<String>) -> Result<Response, UiErr
     let contacts = v
         .contacts
         .into_iter()
-        .map(|c| ContactEdit { id: c.id, kind: c.kind, value: String::new(), placeholder: c.value, label: c.label.unwrap_or_default() })
+        .map(|c| ContactEdit {
+            id: c.id,
+            kind: c.kind,
+            value: String::new(),
+            placeholder: c.value,
+            label: c.label.unwrap_or_default(),
+        })
         .collect();
-    form_page(&page, Some(&id), form, contacts, (v.id_number.unwrap_or_default(), v.address.unwrap_or_default()), None).await
+    form_page(
+        &page,
+        Some(&id),
+        form,
+        contacts,
+        (
+            v.id_number.unwrap_or_default(),
+            v.address.unwrap_or_default(),
+        ),
+        None,
+    )
+    .await
 }
 
-async fn update(page: Page, Path(id): Path<String>, Form(form): Form<CustomerForm>) -> Result<Response, UiError> {
+async fn update(
+    page: Page,
+    Path(id): Path<String>,
+    Form(form): Form<CustomerForm>,
+) -> Result<Response, UiError> {
     page.check_csrf(&form.csrf)?;
     match app::update(&page.state, &page.ctx, &id, &form.payload()).await {
         Ok(()) => Ok(Redirect::to(&format!("/customers/{id}")).into_response()),
         Err(e @ (AppError::Invalid { .. } | AppError::Conflict { .. })) => {
             let contacts = contacts_from(&form);
-            form_page(&page, Some(&id), form, contacts, (String::new(), String::new()), Some(e.to_string())).await
+            form_page(
+                &page,
+                Some(&id),
+                form,
+                contacts,
+                (String::new(), String::new()),
+                Some(e.to_string()),
+            )
+            .await
         }
         Err(e) => Err(page.error(e)),
     }

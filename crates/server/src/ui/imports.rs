@@ -22,9 +22,9 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/customers/import/{id}/commit", post(commit))
         .route("/customers/import/{id}/discard", post(discard))
         // Pages share the API's upload limit; the request is refused before it is read.
-        .route_layer(axum::middleware::from_fn(move |req: Request, next: Next| {
-            crate::api::refuse_oversized(limit, req, next)
-        }))
+        .route_layer(axum::middleware::from_fn(
+            move |req: Request, next: Next| crate::api::refuse_oversized(limit, req, next),
+        ))
         .layer(DefaultBodyLimit::max(limit as usize + 64 * 1024))
 }
 
@@ -80,27 +80,62 @@ struct JobPage<'a> {
 fn job_page(page: &Page, job: JobLine, sample: Vec<SampleRow>, errors: Vec<RowError>) -> Response {
     let t = page.t();
     let commit_label = t.f("imports.commit", &[("n", &job.valid_rows.to_string())]);
-    render(&JobPage { t, chrome: page.chrome("imports"), job, commit_label, sample, errors })
+    render(&JobPage {
+        t,
+        chrome: page.chrome("imports"),
+        job,
+        commit_label,
+        sample,
+        errors,
+    })
 }
 
 async fn index(page: Page) -> Result<Response, UiError> {
-    let jobs = app::list(&page.state, &page.ctx).await.map_err(|e| page.error(e))?;
-    Ok(render(&IndexPage { t: page.t(), chrome: page.chrome("imports"), jobs: jobs.into_iter().map(line).collect() }))
+    let jobs = app::list(&page.state, &page.ctx)
+        .await
+        .map_err(|e| page.error(e))?;
+    Ok(render(&IndexPage {
+        t: page.t(),
+        chrome: page.chrome("imports"),
+        jobs: jobs.into_iter().map(line).collect(),
+    }))
 }
 
 async fn upload(page: Page, mut multipart: Multipart) -> Result<Response, UiError> {
-    page.ctx.require(Permission::CustomerImport).map_err(|e| page.error(e))?;
+    page.ctx
+        .require(Permission::CustomerImport)
+        .map_err(|e| page.error(e))?;
     let csrf = page.ctx.csrf().to_string();
-    let (dir, filename) = crate::api::receive_upload(&page.state, &mut multipart, Some(&csrf)).await.map_err(|e| page.error(e))?;
-    let preview = app::preview(&page.state, &page.ctx, dir, &filename).await.map_err(|e| page.error(e))?;
-    let job = app::get_job(&page.state, &preview.id).await.map_err(|e| page.error(e))?;
-    Ok(job_page(&page, line(app::job_view(job)), preview.sample, preview.errors))
+    let (dir, filename) = crate::api::receive_upload(&page.state, &mut multipart, Some(&csrf))
+        .await
+        .map_err(|e| page.error(e))?;
+    let preview = app::preview(&page.state, &page.ctx, dir, &filename)
+        .await
+        .map_err(|e| page.error(e))?;
+    let job = app::get_job(&page.state, &preview.id)
+        .await
+        .map_err(|e| page.error(e))?;
+    Ok(job_page(
+        &page,
+        line(app::job_view(job)),
+        preview.sample,
+        preview.errors,
+    ))
 }
 
 async fn job(page: Page, Path(id): Path<String>) -> Result<Response, UiError> {
-    page.ctx.require(Permission::CustomerImport).map_err(|e| page.error(e))?;
-    let job = app::get_job(&page.state, &id).await.map_err(|e| page.error(e))?;
-    Ok(job_page(&page, line(app::job_view(job)), Vec::new(), Vec::new()))
+    page.ctx
+        .require(Permission::CustomerImport)
+        .map_err(|e| page.error(e))?;
+    let job = app::get_job(&page.state, &id)
+        .await
+        .map_err(|e| page.error(e))?;
+    Ok(job_page(
+        &page,
+        line(app::job_view(job)),
+        Vec::new(),
+        Vec::new(),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -109,16 +144,28 @@ struct CsrfOnly {
     csrf: String,
 }
 
-async fn commit(page: Page, Path(id): Path<String>, Form(form): Form<CsrfOnly>) -> Result<Response, UiError> {
+async fn commit(
+    page: Page,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, UiError> {
     page.check_csrf(&form.csrf)?;
     match app::commit(&page.state, &page.ctx, &id).await {
-        Ok(_) | Err(AppError::Invalid { .. }) => Ok(Redirect::to(&format!("/customers/import/{id}")).into_response()),
+        Ok(_) | Err(AppError::Invalid { .. }) => {
+            Ok(Redirect::to(&format!("/customers/import/{id}")).into_response())
+        }
         Err(e) => Err(page.error(e)),
     }
 }
 
-async fn discard(page: Page, Path(id): Path<String>, Form(form): Form<CsrfOnly>) -> Result<Response, UiError> {
+async fn discard(
+    page: Page,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, UiError> {
     page.check_csrf(&form.csrf)?;
-    app::discard(&page.state, &page.ctx, &id).await.map_err(|e| page.error(e))?;
+    app::discard(&page.state, &page.ctx, &id)
+        .await
+        .map_err(|e| page.error(e))?;
     Ok(Redirect::to("/customers/import").into_response())
 }

@@ -26,8 +26,24 @@ pub const LANG_COOKIE: &str = "kefu_lang";
 pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/customers") }))
-        .route("/static/app.css", get(|| async { static_file("text/css; charset=utf-8", include_str!("../../static/app.css")) }))
-        .route("/static/app.js", get(|| async { static_file("text/javascript; charset=utf-8", include_str!("../../static/app.js")) }))
+        .route(
+            "/static/app.css",
+            get(|| async {
+                static_file(
+                    "text/css; charset=utf-8",
+                    include_str!("../../static/app.css"),
+                )
+            }),
+        )
+        .route(
+            "/static/app.js",
+            get(|| async {
+                static_file(
+                    "text/javascript; charset=utf-8",
+                    include_str!("../../static/app.js"),
+                )
+            }),
+        )
         .merge(account::routes())
         .merge(customers::routes())
         .merge(imports::routes(state))
@@ -36,11 +52,20 @@ pub fn router(state: &AppState) -> Router<AppState> {
 }
 
 fn static_file(content_type: &'static str, body: &'static str) -> Response {
-    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 pub fn lang_of(jar: &CookieJar) -> Lang {
-    jar.get(LANG_COOKIE).map(|c| Lang::parse(c.value())).unwrap_or_default()
+    jar.get(LANG_COOKIE)
+        .map(|c| Lang::parse(c.value()))
+        .unwrap_or_default()
 }
 
 /// What every page's frame shows: who is signed in, which areas they may open.
@@ -88,21 +113,36 @@ impl Page {
     }
 
     pub fn error(&self, e: AppError) -> UiError {
-        UiError { error: e, lang: self.lang, state: Some(self.state.clone()), chrome: Some(self.chrome("")) }
+        UiError {
+            error: e,
+            lang: self.lang,
+            state: Some(self.state.clone()),
+            chrome: Some(self.chrome("")),
+        }
     }
 }
 
 impl FromRequestParts<AppState> for Page {
     type Rejection = UiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let lang = lang_of(&CookieJar::from_headers(&parts.headers));
         match parts.extensions.get::<Ctx>() {
             // Pages are for browser sessions; bearer tokens are for the API.
-            Some(ctx) if matches!(ctx.via, Via::Session { .. }) => {
-                Ok(Page { ctx: ctx.clone(), state: state.clone(), lang })
-            }
-            _ => Err(UiError { error: AppError::Unauthenticated, lang, state: None, chrome: None }),
+            Some(ctx) if matches!(ctx.via, Via::Session { .. }) => Ok(Page {
+                ctx: ctx.clone(),
+                state: state.clone(),
+                lang,
+            }),
+            _ => Err(UiError {
+                error: AppError::Unauthenticated,
+                lang,
+                state: None,
+                chrome: None,
+            }),
         }
     }
 }
@@ -161,6 +201,10 @@ pub fn render(t: &impl Template) -> Response {
 
 /// Builds a query string from the non-empty pairs, for links that keep the current filter.
 pub fn query_string(pairs: &[(&str, &str)]) -> String {
-    let kept: Vec<(&str, &str)> = pairs.iter().copied().filter(|(_, v)| !v.is_empty()).collect();
+    let kept: Vec<(&str, &str)> = pairs
+        .iter()
+        .copied()
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
     serde_urlencoded::to_string(kept).unwrap_or_default()
 }

@@ -64,12 +64,22 @@ struct OrgPage<'a> {
 
 async fn org_page(page: Page) -> Result<Response, UiError> {
     let (state, ctx) = (&page.state, &page.ctx);
-    let departments = app::departments(state, ctx).await.map_err(|e| page.error(e))?;
-    let positions = app::positions(state, ctx).await.map_err(|e| page.error(e))?;
+    let departments = app::departments(state, ctx)
+        .await
+        .map_err(|e| page.error(e))?;
+    let positions = app::positions(state, ctx)
+        .await
+        .map_err(|e| page.error(e))?;
     let staff = app::staff(state, ctx).await.map_err(|e| page.error(e))?;
     let t = page.t();
-    let dept_name: HashMap<&str, &str> = departments.iter().map(|d| (d.id.as_str(), d.name.as_str())).collect();
-    let title_of: HashMap<&str, &str> = positions.iter().map(|p| (p.id.as_str(), p.title.as_str())).collect();
+    let dept_name: HashMap<&str, &str> = departments
+        .iter()
+        .map(|d| (d.id.as_str(), d.name.as_str()))
+        .collect();
+    let title_of: HashMap<&str, &str> = positions
+        .iter()
+        .map(|p| (p.id.as_str(), p.title.as_str()))
+        .collect();
     // Depth-first order of the tree, children under their parent.
     let mut tree = Vec::new();
     let mut stack: Vec<(Option<&str>, usize)> = vec![(None, 0)];
@@ -78,33 +88,84 @@ async fn org_page(page: Page) -> Result<Response, UiError> {
         if let Some(p) = parent {
             order.push((depth - 1, p));
         }
-        for d in departments.iter().rev().filter(|d| d.parent_id.as_deref() == parent) {
+        for d in departments
+            .iter()
+            .rev()
+            .filter(|d| d.parent_id.as_deref() == parent)
+        {
             stack.push((Some(d.id.as_str()), depth + 1));
         }
     }
     for (depth, id) in &order {
-        let titles: Vec<&str> = positions.iter().filter(|p| p.department_id == *id).map(|p| p.title.as_str()).collect();
-        tree.push((depth * 18, dept_name.get(id).copied().unwrap_or_default().to_string(), titles.join("、")));
+        let titles: Vec<&str> = positions
+            .iter()
+            .filter(|p| p.department_id == *id)
+            .map(|p| p.title.as_str())
+            .collect();
+        tree.push((
+            depth * 18,
+            dept_name.get(id).copied().unwrap_or_default().to_string(),
+            titles.join("、"),
+        ));
     }
-    let dept_options = order.iter().map(|(depth, id)| (id.to_string(), format!("{}{}", "　".repeat(*depth), dept_name.get(id).copied().unwrap_or_default()))).collect();
+    let dept_options = order
+        .iter()
+        .map(|(depth, id)| {
+            (
+                id.to_string(),
+                format!(
+                    "{}{}",
+                    "　".repeat(*depth),
+                    dept_name.get(id).copied().unwrap_or_default()
+                ),
+            )
+        })
+        .collect();
     let position_lines = positions
         .iter()
         .map(|p| PositionLine {
             id: p.id.clone(),
             title: p.title.clone(),
-            department: dept_name.get(p.department_id.as_str()).copied().unwrap_or_default().to_string(),
+            department: dept_name
+                .get(p.department_id.as_str())
+                .copied()
+                .unwrap_or_default()
+                .to_string(),
             duties: p.duties.clone(),
             qualifications: describe_qualifications(&t, &p.qualifications),
             headcount_limit: p.headcount_limit,
             holders: p.holders,
             permissions: p.permissions.clone(),
-            excluded: p.excluded_with.iter().map(|x| title_of.get(x.as_str()).copied().unwrap_or_default().to_string()).collect(),
+            excluded: p
+                .excluded_with
+                .iter()
+                .map(|x| {
+                    title_of
+                        .get(x.as_str())
+                        .copied()
+                        .unwrap_or_default()
+                        .to_string()
+                })
+                .collect(),
         })
         .collect();
     let staff_lines = staff
         .into_iter()
         .map(|s| StaffLine {
-            positions: s.position_ids.iter().map(|p| (p.clone(), title_of.get(p.as_str()).copied().unwrap_or_default().to_string())).collect(),
+            positions: s
+                .position_ids
+                .iter()
+                .map(|p| {
+                    (
+                        p.clone(),
+                        title_of
+                            .get(p.as_str())
+                            .copied()
+                            .unwrap_or_default()
+                            .to_string(),
+                    )
+                })
+                .collect(),
             id: s.id,
             name: s.display_name,
             username: s.username,
@@ -118,7 +179,15 @@ async fn org_page(page: Page) -> Result<Response, UiError> {
         departments: dept_options,
         positions: position_lines,
         staff: staff_lines,
-        educations: Education::ALL.iter().map(|e| (e.code().to_string(), t.t(&format!("education.{}", e.code())).to_string())).collect(),
+        educations: Education::ALL
+            .iter()
+            .map(|e| {
+                (
+                    e.code().to_string(),
+                    t.t(&format!("education.{}", e.code())).to_string(),
+                )
+            })
+            .collect(),
         all_permissions: Permission::ALL.iter().map(|p| p.code()).collect(),
         can_manage: ctx.can(Permission::OrgManage),
         t,
@@ -129,7 +198,11 @@ async fn org_page(page: Page) -> Result<Response, UiError> {
 fn describe_qualifications(t: &Tr<'_>, q: &kefu_domain::org::Qualifications) -> String {
     let mut parts = Vec::new();
     if let Some(e) = q.min_education {
-        parts.push(format!("{} ≥ {}", t.t("org.education"), t.t(&format!("education.{}", e.code()))));
+        parts.push(format!(
+            "{} ≥ {}",
+            t.t("org.education"),
+            t.t(&format!("education.{}", e.code()))
+        ));
     }
     if let Some(y) = q.min_years_experience {
         parts.push(format!("{} ≥ {y}", t.t("org.years")));
@@ -148,8 +221,15 @@ struct DepartmentForm {
 
 async fn create_department(page: Page, Form(f): Form<DepartmentForm>) -> Result<Response, UiError> {
     page.check_csrf(&f.csrf)?;
-    let payload = DepartmentPayload { name: f.name, parent_id: Some(f.parent_id), description: None, sort_order: 0 };
-    app::create_department(&page.state, &page.ctx, &payload).await.map_err(|e| page.error(e))?;
+    let payload = DepartmentPayload {
+        name: f.name,
+        parent_id: Some(f.parent_id),
+        description: None,
+        sort_order: 0,
+    };
+    app::create_department(&page.state, &page.ctx, &payload)
+        .await
+        .map_err(|e| page.error(e))?;
     Ok(Redirect::to("/org").into_response())
 }
 
@@ -171,7 +251,12 @@ async fn create_position(page: Page, Form(f): Form<PositionForm>) -> Result<Resp
     page.check_csrf(&f.csrf)?;
     let headcount_limit = match f.headcount_limit.trim() {
         "" => None,
-        n => Some(n.parse().map_err(|_| page.error(AppError::invalid("invalid_headcount", "headcount must be a number")))?),
+        n => Some(n.parse().map_err(|_| {
+            page.error(AppError::invalid(
+                "invalid_headcount",
+                "headcount must be a number",
+            ))
+        })?),
     };
     let payload = PositionPayload {
         department_id: f.department_id,
@@ -182,7 +267,9 @@ async fn create_position(page: Page, Form(f): Form<PositionForm>) -> Result<Resp
         permissions: f.permissions,
         excluded_with: f.excluded_with,
     };
-    app::create_position(&page.state, &page.ctx, &payload).await.map_err(|e| page.error(e))?;
+    app::create_position(&page.state, &page.ctx, &payload)
+        .await
+        .map_err(|e| page.error(e))?;
     Ok(Redirect::to("/org").into_response())
 }
 
@@ -211,7 +298,9 @@ async fn create_staff(page: Page, Form(f): Form<StaffForm>) -> Result<Response, 
         years_experience: years,
         certificates: Vec::new(),
     };
-    app::create_staff(&page.state, &page.ctx, &payload).await.map_err(|e| page.error(e))?;
+    app::create_staff(&page.state, &page.ctx, &payload)
+        .await
+        .map_err(|e| page.error(e))?;
     Ok(Redirect::to("/org").into_response())
 }
 
@@ -222,14 +311,26 @@ struct AssignForm {
     position_id: String,
 }
 
-async fn assign(page: Page, Path(id): Path<String>, Form(f): Form<AssignForm>) -> Result<Response, UiError> {
+async fn assign(
+    page: Page,
+    Path(id): Path<String>,
+    Form(f): Form<AssignForm>,
+) -> Result<Response, UiError> {
     page.check_csrf(&f.csrf)?;
-    app::assign(&page.state, &page.ctx, &id, &f.position_id).await.map_err(|e| page.error(e))?;
+    app::assign(&page.state, &page.ctx, &id, &f.position_id)
+        .await
+        .map_err(|e| page.error(e))?;
     Ok(Redirect::to("/org").into_response())
 }
 
-async fn unassign(page: Page, Path(id): Path<String>, Form(f): Form<AssignForm>) -> Result<Response, UiError> {
+async fn unassign(
+    page: Page,
+    Path(id): Path<String>,
+    Form(f): Form<AssignForm>,
+) -> Result<Response, UiError> {
     page.check_csrf(&f.csrf)?;
-    app::unassign(&page.state, &page.ctx, &id, &f.position_id).await.map_err(|e| page.error(e))?;
+    app::unassign(&page.state, &page.ctx, &id, &f.position_id)
+        .await
+        .map_err(|e| page.error(e))?;
     Ok(Redirect::to("/org").into_response())
 }

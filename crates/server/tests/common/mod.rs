@@ -42,7 +42,8 @@ pub struct Reply {
 
 impl Reply {
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&self.body)))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&self.body)))
     }
 
     pub fn text(&self) -> String {
@@ -50,7 +51,10 @@ impl Reply {
     }
 
     pub fn error_code(&self) -> String {
-        self.json()["error"]["code"].as_str().unwrap_or_default().to_string()
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 }
 
@@ -59,17 +63,31 @@ impl TestApp {
         Self::with_config(backend, |_| {}).await
     }
 
-    pub async fn with_config(backend: TestBackend, tweak: impl FnOnce(&mut ServerConfig)) -> TestApp {
+    pub async fn with_config(
+        backend: TestBackend,
+        tweak: impl FnOnce(&mut ServerConfig),
+    ) -> TestApp {
         let db = TestDb::new(backend).await;
         let now = chrono::Utc::now();
-        let logins = kefu_demo::load_demo(&db.db, now, &quick_hash).await.expect("demo loads");
+        let logins = kefu_demo::load_demo(&db.db, now, &quick_hash)
+            .await
+            .expect("demo loads");
         let data_dir = tempfile::tempdir().expect("temp dir");
         let mut config = ServerConfig::new(data_dir.path().to_path_buf());
         tweak(&mut config);
         let state = AppState::new(db.db.clone(), Clock::simulated(now), config);
         let router = kefu_server::router(state.clone());
-        let passwords = logins.into_iter().map(|l| (l.username, l.password)).collect();
-        TestApp { state, router, db, passwords, _data_dir: data_dir }
+        let passwords = logins
+            .into_iter()
+            .map(|l| (l.username, l.password))
+            .collect();
+        TestApp {
+            state,
+            router,
+            db,
+            passwords,
+            _data_dir: data_dir,
+        }
     }
 
     pub async fn cleanup(self) {
@@ -77,21 +95,41 @@ impl TestApp {
     }
 
     pub async fn send(&self, req: Request<Body>) -> Reply {
-        let res = self.router.clone().oneshot(req).await.expect("router never fails");
+        let res = self
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("router never fails");
         let status = res.status();
         let headers = res.headers().clone();
-        let body = axum::body::to_bytes(res.into_body(), usize::MAX).await.expect("body").to_vec();
-        Reply { status, headers, body }
+        let body = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .expect("body")
+            .to_vec();
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// A JSON API call with an optional bearer token.
-    pub async fn api(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+    pub async fn api(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
         let mut req = Request::builder().method(method).uri(path);
         if let Some(t) = token {
             req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
         }
         let req = match body {
-            Some(b) => req.header(header::CONTENT_TYPE, "application/json").body(Body::from(b.to_string())),
+            Some(b) => req
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(b.to_string())),
             None => req.body(Body::empty()),
         };
         self.send(req.expect("request")).await
@@ -107,19 +145,37 @@ impl TestApp {
 
     /// Logs a demo user in through the API and returns the bearer token.
     pub async fn login(&self, username: &str) -> String {
-        let password = self.passwords.get(username).unwrap_or_else(|| panic!("no demo user {username}"));
+        let password = self
+            .passwords
+            .get(username)
+            .unwrap_or_else(|| panic!("no demo user {username}"));
         let reply = self
-            .api(Method::POST, "/api/v1/auth/login", None, Some(serde_json::json!({"username": username, "password": password})))
+            .api(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(serde_json::json!({"username": username, "password": password})),
+            )
             .await;
-        assert_eq!(reply.status, StatusCode::OK, "login {username}: {}", reply.text());
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "login {username}: {}",
+            reply.text()
+        );
         reply.json()["token"].as_str().expect("token").to_string()
     }
 
     /// Serves the app on a loopback port (for browser tests); returns its base URL.
     pub async fn serve(&self) -> String {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let app = self.router.clone().into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let app = self
+            .router
+            .clone()
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -129,6 +185,9 @@ impl TestApp {
     /// The id of some demo customer.
     pub async fn any_customer(&self, token: &str) -> String {
         let list = self.get("/api/v1/customers?limit=1", token).await.json();
-        list["items"][0]["id"].as_str().expect("a customer").to_string()
+        list["items"][0]["id"]
+            .as_str()
+            .expect("a customer")
+            .to_string()
     }
 }

@@ -1,0 +1,254 @@
+//! Organization admin: departments, positions, staff and the assignment rules.
+
+use crate::common::TestApp;
+use axum::http::{Method, StatusCode};
+use kefu_test_support::TestBackend;
+use serde_json::{json, Value};
+
+fn find<'a>(list: &'a Value, key: &str, value: &str) -> &'a Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x[key] == value)
+        .unwrap_or_else(|| panic!("no {key}={value}"))
+}
+
+pub async fn organization_admin(backend: TestBackend) {
+    let app = TestApp::new(backend).await;
+    let m = app.login("manager").await;
+    let depts = app.get("/api/v1/departments", &m).await.json();
+    let center = find(&depts, "name", "客户服务中心")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let intake = find(&depts, "name", "业务受理组");
+    assert_eq!(intake["parent_id"], center.as_str(), "a tree");
+    let created = app
+        .post(
+            "/api/v1/departments",
+            &m,
+            json!({"name": "投诉处理组", "parent_id": center}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    let group = created.json()["id"].as_str().unwrap().to_string();
+    let dup = app
+        .post(
+            "/api/v1/departments",
+            &m,
+            json!({"name": "投诉处理组", "parent_id": center}),
+        )
+        .await;
+    assert_eq!(dup.status, StatusCode::CONFLICT);
+    // Moving a department under its own child is refused.
+    let cycle = app
+        .api(
+            Method::PUT,
+            &format!("/api/v1/departments/{center}"),
+            Some(&m),
+            Some(json!({"name": "客户服务中心", "parent_id": group})),
+        )
+        .await;
+    assert_eq!(cycle.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(cycle.error_code(), "department_cycle");
+    let pos = app
+        .post("/api/v1/positions", &m, json!({"department_id": group, "title": "投诉专员", "duties": ["受理投诉", "  ", "跟踪至客户满意"],
+            "qualifications": {"min_years_experience": 1}, "headcount_limit": 3, "permissions": ["customer.read", "customer.write"]}))
+        .await;
+    assert_eq!(pos.status, StatusCode::CREATED, "{}", pos.text());
+    let positions = app.get("/api/v1/positions", &m).await.json();
+    let p = find(&positions, "title", "投诉专员");
+    assert_eq!(p["duties"], json!(["受理投诉", "跟踪至客户满意"]));
+    assert_eq!(p["qualifications"]["min_years_experience"], 1);
+    let bad = app
+        .post(
+            "/api/v1/positions",
+            &m,
+            json!({"department_id": group, "title": "x", "permissions": ["root"]}),
+        )
+        .await;
+    assert_eq!(bad.error_code(), "unknown_permission");
+    let not_empty = app
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/departments/{group}"),
+            Some(&m),
+            None,
+        )
+        .await;
+    assert_eq!(not_empty.status, StatusCode::CONFLICT);
+    // A new staff member gets the position and, with it, its permissions.
+    let staff = app
+        .post(
+            "/api/v1/staff",
+            &m,
+            json!({"username": "Xiaoming", "display_name": "小明", "agent_no": "KF900",
+        "password": "xiaoming-pass", "years_experience": 2}),
+        )
+        .await;
+    assert_eq!(staff.status, StatusCode::CREATED, "{}", staff.text());
+    let sid = staff.json()["id"].as_str().unwrap().to_string();
+    let pid = p["id"].as_str().unwrap();
+    let assigned = app
+        .post(
+            &format!("/api/v1/staff/{sid}/positions"),
+            &m,
+            json!({"position_id": pid}),
+        )
+        .await;
+    assert_eq!(
+        assigned.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        assigned.text()
+    );
+    let tok = app
+        .api(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "xiaoming", "password": "xiaoming-pass"})),
+        )
+        .await;
+    let tok = tok.json()["token"].as_str().unwrap().to_string();
+    assert_eq!(
+        app.get("/api/v1/customers?limit=1", &tok).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get("/api/v1/departments", &tok).await.status,
+        StatusCode::FORBIDDEN,
+        "no org.read in this position"
+    );
+    let weak = app
+        .post(
+            "/api/v1/staff",
+            &m,
+            json!({"username": "weak", "display_name": "弱", "password": "123"}),
+        )
+        .await;
+    assert_eq!(weak.error_code(), "weak_password");
+    let taken = app
+        .post(
+            "/api/v1/staff",
+            &m,
+            json!({"username": "agent1", "display_name": "重名", "password": "long-enough-1"}),
+        )
+        .await;
+    assert_eq!(taken.status, StatusCode::CONFLICT);
+    // Deactivating ends the person's sessions.
+    let off = app
+        .api(
+            Method::PUT,
+            &format!("/api/v1/staff/{sid}"),
+            Some(&m),
+            Some(json!({"display_name": "小明", "active": false, "years_experience": 2})),
+        )
+        .await;
+    assert_eq!(off.status, StatusCode::NO_CONTENT, "{}", off.text());
+    assert_eq!(
+        app.get("/api/v1/customers?limit=1", &tok).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let removed = app
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/staff/{sid}/positions/{pid}"),
+            Some(&m),
+            None,
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::NO_CONTENT);
+    app.cleanup().await;
+}
+
+pub async fn assignment_rules_name_the_rule(backend: TestBackend) {
+    let app = TestApp::new(backend).await;
+    let m = app.login("manager").await;
+    let positions = app.get("/api/v1/positions", &m).await.json();
+    let staff = app.get("/api/v1/staff", &m).await.json();
+    let inspector_pos = find(&positions, "title", "质检员")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let manager_pos = find(&positions, "title", "客户服务中心经理")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let agent1 = find(&staff, "username", "agent1")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let lead = find(&staff, "username", "lead")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // 兼任: an agent may not also be the inspector of their own work.
+    let r = app
+        .post(
+            &format!("/api/v1/staff/{agent1}/positions"),
+            &m,
+            json!({"position_id": inspector_pos}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.error_code(), "incompatible_positions");
+    assert!(
+        r.text().contains("质检员") && r.text().contains("客服专员"),
+        "{}",
+        r.text()
+    );
+    // Headcount: one manager.
+    let r = app
+        .post(
+            &format!("/api/v1/staff/{lead}/positions"),
+            &m,
+            json!({"position_id": manager_pos}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.error_code(), "headcount_full");
+    // Qualification: the inspector position needs a certificate a new hire lacks.
+    let new = app.post("/api/v1/staff", &m, json!({"username": "newhire", "display_name": "新人", "password": "newhire-pass", "education": "high_school"})).await;
+    let new = new.json()["id"].as_str().unwrap().to_string();
+    let r = app
+        .post(
+            &format!("/api/v1/staff/{new}/positions"),
+            &m,
+            json!({"position_id": inspector_pos}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.error_code(), "qualification_not_met");
+    let r = app
+        .post(
+            &format!("/api/v1/staff/{new}/positions"),
+            &m,
+            json!({"position_id": "nope"}),
+        )
+        .await;
+    assert_eq!(r.error_code(), "unknown_reference");
+    app.cleanup().await;
+}
+
+pub async fn agents_cannot_edit_the_organization(backend: TestBackend) {
+    let app = TestApp::new(backend).await;
+    let agent = app.login("agent1").await;
+    assert_eq!(
+        app.get("/api/v1/departments", &agent).await.status,
+        StatusCode::OK,
+        "agents may look"
+    );
+    for (method, path) in [
+        (Method::POST, "/api/v1/departments"),
+        (Method::POST, "/api/v1/positions"),
+        (Method::POST, "/api/v1/staff"),
+    ] {
+        let r = app
+            .api(method, path, Some(&agent), Some(json!({"name": "x"})))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}");
+        assert!(r.text().contains("org.manage"));
+    }
+    app.cleanup().await;
+}
