@@ -113,12 +113,12 @@ impl Page {
     }
 
     pub fn error(&self, e: AppError) -> UiError {
-        UiError {
+        UiError(Box::new(UiErrorInner {
             error: e,
             lang: self.lang,
             state: Some(self.state.clone()),
             chrome: Some(self.chrome("")),
-        }
+        }))
     }
 }
 
@@ -137,18 +137,20 @@ impl FromRequestParts<AppState> for Page {
                 state: state.clone(),
                 lang,
             }),
-            _ => Err(UiError {
+            _ => Err(UiError(Box::new(UiErrorInner {
                 error: AppError::Unauthenticated,
                 lang,
                 state: None,
                 chrome: None,
-            }),
+            }))),
         }
     }
 }
 
 /// An error shown as a page (or, when not signed in, a redirect to the log-in page).
-pub struct UiError {
+pub struct UiError(Box<UiErrorInner>);
+
+struct UiErrorInner {
     error: AppError,
     lang: Lang,
     state: Option<AppState>,
@@ -166,24 +168,25 @@ struct ErrorPage<'a> {
 
 impl IntoResponse for UiError {
     fn into_response(self) -> Response {
-        if matches!(self.error, AppError::Unauthenticated) {
+        let this = *self.0;
+        if matches!(this.error, AppError::Unauthenticated) {
             return Redirect::to("/login").into_response();
         }
-        if let AppError::Internal(e) = &self.error {
+        if let AppError::Internal(e) = &this.error {
             tracing::error!(error = %format!("{e:#}"), "internal error on a page");
         }
-        let status = self.error.status();
-        match (self.state, self.chrome) {
+        let status = this.error.status();
+        match (this.state, this.chrome) {
             (Some(state), Some(chrome)) => {
                 let page = ErrorPage {
-                    t: state.i18n().tr(self.lang),
+                    t: state.i18n().tr(this.lang),
                     chrome,
-                    message: self.error.to_string(),
-                    code: self.error.code(),
+                    message: this.error.to_string(),
+                    code: this.error.code(),
                 };
                 (status, render(&page)).into_response()
             }
-            _ => (status, self.error.to_string()).into_response(),
+            _ => (status, this.error.to_string()).into_response(),
         }
     }
 }

@@ -353,7 +353,7 @@ pub async fn oversized_uploads_get_413(backend: TestBackend) {
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.text());
     assert_eq!(r.error_code(), "payload_too_large");
     // Without a declared length, the stream is cut off at the limit.
-    let mut big = "姓名,手机\n".repeat(1).into_bytes();
+    let mut big = "姓名,手机\n".as_bytes().to_vec();
     big.resize(3 * 1024 * 1024, b'x');
     let body = multipart("big.csv", &big);
     let req = Request::builder()
