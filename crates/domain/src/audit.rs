@@ -48,6 +48,7 @@ actions! {
     PositionAssigned = "org.position_assign",
     PositionUnassigned = "org.position_unassign",
     AuditExported = "audit.export",
+    TierSaved = "settings.tier_save",
 }
 
 /// Whether the action touched personal data (PII); the audit page can filter on it.

@@ -24,6 +24,10 @@ pub struct Settings {
     pub max_upload_mb: u64,
     /// The `admin` password used when the account is first created.
     pub admin_password: Option<String>,
+    /// Sessions end after this many minutes without a request.
+    pub session_idle_minutes: i64,
+    /// Sessions end this many hours after log-in, however busy.
+    pub session_absolute_hours: i64,
 }
 
 impl Default for Settings {
@@ -36,6 +40,8 @@ impl Default for Settings {
             secure_cookies: false,
             max_upload_mb: 128,
             admin_password: None,
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
         }
     }
 }
@@ -81,6 +87,8 @@ impl Settings {
                 "secure_cookies",
                 "max_upload_mb",
                 "admin_password",
+                "session_idle_minutes",
+                "session_absolute_hours",
             ]))
             .merge(Serialized::defaults(overrides));
         let settings: Settings = figment
@@ -107,6 +115,12 @@ impl Settings {
             {
                 bail!("database_url must start with sqlite:// or postgres://");
             }
+        }
+        if !(1..=24 * 60).contains(&self.session_idle_minutes) {
+            bail!("session_idle_minutes must be between 1 and 1440");
+        }
+        if !(1..=24 * 30).contains(&self.session_absolute_hours) {
+            bail!("session_absolute_hours must be between 1 and 720");
         }
         if self.max_upload_mb == 0 || self.max_upload_mb > 4096 {
             bail!("max_upload_mb must be between 1 and 4096");

@@ -67,11 +67,13 @@ impl Db {
                 backend: Backend::Sqlite,
             }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let pool = AnyPoolOptions::new()
-                .max_connections(16)
-                .acquire_timeout(Duration::from_secs(30))
-                .connect(url)
-                .await?;
+            let pool = match connect_postgres(url).await {
+                Err(e) if is_missing_database(&e) => {
+                    create_postgres_database(url).await?;
+                    connect_postgres(url).await?
+                }
+                other => other?,
+            };
             Db {
                 write: pool.clone(),
                 read: pool,
@@ -117,6 +119,68 @@ impl Db {
     pub async fn close(&self) {
         self.write.close().await;
         self.read.close().await;
+    }
+}
+
+async fn connect_postgres(url: &str) -> Result<AnyPool, sqlx::Error> {
+    AnyPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(30))
+        .connect(url)
+        .await
+}
+
+fn is_missing_database(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|c| c == "3D000")
+}
+
+/// Creates the database named in `url` through the server's `postgres` database, so
+/// `kefu serve --database-url postgres://…/kefu` works on a fresh server.
+async fn create_postgres_database(url: &str) -> Result<(), StoreError> {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let (server, name) = base
+        .rsplit_once('/')
+        .ok_or_else(|| StoreError::Refused("database URL has no database name".into()))?;
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return Err(StoreError::Refused(format!(
+            "cannot create a database named {name:?}"
+        )));
+    }
+    let admin_url = match query {
+        Some(q) => format!("{server}/postgres?{q}"),
+        None => format!("{server}/postgres"),
+    };
+    let admin = AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&admin_url)
+        .await?;
+    let created = sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+        .execute(&admin)
+        .await;
+    admin.close().await;
+    match created {
+        Ok(_) => {
+            tracing::info!(database = name, "created the PostgreSQL database");
+            Ok(())
+        }
+        // Another server created it meanwhile.
+        Err(e)
+            if e.as_database_error()
+                .and_then(|d| d.code())
+                .is_some_and(|c| c == "42P04") =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -166,6 +166,31 @@ impl Db {
         )
     }
 
+    /// Adds a tier or renames an existing one (codes are what customers reference).
+    pub async fn save_tier(
+        &self,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        tier: &TierRow,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query(
+            "INSERT INTO customer_tiers (code, name, sort_order) VALUES ($1, $2, $3) \
+             ON CONFLICT (code) DO UPDATE SET name = excluded.name, sort_order = excluded.sort_order",
+        )
+        .bind(&tier.code)
+        .bind(&tier.name)
+        .bind(tier.sort_order)
+        .execute(&mut *tx)
+        .await?;
+        let entry = NewAuditEntry::new(AuditAction::TierSaved)
+            .subject("tier", tier.code.clone())
+            .detail(tier.name.clone());
+        append_in(&mut tx, actor, now, &entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     #[tracing::instrument(skip_all)]
     pub async fn create_customer(
         &self,

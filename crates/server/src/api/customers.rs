@@ -4,7 +4,7 @@ use super::{download, Json, Path, Query};
 use crate::app::customers::ListParams;
 use crate::app::customers::{
     self as app, summary_of, view_of, CustomerList, CustomerPayload, CustomerView, RevealRequest,
-    RevealResponse, TimelineEvent,
+    RevealResponse, TierPayload, TierView, TimelineEvent,
 };
 use crate::app::export::{self, Format};
 use crate::app::page_limit;
@@ -26,6 +26,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(customer_timeline))
         .routes(routes!(reveal))
         .routes(routes!(list_tiers))
+        .routes(routes!(save_tier))
 }
 
 /// List customers, newest first, filtered; phones masked.
@@ -131,24 +132,25 @@ async fn export_customers(
     download(&file.path, &file.filename, format.content_type()).await
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Tier {
-    pub code: String,
-    pub name: String,
-}
-
 /// The configured customer tiers.
 #[utoipa::path(get, path = "/customer-tiers", tag = "customers", security(("bearer" = ["customer.read"])),
-    responses((status = 200, body = Vec<Tier>)))]
-async fn list_tiers(State(state): State<AppState>) -> Result<Json<Vec<Tier>>, AppError> {
-    let tiers = state.db().list_tiers().await?;
-    Ok(Json(
-        tiers
-            .into_iter()
-            .map(|t| Tier {
-                code: t.code,
-                name: t.name,
-            })
-            .collect(),
-    ))
+    responses((status = 200, body = Vec<TierView>)))]
+async fn list_tiers(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<TierView>>, AppError> {
+    Ok(Json(app::tiers(&state, &ctx).await?))
+}
+
+/// Add a tier or rename one.
+#[utoipa::path(put, path = "/customer-tiers/{code}", tag = "customers", security(("bearer" = ["org.manage"])),
+    params(("code" = String, Path)), request_body = TierPayload, responses((status = 204), (status = 422)))]
+async fn save_tier(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Json(p): Json<TierPayload>,
+) -> Result<StatusCode, AppError> {
+    app::save_tier(&state, &ctx, &code, &p).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -523,3 +523,67 @@ impl ListParams {
         }
     }
 }
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TierView {
+    pub code: String,
+    pub name: String,
+    pub sort_order: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TierPayload {
+    pub name: String,
+    #[serde(default)]
+    pub sort_order: i64,
+}
+
+pub async fn tiers(state: &AppState, ctx: &Ctx) -> Result<Vec<TierView>, AppError> {
+    ctx.require(Permission::CustomerRead)?;
+    Ok(state
+        .db()
+        .list_tiers()
+        .await?
+        .into_iter()
+        .map(|t| TierView {
+            code: t.code,
+            name: t.name,
+            sort_order: t.sort_order,
+        })
+        .collect())
+}
+
+/// Adds or renames a customer tier (客户等级). Codes are short (`VIP`, `A`, `S1`): letters
+/// and digits, because import files and filters use them.
+pub async fn save_tier(
+    state: &AppState,
+    ctx: &Ctx,
+    code: &str,
+    p: &TierPayload,
+) -> Result<(), AppError> {
+    ctx.require(Permission::OrgManage)?;
+    let code = code.trim().to_uppercase();
+    if code.is_empty() || code.len() > 10 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(AppError::invalid(
+            "invalid_tier_code",
+            "a tier code is 1 to 10 letters or digits",
+        ));
+    }
+    let name = p.name.trim();
+    if name.is_empty() || name.chars().count() > 30 {
+        return Err(AppError::invalid(
+            "invalid_tier_name",
+            "a tier name is 1 to 30 characters",
+        ));
+    }
+    let row = kefu_store::customers::TierRow {
+        code,
+        name: name.to_string(),
+        sort_order: p.sort_order,
+    };
+    Ok(state
+        .db()
+        .save_tier(&ctx.actor(), state.clock().now(), &row)
+        .await?)
+}

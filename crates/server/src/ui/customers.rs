@@ -53,6 +53,9 @@ struct ListPage<'a> {
     f_tier: String,
     f_status: String,
     f_tag: String,
+    f_owner: String,
+    my_id: String,
+    owners: Vec<(String, String)>,
     tiers: Vec<String>,
     statuses: Vec<(String, String)>,
     filter_query: String,
@@ -127,6 +130,18 @@ async fn list(page: Page, Query(p): Query<ListParams>) -> Result<Response, UiErr
         f_tier: s(&filter.tier),
         f_status: s(&filter.status),
         f_tag: s(&filter.tag),
+        f_owner: s(&filter.owner_id),
+        my_id: page.ctx.user_id.clone(),
+        owners: page
+            .state
+            .db()
+            .list_users()
+            .await
+            .map_err(|e| page.error(e.into()))?
+            .into_iter()
+            .filter(|u| u.is_active())
+            .map(|u| (u.id, u.display_name))
+            .collect(),
         tiers: tiers(&page.state).await.map_err(|e| page.error(e))?,
         statuses: statuses(&t),
         filter_query,

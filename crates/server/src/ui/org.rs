@@ -25,6 +25,10 @@ pub fn routes() -> Router<AppState> {
         .route("/org/staff", post(create_staff))
         .route("/org/staff/{id}/assign", post(assign))
         .route("/org/staff/{id}/unassign", post(unassign))
+        .route("/org/staff/{id}/active", post(set_active))
+        .route("/org/departments/{id}/delete", post(delete_department))
+        .route("/org/positions/{id}/delete", post(delete_position))
+        .route("/org/tiers", post(save_tier))
 }
 
 pub struct PositionLine {
@@ -48,12 +52,20 @@ pub struct StaffLine {
     positions: Vec<(String, String)>,
 }
 
+pub struct TreeLine {
+    id: String,
+    depth: usize,
+    name: String,
+    positions: String,
+}
+
 #[derive(Template)]
 #[template(path = "org.html")]
 struct OrgPage<'a> {
     t: Tr<'a>,
     chrome: Chrome,
-    tree: Vec<(usize, String, String)>,
+    tree: Vec<TreeLine>,
+    tiers: Vec<crate::app::customers::TierView>,
     departments: Vec<(String, String)>,
     positions: Vec<PositionLine>,
     staff: Vec<StaffLine>,
@@ -102,11 +114,12 @@ async fn org_page(page: Page) -> Result<Response, UiError> {
             .filter(|p| p.department_id == *id)
             .map(|p| p.title.as_str())
             .collect();
-        tree.push((
-            depth * 18,
-            dept_name.get(id).copied().unwrap_or_default().to_string(),
-            titles.join("、"),
-        ));
+        tree.push(TreeLine {
+            id: id.to_string(),
+            depth: depth * 18,
+            name: dept_name.get(id).copied().unwrap_or_default().to_string(),
+            positions: titles.join("、"),
+        });
     }
     let dept_options = order
         .iter()
@@ -173,9 +186,13 @@ async fn org_page(page: Page) -> Result<Response, UiError> {
             active: s.active,
         })
         .collect();
+    let tiers = crate::app::customers::tiers(state, ctx)
+        .await
+        .unwrap_or_default();
     let body = OrgPage {
         chrome: page.chrome("org"),
         tree,
+        tiers,
         departments: dept_options,
         positions: position_lines,
         staff: staff_lines,
@@ -330,6 +347,95 @@ async fn unassign(
 ) -> Result<Response, UiError> {
     page.check_csrf(&f.csrf)?;
     app::unassign(&page.state, &page.ctx, &id, &f.position_id)
+        .await
+        .map_err(|e| page.error(e))?;
+    Ok(Redirect::to("/org").into_response())
+}
+
+#[derive(Deserialize)]
+struct ActiveForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    active: bool,
+}
+
+/// Deactivating keeps the person's history and ends their sessions.
+async fn set_active(
+    page: Page,
+    Path(id): Path<String>,
+    Form(f): Form<ActiveForm>,
+) -> Result<Response, UiError> {
+    page.check_csrf(&f.csrf)?;
+    let user = page
+        .state
+        .db()
+        .get_user(&id)
+        .await
+        .map_err(|e| page.error(e.into()))?;
+    let profile = user.profile();
+    let payload = StaffPayload {
+        username: None,
+        display_name: user.display_name,
+        agent_no: user.agent_no,
+        password: None,
+        active: f.active,
+        education: profile.education.map(|e| e.code().to_string()),
+        years_experience: profile.years_experience,
+        certificates: profile.certificates,
+    };
+    app::update_staff(&page.state, &page.ctx, &id, &payload)
+        .await
+        .map_err(|e| page.error(e))?;
+    Ok(Redirect::to("/org").into_response())
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+}
+
+async fn delete_department(
+    page: Page,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response, UiError> {
+    page.check_csrf(&f.csrf)?;
+    app::delete_department(&page.state, &page.ctx, &id)
+        .await
+        .map_err(|e| page.error(e))?;
+    Ok(Redirect::to("/org").into_response())
+}
+
+async fn delete_position(
+    page: Page,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response, UiError> {
+    page.check_csrf(&f.csrf)?;
+    app::delete_position(&page.state, &page.ctx, &id)
+        .await
+        .map_err(|e| page.error(e))?;
+    Ok(Redirect::to("/org").into_response())
+}
+
+#[derive(Deserialize)]
+struct TierForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    code: String,
+    name: String,
+    sort_order: String,
+}
+
+async fn save_tier(page: Page, Form(f): Form<TierForm>) -> Result<Response, UiError> {
+    page.check_csrf(&f.csrf)?;
+    let sort_order = f.sort_order.trim().parse().unwrap_or(9);
+    let payload = crate::app::customers::TierPayload {
+        name: f.name,
+        sort_order,
+    };
+    crate::app::customers::save_tier(&page.state, &page.ctx, &f.code, &payload)
         .await
         .map_err(|e| page.error(e))?;
     Ok(Redirect::to("/org").into_response())

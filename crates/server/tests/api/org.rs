@@ -252,3 +252,58 @@ pub async fn agents_cannot_edit_the_organization(backend: TestBackend) {
     }
     app.cleanup().await;
 }
+
+pub async fn customer_tiers_are_configurable(backend: TestBackend) {
+    let app = TestApp::new(backend).await;
+    let m = app.login("manager").await;
+    let r = app
+        .api(
+            Method::PUT,
+            "/api/v1/customer-tiers/s1",
+            Some(&m),
+            Some(json!({"name": "战略客户", "sort_order": -1})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+    let r = app
+        .api(
+            Method::PUT,
+            "/api/v1/customer-tiers/C",
+            Some(&m),
+            Some(json!({"name": "普通客户", "sort_order": 3})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let tiers = app.get("/api/v1/customer-tiers", &m).await.json();
+    assert_eq!(tiers[0]["code"], "S1", "codes are upper-cased and ordered");
+    assert_eq!(find(&tiers, "code", "C")["name"], "普通客户");
+    assert_eq!(tiers.as_array().unwrap().len(), 5);
+    let c = app
+        .post(
+            "/api/v1/customers",
+            &m,
+            json!({"name": "大客户", "tier": "S1"}),
+        )
+        .await;
+    assert_eq!(c.status, StatusCode::CREATED);
+    let bad = app
+        .api(
+            Method::PUT,
+            "/api/v1/customer-tiers/a%20b",
+            Some(&m),
+            Some(json!({"name": "x"})),
+        )
+        .await;
+    assert_eq!(bad.error_code(), "invalid_tier_code");
+    let agent = app.login("agent1").await;
+    let denied = app
+        .api(
+            Method::PUT,
+            "/api/v1/customer-tiers/Z",
+            Some(&agent),
+            Some(json!({"name": "x"})),
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    app.cleanup().await;
+}
