@@ -21,6 +21,9 @@ pub use state::{AppState, ServerConfig};
 use axum::Router;
 use tower_http::trace::TraceLayer;
 
+/// Appended to static asset URLs so browsers fetch new CSS and JS after an upgrade.
+pub const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// The whole application: API, UI, health checks. Tests build exactly this router.
 pub fn router(state: AppState) -> Router {
     let (api, _doc) = api::router(&state);

@@ -337,6 +337,9 @@ struct CustomerForm {
     contact_value: Vec<String>,
     #[serde(default)]
     contact_label: Vec<String>,
+    /// Ids of existing contacts to remove.
+    #[serde(default)]
+    contact_delete: Vec<String>,
 }
 
 impl CustomerForm {
@@ -345,6 +348,12 @@ impl CustomerForm {
         let mut contacts = Vec::new();
         for (i, kind) in self.contact_kind.iter().enumerate() {
             let id = self.contact_id.get(i).filter(|s| !s.is_empty()).cloned();
+            if id
+                .as_ref()
+                .is_some_and(|id| self.contact_delete.contains(id))
+            {
+                continue;
+            }
             let value = self.contact_value.get(i).cloned().unwrap_or_default();
             // An empty new row is no contact; an empty existing row keeps its value.
             if id.is_none() && value.trim().is_empty() {
