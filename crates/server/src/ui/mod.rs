@@ -88,7 +88,7 @@ impl Page {
     }
 
     pub fn error(&self, e: AppError) -> UiError {
-        UiError { error: e, lang: self.lang, state: Some(self.state.clone()), chrome: Some(self.chrome("")) }
+        UiError { error: e, lang: self.lang, state: Some(self.state.clone()), chrome: Some(Box::new(self.chrome(""))) }
     }
 }
 
@@ -112,7 +112,8 @@ pub struct UiError {
     error: AppError,
     lang: Lang,
     state: Option<AppState>,
-    chrome: Option<Chrome>,
+    /// Boxed so `Result<_, UiError>` stays small (clippy::result_large_err).
+    chrome: Option<Box<Chrome>>,
 }
 
 #[derive(Template)]
@@ -137,7 +138,7 @@ impl IntoResponse for UiError {
             (Some(state), Some(chrome)) => {
                 let page = ErrorPage {
                     t: state.i18n().tr(self.lang),
-                    chrome,
+                    chrome: *chrome,
                     message: self.error.to_string(),
                     code: self.error.code(),
                 };
