@@ -225,6 +225,7 @@ async fn new_session(webdriver_url: &str, profile: &std::path::Path) -> Result<C
             "--no-first-run",
             "--disable-component-update",
             "--disable-sync",
+            "--disable-quic",
             "--window-size=1280,900",
             format!("--user-data-dir={}", profile.display()),
         ],
