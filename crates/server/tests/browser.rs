@@ -1,1 +1,766 @@
-fn main() {}
+//! Browser tests: the web UI driven through headless Chromium over WebDriver (fantoccini),
+//! against the real router on a loopback port over a fresh SQLite database with the demo
+//! center loaded.
+//!
+//! `KEFU_CHROMEDRIVER` names the chromedriver binary (Debian: `/usr/bin/chromedriver`);
+//! `KEFU_CHROMIUM` optionally names the browser binary (`/usr/bin/chromium`). Without
+//! `KEFU_CHROMEDRIVER` the suite says so on one line and runs no trial. The suite starts
+//! one chromedriver on a free port, runs the trials one at a time (one browser at a time,
+//! each with its own fresh profile) and stops chromedriver at the end.
+//!
+//! The pages are tested on SQLite only: the API suites cover both backends.
+
+mod common;
+
+use common::TestApp;
+use fantoccini::{Client, ClientBuilder, Locator};
+use futures::FutureExt;
+use kefu_test_support::TestBackend;
+use libtest_mimic::{Arguments, Failed, Trial};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::future::Future;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CHROMEDRIVER_VAR: &str = "KEFU_CHROMEDRIVER";
+const CHROMIUM_VAR: &str = "KEFU_CHROMIUM";
+
+/// How long a page may take to show what a test waits for.
+const PAGE_TIMEOUT: Duration = Duration::from_secs(15);
+
+type BrowserTest = fn(Browser) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
+macro_rules! browser_tests {
+    ($($test:ident),* $(,)?) => {
+        vec![$((stringify!($test), (|b| Box::pin($test(b))) as BrowserTest)),*]
+    };
+}
+
+fn main() {
+    let mut args = Arguments::from_args();
+    // One browser at a time: the machine has few cores and Chromium is heavy.
+    args.test_threads = Some(1);
+    let tests: Vec<(&str, BrowserTest)> = browser_tests![
+        agent_sees_masked_phone_manager_reveals_and_it_is_audited,
+        wrong_password_stays_on_login_and_pages_need_a_session,
+        language_switch_changes_the_ui_and_back,
+        customer_name_with_markup_is_shown_as_text,
+        import_csv_preview_and_commit,
+        org_and_token_pages_render_for_manager,
+    ];
+
+    let Some(driver_path) = std::env::var(CHROMEDRIVER_VAR)
+        .ok()
+        .filter(|p| !p.trim().is_empty())
+    else {
+        if !args.list {
+            println!(
+                "NOTE: browser tests did not run: set {CHROMEDRIVER_VAR}=/usr/bin/chromedriver \
+                 (apt-get install chromium chromium-driver)"
+            );
+        }
+        libtest_mimic::run(&args, Vec::new()).exit()
+    };
+
+    let mut driver = None;
+    if !args.list {
+        match Chromedriver::start(&driver_path) {
+            Ok(d) => driver = Some(d),
+            Err(e) => {
+                eprintln!("error: cannot start chromedriver ({driver_path}): {e}");
+                std::process::exit(101);
+            }
+        }
+    }
+    let webdriver_url = driver.as_ref().map(|d| d.url.clone()).unwrap_or_default();
+    let trials = tests
+        .into_iter()
+        .map(|(name, test)| {
+            let url = webdriver_url.clone();
+            Trial::test(format!("sqlite::{name}"), move || run_trial(&url, test))
+        })
+        .collect();
+    let conclusion = libtest_mimic::run(&args, trials);
+    drop(driver);
+    conclusion.exit()
+}
+
+/// A chromedriver process on a free loopback port, killed when dropped.
+struct Chromedriver {
+    child: Child,
+    url: String,
+}
+
+impl Chromedriver {
+    fn start(path: &str) -> Result<Chromedriver, String> {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("find a free port: {e}"))?
+            .port();
+        let child = Command::new(path)
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("spawn: {e}"))?;
+        let mut driver = Chromedriver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if status_ready(port) {
+                return Ok(driver);
+            }
+            if let Ok(Some(exit)) = driver.child.try_wait() {
+                return Err(format!("chromedriver exited early: {exit}"));
+            }
+            if Instant::now() > deadline {
+                return Err("chromedriver did not answer /status within 20 s".into());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Chromedriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Whether chromedriver's `/status` answers that it is ready for new sessions. (chromedriver
+/// speaks HTTP/1.1 only and keeps the connection open, so the reply is read until it says
+/// so, not until the end of the stream.)
+fn status_ready(port: u16) -> bool {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let request =
+        format!("GET /status HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+    if stream.write_all(request.as_bytes()).is_err() {
+        return false;
+    }
+    let mut reply = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => reply.extend_from_slice(&chunk[..n]),
+        }
+        let text = String::from_utf8_lossy(&reply).replace(char::is_whitespace, "");
+        if text.contains("\"ready\":true") {
+            return true;
+        }
+        if text.contains("\"ready\":false") || reply.len() > 64 * 1024 {
+            return false;
+        }
+    }
+}
+
+/// What a test gets: a browser session, the app's base URL and the demo passwords.
+#[derive(Clone)]
+struct Browser {
+    client: Client,
+    base: String,
+    passwords: HashMap<String, String>,
+}
+
+/// Runs one trial: a fresh app on a loopback port, a fresh browser profile and session,
+/// the test, then the session closed and the database dropped whatever the outcome.
+fn run_trial(webdriver_url: &str, test: BrowserTest) -> Result<(), Failed> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failed::from(format!("build the tokio runtime: {e}")))?;
+    runtime.block_on(async {
+        let app = TestApp::new(TestBackend::Sqlite).await;
+        let base = app.serve().await;
+        let profile = tempfile::tempdir().map_err(|e| Failed::from(format!("profile dir: {e}")))?;
+        let client = match new_session(webdriver_url, profile.path()).await {
+            Ok(c) => c,
+            Err(e) => {
+                app.cleanup().await;
+                return Err(Failed::from(format!("start a browser session: {e}")));
+            }
+        };
+        let browser = Browser {
+            client: client.clone(),
+            base,
+            passwords: app.passwords.clone(),
+        };
+        let outcome = AssertUnwindSafe(test(browser)).catch_unwind().await;
+        let _ = client.close().await;
+        app.cleanup().await;
+        drop(profile);
+        outcome.map_err(|panic| {
+            let message = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("the test panicked");
+            Failed::from(message)
+        })
+    })
+}
+
+async fn new_session(webdriver_url: &str, profile: &std::path::Path) -> Result<Client, String> {
+    let mut chrome = json!({
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-quic",
+            "--window-size=1280,900",
+            format!("--user-data-dir={}", profile.display()),
+        ],
+    });
+    if let Some(binary) = std::env::var(CHROMIUM_VAR)
+        .ok()
+        .filter(|b| !b.trim().is_empty())
+    {
+        chrome["binary"] = Value::String(binary);
+    }
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), json!("chrome"));
+    caps.insert("goog:chromeOptions".into(), chrome);
+    // A JavaScript dialog must not be dismissed silently: the XSS test looks for one.
+    caps.insert("unhandledPromptBehavior".into(), json!("ignore"));
+    ClientBuilder::rustls()
+        .map_err(|e| e.to_string())?
+        .capabilities(caps)
+        .connect(webdriver_url)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+
+impl Browser {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn goto(&self, path: &str) {
+        let url = self.url(path);
+        self.client
+            .goto(&url)
+            .await
+            .unwrap_or_else(|e| panic!("open {url}: {e}"));
+    }
+
+    async fn path(&self) -> String {
+        self.client
+            .current_url()
+            .await
+            .expect("current URL")
+            .path()
+            .to_string()
+    }
+
+    /// Waits (bounded) until `css` matches an element, and returns it.
+    async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
+        let deadline = Instant::now() + PAGE_TIMEOUT;
+        loop {
+            if let Ok(e) = self.client.find(Locator::Css(css)).await {
+                return e;
+            }
+            if Instant::now() > deadline {
+                let path = self
+                    .client
+                    .current_url()
+                    .await
+                    .map(|u| u.to_string())
+                    .unwrap_or_default();
+                let source = self.client.source().await.unwrap_or_default();
+                panic!(
+                    "no `{css}` on {path} within {PAGE_TIMEOUT:?}; page:\n{}",
+                    excerpt(&source)
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits (bounded) until the text of `css` satisfies `ok`; returns the text.
+    async fn wait_for_text(&self, css: &str, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + PAGE_TIMEOUT;
+        let mut last = String::new();
+        loop {
+            if let Ok(e) = self.client.find(Locator::Css(css)).await {
+                if let Ok(text) = e.text().await {
+                    if ok(&text) {
+                        return text;
+                    }
+                    last = text;
+                }
+            }
+            if Instant::now() > deadline {
+                panic!("`{css}` never showed {what} within {PAGE_TIMEOUT:?}; last text: {last:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn all(&self, css: &str) -> Vec<fantoccini::elements::Element> {
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("find `{css}`: {e}"))
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.wait_for(css)
+            .await
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("text of `{css}`: {e}"))
+    }
+
+    async fn click(&self, css: &str) {
+        self.wait_for(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click `{css}`: {e}"));
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let field = self.wait_for(css).await;
+        field
+            .clear()
+            .await
+            .unwrap_or_else(|e| panic!("clear `{css}`: {e}"));
+        field
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into `{css}`: {e}"));
+    }
+
+    /// Logs in through the form and waits for the customer list.
+    async fn login(&self, username: &str) {
+        let password = self
+            .passwords
+            .get(username)
+            .unwrap_or_else(|| panic!("no demo user {username}"))
+            .clone();
+        self.goto("/login").await;
+        self.type_into("#username", username).await;
+        self.type_into("#password", &password).await;
+        self.click("#login-submit").await;
+        self.wait_for("table#customers").await;
+        assert_eq!(
+            self.path().await,
+            "/customers",
+            "{username} lands on the customer list"
+        );
+    }
+
+    async fn logout(&self) {
+        self.click("#logout").await;
+        self.wait_for("#login-submit").await;
+        assert_eq!(self.path().await, "/login");
+    }
+
+    /// Fails the test if a JavaScript dialog (alert, confirm, prompt) is open.
+    async fn assert_no_dialog(&self) {
+        if let Ok(text) = self.client.get_alert_text().await {
+            let _ = self.client.dismiss_alert().await;
+            panic!("a JavaScript dialog opened: {text:?}");
+        }
+    }
+}
+
+/// The start of a page source, for failure messages.
+fn excerpt(source: &str) -> String {
+    source.chars().take(3000).collect()
+}
+
+/// A mobile number as pages show it to someone without `customer.pii.read`: `138****5678`.
+fn is_masked_mobile(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 11
+        && b[..3].iter().all(u8::is_ascii_digit)
+        && b[3..7].iter().all(|&c| c == b'*')
+        && b[7..].iter().all(u8::is_ascii_digit)
+}
+
+fn is_full_mobile(s: &str) -> bool {
+    s.len() == 11 && s.starts_with('1') && s.bytes().all(|c| c.is_ascii_digit())
+}
+
+/// The visible text of the whole page body.
+async fn body_text(b: &Browser) -> String {
+    b.text("body").await
+}
+
+// ---------------------------------------------------------------------------------------
+// Tests
+
+/// The issue's scenario: an agent without `customer.pii.read` sees masked phones and no
+/// reveal button; the manager reveals a number, and the reveal is in the audit log.
+async fn agent_sees_masked_phone_manager_reveals_and_it_is_audited(b: Browser) {
+    b.login("agent1").await;
+    let rows = b.all("table#customers tr[data-href]").await;
+    assert!(!rows.is_empty(), "the agent's customer list shows rows");
+    for cell in b.all("table#customers td.masked").await {
+        let phone = cell.text().await.expect("phone cell");
+        assert!(
+            !is_full_mobile(phone.trim()),
+            "the list shows a phone unmasked to the agent: {phone}"
+        );
+    }
+    let href = rows[0]
+        .attr("data-href")
+        .await
+        .expect("data-href")
+        .expect("a data-href");
+    let customer_id = href.trim_start_matches("/customers/").to_string();
+    rows[0]
+        .find(Locator::Css("a"))
+        .await
+        .expect("row link")
+        .click()
+        .await
+        .expect("open the customer");
+    b.wait_for("#customer-name").await;
+    assert_eq!(b.path().await, href);
+
+    let values: Vec<String> = {
+        let mut v = Vec::new();
+        for cell in b.all("table#contacts .contact-value").await {
+            v.push(cell.text().await.expect("contact value"));
+        }
+        v
+    };
+    assert!(
+        values.iter().any(|v| is_masked_mobile(v)),
+        "a masked mobile among the contacts: {values:?}"
+    );
+    assert!(
+        !values.iter().any(|v| is_full_mobile(v)),
+        "no full mobile number for the agent: {values:?}"
+    );
+    assert!(
+        b.all("button.reveal").await.is_empty(),
+        "no reveal button for an agent without customer.pii.read"
+    );
+    assert!(
+        !b.client.source().await.expect("source").contains("/reveal"),
+        "no reveal form at all for the agent"
+    );
+    b.logout().await;
+
+    b.login("manager").await;
+    b.goto(&href).await;
+    b.wait_for("#customer-name").await;
+    // The first contact row holding a masked mobile number, and its reveal button.
+    let mut target = None;
+    for (i, row) in b
+        .all("table#contacts tbody tr")
+        .await
+        .into_iter()
+        .enumerate()
+    {
+        let value = row
+            .find(Locator::Css(".contact-value"))
+            .await
+            .expect("value cell")
+            .text()
+            .await
+            .expect("text");
+        if is_masked_mobile(&value) {
+            target = Some((i, value));
+            break;
+        }
+    }
+    let (row_index, masked) =
+        target.expect("the manager also sees the mobile masked before revealing");
+    let rows = b.all("table#contacts tbody tr").await;
+    rows[row_index]
+        .find(Locator::Css("button.reveal"))
+        .await
+        .expect("the manager has a reveal button")
+        .click()
+        .await
+        .expect("click reveal");
+    let revealed = b
+        .wait_for_text("#revealed-value", "a full mobile number", is_full_mobile)
+        .await;
+    assert_eq!(
+        &revealed[..3],
+        &masked[..3],
+        "revealed {revealed} matches masked {masked}"
+    );
+    assert_eq!(
+        &revealed[7..],
+        &masked[7..],
+        "revealed {revealed} matches masked {masked}"
+    );
+
+    b.goto("/audit").await;
+    b.wait_for("table#audit").await;
+    let mut found = false;
+    for row in b.all("table#audit tr.audit-row").await {
+        let action = row
+            .find(Locator::Css("code.action"))
+            .await
+            .expect("action cell")
+            .text()
+            .await
+            .expect("action");
+        if action != "customer.pii_reveal" {
+            continue;
+        }
+        let link = row
+            .find(Locator::Css(&format!(
+                "a[href=\"/customers/{customer_id}\"]"
+            )))
+            .await
+            .unwrap_or_else(|_| panic!("the pii_reveal row links to customer {customer_id}"));
+        assert_eq!(link.text().await.expect("link text"), customer_id);
+        found = true;
+        break;
+    }
+    assert!(found, "a customer.pii_reveal row in the audit log");
+}
+
+/// A wrong password shows the error and stays on /login; pages need a session.
+async fn wrong_password_stays_on_login_and_pages_need_a_session(b: Browser) {
+    b.goto("/customers").await;
+    b.wait_for("#login-submit").await;
+    assert_eq!(
+        b.path().await,
+        "/login",
+        "the customer list redirects to /login without a session"
+    );
+
+    b.type_into("#username", "manager").await;
+    b.type_into("#password", "definitely-not-the-password")
+        .await;
+    b.click("#login-submit").await;
+    let error = b.text("#login-error").await;
+    assert!(
+        error.contains("用户名或密码错误"),
+        "the log-in error says why: {error:?}"
+    );
+    assert_eq!(b.path().await, "/login");
+    assert!(b.all("table#customers").await.is_empty());
+
+    b.goto("/customers").await;
+    b.wait_for("#login-submit").await;
+    assert_eq!(b.path().await, "/login", "a failed log-in opens no session");
+    b.goto("/audit").await;
+    b.wait_for("#login-submit").await;
+    assert_eq!(
+        b.path().await,
+        "/login",
+        "the audit log needs a session too"
+    );
+}
+
+/// The UI is Chinese by default; the header's language button switches to English and back,
+/// staying on the same page.
+async fn language_switch_changes_the_ui_and_back(b: Browser) {
+    b.login("manager").await;
+    let nav = b.text("header nav").await;
+    assert!(nav.contains("客户"), "Chinese nav by default: {nav:?}");
+    assert!(!nav.contains("Customers"));
+
+    b.click("header form[action=\"/lang\"] button").await;
+    b.wait_for_text("header nav", "English", |t| t.contains("Customers"))
+        .await;
+    assert_eq!(
+        b.path().await,
+        "/customers",
+        "the switch returns to the same page"
+    );
+    let lang = b
+        .wait_for("html")
+        .await
+        .attr("lang")
+        .await
+        .expect("lang attr");
+    assert_eq!(lang.as_deref(), Some("en"));
+    let logout = b.text("#logout").await;
+    assert_eq!(logout, "Log out");
+
+    b.click("header form[action=\"/lang\"] button").await;
+    b.wait_for_text("header nav", "Chinese", |t| {
+        t.contains("客户") && !t.contains("Customers")
+    })
+    .await;
+    assert_eq!(b.path().await, "/customers");
+}
+
+/// A customer named with markup is stored and shown as text, never run.
+async fn customer_name_with_markup_is_shown_as_text(b: Browser) {
+    const NAME: &str = "<script>alert(1)</script>";
+    const MOBILE: &str = "17712345678";
+    b.login("manager").await;
+    b.goto("/customers/new").await;
+    b.type_into("#name", NAME).await;
+    b.type_into("#customer-form .contact-input", MOBILE).await;
+    b.click("#save").await;
+    let deadline = Instant::now() + PAGE_TIMEOUT;
+    while b.client.find(Locator::Css("#customer-name")).await.is_err() {
+        b.assert_no_dialog().await;
+        if let Ok(e) = b.client.find(Locator::Css("#form-error")).await {
+            panic!(
+                "the form refused the customer: {}",
+                e.text().await.unwrap_or_default()
+            );
+        }
+        assert!(Instant::now() < deadline, "no customer page after saving");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    b.assert_no_dialog().await;
+    assert!(
+        b.path().await.starts_with("/customers/"),
+        "the detail page of the new customer"
+    );
+    assert_eq!(
+        b.text("#customer-name").await,
+        NAME,
+        "the name is shown as typed"
+    );
+    assert!(
+        b.all("#customer-name *").await.is_empty(),
+        "no element injected into the name"
+    );
+    let scripts = b
+        .client
+        .execute("return Array.from(document.scripts).filter(s => s.textContent.includes('alert(1)')).length", vec![])
+        .await
+        .expect("count scripts");
+    assert_eq!(scripts, json!(0), "no injected script element");
+    let title = b.client.title().await.expect("title");
+    assert!(
+        title.contains(NAME),
+        "the title shows the name as text: {title:?}"
+    );
+    b.assert_no_dialog().await;
+
+    // The list shows it as text too.
+    b.goto(&format!(
+        "/customers?{}",
+        serde_urlencoded::to_string([("q", MOBILE)]).expect("query")
+    ))
+    .await;
+    b.wait_for("table#customers").await;
+    b.assert_no_dialog().await;
+    let names = b.all("table#customers tr[data-href] td:first-child").await;
+    let mut shown = Vec::new();
+    for n in names {
+        shown.push(n.text().await.expect("name cell"));
+    }
+    assert!(
+        shown.iter().any(|n| n == NAME),
+        "the list shows the name as text: {shown:?}"
+    );
+}
+
+/// A manager uploads a small CSV: the preview counts 2 valid and 1 rejected row, and the
+/// commit imports it.
+async fn import_csv_preview_and_commit(b: Browser) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("customers.csv");
+    std::fs::write(
+        &file,
+        "姓名,手机,公司\n测试甲,17700000001,上海测试有限公司\n测试乙,17700000002,\n测试丙,12345678901,北京测试有限公司\n",
+    )
+    .expect("write the CSV");
+
+    b.login("manager").await;
+    b.goto("/customers/import").await;
+    b.wait_for("#import-form").await;
+    b.wait_for("#import-file")
+        .await
+        .send_keys(file.to_str().expect("UTF-8 path"))
+        .await
+        .expect("choose the file");
+    b.click("#import-form button[type=submit]").await;
+    let valid = b.text("#import-valid").await;
+    let rejected = b.text("#import-rejected").await;
+    assert_eq!(
+        (valid.as_str(), rejected.as_str()),
+        ("2", "1"),
+        "preview counts"
+    );
+    assert_eq!(b.text("#import-status").await, "待确认");
+    let errors = b.text("#import-errors").await;
+    assert!(
+        errors.contains('4'),
+        "the rejected row is line 4: {errors:?}"
+    );
+
+    b.click("#commit").await;
+    b.wait_for_text("#import-status", "已导入", |t| t == "已导入")
+        .await;
+    assert!(
+        b.all("#commit").await.is_empty(),
+        "no commit button once committed"
+    );
+
+    b.goto(&format!(
+        "/customers?{}",
+        serde_urlencoded::to_string([("q", "17700000001")]).expect("query")
+    ))
+    .await;
+    b.wait_for("table#customers").await;
+    let body = body_text(&b).await;
+    assert!(
+        body.contains("测试甲"),
+        "the imported customer is in the list"
+    );
+}
+
+/// The organization page shows the department tree; the tokens page creates a token and
+/// shows its secret once.
+async fn org_and_token_pages_render_for_manager(b: Browser) {
+    b.login("manager").await;
+    b.goto("/org").await;
+    let tree = b.text("#departments").await;
+    assert!(
+        tree.contains("客户服务中心"),
+        "the department tree: {tree:?}"
+    );
+    assert!(
+        !b.all("table#staff tbody tr").await.is_empty(),
+        "staff are listed"
+    );
+
+    b.goto("/tokens").await;
+    b.wait_for("table#tokens").await;
+    b.type_into("form[action=\"/tokens\"] input[name=name]", "报表同步")
+        .await;
+    b.click("form[action=\"/tokens\"] button[type=submit]")
+        .await;
+    let token = b.text("#new-token").await;
+    assert!(token.starts_with("kefu_t_"), "the new token: {token:?}");
+    let listed = b.text("table#tokens").await;
+    assert!(
+        listed.contains("报表同步"),
+        "the token is listed: {listed:?}"
+    );
+    assert!(
+        !listed.contains(&token),
+        "the list shows only a prefix, never the secret"
+    );
+}
