@@ -23,8 +23,11 @@ pub struct Db {
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+// temp_store = MEMORY keeps statement journals (written for every multi-row insert inside
+// a transaction, e.g. an import commit) and sort/temp b-trees off the filesystem.
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -32000;";
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -32000; \
+     PRAGMA temp_store = MEMORY;";
 
 impl Db {
     /// Connects to `url` (`sqlite://path/file.db` or `postgres://…`), creating the SQLite

@@ -201,9 +201,10 @@ impl Db {
         let id = new_id();
         let mut tx = self.write.begin().await?;
         check_references(&mut tx, input).await?;
-        check_mobiles_free(&mut tx, None, &input.contacts).await?;
+        check_mobiles_free(&mut tx, self.backend(), None, &input.contacts).await?;
         insert_customer_rows(
             &mut tx,
+            self.backend(),
             &[(id.clone(), input)],
             actor.user_id.as_deref(),
             now,
@@ -242,7 +243,7 @@ impl Db {
                 .fetch_all(&mut *tx)
                 .await?;
         check_references(&mut tx, input).await?;
-        check_mobiles_free(&mut tx, Some(id), &input.contacts).await?;
+        check_mobiles_free(&mut tx, self.backend(), Some(id), &input.contacts).await?;
         sqlx::query(
             "UPDATE customers SET name = $1, company = $2, gender = $3, tier = $4, status = $5, \
              owner_id = $6, id_number = $7, address = $8, notes = $9, updated_at = $10 WHERE id = $11",
@@ -268,7 +269,7 @@ impl Db {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        insert_children(&mut tx, &[(id.to_string(), input)]).await?;
+        insert_children(&mut tx, self.backend(), &[(id.to_string(), input)]).await?;
         let mut changed = changed_fields(&before, input);
         let after_contacts: Vec<(String, String, Option<String>)> = input
             .contacts
@@ -459,13 +460,14 @@ impl Db {
         values: &[String],
     ) -> Result<HashMap<String, (String, String)>, StoreError> {
         let mut conn = self.read.acquire().await?;
-        existing_mobiles_in(&mut conn, values).await
+        existing_mobiles_in(&mut conn, self.backend(), values).await
     }
 
     /// Starts an all-or-nothing bulk write of customers (an import commit).
     pub async fn begin_customer_batch(&self) -> Result<CustomerBatch<'static>, StoreError> {
         Ok(CustomerBatch {
             tx: self.write.begin().await?,
+            backend: self.backend(),
             written: 0,
         })
     }
@@ -475,6 +477,7 @@ impl Db {
 /// that commits only in [`CustomerBatch::commit`]. Dropping it rolls everything back.
 pub struct CustomerBatch<'a> {
     tx: Tx<'a>,
+    backend: crate::Backend,
     written: u64,
 }
 
@@ -485,7 +488,7 @@ impl CustomerBatch<'_> {
         &mut self,
         values: &[String],
     ) -> Result<HashMap<String, (String, String)>, StoreError> {
-        existing_mobiles_in(&mut self.tx, values).await
+        existing_mobiles_in(&mut self.tx, self.backend, values).await
     }
 
     pub async fn insert(
@@ -496,7 +499,7 @@ impl CustomerBatch<'_> {
     ) -> Result<(), StoreError> {
         let with_ids: Vec<(String, &CustomerInput)> = rows.iter().map(|r| (new_id(), r)).collect();
         for chunk in with_ids.chunks(200) {
-            insert_customer_rows(&mut self.tx, chunk, created_by, now).await?;
+            insert_customer_rows(&mut self.tx, self.backend, chunk, created_by, now).await?;
         }
         self.written += rows.len() as u64;
         Ok(())
@@ -521,11 +524,13 @@ impl CustomerBatch<'_> {
 
 async fn existing_mobiles_in(
     conn: &mut sqlx::AnyConnection,
+    backend: crate::Backend,
     values: &[String],
 ) -> Result<HashMap<String, (String, String)>, StoreError> {
     let mut found = HashMap::new();
     for chunk in values.chunks(500) {
-        let mut sql = Sql::new(
+        let mut sql = Sql::for_backend(
+            backend,
             "SELECT cc.value, c.id, c.name FROM customer_contacts cc \
              JOIN customers c ON c.id = cc.customer_id WHERE cc.kind = 'mobile' AND cc.value IN (",
         );
@@ -618,6 +623,7 @@ async fn check_references(
 
 async fn check_mobiles_free(
     tx: &mut Tx<'_>,
+    backend: crate::Backend,
     own_id: Option<&str>,
     contacts: &[ContactInput],
 ) -> Result<(), CustomerWriteError> {
@@ -626,7 +632,7 @@ async fn check_mobiles_free(
         .filter(|c| c.kind == ContactKind::Mobile)
         .map(|c| c.value.clone())
         .collect();
-    let taken = existing_mobiles_in(tx, &mobiles).await?;
+    let taken = existing_mobiles_in(tx, backend, &mobiles).await?;
     for phone in mobiles {
         if let Some((customer_id, customer_name)) = taken.get(&phone) {
             if Some(customer_id.as_str()) != own_id {
@@ -644,6 +650,7 @@ async fn check_mobiles_free(
 /// Inserts customers with their contacts and tags using multi-row statements.
 async fn insert_customer_rows(
     tx: &mut Tx<'_>,
+    backend: crate::Backend,
     rows: &[(String, &CustomerInput)],
     created_by: Option<&str>,
     now: DateTime<Utc>,
@@ -652,7 +659,8 @@ async fn insert_customer_rows(
         return Ok(());
     }
     let now = to_millis(now);
-    let mut sql = Sql::new(
+    let mut sql = Sql::for_backend(
+        backend,
         "INSERT INTO customers (id, name, company, gender, tier, status, owner_id, id_number, \
          address, notes, created_by, created_at, updated_at) VALUES ",
     );
@@ -673,11 +681,12 @@ async fn insert_customer_rows(
         sql.bind_int(now).push(")");
     }
     sql.query().execute(&mut **tx).await?;
-    insert_children(tx, rows).await
+    insert_children(tx, backend, rows).await
 }
 
 async fn insert_children(
     tx: &mut Tx<'_>,
+    backend: crate::Backend,
     rows: &[(String, &CustomerInput)],
 ) -> Result<(), StoreError> {
     let contacts: Vec<(&str, usize, &ContactInput)> = rows
@@ -690,7 +699,8 @@ async fn insert_children(
         })
         .collect();
     for chunk in contacts.chunks(300) {
-        let mut sql = Sql::new(
+        let mut sql = Sql::for_backend(
+            backend,
             "INSERT INTO customer_contacts (id, customer_id, kind, value, value_rev, label, position) VALUES ",
         );
         for (i, (customer_id, pos, ct)) in chunk.iter().enumerate() {
@@ -716,7 +726,8 @@ async fn insert_children(
         })
         .collect();
     for chunk in tags.chunks(500) {
-        let mut sql = Sql::new("INSERT INTO customer_tags (customer_id, tag) VALUES ");
+        let mut sql =
+            Sql::for_backend(backend, "INSERT INTO customer_tags (customer_id, tag) VALUES ");
         for (i, (customer_id, tag)) in chunk.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" });
             sql.bind_text(*customer_id).push(", ");

@@ -84,6 +84,8 @@ pub(crate) enum Arg {
 pub(crate) struct Sql {
     pub text: String,
     args: Vec<Arg>,
+    /// Write `?` instead of `$n` (SQLite only; see [`Sql::for_backend`]).
+    anonymous: bool,
 }
 
 impl Sql {
@@ -91,6 +93,19 @@ impl Sql {
         Sql {
             text: text.to_string(),
             args: Vec::new(),
+            anonymous: false,
+        }
+    }
+
+    /// For statements with many parameters (multi-row inserts, long `IN` lists). On
+    /// SQLite the placeholders are plain `?`, bound in order: binding resolves each
+    /// `$n` by a linear scan of the statement's parameter names, so n named parameters
+    /// cost O(n²) — with a 200-row insert that dominated a bulk import. `text` must not
+    /// contain placeholders of its own.
+    pub fn for_backend(backend: crate::Backend, text: &str) -> Self {
+        Sql {
+            anonymous: backend == crate::Backend::Sqlite,
+            ..Sql::new(text)
         }
     }
 
@@ -102,8 +117,12 @@ impl Sql {
     /// Appends a placeholder for `arg`.
     pub fn bind(&mut self, arg: Arg) -> &mut Self {
         self.args.push(arg);
-        self.text.push('$');
-        self.text.push_str(&self.args.len().to_string());
+        if self.anonymous {
+            self.text.push('?');
+        } else {
+            use std::fmt::Write as _;
+            let _ = write!(self.text, "${}", self.args.len());
+        }
         self
     }
 

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Foundation benchmarks (see BENCHMARKS.md):
+#   B1  import 1,000,000 customers from CSV into SQLite: rows/s and peak memory
+#   B2  with those customers: phone lookup and first list page over HTTP: p99, server RSS
+#
+# Usage: bench/foundation.sh            (from anywhere; takes ~5-10 minutes after the build)
+# Knobs (environment): ROWS=1000000 REQUESTS=20000 CONCURRENCY=4 SEED=1 SKIP_BUILD=1 KEEP=1
+# Everything runs on 127.0.0.1 and in a temporary directory under /work/cache (or
+# $BENCH_TMP_ROOT), which is removed at the end unless KEEP=1.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROWS="${ROWS:-1000000}"
+REQUESTS="${REQUESTS:-20000}"
+CONCURRENCY="${CONCURRENCY:-4}"
+SEED="${SEED:-1}"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+TMP_ROOT="${BENCH_TMP_ROOT:-/work/cache}"
+mkdir -p "$TMP_ROOT"
+WORK="$(mktemp -d "$TMP_ROOT/kefu-bench.XXXXXX")"
+DATA="$WORK/data"
+CSV="$WORK/customers.csv"
+PHONES="$WORK/phones.txt"
+PASSWORD="bench-$(date +%s)-$RANDOM$RANDOM"
+SERVER_PID=""
+
+cleanup() {
+    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill -INT "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    if [[ "${KEEP:-0}" == 1 ]]; then
+        echo "kept $WORK"
+    else
+        rm -rf "$WORK"
+    fi
+}
+trap cleanup EXIT
+
+log() { printf '\n== %s\n' "$*"; }
+
+if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+    log "building (release)"
+    (cd "$ROOT" && cargo build --release -p kefu -p kefu-bench)
+fi
+KEFU="$TARGET_DIR/release/kefu"
+BENCH="$TARGET_DIR/release/kefu-bench"
+[[ -x "$KEFU" && -x "$BENCH" ]] || { echo "missing $KEFU or $BENCH" >&2; exit 1; }
+# A kefu.toml in the current directory would change the settings: run elsewhere.
+cd "$WORK"
+
+start_server() {
+    local port="$1"
+    KEFU_ADMIN_PASSWORD="$PASSWORD" "$KEFU" --data-dir "$DATA" serve --listen "127.0.0.1:$port" \
+        >>"$WORK/server.log" 2>&1 &
+    SERVER_PID=$!
+    "$BENCH" wait-ready --base "http://127.0.0.1:$port" --timeout 60
+}
+
+stop_server() {
+    kill -INT "$SERVER_PID"
+    for _ in $(seq 1 100); do
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill -TERM "$SERVER_PID"
+    fi
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+}
+
+log "generating $ROWS customers (seed $SEED)"
+"$BENCH" gen-customers --rows "$ROWS" --seed "$SEED" --out "$CSV" --phones-out "$PHONES" --phones-sample 10000
+ls -l "$CSV"
+
+log "creating the database and the admin account"
+PORT="$("$BENCH" free-port)"
+start_server "$PORT"
+stop_server
+
+log "B1: kefu import customers ($ROWS rows)"
+/usr/bin/time -v -o "$WORK/import.time" "$KEFU" --data-dir "$DATA" import customers "$CSV" | tee "$WORK/import.out"
+IMPORT_LINE="$(grep '^imported ' "$WORK/import.out")"
+PREVIEW_LINE="$(grep ' valid, ' "$WORK/import.out" | head -1)"
+ROWS_PER_S="$(sed -E 's/.*\(([0-9]+) rows\/s\).*/\1/' <<<"$IMPORT_LINE")"
+IMPORT_MAXRSS_KB="$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/import.time")"
+IMPORT_WALL="$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$WORK/import.time")"
+IMPORT_CPU="$(awk -F': ' '/Percent of CPU/ {print $2}' "$WORK/import.time")"
+DB_SIZE="$(du -sh "$DATA" | cut -f1)"
+
+log "B2: HTTP latency with $ROWS customers"
+PORT="$("$BENCH" free-port)"
+start_server "$PORT"
+BASE="http://127.0.0.1:$PORT"
+"$BENCH" mem --pid "$SERVER_PID" | sed 's/^/idle server: /'
+TOKEN="$(KEFU_ADMIN_PASSWORD="$PASSWORD" "$BENCH" login --base "$BASE")"
+"$BENCH" http --base "$BASE" --token "$TOKEN" --requests "$REQUESTS" --concurrency "$CONCURRENCY" \
+    --phones "$PHONES" --warmup 1000 --time-limit 120 | tee "$WORK/http.out"
+MEM="$("$BENCH" mem --pid "$SERVER_PID")"
+echo "server after the run: $MEM"
+stop_server
+
+field() { sed -E "s/.*[ ]$1=([^ ]+).*/\1/" <<<"$2"; }
+PHONE_LINE="$(grep 'scenario=phone_lookup' "$WORK/http.out")"
+PAGE_LINE="$(grep 'scenario=first_page' "$WORK/http.out")"
+HWM_MB="$(field VmHWM_MB "$MEM")"
+RSS_MB="$(field VmRSS_MB "$MEM")"
+
+log "summary"
+cat <<EOF
+machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB RAM
+B1 import $ROWS customers (CSV -> SQLite):
+   preview pass:         $PREVIEW_LINE
+   commit:               $IMPORT_LINE
+   commit rate:          $ROWS_PER_S rows/s            (target >= 100000)
+   peak RSS (time -v):   $((IMPORT_MAXRSS_KB / 1024)) MB                (target <= 200)
+   whole command:        $IMPORT_WALL wall, $IMPORT_CPU CPU; data dir $DB_SIZE
+B2 HTTP, $REQUESTS requests per scenario, concurrency $CONCURRENCY:
+   phone lookup:         p50 $(field p50_ms "$PHONE_LINE") ms, p90 $(field p90_ms "$PHONE_LINE") ms, p99 $(field p99_ms "$PHONE_LINE") ms, max $(field max_ms "$PHONE_LINE") ms, $(field rps "$PHONE_LINE") req/s   (target p99 <= 5)
+   first page (50):      p50 $(field p50_ms "$PAGE_LINE") ms, p90 $(field p90_ms "$PAGE_LINE") ms, p99 $(field p99_ms "$PAGE_LINE") ms, max $(field max_ms "$PAGE_LINE") ms, $(field rps "$PAGE_LINE") req/s   (target p99 <= 5)
+   server memory:        VmHWM $HWM_MB MB, VmRSS $RSS_MB MB   (target RSS <= 150)
+EOF

@@ -1,0 +1,495 @@
+//! `kefu-bench`: the tools behind `bench/foundation.sh`.
+//!
+//! * `gen-customers` writes a realistic, seeded customer CSV (streaming, unique mobiles).
+//! * `http` measures request latency of the customer endpoints over loopback.
+//! * `login`, `wait-ready`, `free-port` and `mem` are small helpers so the driver script needs no
+//!   other tools.
+//!
+//! Every load this tool generates is bounded in count and in time and stops by itself.
+
+use anyhow::{bail, ensure, Context};
+use clap::{Parser, Subcommand};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use std::fmt::Write as _;
+use std::io::{BufRead, Write as _};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+#[command(name = "kefu-bench", about = "kefu benchmarks: data generation and an HTTP latency driver")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write a customer CSV (姓名,手机,公司,等级,状态,性别,标签,备注) with unique mobiles.
+    GenCustomers {
+        #[arg(long)]
+        rows: u64,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Also write a sample of the generated mobiles here, one a line.
+        #[arg(long)]
+        phones_out: Option<PathBuf>,
+        /// How many mobiles to sample into --phones-out (evenly spread over the file).
+        #[arg(long, default_value_t = 10_000)]
+        phones_sample: u64,
+    },
+    /// Measure GET /api/v1/customers?q=<mobile> and ?limit=50 latency.
+    Http {
+        /// e.g. http://127.0.0.1:18080
+        #[arg(long)]
+        base: String,
+        #[arg(long)]
+        token: String,
+        /// Measured requests per scenario.
+        #[arg(long, default_value_t = 20_000)]
+        requests: usize,
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+        /// Mobiles to look up, one a line.
+        #[arg(long)]
+        phones: PathBuf,
+        /// Unmeasured requests per scenario before the measured ones.
+        #[arg(long, default_value_t = 1_000)]
+        warmup: usize,
+        /// Hard limit for each scenario's measured run, in seconds.
+        #[arg(long, default_value_t = 120)]
+        time_limit: u64,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+    /// Log in and print the bearer token.
+    Login {
+        #[arg(long)]
+        base: String,
+        #[arg(long, default_value = "admin")]
+        username: String,
+        #[arg(long, env = "KEFU_ADMIN_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+    /// Wait until GET /readyz answers 200 (or fail after --timeout seconds).
+    WaitReady {
+        #[arg(long)]
+        base: String,
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
+    },
+    /// Print a TCP port on 127.0.0.1 that is free right now.
+    FreePort,
+    /// Print a process's peak and current resident memory (VmHWM, VmRSS) from /proc.
+    Mem {
+        #[arg(long)]
+        pid: u32,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::GenCustomers { rows, out, seed, phones_out, phones_sample } => {
+            gen_customers(rows, &out, seed, phones_out.as_deref(), phones_sample)
+        }
+        Command::FreePort => {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+            println!("{}", listener.local_addr()?.port());
+            Ok(())
+        }
+        Command::Mem { pid } => {
+            let (hwm, rss) = mem_of(pid)?;
+            println!("pid={pid} VmHWM_kB={hwm} VmRSS_kB={rss} VmHWM_MB={:.1} VmRSS_MB={:.1}", hwm as f64 / 1024.0, rss as f64 / 1024.0);
+            Ok(())
+        }
+        // One client thread: the server under test keeps the other core to itself as far
+        // as possible on a 2-core machine.
+        command => tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async move {
+            match command {
+                Command::Http { base, token, requests, concurrency, phones, warmup, time_limit, seed } => {
+                    http(HttpArgs { base, token, requests, concurrency, phones, warmup, time_limit: Duration::from_secs(time_limit), seed }).await
+                }
+                Command::Login { base, username, password } => login(&base, &username, &password).await,
+                Command::WaitReady { base, timeout } => wait_ready(&base, Duration::from_secs(timeout)).await,
+                Command::GenCustomers { .. } | Command::Mem { .. } | Command::FreePort => unreachable!("handled above"),
+            }
+        }),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Data generation
+
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林", "罗",
+    "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾", "肖", "田", "董", "袁", "潘", "于", "蒋", "蔡",
+    "余", "杜", "叶", "程", "苏", "魏", "吕", "丁", "任", "沈", "姚", "卢", "姜", "崔", "钟", "谭", "陆", "汪", "范", "金",
+    "石", "廖", "贾", "夏", "韦", "付", "方", "白", "邹", "孟", "熊", "秦", "邱", "江", "尹", "薛", "闫", "段", "雷", "侯",
+    "欧阳", "司马", "诸葛", "上官",
+];
+
+const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀兰", "霞",
+    "平", "刚", "桂英", "华", "玉兰", "萍", "鹏", "辉", "建华", "红", "飞", "鑫", "波", "斌", "宇", "浩", "凯", "健", "俊",
+    "帆", "帅", "旭", "宁", "龙", "林", "欢", "阳", "佳", "博", "文", "晨", "雪", "琳", "倩", "婷", "颖", "璐", "晶", "莉",
+    "子涵", "欣怡", "梓轩", "浩然", "雨桐", "一诺", "思远", "嘉怡", "志强", "海燕", "国庆", "建国", "晓东", "春梅", "丹丹",
+];
+
+const CITIES: &[&str] = &[
+    "北京", "上海", "广州", "深圳", "杭州", "南京", "成都", "武汉", "西安", "重庆", "天津", "苏州", "长沙", "郑州", "青岛",
+    "宁波", "厦门", "合肥", "福州", "济南", "昆明", "无锡", "佛山", "东莞", "沈阳", "大连", "哈尔滨", "南昌", "贵阳", "石家庄",
+];
+
+const BRANDS: &[&str] = &[
+    "华信", "恒达", "中科", "宏图", "鼎盛", "天元", "永泰", "博远", "新锐", "金桥", "瑞丰", "汇通", "联创", "正阳", "凯旋",
+    "明德", "万象", "东方", "海纳", "星河", "云帆", "远航", "诚信", "安和", "嘉禾", "盛世", "同心", "光华", "长城", "信达",
+];
+
+const TRADES: &[&str] = &[
+    "科技", "贸易", "物流", "电子", "网络", "餐饮", "教育", "医疗器械", "建设工程", "文化传媒", "食品", "服饰", "汽车服务",
+    "信息技术", "咨询", "家居", "环保", "制药", "新能源", "农业",
+];
+
+const SUFFIXES: &[&str] = &["有限公司", "股份有限公司", "有限责任公司", "集团有限公司", "工作室", "商行"];
+
+const STATUSES: &[(&str, u32)] = &[("潜在客户", 30), ("已注册", 25), ("已认证", 15), ("活跃", 25), ("流失", 5)];
+const TIERS: &[(&str, u32)] = &[("VIP", 3), ("A", 12), ("B", 30), ("C", 55)];
+const TAGS: &[&str] = &["老客户", "高价值", "投诉过", "回访", "企业客户", "个人客户", "潜在升级", "电商", "线下门店", "需跟进"];
+const NOTES: &[&str] = &[
+    "客户希望工作日下午联系",
+    "已发送产品资料，等待回复",
+    "对价格比较敏感",
+    "推荐人：老客户转介绍",
+    "上次来电咨询售后政策",
+    "要求开具增值税专用发票",
+];
+
+/// Mobile prefixes: 1, then 3–9, then one more digit; eight digits follow.
+const MOBILE_PREFIXES: &[u32] = &[
+    130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 147, 150, 151, 152, 153, 155, 156, 157, 158, 159, 166, 172, 173,
+    175, 176, 177, 178, 180, 181, 182, 183, 184, 185, 186, 187, 188, 189, 191, 195, 198, 199,
+];
+
+/// A bijection from row numbers onto (prefix, 8-digit suffix) pairs, so every row gets a
+/// distinct, random-looking mobile without remembering the ones already handed out.
+struct Mobiles {
+    modulus: u128,
+    mult: u128,
+    offset: u128,
+}
+
+impl Mobiles {
+    fn new(rng: &mut StdRng) -> Self {
+        let modulus = MOBILE_PREFIXES.len() as u128 * 100_000_000;
+        // A prime that divides neither 2, 5 nor the prefix count: coprime to the modulus.
+        let mult = 2_654_435_761u128;
+        Mobiles { modulus, mult, offset: rng.gen_range(0..modulus) }
+    }
+
+    fn write(&self, row: u64, out: &mut String) {
+        let x = (row as u128 * self.mult + self.offset) % self.modulus;
+        let prefix = MOBILE_PREFIXES[(x / 100_000_000) as usize];
+        let _ = write!(out, "{prefix}{:08}", x % 100_000_000);
+    }
+}
+
+fn weighted<'a>(rng: &mut StdRng, items: &[(&'a str, u32)]) -> &'a str {
+    let total: u32 = items.iter().map(|(_, w)| w).sum();
+    let mut pick = rng.gen_range(0..total);
+    for (item, w) in items {
+        if pick < *w {
+            return item;
+        }
+        pick -= w;
+    }
+    items[items.len() - 1].0
+}
+
+fn gen_customers(rows: u64, out: &std::path::Path, seed: u64, phones_out: Option<&std::path::Path>, phones_sample: u64) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mobiles = Mobiles::new(&mut rng);
+    ensure!((rows as u128) <= mobiles.modulus, "at most {} rows", mobiles.modulus);
+    let file = std::fs::File::create(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let mut w = csv::WriterBuilder::new().from_writer(std::io::BufWriter::with_capacity(1 << 20, file));
+    w.write_record(["姓名", "手机", "公司", "等级", "状态", "性别", "标签", "备注"])?;
+    let mut phones = match phones_out {
+        Some(p) => Some(std::io::BufWriter::new(std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?)),
+        None => None,
+    };
+    let every = (rows / phones_sample.max(1)).max(1);
+    let (mut name, mut mobile, mut company, mut tags) = (String::new(), String::new(), String::new(), String::new());
+    for row in 0..rows {
+        name.clear();
+        name.push_str(SURNAMES.choose(&mut rng).expect("not empty"));
+        name.push_str(GIVEN.choose(&mut rng).expect("not empty"));
+        mobile.clear();
+        mobiles.write(row, &mut mobile);
+        company.clear();
+        // About a third are private persons without a company.
+        if rng.gen_ratio(2, 3) {
+            company.push_str(CITIES.choose(&mut rng).expect("not empty"));
+            company.push_str(BRANDS.choose(&mut rng).expect("not empty"));
+            company.push_str(TRADES.choose(&mut rng).expect("not empty"));
+            company.push_str(SUFFIXES.choose(&mut rng).expect("not empty"));
+        }
+        let tier = weighted(&mut rng, TIERS);
+        let status = weighted(&mut rng, STATUSES);
+        let gender = match rng.gen_range(0..10) {
+            0..=4 => "男",
+            5..=8 => "女",
+            _ => "",
+        };
+        tags.clear();
+        let n_tags = rng.gen_range(0..=2);
+        for (i, t) in TAGS.choose_multiple(&mut rng, n_tags).enumerate() {
+            if i > 0 {
+                tags.push(',');
+            }
+            tags.push_str(t);
+        }
+        let notes = if rng.gen_ratio(1, 5) { NOTES.choose(&mut rng).expect("not empty") } else { "" };
+        w.write_record([name.as_str(), mobile.as_str(), company.as_str(), tier, status, gender, tags.as_str(), notes])?;
+        if let Some(p) = phones.as_mut() {
+            if row % every == 0 {
+                writeln!(p, "{mobile}")?;
+            }
+        }
+    }
+    w.flush()?;
+    if let Some(mut p) = phones {
+        p.flush()?;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!("wrote {rows} customers to {} in {secs:.1} s ({:.0} rows/s)", out.display(), rows as f64 / secs.max(1e-9));
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// HTTP
+
+struct HttpArgs {
+    base: String,
+    token: String,
+    requests: usize,
+    concurrency: usize,
+    phones: PathBuf,
+    warmup: usize,
+    time_limit: Duration,
+    seed: u64,
+}
+
+fn client() -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(10)).pool_max_idle_per_host(64).build()?)
+}
+
+#[derive(Clone, Copy)]
+enum Scenario {
+    PhoneLookup,
+    FirstPage,
+}
+
+impl Scenario {
+    fn name(self) -> &'static str {
+        match self {
+            Scenario::PhoneLookup => "phone_lookup",
+            Scenario::FirstPage => "first_page",
+        }
+    }
+
+    fn url(self, base: &str, phones: &[String], rng: &mut StdRng) -> String {
+        match self {
+            Scenario::PhoneLookup => format!("{base}/api/v1/customers?q={}", phones.choose(rng).expect("phones checked not empty")),
+            Scenario::FirstPage => format!("{base}/api/v1/customers?limit=50"),
+        }
+    }
+
+    /// How many items a correct answer holds.
+    fn expected_items(self) -> usize {
+        match self {
+            Scenario::PhoneLookup => 1,
+            Scenario::FirstPage => 50,
+        }
+    }
+}
+
+struct RunResult {
+    /// Microseconds, one per completed request.
+    latencies: Vec<u64>,
+    errors: usize,
+    elapsed: Duration,
+    timed_out: bool,
+}
+
+async fn run(
+    client: &reqwest::Client,
+    args: &HttpArgs,
+    phones: &Arc<Vec<String>>,
+    scenario: Scenario,
+    requests: usize,
+    seed: u64,
+) -> anyhow::Result<RunResult> {
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let deadline = started + args.time_limit;
+    let mut workers = tokio::task::JoinSet::new();
+    let cap = requests / args.concurrency + 1;
+    for w in 0..args.concurrency {
+        let (client, next, phones) = (client.clone(), next.clone(), phones.clone());
+        let (base, token) = (args.base.clone(), args.token.clone());
+        workers.spawn(async move {
+            let mut rng = StdRng::seed_from_u64(seed.wrapping_mul(1000).wrapping_add(w as u64));
+            let mut latencies = Vec::with_capacity(cap);
+            let mut errors = 0usize;
+            while next.fetch_add(1, Ordering::Relaxed) < requests {
+                if Instant::now() >= deadline {
+                    return (latencies, errors, true);
+                }
+                let url = scenario.url(&base, &phones, &mut rng);
+                let t = Instant::now();
+                let ok = match client.get(&url).bearer_auth(&token).send().await {
+                    Ok(resp) => {
+                        let ok = resp.status().is_success();
+                        ok & resp.bytes().await.is_ok()
+                    }
+                    Err(_) => false,
+                };
+                latencies.push(t.elapsed().as_micros() as u64);
+                if !ok {
+                    errors += 1;
+                }
+            }
+            (latencies, errors, false)
+        });
+    }
+    let mut result = RunResult { latencies: Vec::with_capacity(requests), errors: 0, elapsed: Duration::ZERO, timed_out: false };
+    while let Some(joined) = workers.join_next().await {
+        let (latencies, errors, timed_out) = joined?;
+        result.latencies.extend(latencies);
+        result.errors += errors;
+        result.timed_out |= timed_out;
+    }
+    result.elapsed = started.elapsed();
+    Ok(result)
+}
+
+/// Checks a few answers for content, so that fast errors are not mistaken for speed.
+async fn validate(client: &reqwest::Client, args: &HttpArgs, phones: &[String], scenario: Scenario) -> anyhow::Result<()> {
+    let mut rng = StdRng::seed_from_u64(args.seed ^ 0x5eed);
+    for _ in 0..20 {
+        let url = scenario.url(&args.base, phones, &mut rng);
+        let resp = client.get(&url).bearer_auth(&args.token).send().await?;
+        let status = resp.status();
+        let body: serde_json::Value = resp.json().await.with_context(|| format!("GET {url}: not JSON ({status})"))?;
+        ensure!(status.is_success(), "GET {url}: {status} {body}");
+        let items = body["items"].as_array().map(Vec::len).unwrap_or(0);
+        ensure!(items == scenario.expected_items(), "GET {url}: {items} items, expected {}", scenario.expected_items());
+    }
+    Ok(())
+}
+
+fn percentile(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    // Nearest rank.
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
+    sorted[rank.min(sorted.len()) - 1] as f64 / 1000.0
+}
+
+async fn http(args: HttpArgs) -> anyhow::Result<()> {
+    let phones: Vec<String> = std::io::BufReader::new(std::fs::File::open(&args.phones).with_context(|| format!("cannot open {}", args.phones.display()))?)
+        .lines()
+        .map(|l| l.map(|l| l.trim().to_string()))
+        .filter(|l| l.as_ref().map_or(true, |l| !l.is_empty()))
+        .collect::<Result<_, _>>()?;
+    ensure!(!phones.is_empty(), "{} holds no phone numbers", args.phones.display());
+    ensure!(args.concurrency >= 1 && args.requests >= 1, "--requests and --concurrency must be at least 1");
+    let phones = Arc::new(phones);
+    let client = client()?;
+    println!(
+        "http benchmark: {} measured requests per scenario, {} concurrent, {} warm-up, {} phones to pick from, limit {} s per scenario",
+        args.requests,
+        args.concurrency,
+        args.warmup,
+        phones.len(),
+        args.time_limit.as_secs()
+    );
+    let mut failed = false;
+    for scenario in [Scenario::PhoneLookup, Scenario::FirstPage] {
+        validate(&client, &args, &phones, scenario).await.with_context(|| format!("{}: wrong answers", scenario.name()))?;
+        if args.warmup > 0 {
+            run(&client, &args, &phones, scenario, args.warmup, args.seed ^ 0xfeed).await?;
+        }
+        let mut r = run(&client, &args, &phones, scenario, args.requests, args.seed).await?;
+        r.latencies.sort_unstable();
+        let secs = r.elapsed.as_secs_f64();
+        let l = &r.latencies;
+        println!(
+            "RESULT scenario={} requests={} errors={} p50_ms={:.3} p90_ms={:.3} p99_ms={:.3} max_ms={:.3} rps={:.0} seconds={:.1}{}",
+            scenario.name(),
+            l.len(),
+            r.errors,
+            percentile(l, 50.0),
+            percentile(l, 90.0),
+            percentile(l, 99.0),
+            percentile(l, 100.0),
+            l.len() as f64 / secs.max(1e-9),
+            secs,
+            if r.timed_out { " timed_out=yes" } else { "" }
+        );
+        failed |= r.errors > 0;
+    }
+    if failed {
+        bail!("some requests failed");
+    }
+    Ok(())
+}
+
+async fn login(base: &str, username: &str, password: &str) -> anyhow::Result<()> {
+    let resp = client()?
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({ "username": username, "password": password }))
+        .send()
+        .await?;
+    let status = resp.status();
+    let body: serde_json::Value = resp.json().await.context("login answer is not JSON")?;
+    ensure!(status.is_success(), "login failed: {status} {body}");
+    let token = body["token"].as_str().context("login answer has no token")?;
+    println!("{token}");
+    Ok(())
+}
+
+async fn wait_ready(base: &str, timeout: Duration) -> anyhow::Result<()> {
+    let client = client()?;
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Ok(resp) = client.get(format!("{base}/readyz")).send().await {
+            if resp.status().is_success() {
+                return Ok(());
+            }
+        }
+        if Instant::now() >= deadline {
+            bail!("{base} not ready after {} s", timeout.as_secs());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Memory
+
+/// (VmHWM, VmRSS) in kB.
+fn mem_of(pid: u32) -> anyhow::Result<(u64, u64)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).with_context(|| format!("no process {pid}"))?;
+    let field = |name: &str| -> anyhow::Result<u64> {
+        let line = status.lines().find(|l| l.starts_with(name)).with_context(|| format!("no {name} for {pid}"))?;
+        Ok(line[name.len()..].trim().trim_end_matches("kB").trim().parse()?)
+    };
+    Ok((field("VmHWM:")?, field("VmRSS:")?))
+}
