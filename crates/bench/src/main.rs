@@ -20,7 +20,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[derive(Parser)]
-#[command(name = "kefu-bench", about = "kefu benchmarks: data generation and an HTTP latency driver")]
+#[command(
+    name = "kefu-bench",
+    about = "kefu benchmarks: data generation and an HTTP latency driver"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -94,9 +97,13 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::GenCustomers { rows, out, seed, phones_out, phones_sample } => {
-            gen_customers(rows, &out, seed, phones_out.as_deref(), phones_sample)
-        }
+        Command::GenCustomers {
+            rows,
+            out,
+            seed,
+            phones_out,
+            phones_sample,
+        } => gen_customers(rows, &out, seed, phones_out.as_deref(), phones_sample),
         Command::FreePort => {
             let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
             println!("{}", listener.local_addr()?.port());
@@ -104,21 +111,55 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Mem { pid } => {
             let (hwm, rss) = mem_of(pid)?;
-            println!("pid={pid} VmHWM_kB={hwm} VmRSS_kB={rss} VmHWM_MB={:.1} VmRSS_MB={:.1}", hwm as f64 / 1024.0, rss as f64 / 1024.0);
+            println!(
+                "pid={pid} VmHWM_kB={hwm} VmRSS_kB={rss} VmHWM_MB={:.1} VmRSS_MB={:.1}",
+                hwm as f64 / 1024.0,
+                rss as f64 / 1024.0
+            );
             Ok(())
         }
         // One client thread: the server under test keeps the other core to itself as far
         // as possible on a 2-core machine.
-        command => tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async move {
-            match command {
-                Command::Http { base, token, requests, concurrency, phones, warmup, time_limit, seed } => {
-                    http(HttpArgs { base, token, requests, concurrency, phones, warmup, time_limit: Duration::from_secs(time_limit), seed }).await
+        command => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(async move {
+                match command {
+                    Command::Http {
+                        base,
+                        token,
+                        requests,
+                        concurrency,
+                        phones,
+                        warmup,
+                        time_limit,
+                        seed,
+                    } => {
+                        http(HttpArgs {
+                            base,
+                            token,
+                            requests,
+                            concurrency,
+                            phones,
+                            warmup,
+                            time_limit: Duration::from_secs(time_limit),
+                            seed,
+                        })
+                        .await
+                    }
+                    Command::Login {
+                        base,
+                        username,
+                        password,
+                    } => login(&base, &username, &password).await,
+                    Command::WaitReady { base, timeout } => {
+                        wait_ready(&base, Duration::from_secs(timeout)).await
+                    }
+                    Command::GenCustomers { .. } | Command::Mem { .. } | Command::FreePort => {
+                        unreachable!("handled above")
+                    }
                 }
-                Command::Login { base, username, password } => login(&base, &username, &password).await,
-                Command::WaitReady { base, timeout } => wait_ready(&base, Duration::from_secs(timeout)).await,
-                Command::GenCustomers { .. } | Command::Mem { .. } | Command::FreePort => unreachable!("handled above"),
-            }
-        }),
+            }),
     }
 }
 
@@ -126,40 +167,114 @@ fn main() -> anyhow::Result<()> {
 // Data generation
 
 const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林", "罗",
-    "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾", "肖", "田", "董", "袁", "潘", "于", "蒋", "蔡",
-    "余", "杜", "叶", "程", "苏", "魏", "吕", "丁", "任", "沈", "姚", "卢", "姜", "崔", "钟", "谭", "陆", "汪", "范", "金",
-    "石", "廖", "贾", "夏", "韦", "付", "方", "白", "邹", "孟", "熊", "秦", "邱", "江", "尹", "薛", "闫", "段", "雷", "侯",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾",
+    "肖", "田", "董", "袁", "潘", "于", "蒋", "蔡", "余", "杜", "叶", "程", "苏", "魏", "吕", "丁",
+    "任", "沈", "姚", "卢", "姜", "崔", "钟", "谭", "陆", "汪", "范", "金", "石", "廖", "贾", "夏",
+    "韦", "付", "方", "白", "邹", "孟", "熊", "秦", "邱", "江", "尹", "薛", "闫", "段", "雷", "侯",
     "欧阳", "司马", "诸葛", "上官",
 ];
 
 const GIVEN: &[&str] = &[
-    "伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀兰", "霞",
-    "平", "刚", "桂英", "华", "玉兰", "萍", "鹏", "辉", "建华", "红", "飞", "鑫", "波", "斌", "宇", "浩", "凯", "健", "俊",
-    "帆", "帅", "旭", "宁", "龙", "林", "欢", "阳", "佳", "博", "文", "晨", "雪", "琳", "倩", "婷", "颖", "璐", "晶", "莉",
-    "子涵", "欣怡", "梓轩", "浩然", "雨桐", "一诺", "思远", "嘉怡", "志强", "海燕", "国庆", "建国", "晓东", "春梅", "丹丹",
+    "伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟",
+    "涛", "明", "超", "秀兰", "霞", "平", "刚", "桂英", "华", "玉兰", "萍", "鹏", "辉", "建华",
+    "红", "飞", "鑫", "波", "斌", "宇", "浩", "凯", "健", "俊", "帆", "帅", "旭", "宁", "龙", "林",
+    "欢", "阳", "佳", "博", "文", "晨", "雪", "琳", "倩", "婷", "颖", "璐", "晶", "莉", "子涵",
+    "欣怡", "梓轩", "浩然", "雨桐", "一诺", "思远", "嘉怡", "志强", "海燕", "国庆", "建国", "晓东",
+    "春梅", "丹丹",
 ];
 
 const CITIES: &[&str] = &[
-    "北京", "上海", "广州", "深圳", "杭州", "南京", "成都", "武汉", "西安", "重庆", "天津", "苏州", "长沙", "郑州", "青岛",
-    "宁波", "厦门", "合肥", "福州", "济南", "昆明", "无锡", "佛山", "东莞", "沈阳", "大连", "哈尔滨", "南昌", "贵阳", "石家庄",
+    "北京",
+    "上海",
+    "广州",
+    "深圳",
+    "杭州",
+    "南京",
+    "成都",
+    "武汉",
+    "西安",
+    "重庆",
+    "天津",
+    "苏州",
+    "长沙",
+    "郑州",
+    "青岛",
+    "宁波",
+    "厦门",
+    "合肥",
+    "福州",
+    "济南",
+    "昆明",
+    "无锡",
+    "佛山",
+    "东莞",
+    "沈阳",
+    "大连",
+    "哈尔滨",
+    "南昌",
+    "贵阳",
+    "石家庄",
 ];
 
 const BRANDS: &[&str] = &[
-    "华信", "恒达", "中科", "宏图", "鼎盛", "天元", "永泰", "博远", "新锐", "金桥", "瑞丰", "汇通", "联创", "正阳", "凯旋",
-    "明德", "万象", "东方", "海纳", "星河", "云帆", "远航", "诚信", "安和", "嘉禾", "盛世", "同心", "光华", "长城", "信达",
+    "华信", "恒达", "中科", "宏图", "鼎盛", "天元", "永泰", "博远", "新锐", "金桥", "瑞丰", "汇通",
+    "联创", "正阳", "凯旋", "明德", "万象", "东方", "海纳", "星河", "云帆", "远航", "诚信", "安和",
+    "嘉禾", "盛世", "同心", "光华", "长城", "信达",
 ];
 
 const TRADES: &[&str] = &[
-    "科技", "贸易", "物流", "电子", "网络", "餐饮", "教育", "医疗器械", "建设工程", "文化传媒", "食品", "服饰", "汽车服务",
-    "信息技术", "咨询", "家居", "环保", "制药", "新能源", "农业",
+    "科技",
+    "贸易",
+    "物流",
+    "电子",
+    "网络",
+    "餐饮",
+    "教育",
+    "医疗器械",
+    "建设工程",
+    "文化传媒",
+    "食品",
+    "服饰",
+    "汽车服务",
+    "信息技术",
+    "咨询",
+    "家居",
+    "环保",
+    "制药",
+    "新能源",
+    "农业",
 ];
 
-const SUFFIXES: &[&str] = &["有限公司", "股份有限公司", "有限责任公司", "集团有限公司", "工作室", "商行"];
+const SUFFIXES: &[&str] = &[
+    "有限公司",
+    "股份有限公司",
+    "有限责任公司",
+    "集团有限公司",
+    "工作室",
+    "商行",
+];
 
-const STATUSES: &[(&str, u32)] = &[("潜在客户", 30), ("已注册", 25), ("已认证", 15), ("活跃", 25), ("流失", 5)];
+const STATUSES: &[(&str, u32)] = &[
+    ("潜在客户", 30),
+    ("已注册", 25),
+    ("已认证", 15),
+    ("活跃", 25),
+    ("流失", 5),
+];
 const TIERS: &[(&str, u32)] = &[("VIP", 3), ("A", 12), ("B", 30), ("C", 55)];
-const TAGS: &[&str] = &["老客户", "高价值", "投诉过", "回访", "企业客户", "个人客户", "潜在升级", "电商", "线下门店", "需跟进"];
+const TAGS: &[&str] = &[
+    "老客户",
+    "高价值",
+    "投诉过",
+    "回访",
+    "企业客户",
+    "个人客户",
+    "潜在升级",
+    "电商",
+    "线下门店",
+    "需跟进",
+];
 const NOTES: &[&str] = &[
     "客户希望工作日下午联系",
     "已发送产品资料，等待回复",
@@ -171,8 +286,9 @@ const NOTES: &[&str] = &[
 
 /// Mobile prefixes: 1, then 3–9, then one more digit; eight digits follow.
 const MOBILE_PREFIXES: &[u32] = &[
-    130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 147, 150, 151, 152, 153, 155, 156, 157, 158, 159, 166, 172, 173,
-    175, 176, 177, 178, 180, 181, 182, 183, 184, 185, 186, 187, 188, 189, 191, 195, 198, 199,
+    130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 147, 150, 151, 152, 153, 155, 156, 157, 158,
+    159, 166, 172, 173, 175, 176, 177, 178, 180, 181, 182, 183, 184, 185, 186, 187, 188, 189, 191,
+    195, 198, 199,
 ];
 
 /// A bijection from row numbers onto (prefix, 8-digit suffix) pairs, so every row gets a
@@ -188,7 +304,11 @@ impl Mobiles {
         let modulus = MOBILE_PREFIXES.len() as u128 * 100_000_000;
         // A prime that divides neither 2, 5 nor the prefix count: coprime to the modulus.
         let mult = 2_654_435_761u128;
-        Mobiles { modulus, mult, offset: rng.gen_range(0..modulus) }
+        Mobiles {
+            modulus,
+            mult,
+            offset: rng.gen_range(0..modulus),
+        }
     }
 
     fn write(&self, row: u64, out: &mut String) {
@@ -210,20 +330,37 @@ fn weighted<'a>(rng: &mut StdRng, items: &[(&'a str, u32)]) -> &'a str {
     items[items.len() - 1].0
 }
 
-fn gen_customers(rows: u64, out: &std::path::Path, seed: u64, phones_out: Option<&std::path::Path>, phones_sample: u64) -> anyhow::Result<()> {
+fn gen_customers(
+    rows: u64,
+    out: &std::path::Path,
+    seed: u64,
+    phones_out: Option<&std::path::Path>,
+    phones_sample: u64,
+) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut rng = StdRng::seed_from_u64(seed);
     let mobiles = Mobiles::new(&mut rng);
-    ensure!((rows as u128) <= mobiles.modulus, "at most {} rows", mobiles.modulus);
-    let file = std::fs::File::create(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let mut w = csv::WriterBuilder::new().from_writer(std::io::BufWriter::with_capacity(1 << 20, file));
-    w.write_record(["姓名", "手机", "公司", "等级", "状态", "性别", "标签", "备注"])?;
+    ensure!(
+        (rows as u128) <= mobiles.modulus,
+        "at most {} rows",
+        mobiles.modulus
+    );
+    let file =
+        std::fs::File::create(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let mut w =
+        csv::WriterBuilder::new().from_writer(std::io::BufWriter::with_capacity(1 << 20, file));
+    w.write_record([
+        "姓名", "手机", "公司", "等级", "状态", "性别", "标签", "备注",
+    ])?;
     let mut phones = match phones_out {
-        Some(p) => Some(std::io::BufWriter::new(std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?)),
+        Some(p) => Some(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        )),
         None => None,
     };
     let every = (rows / phones_sample.max(1)).max(1);
-    let (mut name, mut mobile, mut company, mut tags) = (String::new(), String::new(), String::new(), String::new());
+    let (mut name, mut mobile, mut company, mut tags) =
+        (String::new(), String::new(), String::new(), String::new());
     for row in 0..rows {
         name.clear();
         name.push_str(SURNAMES.choose(&mut rng).expect("not empty"));
@@ -253,8 +390,21 @@ fn gen_customers(rows: u64, out: &std::path::Path, seed: u64, phones_out: Option
             }
             tags.push_str(t);
         }
-        let notes = if rng.gen_ratio(1, 5) { NOTES.choose(&mut rng).expect("not empty") } else { "" };
-        w.write_record([name.as_str(), mobile.as_str(), company.as_str(), tier, status, gender, tags.as_str(), notes])?;
+        let notes = if rng.gen_ratio(1, 5) {
+            NOTES.choose(&mut rng).expect("not empty")
+        } else {
+            ""
+        };
+        w.write_record([
+            name.as_str(),
+            mobile.as_str(),
+            company.as_str(),
+            tier,
+            status,
+            gender,
+            tags.as_str(),
+            notes,
+        ])?;
         if let Some(p) = phones.as_mut() {
             if row % every == 0 {
                 writeln!(p, "{mobile}")?;
@@ -266,7 +416,11 @@ fn gen_customers(rows: u64, out: &std::path::Path, seed: u64, phones_out: Option
         p.flush()?;
     }
     let secs = started.elapsed().as_secs_f64();
-    eprintln!("wrote {rows} customers to {} in {secs:.1} s ({:.0} rows/s)", out.display(), rows as f64 / secs.max(1e-9));
+    eprintln!(
+        "wrote {rows} customers to {} in {secs:.1} s ({:.0} rows/s)",
+        out.display(),
+        rows as f64 / secs.max(1e-9)
+    );
     Ok(())
 }
 
@@ -285,7 +439,11 @@ struct HttpArgs {
 }
 
 fn client() -> anyhow::Result<reqwest::Client> {
-    Ok(reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(10)).pool_max_idle_per_host(64).build()?)
+    Ok(reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(10))
+        .pool_max_idle_per_host(64)
+        .build()?)
 }
 
 #[derive(Clone, Copy)]
@@ -304,7 +462,10 @@ impl Scenario {
 
     fn url(self, base: &str, phones: &[String], rng: &mut StdRng) -> String {
         match self {
-            Scenario::PhoneLookup => format!("{base}/api/v1/customers?q={}", phones.choose(rng).expect("phones checked not empty")),
+            Scenario::PhoneLookup => format!(
+                "{base}/api/v1/customers?q={}",
+                phones.choose(rng).expect("phones checked not empty")
+            ),
             Scenario::FirstPage => format!("{base}/api/v1/customers?limit=50"),
         }
     }
@@ -367,7 +528,12 @@ async fn run(
             (latencies, errors, false)
         });
     }
-    let mut result = RunResult { latencies: Vec::with_capacity(requests), errors: 0, elapsed: Duration::ZERO, timed_out: false };
+    let mut result = RunResult {
+        latencies: Vec::with_capacity(requests),
+        errors: 0,
+        elapsed: Duration::ZERO,
+        timed_out: false,
+    };
     while let Some(joined) = workers.join_next().await {
         let (latencies, errors, timed_out) = joined?;
         result.latencies.extend(latencies);
@@ -379,16 +545,28 @@ async fn run(
 }
 
 /// Checks a few answers for content, so that fast errors are not mistaken for speed.
-async fn validate(client: &reqwest::Client, args: &HttpArgs, phones: &[String], scenario: Scenario) -> anyhow::Result<()> {
+async fn validate(
+    client: &reqwest::Client,
+    args: &HttpArgs,
+    phones: &[String],
+    scenario: Scenario,
+) -> anyhow::Result<()> {
     let mut rng = StdRng::seed_from_u64(args.seed ^ 0x5eed);
     for _ in 0..20 {
         let url = scenario.url(&args.base, phones, &mut rng);
         let resp = client.get(&url).bearer_auth(&args.token).send().await?;
         let status = resp.status();
-        let body: serde_json::Value = resp.json().await.with_context(|| format!("GET {url}: not JSON ({status})"))?;
+        let body: serde_json::Value = resp
+            .json()
+            .await
+            .with_context(|| format!("GET {url}: not JSON ({status})"))?;
         ensure!(status.is_success(), "GET {url}: {status} {body}");
         let items = body["items"].as_array().map(Vec::len).unwrap_or(0);
-        ensure!(items == scenario.expected_items(), "GET {url}: {items} items, expected {}", scenario.expected_items());
+        ensure!(
+            items == scenario.expected_items(),
+            "GET {url}: {items} items, expected {}",
+            scenario.expected_items()
+        );
     }
     Ok(())
 }
@@ -403,13 +581,23 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
 }
 
 async fn http(args: HttpArgs) -> anyhow::Result<()> {
-    let phones: Vec<String> = std::io::BufReader::new(std::fs::File::open(&args.phones).with_context(|| format!("cannot open {}", args.phones.display()))?)
-        .lines()
-        .map(|l| l.map(|l| l.trim().to_string()))
-        .filter(|l| l.as_ref().map_or(true, |l| !l.is_empty()))
-        .collect::<Result<_, _>>()?;
-    ensure!(!phones.is_empty(), "{} holds no phone numbers", args.phones.display());
-    ensure!(args.concurrency >= 1 && args.requests >= 1, "--requests and --concurrency must be at least 1");
+    let phones: Vec<String> = std::io::BufReader::new(
+        std::fs::File::open(&args.phones)
+            .with_context(|| format!("cannot open {}", args.phones.display()))?,
+    )
+    .lines()
+    .map(|l| l.map(|l| l.trim().to_string()))
+    .filter(|l| l.as_ref().map_or(true, |l| !l.is_empty()))
+    .collect::<Result<_, _>>()?;
+    ensure!(
+        !phones.is_empty(),
+        "{} holds no phone numbers",
+        args.phones.display()
+    );
+    ensure!(
+        args.concurrency >= 1 && args.requests >= 1,
+        "--requests and --concurrency must be at least 1"
+    );
     let phones = Arc::new(phones);
     let client = client()?;
     println!(
@@ -422,9 +610,19 @@ async fn http(args: HttpArgs) -> anyhow::Result<()> {
     );
     let mut failed = false;
     for scenario in [Scenario::PhoneLookup, Scenario::FirstPage] {
-        validate(&client, &args, &phones, scenario).await.with_context(|| format!("{}: wrong answers", scenario.name()))?;
+        validate(&client, &args, &phones, scenario)
+            .await
+            .with_context(|| format!("{}: wrong answers", scenario.name()))?;
         if args.warmup > 0 {
-            run(&client, &args, &phones, scenario, args.warmup, args.seed ^ 0xfeed).await?;
+            run(
+                &client,
+                &args,
+                &phones,
+                scenario,
+                args.warmup,
+                args.seed ^ 0xfeed,
+            )
+            .await?;
         }
         let mut r = run(&client, &args, &phones, scenario, args.requests, args.seed).await?;
         r.latencies.sort_unstable();
@@ -460,7 +658,9 @@ async fn login(base: &str, username: &str, password: &str) -> anyhow::Result<()>
     let status = resp.status();
     let body: serde_json::Value = resp.json().await.context("login answer is not JSON")?;
     ensure!(status.is_success(), "login failed: {status} {body}");
-    let token = body["token"].as_str().context("login answer has no token")?;
+    let token = body["token"]
+        .as_str()
+        .context("login answer has no token")?;
     println!("{token}");
     Ok(())
 }
@@ -486,10 +686,18 @@ async fn wait_ready(base: &str, timeout: Duration) -> anyhow::Result<()> {
 
 /// (VmHWM, VmRSS) in kB.
 fn mem_of(pid: u32) -> anyhow::Result<(u64, u64)> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).with_context(|| format!("no process {pid}"))?;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .with_context(|| format!("no process {pid}"))?;
     let field = |name: &str| -> anyhow::Result<u64> {
-        let line = status.lines().find(|l| l.starts_with(name)).with_context(|| format!("no {name} for {pid}"))?;
-        Ok(line[name.len()..].trim().trim_end_matches("kB").trim().parse()?)
+        let line = status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .with_context(|| format!("no {name} for {pid}"))?;
+        Ok(line[name.len()..]
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()?)
     };
     Ok((field("VmHWM:")?, field("VmRSS:")?))
 }

@@ -726,8 +726,10 @@ async fn insert_children(
         })
         .collect();
     for chunk in tags.chunks(500) {
-        let mut sql =
-            Sql::for_backend(backend, "INSERT INTO customer_tags (customer_id, tag) VALUES ");
+        let mut sql = Sql::for_backend(
+            backend,
+            "INSERT INTO customer_tags (customer_id, tag) VALUES ",
+        );
         for (i, (customer_id, tag)) in chunk.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" });
             sql.bind_text(*customer_id).push(", ");
