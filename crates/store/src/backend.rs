@@ -26,7 +26,7 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 // temp_store = MEMORY keeps statement journals (written for every multi-row insert inside
 // a transaction, e.g. an import commit) and sort/temp b-trees off the filesystem.
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -32000; \
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
      PRAGMA temp_store = MEMORY;";
 
 impl Db {
@@ -46,6 +46,8 @@ impl Db {
                 .after_connect(|conn, _| {
                     Box::pin(async move {
                         conn.execute(SQLITE_PRAGMAS).await?;
+                        // The writer carries bulk imports: a larger page cache (32 MB).
+                        conn.execute("PRAGMA cache_size = -32000;").await?;
                         Ok(())
                     })
                 })
@@ -59,7 +61,9 @@ impl Db {
                 .after_connect(|conn, _| {
                     Box::pin(async move {
                         conn.execute(SQLITE_PRAGMAS).await?;
-                        conn.execute("PRAGMA query_only = ON;").await?;
+                        // Readers share the OS page cache; 8 MB each keeps RSS flat.
+                        conn.execute("PRAGMA query_only = ON; PRAGMA cache_size = -8000;")
+                            .await?;
                         Ok(())
                     })
                 })

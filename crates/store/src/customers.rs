@@ -348,10 +348,10 @@ impl Db {
     ) -> Result<Vec<CustomerSummaryRow>, StoreError> {
         let sql = format!(
             "{SUMMARY_SELECT} WHERE c.id IN (SELECT customer_id FROM customer_contacts \
-             WHERE value = $1) ORDER BY c.id DESC LIMIT 20"
+             WHERE value_rev = $1) ORDER BY c.id DESC LIMIT 20"
         );
         let mut rows: Vec<CustomerSummaryRow> = sqlx::query_as(&sql)
-            .bind(value)
+            .bind(reversed(value))
             .fetch_all(&self.read)
             .await?;
         self.fill_tags(&mut rows).await?;
@@ -568,8 +568,8 @@ fn push_filter(sql: &mut Sql, filter: &CustomerFilter) {
         let digits_only = q.chars().all(|c| c.is_ascii_digit());
         if let Ok(phone) = PhoneNumber::parse(q) {
             if !digits_only || q.len() >= 7 {
-                sql.push(" AND c.id IN (SELECT cc.customer_id FROM customer_contacts cc WHERE cc.value = ")
-                    .bind_text(phone.as_str())
+                sql.push(" AND c.id IN (SELECT cc.customer_id FROM customer_contacts cc WHERE cc.value_rev = ")
+                    .bind_text(reversed(phone.as_str()))
                     .push(")");
                 return;
             }

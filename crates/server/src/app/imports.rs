@@ -543,7 +543,9 @@ async fn run_pass(
         sample: Vec::new(),
         errors: Vec::new(),
     };
-    let mut seen_mobiles: HashSet<String> = HashSet::new();
+    // Mobile numbers are 11 digits: kept as integers, a million of them take ~16 MB
+    // instead of ~60 MB as strings.
+    let mut seen_mobiles: HashSet<u64> = HashSet::new();
     while let Some(batch) = rx.recv().await {
         let rows = match batch {
             Batch::Failed(e) => return Err(AppError::invalid("unreadable_file", e)),
@@ -582,7 +584,8 @@ async fn run_pass(
                             kefu_domain::phone::mask_phone(&ct.value)
                         ));
                     }
-                    if !seen_mobiles.insert(ct.value.clone()) {
+                    let key = ct.value.parse::<u64>().unwrap_or_default();
+                    if !seen_mobiles.insert(key) {
                         return Err(format!(
                             "duplicate: mobile {} appears earlier in the file",
                             kefu_domain::phone::mask_phone(&ct.value)
