@@ -248,12 +248,7 @@ impl Db {
         .bind(user_id)
         .fetch_all(&self.read)
         .await?;
-        let mut set = PermissionSet::default();
-        for (json,) in rows {
-            let codes: Vec<String> = serde_json::from_str(&json)?;
-            set.extend(PermissionSet::from_codes(codes.iter().map(String::as_str)).iter());
-        }
-        Ok(set)
+        union_of(rows.iter().map(|(json,)| Some(json.as_str())))
     }
 
     // ---- sessions -------------------------------------------------------------------
@@ -280,15 +275,25 @@ impl Db {
         Ok(())
     }
 
-    pub async fn get_session(&self, token_hash: &str) -> Result<SessionRow, StoreError> {
-        Ok(sqlx::query_as(
+    /// The live session with this token hash and the user's permissions, in one round
+    /// trip (every authenticated request asks).
+    pub async fn get_session(
+        &self,
+        token_hash: &str,
+    ) -> Result<(SessionRow, PermissionSet), StoreError> {
+        let rows: Vec<SessionPermRow> = sqlx::query_as(
             "SELECT s.user_id, u.username, u.display_name, s.csrf_token, s.created_at, \
-             s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id \
+             s.last_seen_at, p.permissions FROM sessions s JOIN users u ON u.id = s.user_id \
+             LEFT JOIN staff_positions sp ON sp.user_id = u.id \
+             LEFT JOIN positions p ON p.id = sp.position_id \
              WHERE s.token_hash = $1 AND u.active = 1",
         )
         .bind(token_hash)
-        .fetch_one(&self.read)
-        .await?)
+        .fetch_all(&self.read)
+        .await?;
+        let permissions = union_of(rows.iter().map(|r| r.permissions.as_deref()))?;
+        let first = rows.into_iter().next().ok_or(StoreError::NotFound)?;
+        Ok((first.session, permissions))
     }
 
     pub async fn touch_session(
@@ -396,22 +401,28 @@ impl Db {
         Ok(())
     }
 
-    /// Finds the live (not revoked, not expired) token with this hash.
+    /// Finds the live (not revoked, not expired) token with this hash, with the user's
+    /// permissions.
     pub async fn get_token_principal(
         &self,
         token_hash: &str,
         now: DateTime<Utc>,
-    ) -> Result<TokenPrincipal, StoreError> {
-        Ok(sqlx::query_as(
+    ) -> Result<(TokenPrincipal, PermissionSet), StoreError> {
+        let rows: Vec<TokenPermRow> = sqlx::query_as(
             "SELECT t.id AS token_id, t.user_id, u.username, u.display_name, t.expires_at, \
-             t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             t.last_used_at, p.permissions FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             LEFT JOIN staff_positions sp ON sp.user_id = u.id \
+             LEFT JOIN positions p ON p.id = sp.position_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1 \
              AND (t.expires_at IS NULL OR t.expires_at > $2)",
         )
         .bind(token_hash)
         .bind(to_millis(now))
-        .fetch_one(&self.read)
-        .await?)
+        .fetch_all(&self.read)
+        .await?;
+        let permissions = union_of(rows.iter().map(|r| r.permissions.as_deref()))?;
+        let first = rows.into_iter().next().ok_or(StoreError::NotFound)?;
+        Ok((first.principal, permissions))
     }
 
     pub async fn touch_api_token(
@@ -426,4 +437,28 @@ impl Db {
             .await?;
         Ok(())
     }
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionPermRow {
+    #[sqlx(flatten)]
+    session: SessionRow,
+    permissions: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenPermRow {
+    #[sqlx(flatten)]
+    principal: TokenPrincipal,
+    permissions: Option<String>,
+}
+
+/// The union of positions' permission lists (stored as JSON arrays of codes).
+fn union_of<'a>(lists: impl Iterator<Item = Option<&'a str>>) -> Result<PermissionSet, StoreError> {
+    let mut set = PermissionSet::default();
+    for json in lists.flatten() {
+        let codes: Vec<String> = serde_json::from_str(json)?;
+        set.extend(PermissionSet::from_codes(codes.iter().map(String::as_str)).iter());
+    }
+    Ok(set)
 }

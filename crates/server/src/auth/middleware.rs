@@ -58,14 +58,13 @@ async fn principal(
             return Ok(Some(ctx));
         }
         return match db.get_token_principal(&hash, now).await {
-            Ok(p) => {
+            Ok((p, permissions)) => {
                 let stale = p
                     .last_used_at
                     .is_none_or(|t| now - from_millis(t) > Duration::minutes(1));
                 if stale {
                     db.touch_api_token(&p.token_id, now).await?;
                 }
-                let permissions = db.permissions_of(&p.user_id).await?;
                 Ok(Some(Ctx {
                     user_id: p.user_id,
                     username: p.username,
@@ -94,7 +93,7 @@ async fn session_ctx(
 ) -> Result<Option<Ctx>, AppError> {
     let db = state.db();
     let now = state.clock().now();
-    let session = match db.get_session(token_hash).await {
+    let (session, permissions) = match db.get_session(token_hash).await {
         Ok(s) => s,
         Err(kefu_store::StoreError::NotFound) => return Ok(None),
         Err(e) => return Err(e.into()),
@@ -111,7 +110,6 @@ async fn session_ctx(
     if now - seen > Duration::minutes(1) {
         db.touch_session(token_hash, now).await?;
     }
-    let permissions = db.permissions_of(&session.user_id).await?;
     Ok(Some(Ctx {
         user_id: session.user_id,
         username: session.username,

@@ -101,7 +101,7 @@ pub async fn sessions(backend: TestBackend) {
         .await
         .unwrap();
 
-    let s = t.db.get_session("s-new").await.unwrap();
+    let (s, _) = t.db.get_session("s-new").await.unwrap();
     assert_eq!(
         (
             s.user_id.as_str(),
@@ -113,7 +113,7 @@ pub async fn sessions(backend: TestBackend) {
     assert_eq!(s.last_seen_at, at(60).timestamp_millis());
 
     t.db.touch_session("s-new", at(90)).await.unwrap();
-    let touched = t.db.get_session("s-new").await.unwrap();
+    let (touched, _) = t.db.get_session("s-new").await.unwrap();
     assert_eq!(touched.last_seen_at, at(90).timestamp_millis());
     assert_eq!(touched.created_at, at(60).timestamp_millis());
 
@@ -187,7 +187,7 @@ pub async fn api_tokens(backend: TestBackend) {
     assert_eq!(list[0].expires_at, Some(at(61).timestamp_millis()));
     assert!(t.db.list_api_tokens(&other).await.unwrap().is_empty());
 
-    let p = t.db.get_token_principal("h-short", at(60)).await.unwrap();
+    let (p, _) = t.db.get_token_principal("h-short", at(60)).await.unwrap();
     assert_eq!(
         (p.token_id.as_str(), p.user_id.as_str()),
         (short.as_str(), id.as_str())
@@ -203,7 +203,7 @@ pub async fn api_tokens(backend: TestBackend) {
     ));
 
     t.db.touch_api_token(&forever, at(5)).await.unwrap();
-    let p = t.db.get_token_principal("h-forever", at(6)).await.unwrap();
+    let (p, _) = t.db.get_token_principal("h-forever", at(6)).await.unwrap();
     assert_eq!(p.last_used_at, Some(at(5).timestamp_millis()));
 
     // Only the owner can revoke; revoking twice keeps the first time.
