@@ -95,15 +95,16 @@ start_server "$PORT"
 BASE="http://127.0.0.1:$PORT"
 "$BENCH" mem --pid "$SERVER_PID" | sed 's/^/idle server: /'
 TOKEN="$(KEFU_ADMIN_PASSWORD="$PASSWORD" "$BENCH" login --base "$BASE")"
-"$BENCH" http --base "$BASE" --token "$TOKEN" --requests "$REQUESTS" --concurrency "$CONCURRENCY" \
-    --phones "$PHONES" --warmup 1000 --time-limit 120 | tee "$WORK/http.out"
+# CONCURRENCY may list several levels ("1 2 4"); each runs both scenarios.
+for c in $CONCURRENCY; do
+    "$BENCH" http --base "$BASE" --token "$TOKEN" --requests "$REQUESTS" --concurrency "$c" \
+        --phones "$PHONES" --warmup 1000 --time-limit 120 | tee "$WORK/http-$c.out"
+done
 MEM="$("$BENCH" mem --pid "$SERVER_PID")"
 echo "server after the run: $MEM"
 stop_server
 
 field() { sed -E "s/.*[ ]$1=([^ ]+).*/\1/" <<<"$2"; }
-PHONE_LINE="$(grep 'scenario=phone_lookup' "$WORK/http.out")"
-PAGE_LINE="$(grep 'scenario=first_page' "$WORK/http.out")"
 HWM_MB="$(field VmHWM_MB "$MEM")"
 RSS_MB="$(field VmRSS_MB "$MEM")"
 
@@ -116,8 +117,16 @@ B1 import $ROWS customers (CSV -> SQLite):
    commit rate:          $ROWS_PER_S rows/s            (target >= 100000)
    peak RSS (time -v):   $((IMPORT_MAXRSS_KB / 1024)) MB                (target <= 200)
    whole command:        $IMPORT_WALL wall, $IMPORT_CPU CPU; data dir $DB_SIZE
-B2 HTTP, $REQUESTS requests per scenario, concurrency $CONCURRENCY:
+EOF
+for c in $CONCURRENCY; do
+    PHONE_LINE="$(grep 'scenario=phone_lookup' "$WORK/http-$c.out")"
+    PAGE_LINE="$(grep 'scenario=first_page' "$WORK/http-$c.out")"
+    cat <<EOF
+B2 HTTP, $REQUESTS requests per scenario, concurrency $c:
    phone lookup:         p50 $(field p50_ms "$PHONE_LINE") ms, p90 $(field p90_ms "$PHONE_LINE") ms, p99 $(field p99_ms "$PHONE_LINE") ms, max $(field max_ms "$PHONE_LINE") ms, $(field rps "$PHONE_LINE") req/s   (target p99 <= 5)
    first page (50):      p50 $(field p50_ms "$PAGE_LINE") ms, p90 $(field p90_ms "$PAGE_LINE") ms, p99 $(field p99_ms "$PAGE_LINE") ms, max $(field max_ms "$PAGE_LINE") ms, $(field rps "$PAGE_LINE") req/s   (target p99 <= 5)
-   server memory:        VmHWM $HWM_MB MB, VmRSS $RSS_MB MB   (target RSS <= 150)
+EOF
+done
+cat <<EOF
+B2 server memory after all runs: VmHWM $HWM_MB MB, VmRSS $RSS_MB MB   (target RSS <= 150)
 EOF

@@ -5,6 +5,7 @@
 //! testable with plain unit and property tests.
 
 pub mod audit;
+pub mod calendar;
 pub mod auth;
 pub mod customer;
 pub mod export;

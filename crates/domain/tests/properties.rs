@@ -57,3 +57,43 @@ proptest! {
         prop_assert_eq!(ok, holders < limit);
     }
 }
+
+mod calendar {
+    use chrono::{DateTime, Duration, TimeZone, Utc};
+    use kefu_domain::calendar::{BusinessCalendar, CHINA_2026};
+    use proptest::prelude::*;
+
+    fn calendar() -> BusinessCalendar {
+        let mut c = BusinessCalendar::china_office_hours();
+        c.load_holidays(CHINA_2026).unwrap();
+        c
+    }
+
+    fn instant() -> impl Strategy<Value = DateTime<Utc>> {
+        // Any minute of 2026.
+        (0i64..365 * 24 * 60).prop_map(|m| Utc.with_ymd_and_hms(2025, 12, 31, 16, 0, 0).unwrap() + Duration::minutes(m))
+    }
+
+    proptest! {
+        /// A deadline is exactly the promised amount of working time after its start,
+        /// and lies in working time (or at the close of a working period).
+        #[test]
+        fn deadlines_add_exactly_the_working_time(start in instant(), minutes in 1i64..(200 * 60)) {
+            let c = calendar();
+            let work = Duration::minutes(minutes);
+            let due = c.add_working(start, work).unwrap();
+            prop_assert!(due > start);
+            prop_assert_eq!(c.working_between(start, due), work);
+            prop_assert!(c.is_working(due - Duration::seconds(1)), "the last second before the deadline is working time");
+        }
+
+        /// Pausing and resuming an SLA clock neither loses nor gains working time.
+        #[test]
+        fn working_time_is_additive(a in instant(), d1 in 0i64..100_000, d2 in 0i64..100_000) {
+            let c = calendar();
+            let b = a + Duration::minutes(d1);
+            let e = b + Duration::minutes(d2);
+            prop_assert_eq!(c.working_between(a, b) + c.working_between(b, e), c.working_between(a, e));
+        }
+    }
+}
