@@ -55,18 +55,35 @@ impl BusinessCalendar {
         if week.iter().all(Vec::is_empty) {
             return Err(CalendarError::NeverWorking);
         }
-        Ok(Self { offset, week, holidays: BTreeSet::new(), makeup: BTreeMap::new() })
+        Ok(Self {
+            offset,
+            week,
+            holidays: BTreeSet::new(),
+            makeup: BTreeMap::new(),
+        })
     }
 
     /// Around the clock, every day (7×24).
     pub fn around_the_clock(offset: FixedOffset) -> Self {
-        let all = vec![Span { start: 0, end: 1440 }];
+        let all = vec![Span {
+            start: 0,
+            end: 1440,
+        }];
         Self::new(offset, std::array::from_fn(|_| all.clone())).expect("valid")
     }
 
     /// Monday to Friday 09:00–12:00 and 13:30–18:00, China time: a common office day.
     pub fn china_office_hours() -> Self {
-        let day = vec![Span { start: 9 * 60, end: 12 * 60 }, Span { start: 13 * 60 + 30, end: 18 * 60 }];
+        let day = vec![
+            Span {
+                start: 9 * 60,
+                end: 12 * 60,
+            },
+            Span {
+                start: 13 * 60 + 30,
+                end: 18 * 60,
+            },
+        ];
         let week = std::array::from_fn(|i| if i < 5 { day.clone() } else { Vec::new() });
         Self::new(china_offset(), week).expect("valid")
     }
@@ -91,7 +108,10 @@ impl BusinessCalendar {
             if line.is_empty() {
                 continue;
             }
-            let bad = |reason: &str| CalendarError::BadHolidayData { line: i + 1, reason: reason.into() };
+            let bad = |reason: &str| CalendarError::BadHolidayData {
+                line: i + 1,
+                reason: reason.into(),
+            };
             let mut parts = line.split_whitespace();
             let date = parts
                 .next()
@@ -101,7 +121,9 @@ impl BusinessCalendar {
                 Some("holiday") => self.add_holiday(date),
                 Some("workday") => self.add_makeup_day(date, 0),
                 Some(w) if w.starts_with("workday:") => {
-                    let n: usize = w[8..].parse().map_err(|_| bad("workday:N needs N in 0..=6"))?;
+                    let n: usize = w[8..]
+                        .parse()
+                        .map_err(|_| bad("workday:N needs N in 0..=6"))?;
                     if n > 6 {
                         return Err(bad("workday:N needs N in 0..=6"));
                     }
@@ -118,7 +140,11 @@ impl BusinessCalendar {
         if self.holidays.contains(&date) {
             return &[];
         }
-        let weekday = self.makeup.get(&date).copied().unwrap_or(date.weekday().num_days_from_monday() as usize);
+        let weekday = self
+            .makeup
+            .get(&date)
+            .copied()
+            .unwrap_or(date.weekday().num_days_from_monday() as usize);
         &self.week[weekday]
     }
 
@@ -141,7 +167,8 @@ impl BusinessCalendar {
         let (date, midnight) = self.local_date_and_minute(t);
         let since = t - midnight;
         self.spans_on(date).iter().any(|s| {
-            since >= Duration::minutes(i64::from(s.start)) && since < Duration::minutes(i64::from(s.end))
+            since >= Duration::minutes(i64::from(s.start))
+                && since < Duration::minutes(i64::from(s.end))
         })
     }
 
@@ -214,7 +241,10 @@ mod tests {
     use super::*;
 
     fn cst(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-        china_offset().with_ymd_and_hms(y, m, d, h, min, 0).unwrap().with_timezone(&Utc)
+        china_offset()
+            .with_ymd_and_hms(y, m, d, h, min, 0)
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     fn office_2026() -> BusinessCalendar {
@@ -237,8 +267,15 @@ mod tests {
     fn breaks_and_weekends_do_not_count() {
         let c = BusinessCalendar::china_office_hours();
         let friday_late = cst(2026, 11, 27, 17, 0);
-        assert_eq!(c.add_working(friday_late, Duration::hours(2)).unwrap(), cst(2026, 11, 30, 10, 0));
-        assert_eq!(c.add_working(cst(2026, 11, 27, 11, 30), Duration::hours(1)).unwrap(), cst(2026, 11, 27, 14, 0));
+        assert_eq!(
+            c.add_working(friday_late, Duration::hours(2)).unwrap(),
+            cst(2026, 11, 30, 10, 0)
+        );
+        assert_eq!(
+            c.add_working(cst(2026, 11, 27, 11, 30), Duration::hours(1))
+                .unwrap(),
+            cst(2026, 11, 27, 14, 0)
+        );
         assert!(!c.is_working(cst(2026, 11, 27, 12, 30)));
         assert!(!c.is_working(cst(2026, 11, 28, 10, 0)));
     }
@@ -250,22 +287,46 @@ mod tests {
         assert!(!c.is_working(cst(2026, 10, 5, 10, 0)));
         assert!(c.is_working(cst(2026, 10, 10, 10, 0)));
         // A promise made Wednesday 30 September afternoon runs over the holiday.
-        let due = c.add_working(cst(2026, 9, 30, 17, 0), Duration::hours(2)).unwrap();
+        let due = c
+            .add_working(cst(2026, 9, 30, 17, 0), Duration::hours(2))
+            .unwrap();
         assert_eq!(due, cst(2026, 10, 8, 10, 0));
     }
 
     #[test]
     fn zero_work_outside_hours_moves_to_the_next_opening() {
         let c = BusinessCalendar::china_office_hours();
-        assert_eq!(c.add_working(cst(2026, 11, 28, 20, 0), Duration::zero()).unwrap(), cst(2026, 11, 30, 9, 0));
+        assert_eq!(
+            c.add_working(cst(2026, 11, 28, 20, 0), Duration::zero())
+                .unwrap(),
+            cst(2026, 11, 30, 9, 0)
+        );
     }
 
     #[test]
     fn bad_data_is_refused_with_the_line() {
         let mut c = BusinessCalendar::china_office_hours();
-        let err = c.load_holidays("2026-01-01 holiday\n2026-13-01 holiday\n").unwrap_err();
-        assert_eq!(err, CalendarError::BadHolidayData { line: 2, reason: "expected a date YYYY-MM-DD".into() });
-        assert!(BusinessCalendar::new(china_offset(), std::array::from_fn(|_| vec![Span { start: 600, end: 500 }])).is_err());
-        assert_eq!(BusinessCalendar::new(china_offset(), std::array::from_fn(|_| Vec::new())), Err(CalendarError::NeverWorking));
+        let err = c
+            .load_holidays("2026-01-01 holiday\n2026-13-01 holiday\n")
+            .unwrap_err();
+        assert_eq!(
+            err,
+            CalendarError::BadHolidayData {
+                line: 2,
+                reason: "expected a date YYYY-MM-DD".into()
+            }
+        );
+        assert!(BusinessCalendar::new(
+            china_offset(),
+            std::array::from_fn(|_| vec![Span {
+                start: 600,
+                end: 500
+            }])
+        )
+        .is_err());
+        assert_eq!(
+            BusinessCalendar::new(china_offset(), std::array::from_fn(|_| Vec::new())),
+            Err(CalendarError::NeverWorking)
+        );
     }
 }

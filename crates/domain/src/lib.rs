@@ -5,8 +5,8 @@
 //! testable with plain unit and property tests.
 
 pub mod audit;
-pub mod calendar;
 pub mod auth;
+pub mod calendar;
 pub mod customer;
 pub mod export;
 pub mod id_number;

@@ -71,7 +71,9 @@ mod calendar {
 
     fn instant() -> impl Strategy<Value = DateTime<Utc>> {
         // Any minute of 2026.
-        (0i64..365 * 24 * 60).prop_map(|m| Utc.with_ymd_and_hms(2025, 12, 31, 16, 0, 0).unwrap() + Duration::minutes(m))
+        (0i64..365 * 24 * 60).prop_map(|m| {
+            Utc.with_ymd_and_hms(2025, 12, 31, 16, 0, 0).unwrap() + Duration::minutes(m)
+        })
     }
 
     proptest! {
