@@ -40,6 +40,7 @@ kefu_test_support::suite!(
         org::assignment_rules_name_the_rule,
         org::agents_cannot_edit_the_organization,
         org::customer_tiers_are_configurable,
+        org::org_pages_create_and_edit,
         audit::audit_log_is_for_managers_and_read_only,
         audit::audit_filters,
         imports::csv_in_every_encoding,

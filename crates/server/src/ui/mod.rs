@@ -6,6 +6,7 @@ mod audit;
 mod customers;
 mod imports;
 mod org;
+mod org_forms;
 
 use crate::auth::{Ctx, Via};
 use crate::error::AppError;
@@ -48,6 +49,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(customers::routes())
         .merge(imports::routes(state))
         .merge(org::routes())
+        .merge(org_forms::routes())
         .merge(audit::routes())
 }
 

@@ -2,8 +2,7 @@
 //! and their positions. Everyone with `org.read` sees it; `org.manage` may change it.
 
 use super::{render, Chrome, Page, UiError};
-use crate::app::org::{self as app, DepartmentPayload, PositionPayload, StaffPayload};
-use crate::error::AppError;
+use crate::app::org::{self as app, DepartmentPayload, StaffPayload};
 use crate::i18n::Tr;
 use crate::state::AppState;
 use askama::Template;
@@ -12,7 +11,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::Form;
-use kefu_domain::org::Education;
 use kefu_domain::Permission;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -21,8 +19,6 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/org", get(org_page))
         .route("/org/departments", post(create_department))
-        .route("/org/positions", post(create_position))
-        .route("/org/staff", post(create_staff))
         .route("/org/staff/{id}/assign", post(assign))
         .route("/org/staff/{id}/unassign", post(unassign))
         .route("/org/staff/{id}/active", post(set_active))
@@ -69,8 +65,6 @@ struct OrgPage<'a> {
     departments: Vec<(String, String)>,
     positions: Vec<PositionLine>,
     staff: Vec<StaffLine>,
-    educations: Vec<(String, String)>,
-    all_permissions: Vec<&'static str>,
     can_manage: bool,
 }
 
@@ -196,16 +190,6 @@ async fn org_page(page: Page) -> Result<Response, UiError> {
         departments: dept_options,
         positions: position_lines,
         staff: staff_lines,
-        educations: Education::ALL
-            .iter()
-            .map(|e| {
-                (
-                    e.code().to_string(),
-                    t.t(&format!("education.{}", e.code())).to_string(),
-                )
-            })
-            .collect(),
-        all_permissions: Permission::ALL.iter().map(|p| p.code()).collect(),
         can_manage: ctx.can(Permission::OrgManage),
         t,
     };
@@ -245,77 +229,6 @@ async fn create_department(page: Page, Form(f): Form<DepartmentForm>) -> Result<
         sort_order: 0,
     };
     app::create_department(&page.state, &page.ctx, &payload)
-        .await
-        .map_err(|e| page.error(e))?;
-    Ok(Redirect::to("/org").into_response())
-}
-
-#[derive(Deserialize)]
-struct PositionForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
-    title: String,
-    department_id: String,
-    duties: String,
-    headcount_limit: String,
-    #[serde(default)]
-    permissions: Vec<String>,
-    #[serde(default)]
-    excluded_with: Vec<String>,
-}
-
-async fn create_position(page: Page, Form(f): Form<PositionForm>) -> Result<Response, UiError> {
-    page.check_csrf(&f.csrf)?;
-    let headcount_limit = match f.headcount_limit.trim() {
-        "" => None,
-        n => Some(n.parse().map_err(|_| {
-            page.error(AppError::invalid(
-                "invalid_headcount",
-                "headcount must be a number",
-            ))
-        })?),
-    };
-    let payload = PositionPayload {
-        department_id: f.department_id,
-        title: f.title,
-        duties: f.duties.lines().map(str::to_string).collect(),
-        qualifications: Default::default(),
-        headcount_limit,
-        permissions: f.permissions,
-        excluded_with: f.excluded_with,
-    };
-    app::create_position(&page.state, &page.ctx, &payload)
-        .await
-        .map_err(|e| page.error(e))?;
-    Ok(Redirect::to("/org").into_response())
-}
-
-#[derive(Deserialize)]
-struct StaffForm {
-    #[serde(rename = "_csrf")]
-    csrf: String,
-    username: String,
-    display_name: String,
-    agent_no: String,
-    password: String,
-    education: String,
-    years_experience: String,
-}
-
-async fn create_staff(page: Page, Form(f): Form<StaffForm>) -> Result<Response, UiError> {
-    page.check_csrf(&f.csrf)?;
-    let years = f.years_experience.trim().parse().unwrap_or(0);
-    let payload = StaffPayload {
-        username: Some(f.username),
-        display_name: f.display_name,
-        agent_no: Some(f.agent_no),
-        password: Some(f.password),
-        active: true,
-        education: Some(f.education),
-        years_experience: years,
-        certificates: Vec::new(),
-    };
-    app::create_staff(&page.state, &page.ctx, &payload)
         .await
         .map_err(|e| page.error(e))?;
     Ok(Redirect::to("/org").into_response())

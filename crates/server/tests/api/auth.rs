@@ -192,7 +192,7 @@ pub async fn sessions_expire_when_idle(backend: TestBackend) {
     app.cleanup().await;
 }
 
-async fn cookie_login(app: &TestApp, user: &str) -> String {
+pub async fn cookie_login(app: &TestApp, user: &str) -> String {
     let form = format!("username={user}&password={}", app.passwords[user]);
     let req = Request::builder()
         .method(Method::POST)

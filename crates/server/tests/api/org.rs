@@ -307,3 +307,75 @@ pub async fn customer_tiers_are_configurable(backend: TestBackend) {
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
     app.cleanup().await;
 }
+
+/// The organization pages post forms with the session's CSRF token.
+pub async fn org_pages_create_and_edit(backend: TestBackend) {
+    use axum::body::Body;
+    use axum::http::{header, Request};
+    let app = TestApp::new(backend).await;
+    let cookie = crate::auth::cookie_login(&app, "manager").await;
+    let get = |path: &str| {
+        Request::builder()
+            .uri(path)
+            .header(header::COOKIE, &cookie)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let page = app.send(get("/org/positions/new")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.text();
+    let csrf = html
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let m = app.login("manager").await;
+    let depts = app.get("/api/v1/departments", &m).await.json();
+    let dept = find(&depts, "name", "回访调查组")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let post = |path: &str, form: String| {
+        Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form))
+            .unwrap()
+    };
+    let form = format!(
+        "_csrf={csrf}&title=%E5%9B%9E%E8%AE%BF%E7%BB%84%E9%95%BF&department_id={dept}&duties=a%0Ab&headcount_limit=1\
+         &min_education=associate&min_years=2&certificates=&permissions=customer.read&permissions=org.read"
+    );
+    let r = app.send(post("/org/positions", form)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let positions = app.get("/api/v1/positions", &m).await.json();
+    let p = find(&positions, "title", "回访组长");
+    assert_eq!(p["duties"], json!(["a", "b"]));
+    assert_eq!(p["qualifications"]["min_education"], "associate");
+    assert_eq!(p["permissions"], json!(["customer.read", "org.read"]));
+    let pid = p["id"].as_str().unwrap().to_string();
+    let edit = app.send(get(&format!("/org/positions/{pid}/edit"))).await;
+    assert!(edit.text().contains("回访组长"));
+    let form = format!("_csrf={csrf}&title=%E7%BB%84%E9%95%BF&department_id={dept}&duties=&headcount_limit=&min_education=&min_years=&certificates=");
+    let r = app
+        .send(post(&format!("/org/positions/{pid}/edit"), form))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let positions = app.get("/api/v1/positions", &m).await.json();
+    assert_eq!(find(&positions, "id", &pid)["title"], "组长");
+    // A forged token is refused.
+    let r = app.send(post("/org/staff", "_csrf=forged&username=x&display_name=x&agent_no=&education=&years_experience=0&certificates=&password=longenough".into())).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let form = format!("_csrf={csrf}&username=liuqiang&display_name=%E5%88%98%E5%BC%BA&agent_no=KF501&education=bachelor&years_experience=3&certificates=&password=liuqiang-pass");
+    let r = app.send(post("/org/staff", form)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let staff = app.get("/api/v1/staff", &m).await.json();
+    let s = find(&staff, "username", "liuqiang");
+    assert_eq!(s["education"], "bachelor");
+    app.cleanup().await;
+}
