@@ -5,28 +5,6 @@ use crate::id_number::{parse_id_number, IdNumberError};
 use crate::phone::{PhoneError, PhoneNumber};
 use serde::{Deserialize, Serialize};
 
-macro_rules! code_enum {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident = $code:literal),* $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum $name {
-            $(#[serde(rename = $code)] $variant,)*
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
-
-            pub fn code(self) -> &'static str {
-                match self { $($name::$variant => $code,)* }
-            }
-
-            pub fn from_code(code: &str) -> Option<Self> {
-                match code { $($code => Some($name::$variant),)* _ => None }
-            }
-        }
-    };
-}
-
 code_enum!(
     /// Where a customer stands with the company; document 1 and 2 distinguish prospects,
     /// registered users, verified users (实名认证) and active ones.

@@ -4,6 +4,9 @@
 //! `now` and the facts a rule needs, and get a decision back. That keeps the rules
 //! testable with plain unit and property tests.
 
+#[macro_use]
+mod macros;
+
 pub mod audit;
 pub mod auth;
 pub mod calendar;
@@ -14,6 +17,7 @@ pub mod ids;
 pub mod org;
 pub mod permission;
 pub mod phone;
+pub mod ticket;
 
 pub use ids::*;
 pub use permission::{Permission, PermissionSet};

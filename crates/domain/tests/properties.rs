@@ -99,3 +99,42 @@ mod calendar {
         }
     }
 }
+
+mod tickets {
+    use kefu_domain::ticket::{transition, Ownership, StatusAction, TicketStatus};
+    use kefu_domain::UserId;
+    use proptest::prelude::*;
+
+    fn action() -> impl Strategy<Value = StatusAction> {
+        prop_oneof![
+            Just(StatusAction::Assign),
+            Just(StatusAction::Start),
+            Just(StatusAction::WaitForCustomer),
+            Just(StatusAction::WaitForDepartment),
+            Just(StatusAction::Resume),
+            Just(StatusAction::Resolve),
+            Just(StatusAction::Close),
+            Just(StatusAction::Reopen),
+        ]
+    }
+
+    proptest! {
+        /// Whatever happens to a work order, its first owner never changes, and it is
+        /// closed only straight after being resolved.
+        #[test]
+        fn first_owner_never_changes(steps in prop::collection::vec((action(), 0u8..6), 0..60)) {
+            let mut status = TicketStatus::New;
+            let mut owner = Ownership::new(UserId("first".into()));
+            for (action, who) in steps {
+                owner = owner.reassign((who > 0).then(|| UserId(format!("agent{who}"))));
+                if let Ok(next) = transition(status, action) {
+                    if next == TicketStatus::Closed {
+                        prop_assert_eq!(status, TicketStatus::Resolved);
+                    }
+                    status = next;
+                }
+                prop_assert_eq!(owner.first_owner().as_str(), "first");
+            }
+        }
+    }
+}
