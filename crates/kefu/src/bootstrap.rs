@@ -1,4 +1,4 @@
-//! Start-up chores: the `admin` account, the demo center, housekeeping, CLI imports.
+//! Start-up chores: the `admin` account, the demo center, CLI imports.
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -119,25 +119,6 @@ pub async fn demo(db: &Db, now: DateTime<Utc>) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-/// Removes expired sessions every ten minutes.
-pub fn spawn_housekeeping(state: AppState) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
-        loop {
-            tick.tick().await;
-            let now = state.clock().now();
-            let policy = state.config().session;
-            if let Err(e) = state
-                .db()
-                .delete_expired_sessions(now - policy.absolute, now - policy.idle)
-                .await
-            {
-                tracing::warn!(error = %e, "session cleanup failed");
-            }
-        }
-    });
 }
 
 /// `kefu import customers FILE`: the same validation and all-or-nothing commit as the

@@ -139,7 +139,8 @@ async fn serve(state: AppState, settings: &Settings, demo: bool) -> anyhow::Resu
         bootstrap::demo(db, now).await?;
     }
     bootstrap::ensure_admin(db, now, settings.admin_password.clone()).await?;
-    bootstrap::spawn_housekeeping(state.clone());
+    kefu_server::jobs::schedule_session_cleanup(&state).await?;
+    kefu_server::jobs::spawn(state.clone());
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod clock;
 pub mod error;
 pub mod i18n;
+pub mod jobs;
 pub mod state;
 pub mod ui;
 

@@ -17,6 +17,8 @@ mod imports;
 mod org;
 #[path = "api/routes.rs"]
 mod routes;
+#[path = "api/scheduler.rs"]
+mod scheduler;
 
 kefu_test_support::suite!(
     "api",
@@ -49,5 +51,6 @@ kefu_test_support::suite!(
         imports::bad_files_are_refused_clearly,
         imports::oversized_uploads_get_413,
         exports::xlsx_and_csv_exports_are_neutralized_and_audited,
+        scheduler::simulated_clock_fires_the_session_cleanup_chain,
     ]
 );

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod backend;
 pub mod customers;
 pub mod imports;
+pub mod jobs;
 pub mod org;
 pub mod users;
 

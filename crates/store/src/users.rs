@@ -323,12 +323,10 @@ impl Db {
         created_before: DateTime<Utc>,
         idle_before: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        let done = sqlx::query("DELETE FROM sessions WHERE created_at < $1 OR last_seen_at < $2")
-            .bind(to_millis(created_before))
-            .bind(to_millis(idle_before))
-            .execute(&self.write)
-            .await?;
-        Ok(done.rows_affected())
+        let mut tx = self.write.begin().await?;
+        let n = delete_expired_sessions_in(&mut tx, created_before, idle_before).await?;
+        tx.commit().await?;
+        Ok(n)
     }
 
     // ---- API tokens -----------------------------------------------------------------
@@ -461,4 +459,19 @@ fn union_of<'a>(lists: impl Iterator<Item = Option<&'a str>>) -> Result<Permissi
         set.extend(PermissionSet::from_codes(codes.iter().map(String::as_str)).iter());
     }
     Ok(set)
+}
+
+/// Removes sessions created before `created_before` or idle since `idle_before`, inside
+/// the caller's transaction (the scheduler's clean-up job).
+pub async fn delete_expired_sessions_in(
+    tx: &mut crate::Tx<'_>,
+    created_before: DateTime<Utc>,
+    idle_before: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query("DELETE FROM sessions WHERE created_at < $1 OR last_seen_at < $2")
+        .bind(to_millis(created_before))
+        .bind(to_millis(idle_before))
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected())
 }

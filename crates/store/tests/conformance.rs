@@ -9,6 +9,8 @@ mod common;
 mod customers;
 #[path = "conformance/imports.rs"]
 mod imports;
+#[path = "conformance/jobs.rs"]
+mod jobs;
 #[path = "conformance/migrations.rs"]
 mod migrations;
 #[path = "conformance/org.rs"]
@@ -20,6 +22,10 @@ kefu_test_support::suite!(
     "store conformance",
     [
         migrations::backends_match,
+        jobs::fires_once_when_due,
+        jobs::a_crash_before_commit_fires_again_once,
+        jobs::failures_are_retried_then_given_up,
+        jobs::concurrent_workers_never_double_fire,
         users::create_and_get,
         users::duplicate_username_conflicts,
         users::login_counters,

@@ -22,9 +22,11 @@ pub struct Advance {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ClockNow {
     pub now: String,
+    /// Scheduled jobs that fell due and fired.
+    pub fired: usize,
 }
 
-/// Move the simulated clock forward.
+/// Move the simulated clock forward and fire every job that falls due.
 #[utoipa::path(post, path = "/test-clock/advance", tag = "test-clock", security(("bearer" = [])),
     request_body = Advance, responses((status = 200, body = ClockNow)))]
 async fn advance(
@@ -43,7 +45,9 @@ async fn advance(
         .ok_or_else(|| {
             AppError::bad_request("clock_not_simulated", "the clock is not simulated")
         })?;
+    let fired = crate::jobs::run_due(&state, usize::MAX).await?;
     Ok(Json(ClockNow {
         now: now.to_rfc3339(),
+        fired,
     }))
 }

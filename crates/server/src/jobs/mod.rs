@@ -1,0 +1,82 @@
+//! The durable scheduler: jobs are rows in the database (see `kefu_store::jobs`), fired
+//! exactly once — a handler writes its effects in the job's own transaction, which
+//! commits together with the job's completion. `run_due` fires what is due on the
+//! server's clock; the server calls it every second, and after every move of a
+//! simulated clock.
+
+mod sessions;
+
+use crate::state::AppState;
+use chrono::Duration;
+use kefu_store::jobs::ClaimedJob;
+use std::future::Future;
+use std::pin::Pin;
+
+pub use sessions::schedule_session_cleanup;
+
+pub type JobFuture<'a> = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + 'a>>;
+
+/// What runs a kind of job. Effects go through `job.tx()`.
+pub trait JobHandler: Send + Sync {
+    fn kind(&self) -> &'static str;
+    fn run<'a>(&'a self, state: &'a AppState, job: &'a mut ClaimedJob) -> JobFuture<'a>;
+}
+
+/// Every job kind kefu knows.
+fn handlers() -> Vec<Box<dyn JobHandler>> {
+    vec![Box::new(sessions::SessionCleanup)]
+}
+
+/// Attempts before a failing job is given up (and kept, with its error, for the admin).
+const MAX_ATTEMPTS: i64 = 5;
+
+/// Fires up to `max` due jobs; returns how many completed.
+pub async fn run_due(state: &AppState, max: usize) -> anyhow::Result<usize> {
+    let handlers = handlers();
+    let mut completed = 0;
+    while completed < max {
+        let now = state.clock().now();
+        let Some(mut claimed) = state.db().claim_due_job(now).await? else {
+            break;
+        };
+        let (id, kind, attempts) = {
+            let j = claimed.job();
+            (j.id.clone(), j.kind.clone(), j.attempts)
+        };
+        let outcome = match handlers.iter().find(|h| h.kind() == kind) {
+            Some(h) => h.run(state, &mut claimed).await,
+            None => Err(anyhow::anyhow!("no handler for job kind {kind}")),
+        };
+        match outcome {
+            Ok(()) => {
+                claimed.complete(now).await?;
+                completed += 1;
+            }
+            Err(e) => {
+                // Roll the effects back, then record the attempt outside that transaction.
+                drop(claimed);
+                let retry = (attempts + 1 < MAX_ATTEMPTS)
+                    .then(|| now + Duration::minutes(1 << attempts.min(10)));
+                tracing::warn!(job = %id, kind = %kind, error = %e, "job failed");
+                state
+                    .db()
+                    .record_job_failure(&id, &format!("{e:#}"), retry)
+                    .await?;
+            }
+        }
+    }
+    Ok(completed)
+}
+
+/// Runs the scheduler every second until the process ends.
+pub fn spawn(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            if let Err(e) = run_due(&state, 1000).await {
+                tracing::warn!(error = %format!("{e:#}"), "scheduler tick failed");
+            }
+        }
+    });
+}
