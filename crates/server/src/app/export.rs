@@ -136,6 +136,95 @@ fn write_sheet(
     Ok(rows)
 }
 
+/// Customers in id order, a chunk at a time, as sheet rows.
+struct CustomerChunks<'a> {
+    state: &'a AppState,
+    filter: &'a CustomerFilter,
+    after: Option<String>,
+    clear: bool,
+}
+
+impl AsyncChunkSource for CustomerChunks<'_> {
+    async fn next_chunk(&mut self) -> Result<Option<Vec<Vec<String>>>, AppError> {
+        let chunk = self
+            .state
+            .db()
+            .export_customers_chunk(self.filter, self.after.as_deref(), 1000)
+            .await?;
+        let Some(last) = chunk.last() else {
+            return Ok(None);
+        };
+        self.after = Some(last.core.id.clone());
+        Ok(Some(
+            chunk
+                .iter()
+                .map(|row| customer_line(row, self.clear))
+                .collect(),
+        ))
+    }
+}
+
+const CUSTOMER_HEADER: [&str; 15] = [
+    "姓名 name",
+    "公司 company",
+    "性别 gender",
+    "等级 tier",
+    "状态 status",
+    "负责人 owner",
+    "手机 mobile",
+    "座机 landline",
+    "邮箱 email",
+    "IM",
+    "身份证 id_number",
+    "地址 address",
+    "标签 tags",
+    "备注 notes",
+    "创建时间 created_at",
+];
+
+/// One customer as a sheet row; personal data masked unless `clear`.
+fn customer_line(row: &kefu_store::customers::CustomerRow, clear: bool) -> Vec<String> {
+    use super::customers::{mask_address, mask_contact};
+    let c = &row.core;
+    let pick = |kind: &str| {
+        let values: Vec<String> = row
+            .contacts
+            .iter()
+            .filter(|ct| ct.kind == kind)
+            .map(|ct| {
+                if clear {
+                    ct.value.clone()
+                } else {
+                    mask_contact(kind, &ct.value)
+                }
+            })
+            .collect();
+        values.join(" ")
+    };
+    let shown = |v: &Option<String>, mask: fn(&str) -> String| {
+        v.as_deref()
+            .map(|v| if clear { v.to_string() } else { mask(v) })
+            .unwrap_or_default()
+    };
+    vec![
+        c.name.clone(),
+        c.company.clone().unwrap_or_default(),
+        c.gender.clone(),
+        c.tier.clone(),
+        c.status.clone(),
+        c.owner_name.clone().unwrap_or_default(),
+        pick("mobile"),
+        pick("landline"),
+        pick("email"),
+        pick("im"),
+        shown(&c.id_number, kefu_domain::id_number::mask_id_number),
+        shown(&c.address, mask_address),
+        row.tags.join(","),
+        c.notes.clone().unwrap_or_default(),
+        super::short_time(c.created_at),
+    ]
+}
+
 /// Exports the customers matching `filter`. Phones, ID numbers and addresses are in the
 /// clear only for people who may read personal data; the export is audited either way.
 pub async fn customers(
@@ -146,103 +235,18 @@ pub async fn customers(
 ) -> Result<ExportFile, AppError> {
     ctx.require(Permission::CustomerExport)?;
     let clear = ctx.can(Permission::CustomerPiiRead);
-    let dir =
-        tempfile::tempdir_in(exports_dir(state)?).map_err(|e| AppError::Internal(e.into()))?;
-    let filename = format!(
-        "customers-{}.{}",
-        state.clock().now().format("%Y%m%d-%H%M%S"),
-        format.extension()
-    );
-    let path = dir.path().join(&filename);
-    let header = [
-        "姓名 name",
-        "公司 company",
-        "性别 gender",
-        "等级 tier",
-        "状态 status",
-        "负责人 owner",
-        "手机 mobile",
-        "座机 landline",
-        "邮箱 email",
-        "IM",
-        "身份证 id_number",
-        "地址 address",
-        "标签 tags",
-        "备注 notes",
-        "创建时间 created_at",
-    ];
-    let sink = SheetSink::start(
-        path.clone(),
-        format,
-        "customers".into(),
-        header.iter().map(|s| s.to_string()).collect(),
-    );
-    let mut after: Option<String> = None;
-    loop {
-        let chunk = state
-            .db()
-            .export_customers_chunk(filter, after.as_deref(), 1000)
-            .await?;
-        let Some(last) = chunk.last() else { break };
-        after = Some(last.core.id.clone());
-        for row in chunk {
-            let c = &row.core;
-            let pick = |kind: &str| {
-                row.contacts
-                    .iter()
-                    .filter(|ct| ct.kind == kind)
-                    .map(|ct| {
-                        if clear {
-                            ct.value.clone()
-                        } else {
-                            super::customers::mask_contact(kind, &ct.value)
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            };
-            let line = vec![
-                c.name.clone(),
-                c.company.clone().unwrap_or_default(),
-                c.gender.clone(),
-                c.tier.clone(),
-                c.status.clone(),
-                c.owner_name.clone().unwrap_or_default(),
-                pick("mobile"),
-                pick("landline"),
-                pick("email"),
-                pick("im"),
-                c.id_number
-                    .as_deref()
-                    .map(|v| {
-                        if clear {
-                            v.to_string()
-                        } else {
-                            kefu_domain::id_number::mask_id_number(v)
-                        }
-                    })
-                    .unwrap_or_default(),
-                c.address
-                    .as_deref()
-                    .map(|v| {
-                        if clear {
-                            v.to_string()
-                        } else {
-                            super::customers::mask_address(v)
-                        }
-                    })
-                    .unwrap_or_default(),
-                row.tags.join(","),
-                c.notes.clone().unwrap_or_default(),
-                super::short_time(c.created_at),
-            ];
-            sink.send(line).await?;
-        }
-    }
-    let rows = sink.finish().await?;
+    let header = CUSTOMER_HEADER.iter().map(|s| s.to_string()).collect();
+    let source = CustomerChunks {
+        state,
+        filter,
+        after: None,
+        clear,
+    };
+    let file = rows_to_file(state, "customers", format, header, source).await?;
     let detail = format!(
-        "format={} rows={rows} personal_data={} filter={}",
+        "format={} rows={} personal_data={} filter={}",
         format.extension(),
+        file.rows,
         if clear { "clear" } else { "masked" },
         describe(filter)
     );
@@ -251,13 +255,7 @@ pub async fn customers(
         .db()
         .append_audit(&ctx.actor(), state.clock().now(), &entry)
         .await?;
-    Ok(ExportFile {
-        path,
-        filename,
-        format,
-        rows,
-        _dir: dir,
-    })
+    Ok(file)
 }
 
 /// A readable statement of a filter, for the audit log.
