@@ -70,7 +70,19 @@ async fn audit_page(page: Page, Query(p): Query<AuditParams>) -> Result<Response
     let body = AuditPageT {
         t: page.t(),
         chrome: page.chrome("audit"),
-        items: rows.items.into_iter().map(view_of).collect(),
+        items: rows
+            .items
+            .into_iter()
+            .map(|r| {
+                // Dense, local time for people: 2026-11-29 08:43:20.
+                let mut v = view_of(r);
+                v.at =
+                    v.at.replace('T', " ")
+                        .trim_end_matches("+08:00")
+                        .to_string();
+                v
+            })
+            .collect(),
         next_cursor: rows.next_cursor,
         actions: AuditAction::ALL.iter().map(|a| a.code()).collect(),
         actors: users.into_iter().map(|u| (u.id, u.display_name)).collect(),

@@ -386,15 +386,23 @@ impl Db {
         Ok(())
     }
 
+    /// The customer's timeline, newest first. Customers written by an import have no
+    /// per-row "created" event (a million extra rows); their record's own creation time
+    /// stands in for it as an `imported` entry.
     pub async fn list_customer_events(
         &self,
         customer_id: &str,
         limit: usize,
     ) -> Result<Vec<CustomerEventRow>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT e.id, e.at, e.actor_id, u.display_name AS actor_name, e.kind, e.summary, e.detail \
-             FROM customer_events e LEFT JOIN users u ON u.id = e.actor_id \
-             WHERE e.customer_id = $1 ORDER BY e.at DESC, e.id DESC LIMIT $2",
+            "SELECT * FROM (\
+             SELECT e.id, e.at, e.actor_id, u.display_name AS actor_name, e.kind, e.summary, e.detail \
+             FROM customer_events e LEFT JOIN users u ON u.id = e.actor_id WHERE e.customer_id = $1 \
+             UNION ALL \
+             SELECT c.id, c.created_at, c.created_by, u.display_name, 'imported', 'imported', NULL \
+             FROM customers c LEFT JOIN users u ON u.id = c.created_by WHERE c.id = $1 \
+             AND NOT EXISTS (SELECT 1 FROM customer_events x WHERE x.customer_id = $1 AND x.kind = 'created')\
+             ) t ORDER BY at DESC, id DESC LIMIT $2",
         )
         .bind(customer_id)
         .bind(limit as i64)

@@ -497,6 +497,10 @@ pub async fn batch_commit_and_drop(backend: TestBackend) {
         .all(|c| c.contacts.len() == 1 && c.tags == ["导入"]));
     let found = t.db.find_customers_by_contact("13500000123").await.unwrap();
     assert_eq!(found.len(), 1);
+    // Imported customers have no per-row event; their creation shows as "imported".
+    let timeline = t.db.list_customer_events(&found[0].id, 10).await.unwrap();
+    let kinds: Vec<&str> = timeline.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["imported"]);
     assert_eq!(found[0].name, "导入123");
     let audit =
         t.db.list_audit(
