@@ -128,6 +128,52 @@ mod tests {
         assert!(i.keys(Lang::ZhCn).len() > 50);
     }
 
+    /// Keys built at run time from codes (`status.{code}` …) exist for every code.
+    #[test]
+    fn every_code_has_a_label() {
+        use kefu_domain::customer::{ContactKind, CustomerStatus, Gender};
+        let i = I18n::load();
+        for lang in [Lang::ZhCn, Lang::En] {
+            let keys: std::collections::HashSet<&str> = i.keys(lang).into_iter().collect();
+            let mut wanted: Vec<String> = Vec::new();
+            wanted.extend(
+                kefu_domain::Permission::ALL
+                    .iter()
+                    .map(|p| format!("perm.{}", p.code())),
+            );
+            wanted.extend(
+                CustomerStatus::ALL
+                    .iter()
+                    .map(|s| format!("status.{}", s.code())),
+            );
+            wanted.extend(Gender::ALL.iter().map(|g| format!("gender.{}", g.code())));
+            wanted.extend(
+                ContactKind::ALL
+                    .iter()
+                    .map(|k| format!("contact.{}", k.code())),
+            );
+            wanted.extend(
+                kefu_domain::org::Education::ALL
+                    .iter()
+                    .map(|e| format!("education.{}", e.code())),
+            );
+            wanted.extend(["created", "updated", "imported"].map(|k| format!("event.{k}")));
+            wanted.extend(
+                [
+                    "previewed",
+                    "committing",
+                    "committed",
+                    "discarded",
+                    "failed",
+                ]
+                .map(|k| format!("import_status.{k}")),
+            );
+            for key in wanted {
+                assert!(keys.contains(key.as_str()), "{lang:?} lacks {key}");
+            }
+        }
+    }
+
     #[test]
     fn every_key_used_in_templates_and_code_exists() {
         let i = I18n::load();

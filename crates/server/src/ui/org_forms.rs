@@ -81,7 +81,7 @@ struct PositionPage<'a> {
     certificates: String,
     departments: Vec<(String, String)>,
     educations: Vec<(String, String)>,
-    permissions: Vec<(&'static str, bool)>,
+    permissions: Vec<(&'static str, bool, String)>,
     others: Vec<(String, String, bool)>,
 }
 
@@ -148,9 +148,11 @@ async fn position_page(page: &Page, id: Option<&str>) -> Result<Response, UiErro
         permissions: Permission::ALL
             .iter()
             .map(|p| {
+                let held = current.is_some_and(|c| c.permissions.iter().any(|x| x == p.code()));
                 (
                     p.code(),
-                    current.is_some_and(|c| c.permissions.iter().any(|x| x == p.code())),
+                    held,
+                    t.t(&format!("perm.{}", p.code())).to_string(),
                 )
             })
             .collect(),
