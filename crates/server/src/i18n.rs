@@ -107,6 +107,24 @@ impl<'a> Tr<'a> {
         }
     }
 
+    /// The label of a code in a family of codes: `label("status", "active")` reads
+    /// `status.active`.
+    pub fn label(&self, family: &str, code: &str) -> &'a str {
+        self.t(&format!("{family}.{code}"))
+    }
+
+    /// `(code, label)` pairs for a `<select>`.
+    pub fn options<'c>(
+        &self,
+        family: &str,
+        codes: impl IntoIterator<Item = &'c str>,
+    ) -> Vec<(String, String)> {
+        codes
+            .into_iter()
+            .map(|c| (c.to_string(), self.label(family, c).to_string()))
+            .collect()
+    }
+
     /// A message with `{name}` placeholders filled in.
     pub fn f(&self, key: &str, args: &[(&str, &str)]) -> String {
         let mut s = self.t(key).to_string();

@@ -64,15 +64,7 @@ struct ListPage<'a> {
 }
 
 fn statuses(t: &Tr<'_>) -> Vec<(String, String)> {
-    CustomerStatus::ALL
-        .iter()
-        .map(|s| {
-            (
-                s.code().to_string(),
-                t.t(&format!("status.{}", s.code())).to_string(),
-            )
-        })
-        .collect()
+    t.options("status", CustomerStatus::ALL.iter().map(|s| s.code()))
 }
 
 async fn tiers(state: &AppState) -> Result<Vec<String>, AppError> {
@@ -432,15 +424,7 @@ async fn form_page(
         id_number_placeholder: masks.0,
         address_placeholder: masks.1,
         contacts: with_blanks,
-        genders: Gender::ALL
-            .iter()
-            .map(|g| {
-                (
-                    g.code().to_string(),
-                    t.t(&format!("gender.{}", g.code())).to_string(),
-                )
-            })
-            .collect(),
+        genders: t.options("gender", Gender::ALL.iter().map(|g| g.code())),
         tiers: tiers(&page.state).await.map_err(|e| page.error(e))?,
         statuses: statuses(&t),
         owners: owners
@@ -448,15 +432,7 @@ async fn form_page(
             .filter(|u| u.is_active())
             .map(|u| (u.id, u.display_name))
             .collect(),
-        contact_kinds: ContactKind::ALL
-            .iter()
-            .map(|k| {
-                (
-                    k.code().to_string(),
-                    t.t(&format!("contact.{}", k.code())).to_string(),
-                )
-            })
-            .collect(),
+        contact_kinds: t.options("contact", ContactKind::ALL.iter().map(|k| k.code())),
         t,
     };
     Ok(render(&body))

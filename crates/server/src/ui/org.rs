@@ -202,7 +202,7 @@ fn describe_qualifications(t: &Tr<'_>, q: &kefu_domain::org::Qualifications) -> 
         parts.push(format!(
             "{} ≥ {}",
             t.t("org.education"),
-            t.t(&format!("education.{}", e.code()))
+            t.label("education", e.code())
         ));
     }
     if let Some(y) = q.min_years_experience {

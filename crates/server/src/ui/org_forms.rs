@@ -30,15 +30,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn educations(t: &Tr<'_>) -> Vec<(String, String)> {
-    Education::ALL
-        .iter()
-        .map(|e| {
-            (
-                e.code().to_string(),
-                t.t(&format!("education.{}", e.code())).to_string(),
-            )
-        })
-        .collect()
+    t.options("education", Education::ALL.iter().map(|e| e.code()))
 }
 
 fn lines(text: &str) -> Vec<String> {
@@ -149,11 +141,7 @@ async fn position_page(page: &Page, id: Option<&str>) -> Result<Response, UiErro
             .iter()
             .map(|p| {
                 let held = current.is_some_and(|c| c.permissions.iter().any(|x| x == p.code()));
-                (
-                    p.code(),
-                    held,
-                    t.t(&format!("perm.{}", p.code())).to_string(),
-                )
+                (p.code(), held, t.label("perm", p.code()).to_string())
             })
             .collect(),
         others: positions
