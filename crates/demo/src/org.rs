@@ -106,7 +106,14 @@ pub(crate) const POSITIONS: &[PositionSpec] = &[
         min_years: None,
         certificates: &[],
         headcount_limit: Some(8),
-        permissions: &[CustomerRead, CustomerWrite, OrgRead],
+        permissions: &[
+            CustomerRead,
+            CustomerWrite,
+            OrgRead,
+            TicketRead,
+            TicketWrite,
+            CallHandle,
+        ],
         excluded_with: &[],
     },
     PositionSpec {
@@ -123,7 +130,14 @@ pub(crate) const POSITIONS: &[PositionSpec] = &[
         min_years: Some(1),
         certificates: &[],
         headcount_limit: Some(4),
-        permissions: &[CustomerRead, CustomerWrite, OrgRead],
+        permissions: &[
+            CustomerRead,
+            CustomerWrite,
+            OrgRead,
+            TicketRead,
+            TicketWrite,
+            CallHandle,
+        ],
         excluded_with: &[],
     },
     PositionSpec {
@@ -141,7 +155,7 @@ pub(crate) const POSITIONS: &[PositionSpec] = &[
         min_years: Some(2),
         certificates: &[MANDARIN],
         headcount_limit: Some(2),
-        permissions: &[CustomerRead, OrgRead],
+        permissions: &[CustomerRead, OrgRead, TicketRead],
         // An inspector never inspects their own calls.
         excluded_with: &[AGENT, CALLBACK_AGENT],
     },
@@ -185,6 +199,10 @@ pub(crate) const POSITIONS: &[PositionSpec] = &[
             CustomerPiiRead,
             CustomerExport,
             OrgRead,
+            TicketRead,
+            TicketWrite,
+            TicketSupervise,
+            CallHandle,
         ],
         excluded_with: &[],
     },
@@ -224,7 +242,7 @@ pub(crate) const POSITIONS: &[PositionSpec] = &[
         min_years: None,
         certificates: &[],
         headcount_limit: None,
-        permissions: &[CustomerRead, OrgRead],
+        permissions: &[CustomerRead, OrgRead, TicketRead, TicketWrite],
         excluded_with: &[],
     },
     PositionSpec {
@@ -239,7 +257,7 @@ pub(crate) const POSITIONS: &[PositionSpec] = &[
         min_years: None,
         certificates: &[],
         headcount_limit: None,
-        permissions: &[CustomerRead, OrgRead],
+        permissions: &[CustomerRead, OrgRead, TicketRead, TicketWrite],
         excluded_with: &[],
     },
     PositionSpec {
@@ -254,7 +272,7 @@ pub(crate) const POSITIONS: &[PositionSpec] = &[
         min_years: None,
         certificates: &[],
         headcount_limit: None,
-        permissions: &[CustomerRead, OrgRead],
+        permissions: &[CustomerRead, OrgRead, TicketRead, TicketWrite],
         excluded_with: &[],
     },
 ];

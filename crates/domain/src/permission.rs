@@ -37,6 +37,11 @@ permissions! {
     OrgManage = "org.manage",
     AuditRead = "audit.read",
     AuditExport = "audit.export",
+    TicketRead = "ticket.read",
+    TicketWrite = "ticket.write",
+    TicketSupervise = "ticket.supervise",
+    CallHandle = "call.handle",
+    ServiceConfigure = "service.configure",
 }
 
 impl std::fmt::Display for Permission {
