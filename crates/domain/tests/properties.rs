@@ -133,8 +133,69 @@ mod tickets {
                     }
                     status = next;
                 }
-                prop_assert_eq!(owner.first_owner().as_str(), "first");
+                prop_assert_eq!(owner.first_owner().map(|u| u.as_str()), Some("first"));
             }
+        }
+    }
+}
+
+mod queues {
+    use chrono::NaiveDate;
+    use kefu_domain::queue::{counter_deltas, counter_keys, QueueFacts};
+    use kefu_domain::ticket::TicketStatus;
+    use proptest::prelude::*;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    fn facts() -> impl Strategy<Value = QueueFacts> {
+        let status = prop::sample::select(TicketStatus::ALL.to_vec());
+        let who = prop::option::of(prop::sample::select(vec!["u1", "u2", "u3"]));
+        let dept = prop::sample::select(vec!["intake", "callback", "tech"]);
+        (
+            status,
+            dept,
+            who.clone(),
+            who,
+            any::<bool>(),
+            prop::option::of(0u32..3),
+            prop::collection::btree_set(prop::sample::select(vec!["tech", "rd"]), 0..2),
+        )
+            .prop_map(
+                |(status, dept, assignee, owner, overdue, day, tasks)| QueueFacts {
+                    status,
+                    department_id: dept.into(),
+                    assignee_id: assignee.map(Into::into),
+                    first_owner_id: owner.map(Into::into),
+                    overdue,
+                    promise_due_day: day
+                        .map(|d| NaiveDate::from_ymd_opt(2026, 11, 28 + d).unwrap()),
+                    task_departments: tasks.into_iter().map(String::from).collect::<BTreeSet<_>>(),
+                },
+            )
+    }
+
+    proptest! {
+        /// Counters kept up to date by applying deltas on every change always equal a
+        /// full recount of the tickets' current queues.
+        #[test]
+        fn counters_kept_by_deltas_equal_a_recount(
+            changes in prop::collection::vec((0usize..5, facts()), 1..80)
+        ) {
+            let mut tickets: BTreeMap<usize, QueueFacts> = BTreeMap::new();
+            let mut counters: BTreeMap<String, i64> = BTreeMap::new();
+            for (ticket, after) in changes {
+                for (key, d) in counter_deltas(tickets.get(&ticket), &after) {
+                    *counters.entry(key).or_default() += d;
+                }
+                tickets.insert(ticket, after);
+            }
+            let mut recount: BTreeMap<String, i64> = BTreeMap::new();
+            for f in tickets.values() {
+                for k in counter_keys(f) {
+                    *recount.entry(k).or_default() += 1;
+                }
+            }
+            counters.retain(|_, n| *n != 0);
+            prop_assert_eq!(counters, recount);
         }
     }
 }
