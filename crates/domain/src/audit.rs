@@ -49,6 +49,9 @@ actions! {
     PositionUnassigned = "org.position_unassign",
     AuditExported = "audit.export",
     TierSaved = "settings.tier_save",
+    TicketCreated = "ticket.create",
+    TicketChanged = "ticket.change",
+    TicketPiiRevealed = "ticket.pii_reveal",
 }
 
 /// Whether the action touched personal data (PII); the audit page can filter on it.

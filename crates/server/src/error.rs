@@ -24,6 +24,9 @@ pub enum AppError {
     BadRequest { code: &'static str, message: String },
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// Signed in and allowed in general, but not to do this to this record.
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
     #[error("too many failed log-ins; try again after {retry_after_secs} s")]
     Locked { retry_after_secs: i64 },
     #[error("the upload is larger than {limit_mb} MB")]
@@ -57,7 +60,9 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Forbidden(_) | AppError::Csrf | AppError::Refused { .. } => {
+                StatusCode::FORBIDDEN
+            }
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
@@ -77,7 +82,8 @@ impl AppError {
             AppError::NotFound(_) => "not_found",
             AppError::Invalid { code, .. }
             | AppError::BadRequest { code, .. }
-            | AppError::Conflict { code, .. } => code,
+            | AppError::Conflict { code, .. }
+            | AppError::Refused { code, .. } => code,
             AppError::Locked { .. } => "account_locked",
             AppError::TooLarge { .. } => "payload_too_large",
             AppError::Internal(_) => "internal",
@@ -157,5 +163,27 @@ impl From<OrgError> for AppError {
 impl From<kefu_domain::customer::CustomerError> for AppError {
     fn from(e: kefu_domain::customer::CustomerError) -> Self {
         AppError::invalid("invalid_customer", e.to_string())
+    }
+}
+
+impl From<kefu_store::tickets::TicketChangeError> for AppError {
+    fn from(e: kefu_store::tickets::TicketChangeError) -> Self {
+        use kefu_store::tickets::TicketChangeError as E;
+        let message = e.to_string();
+        match e {
+            E::Store(s) => s.into(),
+            E::Transition(_) => AppError::conflict("invalid_transition", message),
+            E::Closed => AppError::conflict("ticket_closed", message),
+            E::OverdueNoticeRequired => AppError::conflict("overdue_notice_required", message),
+            E::NotOverdue => AppError::conflict("not_overdue", message),
+            E::TaskOpen => AppError::conflict("task_open", message),
+            E::PromiseInPast => AppError::invalid("promise_in_past", message),
+            E::UnknownAssignee(_) => AppError::invalid("unknown_assignee", message),
+            E::NotSupervisor(_) => AppError::invalid("not_supervisor", message),
+            E::UnknownDepartment(_) => AppError::invalid("unknown_department", message),
+            E::UnknownTask(_) => AppError::invalid("unknown_task", message),
+            E::SameTicket => AppError::invalid("same_ticket", message),
+            E::UnknownOther => AppError::invalid("unknown_ticket", message),
+        }
     }
 }

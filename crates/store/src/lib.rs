@@ -12,6 +12,7 @@ pub mod customers;
 pub mod imports;
 pub mod jobs;
 pub mod org;
+pub mod tickets;
 pub mod users;
 
 mod error;

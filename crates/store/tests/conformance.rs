@@ -15,6 +15,8 @@ mod jobs;
 mod migrations;
 #[path = "conformance/org.rs"]
 mod org;
+#[path = "conformance/tickets.rs"]
+mod tickets;
 #[path = "conformance/users.rs"]
 mod users;
 
@@ -48,5 +50,8 @@ kefu_test_support::suite!(
         audit::cursor,
         audit::database_refuses_update_and_delete,
         imports::lifecycle,
+        tickets::numbers_and_queue_counters,
+        tickets::promise_falls_due_once,
+        tickets::merge_link_and_customer_timeline,
     ]
 );

@@ -11,6 +11,7 @@ mod imports;
 
 pub(crate) use imports::{receive_upload, refuse_oversized};
 mod org;
+mod tickets;
 
 use crate::auth::Ctx;
 use crate::error::AppError;
@@ -68,7 +69,8 @@ pub fn router(state: &AppState) -> (Router<AppState>, OpenApiDoc) {
         .merge(customers::routes())
         .merge(imports::routes(state))
         .merge(org::routes())
-        .merge(audit::routes());
+        .merge(audit::routes())
+        .merge(tickets::routes());
     if state.clock().is_simulated() {
         v1 = v1.merge(clock::routes());
     }

@@ -7,6 +7,7 @@ pub mod customers;
 pub mod export;
 pub mod imports;
 pub mod org;
+pub mod tickets;
 
 /// Formats a stored millisecond timestamp as RFC 3339 with the China offset (+08:00),
 /// which is what people in the center read.

@@ -5,6 +5,7 @@
 //! simulated clock.
 
 mod sessions;
+mod tickets;
 
 use crate::state::AppState;
 use chrono::Duration;
@@ -24,7 +25,10 @@ pub trait JobHandler: Send + Sync {
 
 /// Every job kind kefu knows.
 fn handlers() -> Vec<Box<dyn JobHandler>> {
-    vec![Box::new(sessions::SessionCleanup)]
+    vec![
+        Box::new(sessions::SessionCleanup),
+        Box::new(tickets::PromiseDue),
+    ]
 }
 
 /// Attempts before a failing job is given up (and kept, with its error, for the admin).

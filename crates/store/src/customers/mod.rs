@@ -386,7 +386,8 @@ impl Db {
         Ok(())
     }
 
-    /// The customer's timeline, newest first. Customers written by an import have no
+    /// The customer's timeline, newest first, with the events of the customer's tickets
+    /// (kind `ticket.<event>`, summary the ticket number). Customers written by an import have no
     /// per-row "created" event (a million extra rows); their record's own creation time
     /// stands in for it as an `imported` entry.
     pub async fn list_customer_events(
@@ -401,7 +402,11 @@ impl Db {
              UNION ALL \
              SELECT c.id, c.created_at, c.created_by, u.display_name, 'imported', 'imported', NULL \
              FROM customers c LEFT JOIN users u ON u.id = c.created_by WHERE c.id = $1 \
-             AND NOT EXISTS (SELECT 1 FROM customer_events x WHERE x.customer_id = $1 AND x.kind = 'created')\
+             AND NOT EXISTS (SELECT 1 FROM customer_events x WHERE x.customer_id = $1 AND x.kind = 'created') \
+             UNION ALL \
+             SELECT e.id, e.at, e.actor_id, u.display_name, 'ticket.' || e.kind, k.number, e.body \
+             FROM tickets k JOIN ticket_events e ON e.ticket_id = k.id \
+             LEFT JOIN users u ON u.id = e.actor_id WHERE k.customer_id = $1\
              ) t ORDER BY at DESC, id DESC LIMIT $2",
         )
         .bind(customer_id)

@@ -1,0 +1,790 @@
+//! Every change to a ticket, in one transaction with its timeline event, its queue
+//! counters, the jobs that watch its promise, notifications and the audit entry.
+
+use super::create::schedule_promise_job;
+use super::{apply_counter_deltas, queue_facts_in};
+use crate::audit::{append_in, Actor, NewAuditEntry};
+use crate::backend::lock_row;
+use crate::{new_id, to_millis, Db, StoreError, Tx};
+use chrono::{DateTime, Utc};
+use kefu_domain::audit::AuditAction;
+use kefu_domain::ticket::{transition, Channel, StatusAction, TicketStatus, TransitionError};
+
+/// The job kind that fires when a promise falls due.
+pub const PROMISE_DUE_JOB: &str = "ticket.promise_due";
+
+/// A change someone makes to a ticket. Access is checked by the caller; the rules that
+/// depend on the ticket's state are checked here, inside the transaction.
+#[derive(Debug, Clone)]
+pub enum TicketChange {
+    /// Give the ticket to someone, or back to the group queue (`None`).
+    Assign {
+        to: Option<String>,
+    },
+    /// Move it along the status machine. `deadlines` are the SLA deadlines recomputed by
+    /// the caller when the change resumes a paused clock.
+    Status {
+        action: StatusAction,
+        resumed: Option<ResumedDeadlines>,
+    },
+    Reply {
+        channel: Channel,
+        body: String,
+    },
+    Note {
+        body: String,
+    },
+    Transfer {
+        department_id: String,
+        request: String,
+    },
+    CompleteTask {
+        task_id: String,
+        result: String,
+    },
+    Escalate {
+        to: String,
+        reason: String,
+    },
+    Promise {
+        text: String,
+        due: DateTime<Utc>,
+    },
+    /// The overdue protocol: progress told, apology made, new promise — one event.
+    OverdueNotice {
+        channel: Channel,
+        progress: String,
+        apology: String,
+        promise_text: String,
+        due: DateTime<Utc>,
+    },
+    Merge {
+        into: String,
+    },
+    Link {
+        other: String,
+    },
+}
+
+impl TicketChange {
+    fn kind(&self) -> &'static str {
+        match self {
+            TicketChange::Assign { .. } => "assigned",
+            TicketChange::Status { .. } => "status",
+            TicketChange::Reply { .. } => "reply",
+            TicketChange::Note { .. } => "note",
+            TicketChange::Transfer { .. } => "transferred",
+            TicketChange::CompleteTask { .. } => "task_done",
+            TicketChange::Escalate { .. } => "escalated",
+            TicketChange::Promise { .. } => "promise",
+            TicketChange::OverdueNotice { .. } => "overdue_notice",
+            TicketChange::Merge { .. } => "merged",
+            TicketChange::Link { .. } => "linked",
+        }
+    }
+}
+
+/// SLA deadlines moved on by the time the clock was paused.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ResumedDeadlines {
+    pub promise_due: Option<DateTime<Utc>>,
+    pub first_response_due: Option<DateTime<Utc>>,
+    pub resolution_due: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TicketChangeError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    #[error("the ticket is closed; reopen it first")]
+    Closed,
+    #[error(
+        "the promise is overdue: send the overdue notice (progress, apology, new promise) instead"
+    )]
+    OverdueNoticeRequired,
+    #[error("the ticket is not overdue")]
+    NotOverdue,
+    #[error("the promised time must be later than now")]
+    PromiseInPast,
+    #[error("{0} is not someone who can take this ticket")]
+    UnknownAssignee(String),
+    #[error("{0} is not a shift lead or manager over this ticket's department")]
+    NotSupervisor(String),
+    #[error("unknown department {0}")]
+    UnknownDepartment(String),
+    #[error("the ticket already has an open task for that department")]
+    TaskOpen,
+    #[error("no open task {0} on this ticket")]
+    UnknownTask(String),
+    #[error("a ticket cannot be merged into or linked with itself")]
+    SameTicket,
+    #[error("the other ticket does not exist or was merged")]
+    UnknownOther,
+}
+
+impl From<sqlx::Error> for TicketChangeError {
+    fn from(e: sqlx::Error) -> Self {
+        TicketChangeError::Store(e.into())
+    }
+}
+
+/// One timeline entry.
+pub(crate) struct Event<'a> {
+    ticket_id: &'a str,
+    actor_id: Option<&'a str>,
+    at: DateTime<Utc>,
+    kind: &'a str,
+    channel: Option<&'a str>,
+    body: Option<&'a str>,
+    detail: Option<serde_json::Value>,
+    internal: bool,
+}
+
+impl<'a> Event<'a> {
+    pub fn new(ticket_id: &'a str, actor: &'a Actor, at: DateTime<Utc>, kind: &'a str) -> Self {
+        Event {
+            ticket_id,
+            actor_id: actor.user_id.as_deref(),
+            at,
+            kind,
+            channel: None,
+            body: None,
+            detail: None,
+            internal: true,
+        }
+    }
+
+    pub fn body(mut self, body: &'a str) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    pub fn channel(mut self, channel: &'a str) -> Self {
+        self.channel = Some(channel);
+        self
+    }
+
+    pub fn detail(mut self, detail: serde_json::Value) -> Self {
+        self.detail = Some(detail);
+        self
+    }
+
+    /// The customer sees it on the public status page.
+    pub fn public(mut self) -> Self {
+        self.internal = false;
+        self
+    }
+}
+
+pub(crate) async fn append_event(tx: &mut Tx<'_>, e: &Event<'_>) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO ticket_events (id, ticket_id, at, actor_id, kind, channel, body, detail, internal) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(new_id())
+    .bind(e.ticket_id)
+    .bind(to_millis(e.at))
+    .bind(e.actor_id)
+    .bind(e.kind)
+    .bind(e.channel)
+    .bind(e.body)
+    .bind(e.detail.as_ref().map(|d| d.to_string()))
+    .bind(if e.internal { 1i64 } else { 0 })
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn notify_in(
+    tx: &mut Tx<'_>,
+    users: &[String],
+    now: DateTime<Utc>,
+    kind: &str,
+    ticket_id: &str,
+    body: &str,
+) -> Result<(), StoreError> {
+    let mut seen = std::collections::BTreeSet::new();
+    for user in users.iter().filter(|u| seen.insert(u.as_str())) {
+        sqlx::query(
+            "INSERT INTO notifications (id, user_id, at, kind, ticket_id, body) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(new_id())
+        .bind(user)
+        .bind(to_millis(now))
+        .bind(kind)
+        .bind(ticket_id)
+        .bind(body)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Active people holding a position with `ticket.supervise` in the department or any
+/// department above it: the shift leads and the manager.
+pub(crate) async fn supervisors_in(
+    tx: &mut Tx<'_>,
+    department_id: &str,
+) -> Result<Vec<String>, StoreError> {
+    let all: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT id, parent_id FROM departments")
+            .fetch_all(&mut **tx)
+            .await?;
+    let mut chain = vec![department_id.to_string()];
+    while let Some(parent) = all
+        .iter()
+        .find(|(id, _)| Some(id) == chain.last())
+        .and_then(|(_, p)| p.clone())
+    {
+        if chain.contains(&parent) {
+            break;
+        }
+        chain.push(parent);
+    }
+    let mut sql = crate::Sql::new(
+        "SELECT DISTINCT sp.user_id FROM staff_positions sp \
+         JOIN positions p ON p.id = sp.position_id JOIN users u ON u.id = sp.user_id \
+         WHERE u.active = 1 AND p.permissions LIKE '%\"ticket.supervise\"%'",
+    );
+    super::push_in_list(&mut sql, "p.department_id", &chain);
+    sql.push(" ORDER BY sp.user_id");
+    let rows: Vec<(String,)> = sql.query_as().fetch_all(&mut **tx).await?;
+    Ok(rows.into_iter().map(|(u,)| u).collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct Current {
+    status: String,
+    department_id: String,
+    first_owner_id: Option<String>,
+    assignee_id: Option<String>,
+    promise_seq: i64,
+    promise_due_at: Option<i64>,
+    overdue_since: Option<i64>,
+    first_responded_at: Option<i64>,
+    paused_at: Option<i64>,
+    subject: String,
+}
+
+async fn current(tx: &mut Tx<'_>, id: &str) -> Result<Current, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT status, department_id, first_owner_id, assignee_id, promise_seq, promise_due_at, \
+         overdue_since, first_responded_at, paused_at, subject FROM tickets WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+async fn set_status(
+    tx: &mut Tx<'_>,
+    id: &str,
+    now: DateTime<Utc>,
+    to: TicketStatus,
+) -> Result<(), StoreError> {
+    let at = to_millis(now);
+    let (resolved, closed) = match to {
+        TicketStatus::Resolved => (Some(at), None),
+        TicketStatus::Closed => (None, Some(at)),
+        _ => (None, None),
+    };
+    sqlx::query(
+        "UPDATE tickets SET status = $1, is_open = $2, \
+         resolved_at = CASE WHEN $3 IS NULL THEN resolved_at ELSE $3 END, \
+         closed_at = CASE WHEN $4 IS NULL THEN closed_at ELSE $4 END, \
+         paused_at = CASE WHEN $1 = 'waiting_customer' THEN COALESCE(paused_at, $5) ELSE NULL END, \
+         updated_at = $5 WHERE id = $6",
+    )
+    .bind(to.code())
+    .bind(if to.is_open() { 1i64 } else { 0 })
+    .bind(resolved)
+    .bind(closed)
+    .bind(at)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Sets a new current promise and schedules the job that watches it.
+async fn set_promise(
+    tx: &mut Tx<'_>,
+    id: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    seq: i64,
+    text: &str,
+    due: DateTime<Utc>,
+    renewal: bool,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE tickets SET promise_seq = $1, promise_text = $2, promise_due_at = $3, \
+         promise_by_id = $4, promise_made_at = $5, overdue_since = NULL, \
+         renewed_count = renewed_count + $6, updated_at = $5 WHERE id = $7",
+    )
+    .bind(seq)
+    .bind(text)
+    .bind(to_millis(due))
+    .bind(actor.user_id.as_deref())
+    .bind(to_millis(now))
+    .bind(if renewal { 1i64 } else { 0 })
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    schedule_promise_job(tx, now, id, seq, due).await
+}
+
+/// What firing a promise deadline did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverdueOutcome {
+    pub ticket_id: String,
+    pub notified: Vec<String>,
+}
+
+/// Marks the ticket overdue if promise `seq` is still its current, unkept promise.
+/// Runs inside the deadline job's transaction.
+pub async fn mark_promise_overdue_in(
+    tx: &mut Tx<'_>,
+    backend: crate::Backend,
+    ticket_id: &str,
+    seq: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<OverdueOutcome>, StoreError> {
+    lock_row(backend, tx, "tickets", ticket_id).await?;
+    let cur = match current(tx, ticket_id).await {
+        Ok(c) => c,
+        Err(StoreError::NotFound) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let status = TicketStatus::from_code(&cur.status).unwrap_or(TicketStatus::New);
+    let Some(due) = cur.promise_due_at else {
+        return Ok(None);
+    };
+    // A paused clock (waiting on the customer) reschedules the promise when it resumes.
+    if !status.is_open()
+        || cur.promise_seq != seq
+        || cur.overdue_since.is_some()
+        || cur.paused_at.is_some()
+    {
+        return Ok(None);
+    }
+    let before = queue_facts_in(tx, ticket_id).await?;
+    sqlx::query(
+        "UPDATE tickets SET overdue_since = $1, overdue_count = overdue_count + 1 WHERE id = $2",
+    )
+    .bind(due)
+    .bind(ticket_id)
+    .execute(&mut **tx)
+    .await?;
+    let after = queue_facts_in(tx, ticket_id).await?;
+    apply_counter_deltas(tx, Some(&before), &after).await?;
+    let system = Actor {
+        user_id: None,
+        name: "system".into(),
+        client_addr: None,
+    };
+    append_event(
+        tx,
+        &Event::new(ticket_id, &system, crate::from_millis(due), "overdue")
+            .detail(serde_json::json!({ "seq": seq, "due_at": due })),
+    )
+    .await?;
+    let mut notified: Vec<String> = [cur.first_owner_id, cur.assignee_id]
+        .into_iter()
+        .flatten()
+        .collect();
+    notified.extend(supervisors_in(tx, &cur.department_id).await?);
+    notified.sort();
+    notified.dedup();
+    notify_in(tx, &notified, now, "overdue", ticket_id, &cur.subject).await?;
+    Ok(Some(OverdueOutcome {
+        ticket_id: ticket_id.to_string(),
+        notified,
+    }))
+}
+
+impl Db {
+    /// Applies one change to a ticket.
+    #[tracing::instrument(skip_all, fields(change = change.kind()))]
+    pub async fn change_ticket(
+        &self,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        id: &str,
+        change: &TicketChange,
+    ) -> Result<(), TicketChangeError> {
+        let mut tx = self.write.begin().await?;
+        lock_row(self.backend(), &mut tx, "tickets", id).await?;
+        let cur = current(&mut tx, id).await?;
+        let status = TicketStatus::from_code(&cur.status).unwrap_or(TicketStatus::New);
+        let before = queue_facts_in(&mut tx, id).await?;
+        let at = to_millis(now);
+        let kind = change.kind();
+        let closed_ok = matches!(
+            change,
+            TicketChange::Note { .. } | TicketChange::Status { .. } | TicketChange::Link { .. }
+        );
+        if !status.is_open() && !closed_ok {
+            return Err(TicketChangeError::Closed);
+        }
+        match change {
+            TicketChange::Assign { to } => {
+                if let Some(to) = to {
+                    let ok: Option<(i64,)> =
+                        sqlx::query_as("SELECT active FROM users WHERE id = $1 AND active = 1")
+                            .bind(to)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    if ok.is_none() {
+                        return Err(TicketChangeError::UnknownAssignee(to.clone()));
+                    }
+                }
+                // First owner: whoever first holds the ticket, never changed after.
+                let new_status = match (to, status) {
+                    (Some(_), TicketStatus::New) => TicketStatus::Assigned,
+                    _ => status,
+                };
+                sqlx::query(
+                    "UPDATE tickets SET assignee_id = $1, \
+                     first_owner_id = COALESCE(first_owner_id, $1), status = $2, updated_at = $3 \
+                     WHERE id = $4",
+                )
+                .bind(to.as_deref())
+                .bind(new_status.code())
+                .bind(at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                let detail = serde_json::json!({ "from": cur.assignee_id, "to": to });
+                append_event(&mut tx, &Event::new(id, actor, now, kind).detail(detail)).await?;
+            }
+            TicketChange::Status { action, resumed } => {
+                let to = transition(status, *action)?;
+                set_status(&mut tx, id, now, to).await?;
+                if let Some(r) = resumed {
+                    sqlx::query(
+                        "UPDATE tickets SET \
+                         promise_due_at = COALESCE($1, promise_due_at), \
+                         first_response_due = COALESCE($2, first_response_due), \
+                         resolution_due = COALESCE($3, resolution_due) WHERE id = $4",
+                    )
+                    .bind(r.promise_due.map(to_millis))
+                    .bind(r.first_response_due.map(to_millis))
+                    .bind(r.resolution_due.map(to_millis))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                    if let Some(due) = r.promise_due {
+                        // The old watch job would fire early: move the promise to a new seq.
+                        let seq = cur.promise_seq + 1;
+                        sqlx::query("UPDATE tickets SET promise_seq = $1 WHERE id = $2")
+                            .bind(seq)
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                        schedule_promise_job(&mut tx, now, id, seq, due).await?;
+                    }
+                }
+                let detail = serde_json::json!({ "from": status.code(), "to": to.code() });
+                append_event(
+                    &mut tx,
+                    &Event::new(id, actor, now, kind).detail(detail).public(),
+                )
+                .await?;
+            }
+            TicketChange::Reply { channel, body } => {
+                // A reply keeps the current promise (when not already overdue).
+                let kept = cur.promise_due_at.is_some() && cur.overdue_since.is_none();
+                sqlx::query(
+                    "UPDATE tickets SET first_responded_at = COALESCE(first_responded_at, $1), \
+                     promise_text = CASE WHEN $2 = 1 THEN NULL ELSE promise_text END, \
+                     promise_due_at = CASE WHEN $2 = 1 THEN NULL ELSE promise_due_at END, \
+                     updated_at = $1 WHERE id = $3",
+                )
+                .bind(at)
+                .bind(if kept { 1i64 } else { 0 })
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                let detail = serde_json::json!({
+                    "first_response": cur.first_responded_at.is_none(),
+                    "promise_kept": kept.then_some(cur.promise_seq),
+                });
+                append_event(
+                    &mut tx,
+                    &Event::new(id, actor, now, kind)
+                        .channel(channel.code())
+                        .body(body)
+                        .detail(detail)
+                        .public(),
+                )
+                .await?;
+            }
+            TicketChange::Note { body } => {
+                touch(&mut tx, id, at).await?;
+                append_event(&mut tx, &Event::new(id, actor, now, kind).body(body)).await?;
+            }
+            TicketChange::Transfer {
+                department_id,
+                request,
+            } => {
+                let dept: Option<(String,)> =
+                    sqlx::query_as("SELECT name FROM departments WHERE id = $1")
+                        .bind(department_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let Some((dept_name,)) = dept else {
+                    return Err(TicketChangeError::UnknownDepartment(department_id.clone()));
+                };
+                if before.task_departments.contains(department_id) {
+                    return Err(TicketChangeError::TaskOpen);
+                }
+                sqlx::query(
+                    "INSERT INTO ticket_tasks (id, ticket_id, department_id, state, request, created_by, created_at) \
+                     VALUES ($1, $2, $3, 'open', $4, $5, $6)",
+                )
+                .bind(new_id())
+                .bind(id)
+                .bind(department_id)
+                .bind(request)
+                .bind(actor.user_id.as_deref())
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+                if let Ok(to) = transition(status, StatusAction::WaitForDepartment) {
+                    set_status(&mut tx, id, now, to).await?;
+                } else {
+                    touch(&mut tx, id, at).await?;
+                }
+                let detail =
+                    serde_json::json!({ "department_id": department_id, "department": dept_name });
+                append_event(
+                    &mut tx,
+                    &Event::new(id, actor, now, kind)
+                        .body(request)
+                        .detail(detail),
+                )
+                .await?;
+            }
+            TicketChange::CompleteTask { task_id, result } => {
+                let task: Option<(String,)> = sqlx::query_as(
+                    "SELECT department_id FROM ticket_tasks WHERE id = $1 AND ticket_id = $2 AND state = 'open'",
+                )
+                .bind(task_id)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((task_dept,)) = task else {
+                    return Err(TicketChangeError::UnknownTask(task_id.clone()));
+                };
+                sqlx::query(
+                    "UPDATE ticket_tasks SET state = 'done', result = $1, done_by = $2, done_at = $3 WHERE id = $4",
+                )
+                .bind(result)
+                .bind(actor.user_id.as_deref())
+                .bind(at)
+                .bind(task_id)
+                .execute(&mut *tx)
+                .await?;
+                let (open,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM ticket_tasks WHERE ticket_id = $1 AND state = 'open'",
+                )
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+                if open == 0 && status == TicketStatus::WaitingDepartment {
+                    set_status(&mut tx, id, now, TicketStatus::InProgress).await?;
+                } else {
+                    touch(&mut tx, id, at).await?;
+                }
+                let detail = serde_json::json!({ "task_id": task_id, "department_id": task_dept });
+                append_event(
+                    &mut tx,
+                    &Event::new(id, actor, now, kind).body(result).detail(detail),
+                )
+                .await?;
+                let owners: Vec<String> = [cur.first_owner_id.clone(), cur.assignee_id.clone()]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                notify_in(&mut tx, &owners, now, "task_done", id, &cur.subject).await?;
+            }
+            TicketChange::Escalate { to, reason } => {
+                if !supervisors_in(&mut tx, &cur.department_id)
+                    .await?
+                    .contains(to)
+                {
+                    return Err(TicketChangeError::NotSupervisor(to.clone()));
+                }
+                sqlx::query(
+                    "UPDATE tickets SET escalated_to_id = $1, updated_at = $2 WHERE id = $3",
+                )
+                .bind(to)
+                .bind(at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                let detail = serde_json::json!({ "to": to });
+                append_event(
+                    &mut tx,
+                    &Event::new(id, actor, now, kind).body(reason).detail(detail),
+                )
+                .await?;
+                notify_in(
+                    &mut tx,
+                    std::slice::from_ref(to),
+                    now,
+                    "escalated",
+                    id,
+                    reason,
+                )
+                .await?;
+            }
+            TicketChange::Promise { text, due } => {
+                if cur.overdue_since.is_some() {
+                    return Err(TicketChangeError::OverdueNoticeRequired);
+                }
+                if *due <= now {
+                    return Err(TicketChangeError::PromiseInPast);
+                }
+                let seq = cur.promise_seq + 1;
+                set_promise(&mut tx, id, actor, now, seq, text, *due, false).await?;
+                let detail = serde_json::json!({ "due_at": to_millis(*due), "seq": seq });
+                append_event(
+                    &mut tx,
+                    &Event::new(id, actor, now, kind)
+                        .body(text)
+                        .detail(detail)
+                        .public(),
+                )
+                .await?;
+            }
+            TicketChange::OverdueNotice {
+                channel,
+                progress,
+                apology,
+                promise_text,
+                due,
+            } => {
+                let Some(overdue_since) = cur.overdue_since else {
+                    return Err(TicketChangeError::NotOverdue);
+                };
+                if *due <= now {
+                    return Err(TicketChangeError::PromiseInPast);
+                }
+                let seq = cur.promise_seq + 1;
+                set_promise(&mut tx, id, actor, now, seq, promise_text, *due, true).await?;
+                sqlx::query(
+                    "UPDATE tickets SET first_responded_at = COALESCE(first_responded_at, $1) WHERE id = $2",
+                )
+                .bind(at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                let detail = serde_json::json!({
+                    "progress": progress,
+                    "apology": apology,
+                    "promise": promise_text,
+                    "due_at": to_millis(*due),
+                    "seq": seq,
+                    "overdue_since": overdue_since,
+                });
+                append_event(
+                    &mut tx,
+                    &Event::new(id, actor, now, kind)
+                        .channel(channel.code())
+                        .body(progress)
+                        .detail(detail)
+                        .public(),
+                )
+                .await?;
+            }
+            TicketChange::Merge { into } => {
+                if into == id {
+                    return Err(TicketChangeError::SameTicket);
+                }
+                lock_row(self.backend(), &mut tx, "tickets", into).await?;
+                let target: Option<(String, Option<String>)> =
+                    sqlx::query_as("SELECT number, merged_into_id FROM tickets WHERE id = $1")
+                        .bind(into)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let Some((target_number, None)) = target else {
+                    return Err(TicketChangeError::UnknownOther);
+                };
+                let (number,): (String,) =
+                    sqlx::query_as("SELECT number FROM tickets WHERE id = $1")
+                        .bind(id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                set_status(&mut tx, id, now, TicketStatus::Closed).await?;
+                sqlx::query(
+                    "UPDATE ticket_tasks SET state = 'cancelled', done_at = $1 WHERE ticket_id = $2 AND state = 'open'",
+                )
+                .bind(at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("UPDATE tickets SET merged_into_id = $1 WHERE id = $2")
+                    .bind(into)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                let detail = serde_json::json!({ "into": into, "into_number": target_number });
+                append_event(&mut tx, &Event::new(id, actor, now, kind).detail(detail)).await?;
+                let detail = serde_json::json!({ "from": id, "from_number": number });
+                append_event(
+                    &mut tx,
+                    &Event::new(into, actor, now, "merged_from").detail(detail),
+                )
+                .await?;
+                touch(&mut tx, into, at).await?;
+            }
+            TicketChange::Link { other } => {
+                if other == id {
+                    return Err(TicketChangeError::SameTicket);
+                }
+                let exists: Option<(String,)> =
+                    sqlx::query_as("SELECT number FROM tickets WHERE id = $1")
+                        .bind(other)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let Some((other_number,)) = exists else {
+                    return Err(TicketChangeError::UnknownOther);
+                };
+                for (a, b) in [(id, other.as_str()), (other.as_str(), id)] {
+                    sqlx::query(
+                        "INSERT INTO ticket_links (ticket_id, other_id, kind, created_at) VALUES ($1, $2, 'related', $3) \
+                         ON CONFLICT (ticket_id, other_id) DO NOTHING",
+                    )
+                    .bind(a)
+                    .bind(b)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                let detail = serde_json::json!({ "other": other, "other_number": other_number });
+                append_event(&mut tx, &Event::new(id, actor, now, kind).detail(detail)).await?;
+            }
+        }
+        let after = queue_facts_in(&mut tx, id).await?;
+        apply_counter_deltas(&mut tx, Some(&before), &after).await?;
+        let entry = NewAuditEntry::new(AuditAction::TicketChanged)
+            .subject("ticket", id)
+            .detail(kind);
+        append_in(&mut tx, actor, now, &entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+async fn touch(tx: &mut Tx<'_>, id: &str, at: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE tickets SET updated_at = $1 WHERE id = $2")
+        .bind(at)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

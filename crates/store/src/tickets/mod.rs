@@ -1,0 +1,638 @@
+//! Work orders: creation with the daily number, reads for the ticket page and the queues,
+//! and (in [`changes`]) every change, each in one transaction with its timeline event,
+//! queue counters, deadline jobs and audit entry.
+
+use crate::{from_millis, to_millis, Db, Page, Sql, StoreError, Tx};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use kefu_domain::queue::{counter_deltas, counter_key, Queue, QueueFacts};
+use kefu_domain::ticket::{TicketNumber, TicketStatus};
+use std::collections::{BTreeSet, HashMap};
+
+mod changes;
+mod create;
+
+pub use changes::{
+    mark_promise_overdue_in, OverdueOutcome, ResumedDeadlines, TicketChange, TicketChangeError,
+    PROMISE_DUE_JOB,
+};
+pub use create::{NewTicket, TicketDeadlines};
+
+/// Everything the ticket page shows about the ticket itself.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TicketRow {
+    pub id: String,
+    pub number: String,
+    pub ticket_type: String,
+    pub channel: String,
+    pub priority: String,
+    pub status: String,
+    pub subject: String,
+    pub description: String,
+    pub occurred_at: Option<i64>,
+    pub place: Option<String>,
+    pub people: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub customer_id: Option<String>,
+    pub customer_name: Option<String>,
+    pub department_id: String,
+    pub department_name: String,
+    pub first_owner_id: Option<String>,
+    pub first_owner_name: Option<String>,
+    pub assignee_id: Option<String>,
+    pub assignee_name: Option<String>,
+    pub escalated_to_id: Option<String>,
+    pub escalated_to_name: Option<String>,
+    pub sla_policy_id: Option<String>,
+    pub first_response_due: Option<i64>,
+    pub first_responded_at: Option<i64>,
+    pub resolution_due: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub promise_seq: i64,
+    pub promise_text: Option<String>,
+    pub promise_due_at: Option<i64>,
+    pub promise_by_id: Option<String>,
+    pub promise_by_name: Option<String>,
+    pub promise_made_at: Option<i64>,
+    pub overdue_since: Option<i64>,
+    pub overdue_count: i64,
+    pub renewed_count: i64,
+    pub paused_at: Option<i64>,
+    pub merged_into_id: Option<String>,
+    pub created_by: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl TicketRow {
+    pub fn status(&self) -> TicketStatus {
+        TicketStatus::from_code(&self.status).unwrap_or(TicketStatus::New)
+    }
+}
+
+/// A transfer to another department.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TaskRow {
+    pub id: String,
+    pub department_id: String,
+    pub department_name: String,
+    pub state: String,
+    pub request: String,
+    pub result: Option<String>,
+    pub created_by_name: Option<String>,
+    pub created_at: i64,
+    pub done_by_name: Option<String>,
+    pub done_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LinkRow {
+    pub other_id: String,
+    pub number: String,
+    pub subject: String,
+    pub status: String,
+    pub kind: String,
+}
+
+/// The ticket with what hangs off it.
+#[derive(Debug, Clone)]
+pub struct TicketDetail {
+    pub ticket: TicketRow,
+    pub tags: Vec<String>,
+    pub tasks: Vec<TaskRow>,
+    pub links: Vec<LinkRow>,
+}
+
+impl TicketDetail {
+    /// Every department the ticket was ever transferred to (for the access rule).
+    pub fn task_departments(&self) -> Vec<&str> {
+        self.tasks
+            .iter()
+            .map(|t| t.department_id.as_str())
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TicketEventRow {
+    pub id: String,
+    pub at: i64,
+    pub actor_id: Option<String>,
+    pub actor_name: Option<String>,
+    pub kind: String,
+    pub channel: Option<String>,
+    pub body: Option<String>,
+    pub detail: Option<String>,
+    pub internal: i64,
+}
+
+impl TicketEventRow {
+    pub fn at(&self) -> DateTime<Utc> {
+        from_millis(self.at)
+    }
+}
+
+/// One line of a queue or ticket list.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TicketSummaryRow {
+    pub id: String,
+    pub number: String,
+    pub ticket_type: String,
+    pub channel: String,
+    pub priority: String,
+    pub status: String,
+    pub subject: String,
+    pub customer_name: Option<String>,
+    pub department_name: String,
+    pub assignee_name: Option<String>,
+    pub first_owner_name: Option<String>,
+    pub promise_due_at: Option<i64>,
+    pub overdue_since: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NotificationRow {
+    pub id: String,
+    pub at: i64,
+    pub kind: String,
+    pub ticket_id: Option<String>,
+    pub ticket_number: Option<String>,
+    pub body: String,
+    pub read_at: Option<i64>,
+}
+
+/// Which tickets a queue holds, for whom.
+#[derive(Debug, Clone)]
+pub struct QueueQuery<'a> {
+    pub queue: Queue,
+    pub user_id: &'a str,
+    /// The viewer's departments, with every department below them.
+    pub departments: &'a [String],
+    /// Today, in the center's local time (for "due today").
+    pub today: NaiveDate,
+}
+
+/// Other ways to find tickets (by customer, number, status).
+#[derive(Debug, Clone, Default)]
+pub struct TicketFilter {
+    pub customer_id: Option<String>,
+    pub status: Option<String>,
+    pub number: Option<String>,
+}
+
+const DETAIL_SELECT: &str = "SELECT t.id, t.number, t.ticket_type, t.channel, t.priority, \
+    t.status, t.subject, t.description, t.occurred_at, t.place, t.people, t.contact_name, \
+    t.contact_phone, t.customer_id, c.name AS customer_name, t.department_id, \
+    d.name AS department_name, t.first_owner_id, fo.display_name AS first_owner_name, \
+    t.assignee_id, a.display_name AS assignee_name, t.escalated_to_id, \
+    e.display_name AS escalated_to_name, t.sla_policy_id, t.first_response_due, \
+    t.first_responded_at, t.resolution_due, t.resolved_at, t.closed_at, t.promise_seq, \
+    t.promise_text, t.promise_due_at, t.promise_by_id, pb.display_name AS promise_by_name, \
+    t.promise_made_at, t.overdue_since, t.overdue_count, t.renewed_count, t.paused_at, \
+    t.merged_into_id, t.created_by, t.created_at, t.updated_at \
+    FROM tickets t JOIN departments d ON d.id = t.department_id \
+    LEFT JOIN customers c ON c.id = t.customer_id \
+    LEFT JOIN users fo ON fo.id = t.first_owner_id \
+    LEFT JOIN users a ON a.id = t.assignee_id \
+    LEFT JOIN users e ON e.id = t.escalated_to_id \
+    LEFT JOIN users pb ON pb.id = t.promise_by_id";
+
+const SUMMARY_SELECT: &str = "SELECT t.id, t.number, t.ticket_type, t.channel, t.priority, \
+    t.status, t.subject, c.name AS customer_name, d.name AS department_name, \
+    a.display_name AS assignee_name, fo.display_name AS first_owner_name, t.promise_due_at, \
+    t.overdue_since, t.created_at, t.updated_at \
+    FROM tickets t JOIN departments d ON d.id = t.department_id \
+    LEFT JOIN customers c ON c.id = t.customer_id \
+    LEFT JOIN users a ON a.id = t.assignee_id \
+    LEFT JOIN users fo ON fo.id = t.first_owner_id";
+
+/// The center's local time: ticket numbers and "due today" follow it.
+pub fn local_offset() -> FixedOffset {
+    kefu_domain::calendar::china_offset()
+}
+
+fn local_day(ms: i64) -> NaiveDate {
+    from_millis(ms).with_timezone(&local_offset()).date_naive()
+}
+
+/// The queue facts of a ticket as stored, read inside a write transaction.
+pub(crate) async fn queue_facts_in(tx: &mut Tx<'_>, id: &str) -> Result<QueueFacts, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct Facts {
+        status: String,
+        department_id: String,
+        assignee_id: Option<String>,
+        first_owner_id: Option<String>,
+        overdue_since: Option<i64>,
+        promise_due_at: Option<i64>,
+    }
+    let f: Facts = sqlx::query_as(
+        "SELECT status, department_id, assignee_id, first_owner_id, overdue_since, \
+         promise_due_at FROM tickets WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let tasks: Vec<(String,)> = sqlx::query_as(
+        "SELECT DISTINCT department_id FROM ticket_tasks WHERE ticket_id = $1 AND state = 'open'",
+    )
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(QueueFacts {
+        status: TicketStatus::from_code(&f.status)
+            .ok_or_else(|| StoreError::Corrupt(format!("ticket status {}", f.status)))?,
+        department_id: f.department_id,
+        assignee_id: f.assignee_id,
+        first_owner_id: f.first_owner_id,
+        overdue: f.overdue_since.is_some(),
+        promise_due_day: f.promise_due_at.map(local_day),
+        task_departments: tasks.into_iter().map(|(d,)| d).collect(),
+    })
+}
+
+/// Applies the counter changes of one ticket going from `before` to `after`.
+pub(crate) async fn apply_counter_deltas(
+    tx: &mut Tx<'_>,
+    before: Option<&QueueFacts>,
+    after: &QueueFacts,
+) -> Result<(), StoreError> {
+    for (key, delta) in counter_deltas(before, after) {
+        sqlx::query(
+            "INSERT INTO queue_counts (key, n) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET n = queue_counts.n + excluded.n",
+        )
+        .bind(key)
+        .bind(delta)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+pub(crate) fn push_in_list(sql: &mut Sql, column: &str, values: &[String]) {
+    sql.push(" AND ").push(column).push(" IN (");
+    bind_list(sql, values);
+    sql.push(")");
+}
+
+/// `a, b, c` as placeholders (`NULL` for none, which matches nothing).
+fn bind_list(sql: &mut Sql, values: &[String]) {
+    if values.is_empty() {
+        sql.push("NULL");
+    }
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind_text(v.clone());
+    }
+}
+
+/// The counter keys a queue's badge adds up for a viewer.
+pub fn queue_counter_keys(q: &QueueQuery<'_>) -> Vec<String> {
+    match q.queue {
+        Queue::Mine => vec![counter_key(Queue::Mine, q.user_id, None)],
+        Queue::DueToday => q
+            .departments
+            .iter()
+            .map(|d| counter_key(Queue::DueToday, d, Some(q.today)))
+            .collect(),
+        queue => q
+            .departments
+            .iter()
+            .map(|d| counter_key(queue, d, None))
+            .collect(),
+    }
+}
+
+impl Db {
+    /// The ticket and what hangs off it, or `NotFound`.
+    pub async fn get_ticket(&self, id: &str) -> Result<TicketDetail, StoreError> {
+        let mut conn = self.read.acquire().await?;
+        let sql = format!("{DETAIL_SELECT} WHERE t.id = $1");
+        let ticket: TicketRow = sqlx::query_as(&sql).bind(id).fetch_one(&mut *conn).await?;
+        let tags: Vec<(String,)> =
+            sqlx::query_as("SELECT tag FROM ticket_tags WHERE ticket_id = $1 ORDER BY tag")
+                .bind(id)
+                .fetch_all(&mut *conn)
+                .await?;
+        let tasks: Vec<TaskRow> = sqlx::query_as(
+            "SELECT k.id, k.department_id, d.name AS department_name, k.state, k.request, \
+             k.result, cu.display_name AS created_by_name, k.created_at, \
+             du.display_name AS done_by_name, k.done_at \
+             FROM ticket_tasks k JOIN departments d ON d.id = k.department_id \
+             LEFT JOIN users cu ON cu.id = k.created_by LEFT JOIN users du ON du.id = k.done_by \
+             WHERE k.ticket_id = $1 ORDER BY k.id",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let links: Vec<LinkRow> = sqlx::query_as(
+            "SELECT l.other_id, t.number, t.subject, t.status, l.kind FROM ticket_links l \
+             JOIN tickets t ON t.id = l.other_id WHERE l.ticket_id = $1 ORDER BY t.number",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(TicketDetail {
+            ticket,
+            tags: tags.into_iter().map(|(t,)| t).collect(),
+            tasks,
+            links,
+        })
+    }
+
+    /// The id of the ticket with this number.
+    pub async fn ticket_id_by_number(&self, number: &TicketNumber) -> Result<String, StoreError> {
+        let (id,): (String,) = sqlx::query_as("SELECT id FROM tickets WHERE number = $1")
+            .bind(number.as_str())
+            .fetch_one(&self.read)
+            .await?;
+        Ok(id)
+    }
+
+    /// The ticket's timeline, oldest first (it is append-only).
+    pub async fn list_ticket_events(
+        &self,
+        ticket_id: &str,
+    ) -> Result<Vec<TicketEventRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT e.id, e.at, e.actor_id, u.display_name AS actor_name, e.kind, e.channel, \
+             e.body, e.detail, e.internal FROM ticket_events e \
+             LEFT JOIN users u ON u.id = e.actor_id WHERE e.ticket_id = $1 ORDER BY e.id",
+        )
+        .bind(ticket_id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// One page of a queue. Id-ordered queues page by id, newest first (unassigned:
+    /// oldest first, first come first served); overdue and due-today by deadline.
+    #[tracing::instrument(skip_all, fields(queue = q.queue.code()))]
+    pub async fn list_queue(
+        &self,
+        q: &QueueQuery<'_>,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<TicketSummaryRow>, StoreError> {
+        let mut sql = Sql::new(SUMMARY_SELECT);
+        sql.push(" WHERE t.is_open = 1");
+        enum Order {
+            IdDesc,
+            IdAsc,
+            By(&'static str),
+        }
+        let order = match q.queue {
+            Queue::Mine => {
+                sql.push(" AND (t.assignee_id = ")
+                    .bind_text(q.user_id)
+                    .push(" OR t.first_owner_id = ")
+                    .bind_text(q.user_id)
+                    .push(")");
+                Order::IdDesc
+            }
+            Queue::Group => {
+                push_in_list(&mut sql, "t.department_id", q.departments);
+                Order::IdDesc
+            }
+            Queue::Unassigned => {
+                push_in_list(&mut sql, "t.department_id", q.departments);
+                sql.push(" AND t.assignee_id IS NULL");
+                Order::IdAsc
+            }
+            Queue::Overdue => {
+                push_in_list(&mut sql, "t.department_id", q.departments);
+                sql.push(" AND t.overdue_since IS NOT NULL");
+                Order::By("t.overdue_since")
+            }
+            Queue::DueToday => {
+                push_in_list(&mut sql, "t.department_id", q.departments);
+                let start = q
+                    .today
+                    .and_hms_opt(0, 0, 0)
+                    .and_then(|d| d.and_local_timezone(local_offset()).single())
+                    .map(|d| to_millis(d.with_timezone(&Utc)))
+                    .unwrap_or_default();
+                sql.push(" AND t.promise_due_at >= ")
+                    .bind_int(start)
+                    .push(" AND t.promise_due_at < ")
+                    .bind_int(start + 86_400_000);
+                Order::By("t.promise_due_at")
+            }
+            Queue::WaitingDepartment => {
+                push_in_list(&mut sql, "t.department_id", q.departments);
+                sql.push(" AND t.status = 'waiting_department'");
+                Order::IdDesc
+            }
+            Queue::Transferred => {
+                sql.push(
+                    " AND t.id IN (SELECT k.ticket_id FROM ticket_tasks k WHERE k.state = 'open'",
+                );
+                push_in_list(&mut sql, "k.department_id", q.departments);
+                sql.push(")");
+                Order::IdDesc
+            }
+        };
+        let rows: Vec<TicketSummaryRow> = match order {
+            Order::IdDesc | Order::IdAsc => {
+                let desc = matches!(order, Order::IdDesc);
+                if let Some(c) = cursor {
+                    sql.push(if desc { " AND t.id < " } else { " AND t.id > " })
+                        .bind_text(c);
+                }
+                sql.push(if desc {
+                    " ORDER BY t.id DESC LIMIT "
+                } else {
+                    " ORDER BY t.id LIMIT "
+                })
+                .bind_int(limit as i64 + 1);
+                let rows = sql.query_as().fetch_all(&self.read).await?;
+                return Ok(Page::from_overfetch(rows, limit, |r: &TicketSummaryRow| {
+                    r.id.clone()
+                }));
+            }
+            Order::By(column) => {
+                if let Some((at, id)) = cursor.and_then(|c| c.split_once(':')) {
+                    let at: i64 = at.parse().unwrap_or_default();
+                    sql.push(&format!(" AND ({column} > "))
+                        .bind_int(at)
+                        .push(&format!(" OR ({column} = "))
+                        .bind_int(at)
+                        .push(" AND t.id > ")
+                        .bind_text(id)
+                        .push("))");
+                }
+                sql.push(&format!(" ORDER BY {column}, t.id LIMIT "))
+                    .bind_int(limit as i64 + 1);
+                sql.query_as().fetch_all(&self.read).await?
+            }
+        };
+        let key = q.queue;
+        Ok(Page::from_overfetch(rows, limit, move |r| {
+            let at = match key {
+                Queue::Overdue => r.overdue_since,
+                _ => r.promise_due_at,
+            };
+            format!("{}:{}", at.unwrap_or_default(), r.id)
+        }))
+    }
+
+    /// The badge numbers of the given counter keys (absent keys are 0).
+    pub async fn queue_counts(&self, keys: &[String]) -> Result<HashMap<String, i64>, StoreError> {
+        if keys.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let mut sql = Sql::new("SELECT key, n FROM queue_counts WHERE 1 = 1");
+        push_in_list(&mut sql, "key", keys);
+        let rows: Vec<(String, i64)> = sql.query_as().fetch_all(&self.read).await?;
+        Ok(rows.into_iter().collect())
+    }
+
+    /// Tickets by customer, number or status, newest first.
+    /// Only tickets `user_id` may see: of the departments in `scope`, transferred to
+    /// them, or owned by or assigned to the user.
+    pub async fn list_tickets(
+        &self,
+        filter: &TicketFilter,
+        user_id: &str,
+        scope: &[String],
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<TicketSummaryRow>, StoreError> {
+        let mut sql = Sql::new(SUMMARY_SELECT);
+        sql.push(" WHERE (t.first_owner_id = ")
+            .bind_text(user_id)
+            .push(" OR t.assignee_id = ")
+            .bind_text(user_id);
+        sql.push(" OR t.department_id IN (");
+        bind_list(&mut sql, scope);
+        sql.push(") OR t.id IN (SELECT k.ticket_id FROM ticket_tasks k WHERE k.department_id IN (");
+        bind_list(&mut sql, scope);
+        sql.push(")))");
+        if let Some(c) = &filter.customer_id {
+            sql.push(" AND t.customer_id = ").bind_text(c.clone());
+        }
+        if let Some(s) = &filter.status {
+            sql.push(" AND t.status = ").bind_text(s.clone());
+        }
+        if let Some(n) = &filter.number {
+            sql.push(" AND t.number = ").bind_text(n.clone());
+        }
+        if let Some(c) = cursor {
+            sql.push(" AND t.id < ").bind_text(c);
+        }
+        sql.push(" ORDER BY t.id DESC LIMIT ")
+            .bind_int(limit as i64 + 1);
+        let rows = sql.query_as().fetch_all(&self.read).await?;
+        Ok(Page::from_overfetch(rows, limit, |r: &TicketSummaryRow| {
+            r.id.clone()
+        }))
+    }
+
+    /// Open tickets of a customer (for the screen pop and duplicate hints), newest first.
+    pub async fn open_tickets_of_customer(
+        &self,
+        customer_id: &str,
+        limit: usize,
+    ) -> Result<Vec<TicketSummaryRow>, StoreError> {
+        let sql = format!(
+            "{SUMMARY_SELECT} WHERE t.customer_id = $1 AND t.is_open = 1 ORDER BY t.id DESC LIMIT $2"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(customer_id)
+            .bind(limit as i64)
+            .fetch_all(&self.read)
+            .await?)
+    }
+
+    /// A person's notifications, newest first, and how many are unread.
+    pub async fn list_notifications(
+        &self,
+        user_id: &str,
+        limit: usize,
+    ) -> Result<(Vec<NotificationRow>, i64), StoreError> {
+        let rows = sqlx::query_as(
+            "SELECT n.id, n.at, n.kind, n.ticket_id, t.number AS ticket_number, n.body, n.read_at \
+             FROM notifications n LEFT JOIN tickets t ON t.id = n.ticket_id \
+             WHERE n.user_id = $1 ORDER BY n.id DESC LIMIT $2",
+        )
+        .bind(user_id)
+        .bind(limit as i64)
+        .fetch_all(&self.read)
+        .await?;
+        let (unread,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
+        )
+        .bind(user_id)
+        .fetch_one(&self.read)
+        .await?;
+        Ok((rows, unread))
+    }
+
+    /// Marks all of a person's notifications read.
+    pub async fn mark_notifications_read(
+        &self,
+        user_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
+            .bind(to_millis(now))
+            .bind(user_id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    /// Departments with every department below them, for the access rule and queues.
+    pub async fn department_scope(&self, roots: &[String]) -> Result<BTreeSet<String>, StoreError> {
+        let all: Vec<(String, Option<String>)> =
+            sqlx::query_as("SELECT id, parent_id FROM departments")
+                .fetch_all(&self.read)
+                .await?;
+        let mut scope: BTreeSet<String> = roots.iter().cloned().collect();
+        loop {
+            let before = scope.len();
+            for (id, parent) in &all {
+                if parent.as_ref().is_some_and(|p| scope.contains(p)) {
+                    scope.insert(id.clone());
+                }
+            }
+            if scope.len() == before {
+                return Ok(scope);
+            }
+        }
+    }
+
+    /// The departments a person holds positions in.
+    pub async fn user_departments(&self, user_id: &str) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT DISTINCT p.department_id FROM staff_positions sp \
+             JOIN positions p ON p.id = sp.position_id WHERE sp.user_id = $1",
+        )
+        .bind(user_id)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.into_iter().map(|(d,)| d).collect())
+    }
+}
+
+impl Db {
+    /// The shift leads and managers over a department: `(id, name)`.
+    pub async fn ticket_supervisors(
+        &self,
+        department_id: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let mut tx = self.read.begin().await?;
+        let ids = changes::supervisors_in(&mut tx, department_id).await?;
+        let mut sql = Sql::new("SELECT id, display_name FROM users WHERE 1 = 1");
+        push_in_list(&mut sql, "id", &ids);
+        sql.push(" ORDER BY display_name");
+        let rows = sql.query_as().fetch_all(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+}
