@@ -19,6 +19,8 @@ mod org;
 mod routes;
 #[path = "api/scheduler.rs"]
 mod scheduler;
+#[path = "api/tickets.rs"]
+mod tickets;
 
 kefu_test_support::suite!(
     "api",
@@ -27,6 +29,11 @@ kefu_test_support::suite!(
         routes::every_guarded_route_refuses_without_permission,
         routes::every_route_refuses_anonymous_callers,
         routes::health_and_openapi,
+        tickets::create_work_and_timeline,
+        tickets::departments_see_only_their_tickets,
+        tickets::queues_count_what_they_list,
+        tickets::overdue_protocol_on_the_business_calendar,
+        tickets::escalate_merge_and_link,
         auth::login_logout_and_me,
         auth::lockout_backs_off,
         auth::api_tokens_create_list_revoke,

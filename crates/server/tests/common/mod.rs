@@ -67,8 +67,23 @@ impl TestApp {
         backend: TestBackend,
         tweak: impl FnOnce(&mut ServerConfig),
     ) -> TestApp {
+        Self::build(backend, chrono::Utc::now(), tweak).await
+    }
+
+    /// With the simulated clock starting at `start`.
+    pub async fn starting_at(
+        backend: TestBackend,
+        start: chrono::DateTime<chrono::Utc>,
+    ) -> TestApp {
+        Self::build(backend, start, |_| {}).await
+    }
+
+    async fn build(
+        backend: TestBackend,
+        now: chrono::DateTime<chrono::Utc>,
+        tweak: impl FnOnce(&mut ServerConfig),
+    ) -> TestApp {
         let db = TestDb::new(backend).await;
-        let now = chrono::Utc::now();
         let logins = kefu_demo::load_demo(&db.db, now, &quick_hash)
             .await
             .expect("demo loads");
@@ -180,6 +195,27 @@ impl TestApp {
             let _ = axum::serve(listener, app).await;
         });
         format!("http://{addr}")
+    }
+
+    /// The id of a demo department by name.
+    pub async fn department(&self, token: &str, name: &str) -> String {
+        let list = self.get("/api/v1/departments", token).await.json();
+        list.as_array()
+            .expect("departments")
+            .iter()
+            .find(|d| d["name"] == name)
+            .and_then(|d| d["id"].as_str())
+            .unwrap_or_else(|| panic!("no department {name}"))
+            .to_string()
+    }
+
+    /// The id of a demo user by username.
+    pub async fn user_id(&self, username: &str) -> String {
+        let token = self.login(username).await;
+        self.get("/api/v1/me", &token).await.json()["id"]
+            .as_str()
+            .expect("id")
+            .to_string()
     }
 
     /// The id of some demo customer.

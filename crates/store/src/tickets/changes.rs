@@ -308,17 +308,29 @@ async fn set_status(
     Ok(())
 }
 
+/// A promise about to become the ticket's current one.
+struct NewPromise<'a> {
+    seq: i64,
+    text: &'a str,
+    due: DateTime<Utc>,
+    /// Made by the overdue protocol (counted as renewed).
+    renewal: bool,
+}
+
 /// Sets a new current promise and schedules the job that watches it.
 async fn set_promise(
     tx: &mut Tx<'_>,
     id: &str,
     actor: &Actor,
     now: DateTime<Utc>,
-    seq: i64,
-    text: &str,
-    due: DateTime<Utc>,
-    renewal: bool,
+    p: NewPromise<'_>,
 ) -> Result<(), StoreError> {
+    let NewPromise {
+        seq,
+        text,
+        due,
+        renewal,
+    } = p;
     sqlx::query(
         "UPDATE tickets SET promise_seq = $1, promise_text = $2, promise_due_at = $3, \
          promise_by_id = $4, promise_made_at = $5, overdue_since = NULL, \
@@ -650,7 +662,13 @@ impl Db {
                     return Err(TicketChangeError::PromiseInPast);
                 }
                 let seq = cur.promise_seq + 1;
-                set_promise(&mut tx, id, actor, now, seq, text, *due, false).await?;
+                let p = NewPromise {
+                    seq,
+                    text,
+                    due: *due,
+                    renewal: false,
+                };
+                set_promise(&mut tx, id, actor, now, p).await?;
                 let detail = serde_json::json!({ "due_at": to_millis(*due), "seq": seq });
                 append_event(
                     &mut tx,
@@ -675,7 +693,13 @@ impl Db {
                     return Err(TicketChangeError::PromiseInPast);
                 }
                 let seq = cur.promise_seq + 1;
-                set_promise(&mut tx, id, actor, now, seq, promise_text, *due, true).await?;
+                let p = NewPromise {
+                    seq,
+                    text: promise_text,
+                    due: *due,
+                    renewal: true,
+                };
+                set_promise(&mut tx, id, actor, now, p).await?;
                 sqlx::query(
                     "UPDATE tickets SET first_responded_at = COALESCE(first_responded_at, $1) WHERE id = $2",
                 )
