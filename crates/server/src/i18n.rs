@@ -176,6 +176,49 @@ mod tests {
                     .map(|e| format!("education.{}", e.code())),
             );
             wanted.extend(["created", "updated", "imported"].map(|k| format!("event.{k}")));
+            use kefu_domain::ticket::{Channel, Priority, TicketStatus, TicketType};
+            wanted.extend(
+                TicketType::ALL
+                    .iter()
+                    .map(|x| format!("ticket_type.{}", x.code())),
+            );
+            wanted.extend(Channel::ALL.iter().map(|x| format!("channel.{}", x.code())));
+            wanted.extend(
+                Priority::ALL
+                    .iter()
+                    .map(|x| format!("priority.{}", x.code())),
+            );
+            wanted.extend(
+                TicketStatus::ALL
+                    .iter()
+                    .map(|x| format!("ticket_status.{}", x.code())),
+            );
+            wanted.extend(
+                kefu_domain::queue::Queue::ALL
+                    .iter()
+                    .map(|x| format!("queue.{}", x.code())),
+            );
+            wanted.extend(["open", "done", "cancelled"].map(|k| format!("task_state.{k}")));
+            wanted.extend(["overdue", "escalated", "task_done"].map(|k| format!("notify.{k}")));
+            wanted.extend(
+                [
+                    "created",
+                    "assigned",
+                    "status",
+                    "reply",
+                    "note",
+                    "transferred",
+                    "task_done",
+                    "escalated",
+                    "promise",
+                    "overdue",
+                    "overdue_notice",
+                    "merged",
+                    "merged_from",
+                    "linked",
+                ]
+                .map(|k| format!("event.ticket.{k}")),
+            );
             wanted.extend(
                 [
                     "previewed",

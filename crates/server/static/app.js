@@ -1,4 +1,5 @@
-// Light progressive enhancement: keyboard shortcuts. Pages work without it.
+// Light progressive enhancement: keyboard shortcuts and the unread badge. Pages work
+// without it.
 (function () {
   document.addEventListener("keydown", function (e) {
     var t = e.target;
@@ -20,6 +21,22 @@
     } else if (e.key === "Enter") {
       var s = document.querySelector("tr.sel[data-href]");
       if (s) window.location = s.getAttribute("data-href");
+    } else {
+      // Any element can claim a key: fields get focus, links and buttons are pressed.
+      var el = document.querySelector('[data-key="' + e.key + '"]');
+      if (!el) return;
+      e.preventDefault();
+      if (el.tagName === "TEXTAREA" || el.tagName === "INPUT" || el.tagName === "SELECT") { el.focus(); el.scrollIntoView({block: "center"}); }
+      else el.click();
     }
   });
+  // The unread badge: one cheap request a minute.
+  var badge = document.getElementById("unread");
+  function poll() {
+    fetch("/api/v1/notifications", {credentials: "same-origin"}).then(function (r) { return r.ok ? r.json() : null; }).then(function (j) {
+      if (!j) return;
+      badge.textContent = j.unread; badge.hidden = !j.unread;
+    }).catch(function () {});
+  }
+  if (badge) { poll(); setInterval(poll, 60000); }
 })();

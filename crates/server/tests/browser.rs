@@ -11,6 +11,9 @@
 //! The pages are tested on SQLite only: the API suites cover both backends.
 
 mod common;
+#[path = "browser/tickets.rs"]
+mod tickets;
+use tickets::*;
 
 use common::TestApp;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -52,6 +55,8 @@ fn main() {
         customer_name_with_markup_is_shown_as_text,
         import_csv_preview_and_commit,
         org_and_token_pages_render_for_manager,
+        complaint_transferred_to_tech_shows_in_both_places,
+        overdue_banner_and_notice_form,
     ];
 
     let Some(driver_path) = std::env::var(CHROMEDRIVER_VAR)
@@ -364,12 +369,41 @@ impl Browser {
         self.type_into("#username", username).await;
         self.type_into("#password", &password).await;
         self.click("#login-submit").await;
-        self.wait_for("table#customers").await;
-        assert_eq!(
-            self.path().await,
-            "/customers",
-            "{username} lands on the customer list"
+        self.wait_for("header.top nav").await;
+        let landed = self.path().await;
+        assert!(
+            landed == "/workspace" || landed == "/customers",
+            "{username} lands on the workspace or the customer list, not {landed}"
         );
+    }
+
+    /// Logs in and opens the customer list.
+    async fn login_to_customers(&self, username: &str) {
+        self.login(username).await;
+        self.goto("/customers").await;
+        self.wait_for("table#customers").await;
+    }
+
+    /// Calls the JSON API from the page, with the session cookie and the page's CSRF
+    /// token; returns the status and the JSON body (null when empty).
+    async fn api(&self, method: &str, path: &str, body: Value) -> (u16, Value) {
+        let script = r#"
+            const [method, path, body, done] = arguments;
+            const csrf = (document.querySelector('input[name=_csrf]') || {}).value || '';
+            fetch(path, {method, credentials: 'same-origin',
+                headers: {'Content-Type': 'application/json', 'X-CSRF-Token': csrf},
+                body: method === 'GET' ? undefined : JSON.stringify(body)})
+              .then(r => r.text().then(t => done([r.status, t])))
+              .catch(e => done([0, String(e)]));
+        "#;
+        let out = self
+            .client
+            .execute_async(script, vec![json!(method), json!(path), body])
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let status = out[0].as_u64().unwrap_or_default() as u16;
+        let text = out[1].as_str().unwrap_or_default();
+        (status, serde_json::from_str(text).unwrap_or(Value::Null))
     }
 
     async fn logout(&self) {
@@ -416,7 +450,7 @@ async fn body_text(b: &Browser) -> String {
 /// The issue's scenario: an agent without `customer.pii.read` sees masked phones and no
 /// reveal button; the manager reveals a number, and the reveal is in the audit log.
 async fn agent_sees_masked_phone_manager_reveals_and_it_is_audited(b: Browser) {
-    b.login("agent1").await;
+    b.login_to_customers("agent1").await;
     let rows = b.all("table#customers tr[data-href]").await;
     assert!(!rows.is_empty(), "the agent's customer list shows rows");
     for cell in b.all("table#customers td.masked").await {
@@ -578,7 +612,7 @@ async fn wrong_password_stays_on_login_and_pages_need_a_session(b: Browser) {
 /// The UI is Chinese by default; the header's language button switches to English and back,
 /// staying on the same page.
 async fn language_switch_changes_the_ui_and_back(b: Browser) {
-    b.login("manager").await;
+    b.login_to_customers("manager").await;
     let nav = b.text("header nav").await;
     assert!(nav.contains("客户"), "Chinese nav by default: {nav:?}");
     assert!(!nav.contains("Customers"));

@@ -120,7 +120,7 @@ async fn login(
                 .same_site(SameSite::Lax)
                 .secure(state.config().secure_cookies)
                 .build();
-            (jar.add(cookie), Redirect::to("/customers")).into_response()
+            (jar.add(cookie), Redirect::to("/")).into_response()
         }
         Err(e) => {
             let message = match &e {

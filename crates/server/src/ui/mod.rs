@@ -7,6 +7,7 @@ mod customers;
 mod imports;
 mod org;
 mod org_forms;
+mod tickets;
 
 use crate::auth::{Ctx, Via};
 use crate::error::AppError;
@@ -26,7 +27,7 @@ pub const LANG_COOKIE: &str = "kefu_lang";
 
 pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
-        .route("/", get(|| async { Redirect::to("/customers") }))
+        .route("/", get(home))
         .route(
             "/static/app.css",
             get(|| async {
@@ -51,6 +52,16 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(org::routes())
         .merge(org_forms::routes())
         .merge(audit::routes())
+        .merge(tickets::routes())
+}
+
+/// Agents start in their workspace; others in the customer list.
+async fn home(page: Page) -> Redirect {
+    if page.ctx.can(Permission::TicketRead) {
+        Redirect::to("/workspace")
+    } else {
+        Redirect::to("/customers")
+    }
 }
 
 fn static_file(content_type: &'static str, body: &'static str) -> Response {
@@ -75,6 +86,7 @@ pub struct Chrome {
     pub display_name: String,
     pub csrf: String,
     pub area: &'static str,
+    pub nav_workspace: bool,
     pub nav_customers: bool,
     pub nav_imports: bool,
     pub nav_org: bool,
@@ -99,6 +111,7 @@ impl Page {
             display_name: c.display_name.clone(),
             csrf: c.csrf().to_string(),
             area,
+            nav_workspace: c.can(Permission::TicketRead),
             nav_customers: c.can(Permission::CustomerRead),
             nav_imports: c.can(Permission::CustomerImport),
             nav_org: c.can(Permission::OrgRead),

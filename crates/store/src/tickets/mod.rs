@@ -636,3 +636,21 @@ impl Db {
         Ok(rows)
     }
 }
+
+impl Db {
+    /// Active people holding a position in any of the departments: `(id, name)`, for
+    /// the assign list.
+    pub async fn department_staff(
+        &self,
+        departments: &[String],
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let mut sql = Sql::new(
+            "SELECT DISTINCT u.id, u.display_name FROM users u \
+             JOIN staff_positions sp ON sp.user_id = u.id \
+             JOIN positions p ON p.id = sp.position_id WHERE u.active = 1",
+        );
+        push_in_list(&mut sql, "p.department_id", departments);
+        sql.push(" ORDER BY u.display_name");
+        Ok(sql.query_as().fetch_all(&self.read).await?)
+    }
+}
