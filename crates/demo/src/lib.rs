@@ -38,6 +38,7 @@
 
 mod customers;
 mod org;
+mod tickets;
 
 use chrono::{DateTime, Duration, Utc};
 use kefu_domain::audit::AuditAction;
@@ -84,6 +85,9 @@ pub enum DemoError {
     /// Generated data that a domain validator refused (a bug in this crate).
     #[error("demo data is invalid: {0}")]
     Invalid(String),
+    /// A demo ticket's story was refused by the ticket rules (a bug in this crate).
+    #[error("demo ticket refused: {0}")]
+    Ticket(String),
 }
 
 /// The usernames of the demo accounts, manager first.
@@ -229,6 +233,15 @@ pub async fn load_demo(
     let entry = NewAuditEntry::new(AuditAction::CustomersImported)
         .detail(format!("demo data: {DEMO_CUSTOMERS} customers"));
     batch.commit(&actor, now, &entry).await?;
+
+    let customer_ids: Vec<String> = db
+        .list_customers(&CustomerFilter::default(), None, 100)
+        .await?
+        .items
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    tickets::load(db, now, &user_ids, &departments, &customer_ids).await?;
     Ok(logins)
 }
 

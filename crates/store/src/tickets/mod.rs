@@ -388,11 +388,26 @@ impl Db {
         }
         let order = match q.queue {
             Queue::Mine => {
-                sql.push(" AND (t.assignee_id = ")
+                // Two index walks (assignee, first owner), each cut at the page size,
+                // instead of an OR the planner might answer with a scan.
+                sql.push(" AND t.id IN (");
+                for (i, column) in ["assignee_id", "first_owner_id"].into_iter().enumerate() {
+                    if i > 0 {
+                        sql.push(" UNION ");
+                    }
+                    sql.push(&format!(
+                        "SELECT id FROM (SELECT id FROM tickets WHERE {column} = "
+                    ))
                     .bind_text(q.user_id)
-                    .push(" OR t.first_owner_id = ")
-                    .bind_text(q.user_id)
-                    .push(")");
+                    .push(" AND is_open = 1");
+                    if let Some(c) = cursor {
+                        sql.push(" AND id < ").bind_text(c);
+                    }
+                    sql.push(" ORDER BY id DESC LIMIT ")
+                        .bind_int(limit as i64 + 1)
+                        .push(&format!(") m{i}"));
+                }
+                sql.push(")");
                 Order::IdDesc
             }
             Queue::Group => {
@@ -652,5 +667,83 @@ impl Db {
         push_in_list(&mut sql, "p.department_id", departments);
         sql.push(" ORDER BY u.display_name");
         Ok(sql.query_as().fetch_all(&self.read).await?)
+    }
+}
+
+impl Db {
+    /// Recounts every queue counter from the open tickets, with the same rule the writes
+    /// use (for repairs, and after bulk loads that bypass the per-ticket path). Returns
+    /// how many counters are non-zero.
+    pub async fn rebuild_queue_counts(&self) -> Result<usize, StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct Open {
+            id: String,
+            status: String,
+            department_id: String,
+            assignee_id: Option<String>,
+            first_owner_id: Option<String>,
+            overdue_since: Option<i64>,
+            promise_due_at: Option<i64>,
+        }
+        let mut tx = self.write.begin().await?;
+        let mut counts: HashMap<String, i64> = HashMap::new();
+        let mut after = String::new();
+        loop {
+            let rows: Vec<Open> = sqlx::query_as(
+                "SELECT id, status, department_id, assignee_id, first_owner_id, overdue_since, \
+                 promise_due_at FROM tickets WHERE is_open = 1 AND id > $1 ORDER BY id LIMIT 5000",
+            )
+            .bind(&after)
+            .fetch_all(&mut *tx)
+            .await?;
+            let Some(last) = rows.last() else { break };
+            after = last.id.clone();
+            let mut sql =
+                Sql::new("SELECT ticket_id, department_id FROM ticket_tasks WHERE state = 'open'");
+            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            push_in_list(&mut sql, "ticket_id", &ids);
+            let tasks: Vec<(String, String)> = sql.query_as().fetch_all(&mut *tx).await?;
+            let mut by_ticket: HashMap<String, BTreeSet<String>> = HashMap::new();
+            for (ticket, dept) in tasks {
+                by_ticket.entry(ticket).or_default().insert(dept);
+            }
+            for r in rows {
+                let facts = QueueFacts {
+                    status: TicketStatus::from_code(&r.status).ok_or_else(|| {
+                        StoreError::Corrupt(format!("ticket status {}", r.status))
+                    })?,
+                    task_departments: by_ticket.remove(&r.id).unwrap_or_default(),
+                    department_id: r.department_id,
+                    assignee_id: r.assignee_id,
+                    first_owner_id: r.first_owner_id,
+                    overdue: r.overdue_since.is_some(),
+                    promise_due_day: r.promise_due_at.map(local_day),
+                };
+                for key in kefu_domain::queue::counter_keys(&facts) {
+                    *counts.entry(key).or_default() += 1;
+                }
+            }
+        }
+        sqlx::query("DELETE FROM queue_counts")
+            .execute(&mut *tx)
+            .await?;
+        for (key, n) in &counts {
+            sqlx::query("INSERT INTO queue_counts (key, n) VALUES ($1, $2)")
+                .bind(key)
+                .bind(n)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(counts.len())
+    }
+
+    /// Every non-zero counter (for checks and repairs).
+    pub async fn all_queue_counts(&self) -> Result<HashMap<String, i64>, StoreError> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT key, n FROM queue_counts WHERE n <> 0")
+                .fetch_all(&self.read)
+                .await?;
+        Ok(rows.into_iter().collect())
     }
 }
