@@ -17,6 +17,7 @@ pub mod ids;
 pub mod org;
 pub mod permission;
 pub mod phone;
+pub mod sla;
 pub mod ticket;
 
 pub use ids::*;

@@ -3,6 +3,8 @@
 
 #[path = "conformance/audit.rs"]
 mod audit;
+#[path = "conformance/calendars.rs"]
+mod calendars;
 #[path = "conformance/common.rs"]
 mod common;
 #[path = "conformance/customers.rs"]
@@ -48,5 +50,8 @@ kefu_test_support::suite!(
         audit::cursor,
         audit::database_refuses_update_and_delete,
         imports::lifecycle,
+        calendars::seeded_defaults_match_the_data_files,
+        calendars::calendar_edits_are_audited,
+        calendars::sla_policies_match_and_are_audited,
     ]
 );
