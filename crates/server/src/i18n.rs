@@ -177,6 +177,32 @@ mod tests {
             );
             wanted.extend(["created", "updated", "imported"].map(|k| format!("event.{k}")));
             wanted.extend(
+                ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map(|d| format!("weekday.{d}")),
+            );
+            wanted.extend(["holiday", "workday"].map(|k| format!("day_kind.{k}")));
+            wanted.extend(["working", "on_duty"].map(|k| format!("calendar.{k}")));
+            use kefu_domain::ticket::{Priority, TicketStatus, TicketType};
+            wanted.extend(
+                TicketType::ALL
+                    .iter()
+                    .map(|x| format!("sla.type.{}", x.code())),
+            );
+            wanted.extend(
+                Priority::ALL
+                    .iter()
+                    .map(|x| format!("sla.priority.{}", x.code())),
+            );
+            wanted.extend(
+                TicketStatus::ALL
+                    .iter()
+                    .map(|x| format!("sla.status.{}", x.code())),
+            );
+            wanted.extend(
+                kefu_domain::sla::SlaCalendar::ALL
+                    .iter()
+                    .map(|x| format!("sla.calendar.{}", x.code())),
+            );
+            wanted.extend(
                 [
                     "previewed",
                     "committing",

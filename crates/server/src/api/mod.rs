@@ -5,12 +5,14 @@
 
 mod audit;
 mod auth;
+mod calendars;
 mod clock;
 mod customers;
 mod imports;
 
 pub(crate) use imports::{receive_upload, refuse_oversized};
 mod org;
+mod sla;
 
 use crate::auth::Ctx;
 use crate::error::AppError;
@@ -68,7 +70,9 @@ pub fn router(state: &AppState) -> (Router<AppState>, OpenApiDoc) {
         .merge(customers::routes())
         .merge(imports::routes(state))
         .merge(org::routes())
-        .merge(audit::routes());
+        .merge(audit::routes())
+        .merge(calendars::routes())
+        .merge(sla::routes());
     if state.clock().is_simulated() {
         v1 = v1.merge(clock::routes());
     }

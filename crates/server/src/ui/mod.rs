@@ -3,10 +3,12 @@
 
 mod account;
 mod audit;
+mod calendar;
 mod customers;
 mod imports;
 mod org;
 mod org_forms;
+mod sla;
 
 use crate::auth::{Ctx, Via};
 use crate::error::AppError;
@@ -51,6 +53,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(org::routes())
         .merge(org_forms::routes())
         .merge(audit::routes())
+        .merge(calendar::routes())
+        .merge(sla::routes())
 }
 
 fn static_file(content_type: &'static str, body: &'static str) -> Response {
@@ -79,6 +83,7 @@ pub struct Chrome {
     pub nav_imports: bool,
     pub nav_org: bool,
     pub nav_audit: bool,
+    pub nav_settings: bool,
 }
 
 /// A signed-in page request: the user, their language and the page frame.
@@ -103,6 +108,7 @@ impl Page {
             nav_imports: c.can(Permission::CustomerImport),
             nav_org: c.can(Permission::OrgRead),
             nav_audit: c.can(Permission::AuditRead),
+            nav_settings: c.can(Permission::ServiceConfigure),
         }
     }
 
