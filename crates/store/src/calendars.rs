@@ -136,7 +136,7 @@ impl Db {
     /// The editable calendars (`working`, `on_duty`), in that order.
     pub async fn list_calendars(&self) -> Result<Vec<CalendarRow>, StoreError> {
         let rows: Vec<CalendarDbRow> = sqlx::query_as(&format!(
-            "{CALENDAR_SELECT} ORDER BY observes_holidays DESC, code DESC"
+            "{CALENDAR_SELECT} ORDER BY CASE code WHEN 'working' THEN 0 ELSE 1 END, code"
         ))
         .fetch_all(&self.read)
         .await?;

@@ -7,6 +7,7 @@ use super::{render, Chrome, Page, UiError};
 use crate::app::calendars::{
     self as app, CalendarDayPayload, CalendarDayView, CalendarImportPayload, CalendarPayload,
 };
+use crate::error::AppError;
 use crate::i18n::Tr;
 use crate::state::AppState;
 use askama::Template;
@@ -214,11 +215,18 @@ fn back_to(date: &str) -> Response {
 
 async fn save_day(page: Page, Form(f): Form<DayFormData>) -> Result<Response, UiError> {
     page.check_csrf(&f.csrf)?;
+    // A holiday has no weekday to work as: the row's weekday choice is ignored for it.
+    let as_weekday = match (f.kind.as_str(), f.as_weekday.trim()) {
+        ("workday", w) if !w.is_empty() => Some(w.parse().map_err(|_| {
+            page.error(AppError::invalid(
+                "invalid_day_kind",
+                "as_weekday is 0 (Monday) to 6 (Sunday)",
+            ))
+        })?),
+        _ => None,
+    };
     let payload = CalendarDayPayload {
-        as_weekday: match (f.kind.as_str(), f.as_weekday.trim()) {
-            ("workday", w) if !w.is_empty() => w.parse().ok().or(Some(99)),
-            _ => None,
-        },
+        as_weekday,
         kind: f.kind,
         name: f.name,
     };
