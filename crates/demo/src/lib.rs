@@ -233,7 +233,26 @@ pub async fn load_demo(
     let entry = NewAuditEntry::new(AuditAction::CustomersImported)
         .detail(format!("demo data: {DEMO_CUSTOMERS} customers"));
     batch.commit(&actor, now, &entry).await?;
+    Ok(logins)
+}
 
+/// Adds the demo work orders (see the `tickets` module) to a center loaded by
+/// [`load_demo`]; `serve --demo` does both, tests usually only the first. Returns how many
+/// tickets were opened.
+pub async fn load_demo_tickets(db: &Db, now: DateTime<Utc>) -> Result<usize, DemoError> {
+    let mut users: HashMap<&str, String> = HashMap::new();
+    for username in org::USERNAMES {
+        users.insert(username, db.get_user_by_username(username).await?.id);
+    }
+    let all = db.list_departments().await?;
+    let mut departments: HashMap<&str, String> = HashMap::new();
+    for d in org::DEPARTMENTS {
+        let row = all
+            .iter()
+            .find(|r| r.name == d.name)
+            .ok_or_else(|| DemoError::Invalid(format!("department {} is missing", d.name)))?;
+        departments.insert(d.name, row.id.clone());
+    }
     let customer_ids: Vec<String> = db
         .list_customers(&CustomerFilter::default(), None, 100)
         .await?
@@ -241,8 +260,7 @@ pub async fn load_demo(
         .into_iter()
         .map(|c| c.id)
         .collect();
-    tickets::load(db, now, &user_ids, &departments, &customer_ids).await?;
-    Ok(logins)
+    tickets::load(db, now, &users, &departments, &customer_ids).await
 }
 
 /// Gives every existing demo account a fresh random password (and clears any log-in

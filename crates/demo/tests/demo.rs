@@ -213,3 +213,37 @@ async fn the_same_customers_on_every_load() {
         key(all_customers(&db_b).await)
     );
 }
+
+#[tokio::test]
+async fn demo_tickets_tell_their_stories() {
+    let (_dir, db, _) = loaded().await;
+    let n = kefu_demo::load_demo_tickets(&db, Utc::now()).await.unwrap();
+    assert_eq!(n, 12);
+    let intake = db
+        .list_departments()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.name == "业务受理组")
+        .unwrap()
+        .id;
+    let all = db
+        .list_tickets(&Default::default(), "", &[intake], None, 100)
+        .await
+        .unwrap();
+    assert_eq!(all.items.len(), 12);
+    let statuses: HashSet<String> = all.items.iter().map(|r| r.status.clone()).collect();
+    for s in [
+        "new",
+        "in_progress",
+        "waiting_department",
+        "resolved",
+        "closed",
+    ] {
+        assert!(statuses.contains(s), "a {s} ticket: {statuses:?}");
+    }
+    // The counters the workspace reads agree with a recount.
+    let kept = db.all_queue_counts().await.unwrap();
+    db.rebuild_queue_counts().await.unwrap();
+    assert_eq!(db.all_queue_counts().await.unwrap(), kept);
+}

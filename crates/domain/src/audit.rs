@@ -52,6 +52,13 @@ actions! {
     TicketCreated = "ticket.create",
     TicketChanged = "ticket.change",
     TicketPiiRevealed = "ticket.pii_reveal",
+    CalendarSaved = "settings.calendar_save",
+    CalendarDaySaved = "settings.calendar_day_save",
+    CalendarDayDeleted = "settings.calendar_day_delete",
+    CalendarYearImported = "settings.calendar_year_import",
+    SlaPolicyCreated = "settings.sla_policy_create",
+    SlaPolicyUpdated = "settings.sla_policy_update",
+    SlaPolicyDeleted = "settings.sla_policy_delete",
 }
 
 /// Whether the action touched personal data (PII); the audit page can filter on it.

@@ -26,6 +26,131 @@ pub enum CalendarError {
     NeverWorking,
     #[error("bad holiday data on line {line}: {reason}")]
     BadHolidayData { line: usize, reason: String },
+    #[error("a working period is written HH:MM-HH:MM, e.g. 09:00-12:00 (got {0:?})")]
+    BadSpanText(String),
+}
+
+impl Span {
+    /// Reads `HH:MM-HH:MM` (`24:00` closes the day).
+    pub fn parse(text: &str) -> Result<Span, CalendarError> {
+        let bad = || CalendarError::BadSpanText(text.to_string());
+        let (a, b) = text.trim().split_once('-').ok_or_else(bad)?;
+        let minute = |t: &str| -> Option<Minute> {
+            let (h, m) = t.trim().split_once(':')?;
+            if h.is_empty() || h.len() > 2 || m.len() != 2 {
+                return None;
+            }
+            let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+            (m < 60 && h * 60 + m <= 1440).then_some(h * 60 + m)
+        };
+        let span = Span {
+            start: minute(a).ok_or_else(bad)?,
+            end: minute(b).ok_or_else(bad)?,
+        };
+        if span.start >= span.end {
+            return Err(CalendarError::BadSpan);
+        }
+        Ok(span)
+    }
+}
+
+impl std::fmt::Display for Span {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:02}:{:02}-{:02}:{:02}",
+            self.start / 60,
+            self.start % 60,
+            self.end / 60,
+            self.end % 60
+        )
+    }
+}
+
+/// What a dated exception to the week is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayKind {
+    /// 放假: no working time at all.
+    Holiday,
+    /// 调休上班: worked with the hours of the given weekday (0 = Monday).
+    Workday { as_weekday: usize },
+}
+
+/// One line of holiday data: a date, what it is, and the festival it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HolidayLine {
+    pub date: NaiveDate,
+    pub kind: DayKind,
+    /// The line's comment (`# 春节`), or the previous line's when it has none.
+    pub name: String,
+}
+
+/// Reads holiday data (the format of [`BusinessCalendar::load_holidays`]) into lines,
+/// refusing the whole text at its first bad line. A date given twice is refused too: in
+/// an edited file that is a mistake, not an override.
+pub fn parse_holiday_lines(data: &str) -> Result<Vec<HolidayLine>, CalendarError> {
+    let mut out: Vec<HolidayLine> = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut name = String::new();
+    for (i, raw) in data.lines().enumerate() {
+        let (body, comment) = raw.split_once('#').unwrap_or((raw, ""));
+        let line = body.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let bad = |reason: &str| CalendarError::BadHolidayData {
+            line: i + 1,
+            reason: reason.into(),
+        };
+        let mut parts = line.split_whitespace();
+        let date = parts
+            .next()
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .ok_or_else(|| bad("expected a date YYYY-MM-DD"))?;
+        let kind = match parts.next() {
+            Some("holiday") => DayKind::Holiday,
+            Some("workday") => DayKind::Workday { as_weekday: 0 },
+            Some(w) if w.starts_with("workday:") => match w[8..].parse::<usize>() {
+                Ok(n) if n <= 6 => DayKind::Workday { as_weekday: n },
+                _ => return Err(bad("workday:N needs N in 0..=6")),
+            },
+            _ => return Err(bad("expected holiday or workday")),
+        };
+        if parts.next().is_some() {
+            return Err(bad("unexpected text after the kind; put notes after #"));
+        }
+        if !seen.insert(date) {
+            return Err(bad("the date is listed twice"));
+        }
+        let comment = comment.trim();
+        if !comment.is_empty() {
+            name = comment.to_string();
+        }
+        out.push(HolidayLine {
+            date,
+            kind,
+            name: name.clone(),
+        });
+    }
+    Ok(out)
+}
+
+/// Writes lines back in the data format (what an export or the import form shows).
+pub fn format_holiday_lines(lines: &[HolidayLine]) -> String {
+    let mut out = String::new();
+    for l in lines {
+        let kind = match l.kind {
+            DayKind::Holiday => "holiday".to_string(),
+            DayKind::Workday { as_weekday: 0 } => "workday".to_string(),
+            DayKind::Workday { as_weekday } => format!("workday:{as_weekday}"),
+        };
+        out.push_str(&format!("{} {kind:<9}", l.date.format("%Y-%m-%d")));
+        if !l.name.is_empty() {
+            out.push_str(&format!(" # {}", l.name));
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// A calendar: weekly hours, holidays, and make-up days that work on a weekday's hours.
@@ -88,6 +213,19 @@ impl BusinessCalendar {
         Self::new(china_offset(), week).expect("valid")
     }
 
+    /// The weekly hours, Monday first.
+    pub fn week(&self) -> &[Vec<Span>; 7] {
+        &self.week
+    }
+
+    /// Applies one dated exception (a holiday or a make-up working day).
+    pub fn apply(&mut self, date: NaiveDate, kind: DayKind) {
+        match kind {
+            DayKind::Holiday => self.add_holiday(date),
+            DayKind::Workday { as_weekday } => self.add_makeup_day(date, as_weekday),
+        }
+    }
+
     pub fn add_holiday(&mut self, date: NaiveDate) {
         self.makeup.remove(&date);
         self.holidays.insert(date);
@@ -101,36 +239,10 @@ impl BusinessCalendar {
 
     /// Loads holiday data: one line per date, `YYYY-MM-DD holiday` or
     /// `YYYY-MM-DD workday` (make-up day worked on Monday's hours, or `workday:N` for
-    /// weekday N), `#` starts a comment.
+    /// weekday N), `#` starts a comment. All or nothing: a bad line changes nothing.
     pub fn load_holidays(&mut self, data: &str) -> Result<(), CalendarError> {
-        for (i, raw) in data.lines().enumerate() {
-            let line = raw.split('#').next().unwrap_or("").trim();
-            if line.is_empty() {
-                continue;
-            }
-            let bad = |reason: &str| CalendarError::BadHolidayData {
-                line: i + 1,
-                reason: reason.into(),
-            };
-            let mut parts = line.split_whitespace();
-            let date = parts
-                .next()
-                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-                .ok_or_else(|| bad("expected a date YYYY-MM-DD"))?;
-            match parts.next() {
-                Some("holiday") => self.add_holiday(date),
-                Some("workday") => self.add_makeup_day(date, 0),
-                Some(w) if w.starts_with("workday:") => {
-                    let n: usize = w[8..]
-                        .parse()
-                        .map_err(|_| bad("workday:N needs N in 0..=6"))?;
-                    if n > 6 {
-                        return Err(bad("workday:N needs N in 0..=6"));
-                    }
-                    self.add_makeup_day(date, n);
-                }
-                _ => return Err(bad("expected holiday or workday")),
-            }
+        for l in parse_holiday_lines(data)? {
+            self.apply(l.date, l.kind);
         }
         Ok(())
     }
@@ -236,6 +348,10 @@ pub fn china_offset() -> FixedOffset {
 /// The State Council's 2026 holiday arrangement (放假安排), as data an admin can edit.
 pub const CHINA_2026: &str = include_str!("../data/holidays-cn-2026.txt");
 
+/// A provisional 2027 arrangement (the festival dates and the usual 调休 pattern), to be
+/// checked against the State Council's notice once it is published.
+pub const CHINA_2027: &str = include_str!("../data/holidays-cn-2027.txt");
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,6 +417,114 @@ mod tests {
                 .unwrap(),
             cst(2026, 11, 30, 9, 0)
         );
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn spans_read_and_write_as_clock_times() {
+        let s = Span::parse(" 08:30-12:00 ").unwrap();
+        assert_eq!((s.start, s.end), (510, 720));
+        assert_eq!(s.to_string(), "08:30-12:00");
+        assert_eq!(
+            Span::parse("0:00-24:00").unwrap().to_string(),
+            "00:00-24:00"
+        );
+        assert_eq!(Span::parse("12:00-09:00"), Err(CalendarError::BadSpan));
+        for bad in [
+            "9-12",
+            "09:00",
+            "09:60-10:00",
+            "23:00-24:30",
+            "aa:bb-cc:dd",
+            "09:0-10:00",
+        ] {
+            assert!(
+                matches!(Span::parse(bad), Err(CalendarError::BadSpanText(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn holiday_lines_carry_the_festival_name_and_round_trip() {
+        let lines = parse_holiday_lines(
+            "# header\n2027-02-05 holiday # 春节\n2027-02-06 holiday\n2027-02-14 workday:4\n",
+        )
+        .unwrap();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(
+            lines[1].name, "春节",
+            "a line without a comment keeps the name"
+        );
+        assert_eq!(lines[2].kind, DayKind::Workday { as_weekday: 4 });
+        assert_eq!(
+            parse_holiday_lines(&format_holiday_lines(&lines)).unwrap(),
+            lines
+        );
+        let twice = parse_holiday_lines("2027-01-01 holiday\n2027-01-01 workday\n").unwrap_err();
+        assert_eq!(
+            twice,
+            CalendarError::BadHolidayData {
+                line: 2,
+                reason: "the date is listed twice".into()
+            }
+        );
+        assert!(parse_holiday_lines("2027-01-01 holiday extra\n").is_err());
+    }
+
+    /// The shipped years: make-up days fall on weekends, each festival's own date is off,
+    /// and a whole year never has more than six working days in a row around a holiday.
+    #[test]
+    fn shipped_years_follow_the_holiday_rules() {
+        use chrono::Weekday;
+        for (year, data, festivals) in [
+            (
+                2026,
+                CHINA_2026,
+                [(1, 1), (2, 17), (4, 5), (5, 1), (6, 19), (9, 25), (10, 1)],
+            ),
+            (
+                2027,
+                CHINA_2027,
+                [(1, 1), (2, 6), (4, 5), (5, 1), (6, 9), (9, 15), (10, 1)],
+            ),
+        ] {
+            let lines = parse_holiday_lines(data).unwrap();
+            assert!(lines
+                .iter()
+                .all(|l| l.date.year() == year && !l.name.is_empty()));
+            for l in lines.iter().filter(|l| l.kind != DayKind::Holiday) {
+                assert!(
+                    matches!(l.date.weekday(), Weekday::Sat | Weekday::Sun),
+                    "{} is a make-up day on a weekday",
+                    l.date
+                );
+            }
+            let mut c = BusinessCalendar::china_office_hours();
+            c.load_holidays(data).unwrap();
+            for (m, d) in festivals {
+                assert!(c.spans_on(date(year, m, d)).is_empty(), "{year}-{m}-{d}");
+            }
+            let mut run = 0;
+            let mut day = date(year, 1, 1);
+            while day.year() == year {
+                run = if c.spans_on(day).is_empty() {
+                    0
+                } else {
+                    run + 1
+                };
+                assert!(run <= 6, "seven working days in a row ending {day}");
+                day = day.succ_opt().unwrap();
+            }
+        }
+        let mut c = BusinessCalendar::china_office_hours();
+        c.load_holidays(CHINA_2027).unwrap();
+        // 春节 2027: 除夕 Friday 5 February to Saturday 13 February, Sunday 14 worked.
+        assert!(c.spans_on(date(2027, 2, 5)).is_empty());
+        assert!(!c.spans_on(date(2027, 2, 14)).is_empty());
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod org;
 pub mod permission;
 pub mod phone;
 pub mod queue;
+pub mod sla;
 pub mod ticket;
 
 pub use ids::*;

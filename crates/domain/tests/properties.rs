@@ -100,6 +100,126 @@ mod calendar {
     }
 }
 
+mod sla {
+    use chrono::{DateTime, Duration, TimeZone, Utc};
+    use kefu_domain::calendar::{china_offset, BusinessCalendar, Span, CHINA_2026, CHINA_2027};
+    use kefu_domain::sla::{match_policy, SlaClock, SlaScope};
+    use kefu_domain::ticket::{Priority, TicketType};
+    use proptest::prelude::*;
+
+    /// Any valid week: per weekday up to three ordered periods (split shifts), at least
+    /// one working period somewhere, with the 2026 and 2027 holidays.
+    fn calendar() -> impl Strategy<Value = BusinessCalendar> {
+        let day = prop::collection::btree_set(0u32..=48, 0..=6).prop_map(|cuts| {
+            let cuts: Vec<u32> = cuts.into_iter().map(|c| c * 30).collect();
+            cuts.chunks_exact(2)
+                .map(|w| Span {
+                    start: w[0],
+                    end: w[1],
+                })
+                .collect::<Vec<_>>()
+        });
+        (prop::array::uniform7(day), any::<bool>()).prop_filter_map(
+            "some working time",
+            |(week, holidays)| {
+                let mut c = BusinessCalendar::new(china_offset(), week).ok()?;
+                if holidays {
+                    c.load_holidays(CHINA_2026).ok()?;
+                    c.load_holidays(CHINA_2027).ok()?;
+                }
+                Some(c)
+            },
+        )
+    }
+
+    fn instant() -> impl Strategy<Value = DateTime<Utc>> {
+        // Any minute of 2026 and 2027.
+        (0i64..730 * 24 * 60).prop_map(|m| {
+            Utc.with_ymd_and_hms(2025, 12, 31, 16, 0, 0).unwrap() + Duration::minutes(m)
+        })
+    }
+
+    fn scope() -> impl Strategy<Value = SlaScope> {
+        (
+            prop::option::of(prop::sample::select(TicketType::ALL)),
+            prop::option::of(prop::sample::select(Priority::ALL)),
+            prop::option::of(prop::sample::select(vec!["VIP", "A", "B"])),
+        )
+            .prop_map(|(ticket_type, priority, tier)| SlaScope {
+                ticket_type,
+                priority,
+                tier: tier.map(str::to_string),
+            })
+    }
+
+    proptest! {
+        /// Pausing and resuming an SLA clock never loses or gains working time, and the
+        /// deadline after the resume lies in working time, on any week and holidays.
+        #[test]
+        fn pause_and_resume_keep_the_working_time(
+            c in calendar(),
+            start in instant(),
+            target in 1i64..(80 * 60),
+            run in 0u32..1000,
+            wait in 0i64..(30 * 24 * 60),
+        ) {
+            let target = Duration::minutes(target);
+            let clock = SlaClock::start(&c, start, target).unwrap();
+            let due = clock.due().unwrap();
+            // Pause somewhere before the deadline, resume after any wait.
+            let paused_at = start + (due - start) * i32::try_from(run).unwrap() / 1000;
+            let resumed_at = paused_at + Duration::minutes(wait);
+            let paused = clock.pause(&c, paused_at);
+            prop_assert_eq!(paused.due(), None);
+            let resumed = paused.resume(&c, resumed_at).unwrap();
+            let new_due = resumed.due().unwrap();
+            prop_assert_eq!(
+                c.working_between(start, paused_at) + c.working_between(resumed_at, new_due),
+                target
+            );
+            prop_assert!(new_due > resumed_at);
+            prop_assert!(c.is_working(new_due - Duration::seconds(1)), "the last second before the deadline is working time");
+        }
+
+        /// The policy chosen matches the work order, no matching policy is more specific,
+        /// and the order the policies come in does not change the choice.
+        #[test]
+        fn the_match_is_the_most_specific_and_order_free(
+            scopes in prop::collection::vec(scope(), 0..12),
+            ticket_type in prop::sample::select(TicketType::ALL),
+            priority in prop::sample::select(Priority::ALL),
+            tier in prop::option::of(prop::sample::select(vec!["VIP", "A", "C"])),
+        ) {
+            let policies: Vec<(SlaScope, String)> = scopes
+                .into_iter()
+                .enumerate()
+                .map(|(i, s)| (s, format!("{i:03}")))
+                .collect();
+            fn key(p: &(SlaScope, String)) -> (&SlaScope, &str) {
+                (&p.0, p.1.as_str())
+            }
+            let chosen = match_policy(&policies, key, ticket_type, priority, tier);
+            let matching: Vec<_> = policies
+                .iter()
+                .filter(|p| p.0.matches(ticket_type, priority, tier))
+                .collect();
+            match chosen {
+                None => prop_assert!(matching.is_empty()),
+                Some(chosen) => {
+                    prop_assert!(chosen.0.matches(ticket_type, priority, tier));
+                    for m in &matching {
+                        prop_assert!(m.0.specificity() <= chosen.0.specificity());
+                    }
+                    let mut reversed = policies.clone();
+                    reversed.reverse();
+                    let again = match_policy(&reversed, key, ticket_type, priority, tier).unwrap();
+                    prop_assert_eq!(&again.1, &chosen.1);
+                }
+            }
+        }
+    }
+}
+
 mod tickets {
     use kefu_domain::ticket::{transition, Ownership, StatusAction, TicketStatus};
     use kefu_domain::UserId;

@@ -99,7 +99,8 @@ pub async fn demo(db: &Db, now: DateTime<Utc>) -> anyhow::Result<()> {
     let hasher = |p: &str| hash_password(p);
     let logins = match kefu_demo::load_demo(db, now, &hasher).await {
         Ok(logins) => {
-            println!("loaded the demo customer service center (500 customers)");
+            let tickets = kefu_demo::load_demo_tickets(db, now).await?;
+            println!("loaded the demo customer service center (500 customers, {tickets} tickets)");
             logins
         }
         Err(kefu_demo::DemoError::NotEmpty(_)) => {

@@ -220,6 +220,16 @@ mod tests {
                 .map(|k| format!("event.ticket.{k}")),
             );
             wanted.extend(
+                ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map(|d| format!("weekday.{d}")),
+            );
+            wanted.extend(["holiday", "workday"].map(|k| format!("day_kind.{k}")));
+            wanted.extend(["working", "on_duty"].map(|k| format!("calendar.{k}")));
+            wanted.extend(
+                kefu_domain::sla::SlaCalendar::ALL
+                    .iter()
+                    .map(|x| format!("sla.calendar.{}", x.code())),
+            );
+            wanted.extend(
                 [
                     "previewed",
                     "committing",

@@ -7,6 +7,8 @@ mod common;
 mod audit;
 #[path = "api/auth.rs"]
 mod auth;
+#[path = "api/calendars.rs"]
+mod calendars;
 #[path = "api/customers.rs"]
 mod customers;
 #[path = "api/exports.rs"]
@@ -59,5 +61,8 @@ kefu_test_support::suite!(
         imports::oversized_uploads_get_413,
         exports::xlsx_and_csv_exports_are_neutralized_and_audited,
         scheduler::simulated_clock_fires_the_session_cleanup_chain,
+        calendars::calendars_read_and_edit,
+        calendars::holidays_edit_and_import,
+        calendars::sla_policies_and_preview,
     ]
 );

@@ -57,6 +57,8 @@ fn main() {
         org_and_token_pages_render_for_manager,
         complaint_transferred_to_tech_shows_in_both_places,
         overdue_banner_and_notice_form,
+        calendar_settings_edit_hours_days_and_import,
+        sla_settings_create_preview_edit_delete,
     ];
 
     let Some(driver_path) = std::env::var(CHROMEDRIVER_VAR)
@@ -796,5 +798,147 @@ async fn org_and_token_pages_render_for_manager(b: Browser) {
     assert!(
         !listed.contains(&token),
         "the list shows only a prefix, never the secret"
+    );
+}
+
+/// The calendar settings: split-shift hours saved, a bad period refused with its code, a
+/// company holiday added, renamed and deleted in the table, and a year imported.
+async fn calendar_settings_edit_hours_days_and_import(b: Browser) {
+    b.login("manager").await;
+    b.click("#nav-settings").await;
+    b.wait_for("#week-working").await;
+    assert_eq!(b.path().await, "/settings/calendar");
+    let sunday = "#week-on_duty input[name=d6]";
+    b.type_into(sunday, "09:00-12:00 14:00-18:00").await;
+    b.click("#week-on_duty button[type=submit]").await;
+    b.wait_for("#week-working").await;
+    let saved = b.wait_for(sunday).await.prop("value").await.unwrap();
+    assert_eq!(saved.as_deref(), Some("09:00-12:00 14:00-18:00"));
+
+    b.type_into("#week-working input[name=d0]", "09:00-25:00")
+        .await;
+    b.click("#week-working button[type=submit]").await;
+    b.wait_for("#error-message").await;
+    assert!(body_text(&b).await.contains("invalid_span"));
+
+    b.goto("/settings/calendar?year=2027").await;
+    let makeup = b.wait_for("#day-2027-02-14 select[name=kind]").await;
+    assert_eq!(
+        makeup.prop("value").await.unwrap().as_deref(),
+        Some("workday"),
+        "Sunday 14 February 2027 is a make-up day"
+    );
+    b.type_into("#day-add input[name=date]", "2027-12-24").await;
+    b.type_into("#day-add input[name=name]", "公司年会").await;
+    b.click("#day-add button[type=submit]").await;
+    let row = b.text("#day-2027-12-24").await;
+    assert!(row.contains("周五"), "the weekday is shown: {row}");
+    let name = "#day-2027-12-24 input[name=name]";
+    assert_eq!(
+        b.wait_for(name)
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("公司年会")
+    );
+    b.type_into(name, "年会").await;
+    b.click("#day-2027-12-24 button[type=submit]:not(.danger)")
+        .await;
+    b.wait_for("#day-2027-12-24").await;
+    assert_eq!(
+        b.wait_for(name)
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("年会")
+    );
+    b.click("#day-2027-12-24 button.danger").await;
+    b.wait_for("#days").await;
+    assert!(b.all("#day-2027-12-24").await.is_empty(), "deleted");
+
+    b.type_into(
+        "#import-form textarea[name=text]",
+        "2027-01-01 holiday # 元旦\n2027-02-06 holiday # 春节\n",
+    )
+    .await;
+    b.click("#import-form button[type=submit]").await;
+    b.wait_for("#days").await;
+    assert_eq!(
+        b.all("#days tbody tr").await.len(),
+        2,
+        "the year was replaced"
+    );
+    let festival = b.wait_for("#day-2027-02-06 input[name=name]").await;
+    assert_eq!(
+        festival.prop("value").await.unwrap().as_deref(),
+        Some("春节")
+    );
+}
+
+/// The SLA settings: a policy for VIP complaints added, chosen by the preview, changed
+/// and deleted; an agent sees no settings link.
+async fn sla_settings_create_preview_edit_delete(b: Browser) {
+    b.login("manager").await;
+    b.goto("/settings/sla").await;
+    assert!(b.text("#policies").await.contains("默认"));
+    b.type_into("#name", "VIP 投诉").await;
+    b.click("#ticket_type option[value=complaint]").await;
+    b.click("#tier option[value=VIP]").await;
+    b.click("#calendar option[value=\"24x7\"]").await;
+    b.type_into("#first_response_minutes", "30").await;
+    b.type_into("#resolution_minutes", "1440").await;
+    b.click("#save-policy").await;
+    b.wait_for_text("#policies", "the new policy", |t| t.contains("VIP 投诉"))
+        .await;
+
+    b.click("#preview-form select[name=type] option[value=complaint]")
+        .await;
+    b.click("#preview-form select[name=tier] option[value=VIP]")
+        .await;
+    b.click("#preview-form button[type=submit]").await;
+    let preview = b.text("#preview").await;
+    assert!(preview.contains("VIP 投诉"), "{preview}");
+
+    let row = "//table[@id='policies']//tr[contains(., 'VIP 投诉')]";
+    b.client
+        .find(Locator::XPath(&format!("{row}//a")))
+        .await
+        .expect("edit link")
+        .click()
+        .await
+        .expect("click edit");
+    b.wait_for("#policy-form").await;
+    assert!(b.text("#policy-form h2").await.contains("VIP 投诉"));
+    b.type_into("#first_response_minutes", "15").await;
+    b.click("#save-policy").await;
+    b.wait_for("#policies").await;
+    let text = b
+        .client
+        .find(Locator::XPath(row))
+        .await
+        .expect("the row")
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("15") && !text.contains("30"), "{text}");
+    b.client
+        .find(Locator::XPath(&format!("{row}//button")))
+        .await
+        .expect("delete button")
+        .click()
+        .await
+        .expect("click delete");
+    b.wait_for("#policies").await;
+    assert!(!b.text("#policies").await.contains("VIP 投诉"), "deleted");
+
+    b.logout().await;
+    b.login("agent1").await;
+    assert!(
+        b.all("#nav-settings").await.is_empty(),
+        "agents do not configure"
     );
 }

@@ -8,10 +8,12 @@
 
 pub mod audit;
 pub mod backend;
+pub mod calendars;
 pub mod customers;
 pub mod imports;
 pub mod jobs;
 pub mod org;
+pub mod sla;
 pub mod tickets;
 pub mod users;
 

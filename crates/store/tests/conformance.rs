@@ -3,6 +3,8 @@
 
 #[path = "conformance/audit.rs"]
 mod audit;
+#[path = "conformance/calendars.rs"]
+mod calendars;
 #[path = "conformance/common.rs"]
 mod common;
 #[path = "conformance/customers.rs"]
@@ -53,5 +55,8 @@ kefu_test_support::suite!(
         tickets::numbers_and_queue_counters,
         tickets::promise_falls_due_once,
         tickets::merge_link_and_customer_timeline,
+        calendars::seeded_defaults_match_the_data_files,
+        calendars::calendar_edits_are_audited,
+        calendars::sla_policies_match_and_are_audited,
     ]
 );

@@ -5,12 +5,14 @@
 
 mod audit;
 mod auth;
+mod calendars;
 mod clock;
 mod customers;
 mod imports;
 
 pub(crate) use imports::{receive_upload, refuse_oversized};
 mod org;
+mod sla;
 mod tickets;
 
 use crate::auth::Ctx;
@@ -70,7 +72,9 @@ pub fn router(state: &AppState) -> (Router<AppState>, OpenApiDoc) {
         .merge(imports::routes(state))
         .merge(org::routes())
         .merge(audit::routes())
-        .merge(tickets::routes());
+        .merge(tickets::routes())
+        .merge(calendars::routes())
+        .merge(sla::routes());
     if state.clock().is_simulated() {
         v1 = v1.merge(clock::routes());
     }

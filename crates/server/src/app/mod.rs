@@ -3,10 +3,12 @@
 
 pub mod audit;
 pub mod auth;
+pub mod calendars;
 pub mod customers;
 pub mod export;
 pub mod imports;
 pub mod org;
+pub mod sla;
 pub mod tickets;
 
 /// Formats a stored millisecond timestamp as RFC 3339 with the China offset (+08:00),

@@ -3,10 +3,12 @@
 
 mod account;
 mod audit;
+mod calendar;
 mod customers;
 mod imports;
 mod org;
 mod org_forms;
+mod sla;
 mod tickets;
 
 use crate::auth::{Ctx, Via};
@@ -53,6 +55,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(org_forms::routes())
         .merge(audit::routes())
         .merge(tickets::routes())
+        .merge(calendar::routes())
+        .merge(sla::routes())
 }
 
 /// Agents start in their workspace; others in the customer list.
@@ -91,6 +95,7 @@ pub struct Chrome {
     pub nav_imports: bool,
     pub nav_org: bool,
     pub nav_audit: bool,
+    pub nav_settings: bool,
 }
 
 /// A signed-in page request: the user, their language and the page frame.
@@ -116,6 +121,7 @@ impl Page {
             nav_imports: c.can(Permission::CustomerImport),
             nav_org: c.can(Permission::OrgRead),
             nav_audit: c.can(Permission::AuditRead),
+            nav_settings: c.can(Permission::ServiceConfigure),
         }
     }
 
