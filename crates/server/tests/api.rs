@@ -36,6 +36,7 @@ kefu_test_support::suite!(
         tickets::queues_count_what_they_list,
         tickets::overdue_protocol_on_the_business_calendar,
         tickets::escalate_merge_and_link,
+        tickets::sla_policy_sets_the_promise_and_waiting_pauses_it,
         auth::login_logout_and_me,
         auth::lockout_backs_off,
         auth::api_tokens_create_list_revoke,

@@ -693,3 +693,86 @@ pub async fn escalate_merge_and_link(backend: TestBackend) {
         .contains(&"merged_from".to_string()));
     app.cleanup().await;
 }
+
+/// An urgent-complaint policy on the 24×7 calendar promises a reply in 2 hours; waiting
+/// on the customer stops that clock and resuming moves the promise on by the wait.
+pub async fn sla_policy_sets_the_promise_and_waiting_pauses_it(backend: TestBackend) {
+    let cst = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    let start = cst
+        .with_ymd_and_hms(2026, 11, 27, 20, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc);
+    let app = TestApp::starting_at(backend, start).await;
+    let manager = app.login("manager").await;
+    let r = app
+        .post(
+            "/api/v1/sla-policies",
+            &manager,
+            json!({
+                "name": "紧急投诉 7×24",
+                "ticket_type": "complaint",
+                "priority": "urgent",
+                "calendar": "24x7",
+                "first_response_minutes": 30,
+                "reply_promise_minutes": 120,
+                "resolution_minutes": 1440
+            }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let agent = app.login("agent1").await;
+    let (urgent, _) = open_ticket(&app, &agent, json!({"priority": "urgent"})).await;
+    let t = ticket(&app, &agent, &urgent).await;
+    assert_eq!(t["promise"]["due_at"], "2026-11-27T22:00:00+08:00", "{t}");
+    assert_eq!(t["first_response_due"], "2026-11-27T20:30:00+08:00");
+    // The default policy (working hours) still serves the others: Friday 20:00 → Monday.
+    let (normal, _) = open_ticket(&app, &agent, json!({})).await;
+    let t = ticket(&app, &agent, &normal).await;
+    assert!(
+        t["promise"]["due_at"].as_str().unwrap() > "2026-11-30",
+        "{t}"
+    );
+
+    let act = |id: String, action: &'static str| {
+        let (app, agent) = (&app, agent.clone());
+        async move {
+            let r = app
+                .post(
+                    &format!("/api/v1/tickets/{id}/status"),
+                    &agent,
+                    json!({"action": action}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::NO_CONTENT, "{action}: {}", r.text());
+        }
+    };
+    act(urgent.clone(), "start").await;
+    act(urgent.clone(), "wait_customer").await;
+    assert_eq!(ticket(&app, &agent, &urgent).await["paused"], true);
+    // Three hours waiting: past the old deadline, yet nothing goes overdue.
+    let r = app
+        .post(
+            "/api/v1/test-clock/advance",
+            &agent,
+            json!({"seconds": 3 * 3600}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let agent = app.login("agent1").await;
+    assert!(ticket(&app, &agent, &urgent).await["overdue_since"].is_null());
+    let r = app
+        .post(
+            &format!("/api/v1/tickets/{urgent}/status"),
+            &agent,
+            json!({"action": "resume"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+    let t = ticket(&app, &agent, &urgent).await;
+    assert_eq!(t["paused"], false);
+    assert_eq!(
+        t["promise"]["due_at"], "2026-11-28T01:00:00+08:00",
+        "moved on by the 3 h wait"
+    );
+    app.cleanup().await;
+}

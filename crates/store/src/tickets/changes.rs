@@ -278,12 +278,31 @@ async fn current(tx: &mut Tx<'_>, id: &str) -> Result<Current, StoreError> {
     .await?)
 }
 
+/// Whether the ticket's SLA policy stops the clock in `status` (a ticket without a
+/// policy, or whose policy is gone, pauses while waiting on the customer).
+async fn pauses_in(tx: &mut Tx<'_>, id: &str, status: TicketStatus) -> Result<bool, StoreError> {
+    let row: Option<(Option<String>,)> = sqlx::query_as(
+        "SELECT p.pause_statuses FROM tickets t LEFT JOIN sla_policies p ON p.id = t.sla_policy_id \
+         WHERE t.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(match row.and_then(|(p,)| p) {
+        Some(json) => serde_json::from_str::<Vec<String>>(&json)?
+            .iter()
+            .any(|s| s == status.code()),
+        None => status == TicketStatus::WaitingCustomer,
+    })
+}
+
 async fn set_status(
     tx: &mut Tx<'_>,
     id: &str,
     now: DateTime<Utc>,
     to: TicketStatus,
 ) -> Result<(), StoreError> {
+    let paused = to.is_open() && pauses_in(tx, id, to).await?;
     let at = to_millis(now);
     let (resolved, closed) = match to {
         TicketStatus::Resolved => (Some(at), None),
@@ -294,14 +313,15 @@ async fn set_status(
         "UPDATE tickets SET status = $1, is_open = $2, \
          resolved_at = CASE WHEN $3 IS NULL THEN resolved_at ELSE $3 END, \
          closed_at = CASE WHEN $4 IS NULL THEN closed_at ELSE $4 END, \
-         paused_at = CASE WHEN $1 = 'waiting_customer' THEN COALESCE(paused_at, $5) ELSE NULL END, \
-         updated_at = $5 WHERE id = $6",
+         paused_at = CASE WHEN $6 = 1 THEN COALESCE(paused_at, $5) ELSE NULL END, \
+         updated_at = $5 WHERE id = $7",
     )
     .bind(to.code())
     .bind(if to.is_open() { 1i64 } else { 0 })
     .bind(resolved)
     .bind(closed)
     .bind(at)
+    .bind(if paused { 1i64 } else { 0 })
     .bind(id)
     .execute(&mut **tx)
     .await?;

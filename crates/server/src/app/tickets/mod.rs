@@ -14,7 +14,7 @@ use kefu_domain::customer::{parse_optional_text, parse_tags};
 use kefu_domain::queue::Queue;
 use kefu_domain::ticket::{
     permits, AccessFacts, Channel, Priority, Refusal, StatusAction, TicketAction, TicketNumber,
-    TicketStatus, TicketType, Viewer,
+    TicketType, Viewer,
 };
 use kefu_domain::{Permission, PhoneNumber};
 use kefu_store::tickets::{
@@ -436,7 +436,11 @@ async fn ticket_calendar(
     id: &str,
 ) -> Result<kefu_domain::calendar::BusinessCalendar, AppError> {
     let (detail, _) = load_checked(state, ctx, id, None).await?;
-    sla::calendar_for(state, detail.ticket.sla_policy_id.as_deref()).await
+    Ok(
+        sla::calendar_for(state, detail.ticket.sla_policy_id.as_deref())
+            .await?
+            .0,
+    )
 }
 
 fn parse_status_action(code: &str) -> Result<StatusAction, AppError> {
@@ -457,8 +461,9 @@ fn parse_status_action(code: &str) -> Result<StatusAction, AppError> {
     })
 }
 
-/// Leaving "waiting on customer" resumes the SLA clock: every running deadline moves on
-/// by the working time that passed while it was paused.
+/// Leaving a status the policy pauses in (waiting on the customer, by default) resumes
+/// the SLA clock: every running deadline moves on by the working time that passed while
+/// it was paused.
 async fn resumed_deadlines(
     state: &AppState,
     detail: &TicketDetail,
@@ -468,11 +473,13 @@ async fn resumed_deadlines(
     let Some(paused_at) = t.paused_at else {
         return Ok(None);
     };
-    let to = kefu_domain::ticket::transition(t.status(), action);
-    if to == Ok(TicketStatus::WaitingCustomer) || to.is_err() {
+    let Ok(to) = kefu_domain::ticket::transition(t.status(), action) else {
+        return Ok(None);
+    };
+    let (calendar, pauses) = sla::calendar_for(state, t.sla_policy_id.as_deref()).await?;
+    if pauses.contains(&to) {
         return Ok(None);
     }
-    let calendar = sla::calendar_for(state, t.sla_policy_id.as_deref()).await?;
     let now = state.clock().now();
     let paused_at = from_millis(paused_at);
     let shift = |due: Option<i64>| {

@@ -1,11 +1,12 @@
-//! The deadlines a ticket gets: its SLA policy and the business calendar the policy is
-//! measured on.
+//! The deadlines a ticket gets: the SLA policy that matches it and the business calendar
+//! the policy is measured on (both configured by the admin, see `kefu_store::sla`).
 
 use crate::error::AppError;
 use crate::state::AppState;
 use chrono::{DateTime, Duration, Utc};
-use kefu_domain::calendar::{BusinessCalendar, CHINA_2026};
-use kefu_domain::ticket::{Priority, TicketType};
+use kefu_domain::calendar::{china_offset, BusinessCalendar};
+use kefu_domain::sla::SlaTarget;
+use kefu_domain::ticket::{Priority, TicketStatus, TicketType};
 use kefu_store::tickets::TicketDeadlines;
 
 /// A matched policy with its calendar.
@@ -32,34 +33,55 @@ impl Plan {
     }
 }
 
-/// The working-hours calendar with the shipped holiday arrangement.
-fn working_calendar() -> Result<BusinessCalendar, AppError> {
-    let mut c = BusinessCalendar::china_office_hours();
-    c.load_holidays(CHINA_2026)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("holiday data: {e}")))?;
-    Ok(c)
-}
-
 /// The policy for a new ticket of this type and priority, for a customer of this tier.
 pub async fn plan_for(
-    _state: &AppState,
-    _ticket_type: TicketType,
-    _priority: Priority,
-    _tier: Option<&str>,
+    state: &AppState,
+    ticket_type: TicketType,
+    priority: Priority,
+    tier: Option<&str>,
 ) -> Result<Plan, AppError> {
+    let (policy, calendar) = state
+        .db()
+        .sla_for(ticket_type, priority, tier, china_offset())
+        .await?;
+    let target = |which: SlaTarget| {
+        policy
+            .targets()
+            .into_iter()
+            .find(|(t, _)| *t == which)
+            .map(|(_, d)| d)
+            .unwrap_or_default()
+    };
     Ok(Plan {
-        policy_id: None,
-        calendar: working_calendar()?,
-        first_response: Duration::hours(4),
-        reply_promise: Duration::hours(48),
-        resolution: Duration::hours(120),
+        policy_id: Some(policy.id.clone()),
+        first_response: target(SlaTarget::FirstResponse),
+        reply_promise: target(SlaTarget::ReplyPromise),
+        resolution: target(SlaTarget::Resolution),
+        calendar,
     })
 }
 
-/// The calendar an existing ticket's deadlines are measured on.
+/// The calendar an existing ticket's deadlines are measured on, and the statuses in
+/// which its clock stops. A ticket whose policy was deleted keeps the working calendar
+/// and pauses while waiting on the customer.
 pub async fn calendar_for(
-    _state: &AppState,
-    _policy_id: Option<&str>,
-) -> Result<BusinessCalendar, AppError> {
-    working_calendar()
+    state: &AppState,
+    policy_id: Option<&str>,
+) -> Result<(BusinessCalendar, Vec<TicketStatus>), AppError> {
+    use kefu_domain::sla::SlaCalendar;
+    let db = state.db();
+    let (calendar, pauses) = match policy_id {
+        Some(id) => match db.get_sla_policy(id).await {
+            Ok(p) => (p.calendar, p.pause_statuses),
+            Err(kefu_store::StoreError::NotFound) => {
+                (SlaCalendar::Working, vec![TicketStatus::WaitingCustomer])
+            }
+            Err(e) => return Err(e.into()),
+        },
+        None => (SlaCalendar::Working, vec![TicketStatus::WaitingCustomer]),
+    };
+    Ok((
+        db.business_calendar(calendar, china_offset()).await?,
+        pauses,
+    ))
 }
