@@ -49,6 +49,11 @@ actions! {
     PositionUnassigned = "org.position_unassign",
     AuditExported = "audit.export",
     TierSaved = "settings.tier_save",
+    CallViewed = "call.view",
+    CallIdentityChecked = "call.identity_check",
+    CallTicketAttached = "call.ticket_attach",
+    CallRecordingDownloaded = "call.recording_download",
+    IvrMenuSaved = "settings.ivr_save",
 }
 
 /// Whether the action touched personal data (PII); the audit page can filter on it.
@@ -60,6 +65,8 @@ impl AuditAction {
                 | AuditAction::CustomerPiiRevealed
                 | AuditAction::CustomersExported
                 | AuditAction::CustomerListed
+                | AuditAction::CallViewed
+                | AuditAction::CallRecordingDownloaded
         )
     }
 }
