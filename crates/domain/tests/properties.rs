@@ -154,16 +154,18 @@ mod calls {
             prop::option::of(0i64..900),
             prop::option::of(prop::sample::select(HangupSide::ALL.to_vec())),
         )
-            .prop_map(|(kind, at, caller, queue, agent, duration_s, hangup_side)| CallEvent {
-                kind,
-                at: Utc.timestamp_opt(1_700_000_000 + at, 0).unwrap(),
-                caller: caller.map(str::to_string),
-                ivr_key: None,
-                queue: queue.map(str::to_string),
-                agent: agent.map(str::to_string),
-                duration_s,
-                hangup_side,
-            })
+            .prop_map(
+                |(kind, at, caller, queue, agent, duration_s, hangup_side)| CallEvent {
+                    kind,
+                    at: Utc.timestamp_opt(1_700_000_000 + at, 0).unwrap(),
+                    caller: caller.map(str::to_string),
+                    ivr_key: None,
+                    queue: queue.map(str::to_string),
+                    agent: agent.map(str::to_string),
+                    duration_s,
+                    hangup_side,
+                },
+            )
     }
 
     proptest! {

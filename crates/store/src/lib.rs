@@ -8,6 +8,8 @@
 
 pub mod audit;
 pub mod backend;
+pub mod blobs;
+pub mod calls;
 pub mod customers;
 pub mod imports;
 pub mod jobs;

@@ -3,6 +3,8 @@
 
 #[path = "conformance/audit.rs"]
 mod audit;
+#[path = "conformance/calls.rs"]
+mod calls;
 #[path = "conformance/common.rs"]
 mod common;
 #[path = "conformance/customers.rs"]
@@ -48,5 +50,11 @@ kefu_test_support::suite!(
         audit::cursor,
         audit::database_refuses_update_and_delete,
         imports::lifecycle,
+        calls::events_in_any_order_make_one_call,
+        calls::events_before_the_offer_are_kept,
+        calls::log_filters_active_calls_and_paging,
+        calls::identity_check_and_ticket_are_audited,
+        calls::ivr_menu_round_trips,
+        calls::blob_store_keeps_recordings,
     ]
 );
