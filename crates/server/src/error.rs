@@ -28,6 +28,18 @@ pub enum AppError {
     Locked { retry_after_secs: i64 },
     #[error("the upload is larger than {limit_mb} MB")]
     TooLarge { limit_mb: u64 },
+    /// A request authenticated by something other than a log-in (a webhook signature)
+    /// that did not prove itself.
+    #[error("{message}")]
+    BadCredentials { code: &'static str, message: String },
+    /// A record the caller names by its own id that kefu does not have.
+    #[error("{message}")]
+    Unknown { code: &'static str, message: String },
+    #[error("{message}")]
+    UnsupportedMedia { code: &'static str, message: String },
+    /// A feature that is switched off by configuration.
+    #[error("{message}")]
+    Unavailable { code: &'static str, message: String },
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -56,7 +68,10 @@ impl AppError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Unauthenticated | AppError::BadCredentials { .. } => StatusCode::UNAUTHORIZED,
+            AppError::Unknown { .. } => StatusCode::NOT_FOUND,
+            AppError::UnsupportedMedia { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -77,7 +92,11 @@ impl AppError {
             AppError::NotFound(_) => "not_found",
             AppError::Invalid { code, .. }
             | AppError::BadRequest { code, .. }
-            | AppError::Conflict { code, .. } => code,
+            | AppError::Conflict { code, .. }
+            | AppError::BadCredentials { code, .. }
+            | AppError::Unknown { code, .. }
+            | AppError::UnsupportedMedia { code, .. }
+            | AppError::Unavailable { code, .. } => code,
             AppError::Locked { .. } => "account_locked",
             AppError::TooLarge { .. } => "payload_too_large",
             AppError::Internal(_) => "internal",

@@ -7,6 +7,8 @@ mod common;
 mod audit;
 #[path = "api/auth.rs"]
 mod auth;
+#[path = "api/calls.rs"]
+mod calls;
 #[path = "api/customers.rs"]
 mod customers;
 #[path = "api/exports.rs"]
@@ -52,5 +54,12 @@ kefu_test_support::suite!(
         imports::oversized_uploads_get_413,
         exports::xlsx_and_csv_exports_are_neutralized_and_audited,
         scheduler::simulated_clock_fires_the_session_cleanup_chain,
+        calls::webhooks_are_off_without_a_secret,
+        calls::bad_signatures_are_refused_and_nothing_is_stored,
+        calls::out_of_order_events_make_one_complete_call,
+        calls::recordings_are_checked_before_they_are_kept,
+        calls::a_500_mb_recording_gets_413_and_nothing_is_stored,
+        calls::screen_pop_identity_check_and_ticket,
+        calls::ivr_menu_is_configured_by_admins,
     ]
 );
