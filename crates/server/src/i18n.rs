@@ -176,6 +176,29 @@ mod tests {
                     .map(|e| format!("education.{}", e.code())),
             );
             wanted.extend(["created", "updated", "imported"].map(|k| format!("event.{k}")));
+            {
+                use kefu_domain::call::{CallState, HangupSide, IdentityMethod, IdentityResult};
+                wanted.extend(
+                    CallState::ALL
+                        .iter()
+                        .map(|s| format!("call_state.{}", s.code())),
+                );
+                wanted.extend(
+                    HangupSide::ALL
+                        .iter()
+                        .map(|h| format!("hangup.{}", h.code())),
+                );
+                wanted.extend(
+                    IdentityResult::ALL
+                        .iter()
+                        .map(|r| format!("identity.{}", r.code())),
+                );
+                wanted.extend(
+                    IdentityMethod::ALL
+                        .iter()
+                        .map(|m| format!("identity_method.{}", m.code())),
+                );
+            }
             wanted.extend(
                 [
                     "previewed",

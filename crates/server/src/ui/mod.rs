@@ -3,8 +3,10 @@
 
 mod account;
 mod audit;
+mod calls;
 mod customers;
 mod imports;
+mod ivr;
 mod org;
 mod org_forms;
 
@@ -51,6 +53,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(org::routes())
         .merge(org_forms::routes())
         .merge(audit::routes())
+        .merge(calls::routes())
+        .merge(ivr::routes())
 }
 
 fn static_file(content_type: &'static str, body: &'static str) -> Response {
@@ -79,6 +83,8 @@ pub struct Chrome {
     pub nav_imports: bool,
     pub nav_org: bool,
     pub nav_audit: bool,
+    pub nav_calls: bool,
+    pub nav_ivr: bool,
 }
 
 /// A signed-in page request: the user, their language and the page frame.
@@ -103,6 +109,8 @@ impl Page {
             nav_imports: c.can(Permission::CustomerImport),
             nav_org: c.can(Permission::OrgRead),
             nav_audit: c.can(Permission::AuditRead),
+            nav_calls: c.can(Permission::CallHandle),
+            nav_ivr: c.can(Permission::ServiceConfigure),
         }
     }
 
