@@ -28,6 +28,9 @@ pub enum AppError {
     Locked { retry_after_secs: i64 },
     #[error("the upload is larger than {limit_mb} MB")]
     TooLarge { limit_mb: u64 },
+    /// A request body over a limit too small to name in MB.
+    #[error("{message}")]
+    TooLargeBody { message: String },
     /// A request authenticated by something other than a log-in (a webhook signature)
     /// that did not prove itself.
     #[error("{message}")]
@@ -78,7 +81,9 @@ impl AppError {
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooLarge { .. } | AppError::TooLargeBody { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -98,7 +103,7 @@ impl AppError {
             | AppError::UnsupportedMedia { code, .. }
             | AppError::Unavailable { code, .. } => code,
             AppError::Locked { .. } => "account_locked",
-            AppError::TooLarge { .. } => "payload_too_large",
+            AppError::TooLarge { .. } | AppError::TooLargeBody { .. } => "payload_too_large",
             AppError::Internal(_) => "internal",
         }
     }

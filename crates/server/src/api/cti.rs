@@ -57,7 +57,12 @@ async fn receive_event(
     let signed = app::signed_request(&state, &headers)?;
     let body = axum::body::to_bytes(body, app::MAX_EVENT_BYTES)
         .await
-        .map_err(|_| AppError::TooLarge { limit_mb: 0 })?;
+        .map_err(|_| AppError::TooLargeBody {
+            message: format!(
+                "an event body is at most {} KiB",
+                app::MAX_EVENT_BYTES / 1024
+            ),
+        })?;
     let reply = app::receive_event(&state, &signed, &body).await?;
     let status = if reply.awaiting_offer {
         StatusCode::ACCEPTED

@@ -129,7 +129,8 @@ pub async fn receive_event(
             event.queue = menu.into_iter().find(|o| &o.key == key).map(|o| o.queue);
         }
     }
-    let stored = serde_json::to_string(&payload).map_err(|e| AppError::Internal(e.into()))?;
+    // Kept byte for byte as the CTI sent it (it parsed as JSON, so it is UTF-8).
+    let stored = String::from_utf8_lossy(body);
     let row = state
         .db()
         .apply_call_event(call_id, &event, &stored, state.clock().now())

@@ -141,6 +141,19 @@ pub async fn bad_signatures_are_refused_and_nothing_is_stored(backend: TestBacke
         )
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    // An event body over 64 KiB is not read to the end.
+    let huge = json!({"event": "offered", "call_id": "sig-1", "at": at(&app, 0),
+                      "caller": "1".repeat(100_000)})
+    .to_string();
+    let r = post_signed(
+        &app,
+        &huge,
+        &ts,
+        &sign_event(SECRET.as_bytes(), &ts, huge.as_bytes()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(r.error_code(), "payload_too_large");
     assert_eq!(call_count(&app, &manager).await, 0);
     // The correct request goes through.
     let r = post_signed(&app, &body, &ts, &good).await;

@@ -63,6 +63,8 @@ CREATE UNIQUE INDEX calls_external_id ON calls (external_id);
 CREATE INDEX calls_started ON calls (started_at, id);
 CREATE INDEX calls_agent_started ON calls (agent_id, started_at, id);
 CREATE INDEX calls_customer_started ON calls (customer_id, started_at, id);
+CREATE INDEX calls_queue_started ON calls (queue, started_at, id);
+CREATE INDEX calls_state_started ON calls (state, started_at, id);
 CREATE INDEX calls_ticket ON calls (ticket_id);
 -- The screen pop polls for calls still ringing or talking.
 CREATE INDEX calls_active_agent ON calls (agent_id, started_at) WHERE state <> 'ended';
