@@ -52,6 +52,7 @@ kefu_test_support::suite!(
         imports::lifecycle,
         calls::events_in_any_order_make_one_call,
         calls::events_before_the_offer_are_kept,
+        calls::every_order_of_events_stores_the_same_call,
         calls::log_filters_active_calls_and_paging,
         calls::identity_check_and_ticket_are_audited,
         calls::ivr_menu_round_trips,

@@ -371,3 +371,57 @@ pub async fn blob_store_keeps_recordings(backend: TestBackend) {
     assert!(store.path_of("../etc/passwd").is_none());
     t.cleanup().await;
 }
+
+/// Every order of one call's webhooks, a retried one included, leaves the same call row.
+pub async fn every_order_of_events_stores_the_same_call(backend: TestBackend) {
+    let t = TestDb::new(backend).await;
+    let events = [
+        offered(0, "13812340000", "complaint"),
+        answered(1, "first"),
+        answered(2, "second"),
+        ended(4),
+    ];
+    let mut orders: Vec<Vec<usize>> = vec![vec![]];
+    for _ in 0..events.len() {
+        let mut longer = Vec::new();
+        for o in &orders {
+            for i in (0..events.len()).filter(|i| !o.contains(i)) {
+                let mut n = o.clone();
+                n.push(i);
+                longer.push(n);
+            }
+        }
+        orders = longer;
+    }
+    assert_eq!(orders.len(), 24);
+    let mut outcomes = std::collections::HashSet::new();
+    for (n, order) in orders.iter().enumerate() {
+        let external = format!("perm-{n}");
+        let mut row = None;
+        for &i in order.iter().chain([&order[0]]) {
+            row = Some(
+                t.db.apply_call_event(&external, &events[i], "{}", at(5))
+                    .await
+                    .unwrap(),
+            );
+        }
+        let r = row.unwrap();
+        outcomes.insert((
+            r.state,
+            r.caller,
+            r.queue,
+            r.agent_ref,
+            r.offered_at,
+            r.answered_at,
+            r.ended_at,
+            r.duration_s,
+            r.hangup_side,
+            r.started_at,
+        ));
+    }
+    assert_eq!(outcomes.len(), 1, "{outcomes:#?}");
+    let (state, _, _, agent, ..) = outcomes.into_iter().next().unwrap();
+    assert_eq!(state, "ended");
+    assert_eq!(agent.as_deref(), Some("first"), "the first answer wins");
+    t.cleanup().await;
+}
