@@ -263,8 +263,8 @@ impl Db {
         }))
     }
 
-    /// Calls still ringing or talking that an agent should see: the ones they answered
-    /// and the ones waiting in `queues`. Newest first; what the screen pop polls.
+    /// Calls an agent should see: the ones they answered that are still running, and
+    /// the ones ringing in `queues`. Newest first; what the screen pop polls.
     pub async fn list_active_calls(
         &self,
         agent_id: &str,
@@ -277,17 +277,18 @@ impl Db {
         let mut rows: Vec<CallRow> = sql.query_as().fetch_all(&self.read).await?;
         if !queues.is_empty() {
             let mut sql = Sql::new(CALL_SELECT);
-            sql.push(" WHERE c.state <> 'ended' AND c.queue IN (");
+            sql.push(" WHERE c.state = 'offered' AND c.queue IN (");
             for (i, q) in queues.iter().enumerate() {
                 if i > 0 {
                     sql.push(", ");
                 }
                 sql.bind_text(q.clone());
             }
-            sql.push(") AND c.agent_id IS NULL ORDER BY c.started_at DESC LIMIT 20");
+            sql.push(") ORDER BY c.started_at DESC LIMIT 20");
             rows.extend(sql.query_as::<CallRow>().fetch_all(&self.read).await?);
         }
         rows.sort_by(|a, b| (b.started_at, &b.id).cmp(&(a.started_at, &a.id)));
+        rows.dedup_by(|a, b| a.id == b.id);
         Ok(rows)
     }
 

@@ -66,9 +66,9 @@ CREATE INDEX calls_customer_started ON calls (customer_id, started_at, id);
 CREATE INDEX calls_queue_started ON calls (queue, started_at, id);
 CREATE INDEX calls_state_started ON calls (state, started_at, id);
 CREATE INDEX calls_ticket ON calls (ticket_id);
--- The screen pop polls for calls still ringing or talking.
+-- The screen pop polls for an agent's running calls, and for calls ringing in queues
+-- (calls_state_started: few calls ring at once).
 CREATE INDEX calls_active_agent ON calls (agent_id, started_at) WHERE state <> 'ended';
-CREATE INDEX calls_active_queue ON calls (queue, started_at) WHERE state <> 'ended';
 
 -- Every webhook event exactly as received, so nothing the CTI said is ever lost.
 CREATE TABLE call_events (
