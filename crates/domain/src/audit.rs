@@ -59,6 +59,11 @@ actions! {
     SlaPolicyCreated = "settings.sla_policy_create",
     SlaPolicyUpdated = "settings.sla_policy_update",
     SlaPolicyDeleted = "settings.sla_policy_delete",
+    CallViewed = "call.view",
+    CallIdentityChecked = "call.identity_check",
+    CallTicketAttached = "call.ticket_attach",
+    CallRecordingDownloaded = "call.recording_download",
+    IvrMenuSaved = "settings.ivr_save",
 }
 
 /// Whether the action touched personal data (PII); the audit page can filter on it.
@@ -70,6 +75,8 @@ impl AuditAction {
                 | AuditAction::CustomerPiiRevealed
                 | AuditAction::CustomersExported
                 | AuditAction::CustomerListed
+                | AuditAction::CallViewed
+                | AuditAction::CallRecordingDownloaded
         )
     }
 }

@@ -9,7 +9,9 @@ mod macros;
 
 pub mod audit;
 pub mod auth;
+pub mod blob;
 pub mod calendar;
+pub mod call;
 pub mod customer;
 pub mod export;
 pub mod id_number;

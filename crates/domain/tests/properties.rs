@@ -319,3 +319,66 @@ mod queues {
         }
     }
 }
+
+mod calls {
+    use chrono::{TimeZone, Utc};
+    use kefu_domain::call::{merge_events, CallEvent, CallEventKind, CallState, HangupSide};
+    use proptest::prelude::*;
+
+    fn event() -> impl Strategy<Value = CallEvent> {
+        (
+            prop::sample::select(CallEventKind::ALL.to_vec()),
+            0i64..600,
+            prop::option::of(prop::sample::select(vec!["13812345678", "010-62345678"])),
+            prop::option::of(prop::sample::select(vec!["consultation", "complaint"])),
+            prop::option::of(prop::sample::select(vec!["A001", "agent2"])),
+            prop::option::of(0i64..900),
+            prop::option::of(prop::sample::select(HangupSide::ALL.to_vec())),
+        )
+            .prop_map(
+                |(kind, at, caller, queue, agent, duration_s, hangup_side)| CallEvent {
+                    kind,
+                    at: Utc.timestamp_opt(1_700_000_000 + at, 0).unwrap(),
+                    caller: caller.map(str::to_string),
+                    ivr_key: None,
+                    queue: queue.map(str::to_string),
+                    agent: agent.map(str::to_string),
+                    duration_s,
+                    hangup_side,
+                },
+            )
+    }
+
+    proptest! {
+        /// However the webhooks of one call are reordered or repeated, the call record
+        /// comes out the same.
+        #[test]
+        fn any_order_of_a_calls_events_gives_the_same_record(
+            events in prop::collection::vec(event(), 1..8),
+            shuffled in Just(()).prop_perturb(|_, mut rng| rng.next_u64()),
+            repeat in any::<prop::sample::Index>(),
+        ) {
+            let expected = merge_events(&events).unwrap();
+            let mut other = events.clone();
+            // A deterministic shuffle from the seed, plus one repeated (retried) event.
+            let mut seed = shuffled;
+            for i in (1..other.len()).rev() {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                other.swap(i, (seed >> 33) as usize % (i + 1));
+            }
+            other.push(repeat.get(&events).clone());
+            prop_assert_eq!(merge_events(&other).unwrap(), expected.clone());
+            // The state is the furthest any event got.
+            let furthest = if events.iter().any(|e| e.kind == CallEventKind::Ended) {
+                CallState::Ended
+            } else if events.iter().any(|e| e.kind == CallEventKind::Answered) {
+                CallState::Answered
+            } else {
+                CallState::Offered
+            };
+            prop_assert_eq!(expected.state, furthest);
+            prop_assert_eq!(expected.offered_at.is_some(),
+                events.iter().any(|e| e.kind == CallEventKind::Offered));
+        }
+    }
+}

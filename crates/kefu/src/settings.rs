@@ -28,6 +28,11 @@ pub struct Settings {
     pub session_idle_minutes: i64,
     /// Sessions end this many hours after log-in, however busy.
     pub session_absolute_hours: i64,
+    /// The secret the telephony system (CTI) signs its webhooks with; without it the
+    /// webhooks answer 503.
+    pub cti_secret: Option<String>,
+    /// Largest accepted call recording, in bytes.
+    pub max_recording_bytes: u64,
 }
 
 impl Default for Settings {
@@ -42,6 +47,8 @@ impl Default for Settings {
             admin_password: None,
             session_idle_minutes: 30,
             session_absolute_hours: 12,
+            cti_secret: None,
+            max_recording_bytes: 200 * 1024 * 1024,
         }
     }
 }
@@ -70,13 +77,15 @@ impl Settings {
         let mut figment =
             Figment::from(Serialized::defaults(Settings::default())).merge(Toml::file(&file));
         // KEFU_ADMIN_PASSWORD_FILE=/run/secrets/x reads the secret from a file.
-        if let Ok(path) = std::env::var("KEFU_ADMIN_PASSWORD_FILE") {
-            let secret = std::fs::read_to_string(&path)
-                .with_context(|| format!("cannot read KEFU_ADMIN_PASSWORD_FILE {path}"))?;
-            figment = figment.merge(Serialized::default(
-                "admin_password",
-                secret.trim().to_string(),
-            ));
+        for (key, var) in [
+            ("admin_password", "KEFU_ADMIN_PASSWORD_FILE"),
+            ("cti_secret", "KEFU_CTI_SECRET_FILE"),
+        ] {
+            if let Ok(path) = std::env::var(var) {
+                let secret = std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read {var} {path}"))?;
+                figment = figment.merge(Serialized::default(key, secret.trim().to_string()));
+            }
         }
         let figment = figment
             .merge(Env::prefixed("KEFU_").only(&[
@@ -89,6 +98,8 @@ impl Settings {
                 "admin_password",
                 "session_idle_minutes",
                 "session_absolute_hours",
+                "cti_secret",
+                "max_recording_bytes",
             ]))
             .merge(Serialized::defaults(overrides));
         let settings: Settings = figment
@@ -121,6 +132,12 @@ impl Settings {
         }
         if !(1..=24 * 30).contains(&self.session_absolute_hours) {
             bail!("session_absolute_hours must be between 1 and 720");
+        }
+        if self.cti_secret.as_ref().is_some_and(|s| s.len() < 16) {
+            bail!("cti_secret must be at least 16 characters (share a long random string with the CTI)");
+        }
+        if !(1024 * 1024..=4 * 1024 * 1024 * 1024).contains(&self.max_recording_bytes) {
+            bail!("max_recording_bytes must be between 1048576 (1 MiB) and 4294967296 (4 GiB)");
         }
         if self.max_upload_mb == 0 || self.max_upload_mb > 4096 {
             bail!("max_upload_mb must be between 1 and 4096");
@@ -172,5 +189,26 @@ mod tests {
         assert!(err.contains("clock"), "{err}");
         std::fs::write(&file, "colour = \"blue\"\n").unwrap();
         assert!(Settings::load(Some(&file), &Overrides::default()).is_err());
+        std::fs::write(&file, "cti_secret = \"short\"\n").unwrap();
+        let err = Settings::load(Some(&file), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("cti_secret"), "{err}");
+    }
+
+    #[test]
+    fn cti_settings_come_from_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("kefu.toml");
+        std::fs::write(
+            &file,
+            "cti_secret = \"0123456789abcdef0123\"\nmax_recording_bytes = 10485760\n",
+        )
+        .unwrap();
+        let s = Settings::load(Some(&file), &Overrides::default()).unwrap();
+        assert_eq!(s.cti_secret.as_deref(), Some("0123456789abcdef0123"));
+        assert_eq!(s.max_recording_bytes, 10 * 1024 * 1024);
+        let defaults = Settings::load(None, &Overrides::default()).unwrap();
+        assert_eq!(defaults.max_recording_bytes, 200 * 1024 * 1024);
     }
 }

@@ -31,6 +31,21 @@ pub enum AppError {
     Locked { retry_after_secs: i64 },
     #[error("the upload is larger than {limit_mb} MB")]
     TooLarge { limit_mb: u64 },
+    /// A request body over a limit too small to name in MB.
+    #[error("{message}")]
+    TooLargeBody { message: String },
+    /// A request authenticated by something other than a log-in (a webhook signature)
+    /// that did not prove itself.
+    #[error("{message}")]
+    BadCredentials { code: &'static str, message: String },
+    /// A record the caller names by its own id that kefu does not have.
+    #[error("{message}")]
+    Unknown { code: &'static str, message: String },
+    #[error("{message}")]
+    UnsupportedMedia { code: &'static str, message: String },
+    /// A feature that is switched off by configuration.
+    #[error("{message}")]
+    Unavailable { code: &'static str, message: String },
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -59,16 +74,21 @@ impl AppError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) | AppError::Csrf | AppError::Refused { .. } => {
                 StatusCode::FORBIDDEN
             }
+            AppError::Unauthenticated | AppError::BadCredentials { .. } => StatusCode::UNAUTHORIZED,
+            AppError::Unknown { .. } => StatusCode::NOT_FOUND,
+            AppError::UnsupportedMedia { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooLarge { .. } | AppError::TooLargeBody { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -84,8 +104,12 @@ impl AppError {
             | AppError::BadRequest { code, .. }
             | AppError::Conflict { code, .. }
             | AppError::Refused { code, .. } => code,
+            AppError::BadCredentials { code, .. }
+            | AppError::Unknown { code, .. }
+            | AppError::UnsupportedMedia { code, .. }
+            | AppError::Unavailable { code, .. } => code,
             AppError::Locked { .. } => "account_locked",
-            AppError::TooLarge { .. } => "payload_too_large",
+            AppError::TooLarge { .. } | AppError::TooLargeBody { .. } => "payload_too_large",
             AppError::Internal(_) => "internal",
         }
     }

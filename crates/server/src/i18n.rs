@@ -229,6 +229,29 @@ mod tests {
                     .iter()
                     .map(|x| format!("sla.calendar.{}", x.code())),
             );
+            {
+                use kefu_domain::call::{CallState, HangupSide, IdentityMethod, IdentityResult};
+                wanted.extend(
+                    CallState::ALL
+                        .iter()
+                        .map(|s| format!("call_state.{}", s.code())),
+                );
+                wanted.extend(
+                    HangupSide::ALL
+                        .iter()
+                        .map(|h| format!("hangup.{}", h.code())),
+                );
+                wanted.extend(
+                    IdentityResult::ALL
+                        .iter()
+                        .map(|r| format!("identity.{}", r.code())),
+                );
+                wanted.extend(
+                    IdentityMethod::ALL
+                        .iter()
+                        .map(|m| format!("identity_method.{}", m.code())),
+                );
+            }
             wanted.extend(
                 [
                     "previewed",

@@ -3,6 +3,7 @@
 use crate::clock::Clock;
 use crate::i18n::I18n;
 use kefu_domain::auth::{LockoutPolicy, SessionPolicy};
+use kefu_store::blobs::BlobStore;
 use kefu_store::Db;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,6 +18,10 @@ pub struct ServerConfig {
     pub lockout: LockoutPolicy,
     /// Largest accepted import upload; larger requests get 413 before they are read.
     pub max_upload_bytes: u64,
+    /// The shared secret of the CTI webhooks; `None` turns them off (503).
+    pub cti_secret: Option<Secret>,
+    /// Largest accepted call recording.
+    pub max_recording_bytes: u64,
 }
 
 impl ServerConfig {
@@ -27,7 +32,19 @@ impl ServerConfig {
             session: SessionPolicy::default(),
             lockout: LockoutPolicy::default(),
             max_upload_bytes: 128 * 1024 * 1024,
+            cti_secret: None,
+            max_recording_bytes: 200 * 1024 * 1024,
         }
+    }
+}
+
+/// A secret that never shows in `Debug` output (and so never in logs).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
     }
 }
 
@@ -39,11 +56,13 @@ struct Inner {
     clock: Clock,
     config: ServerConfig,
     i18n: I18n,
+    blobs: BlobStore,
 }
 
 impl AppState {
     pub fn new(db: Db, clock: Clock, config: ServerConfig) -> Self {
         AppState(Arc::new(Inner {
+            blobs: BlobStore::new(config.data_dir.join("blobs")),
             db,
             clock,
             config,
@@ -61,6 +80,11 @@ impl AppState {
 
     pub fn config(&self) -> &ServerConfig {
         &self.0.config
+    }
+
+    /// Stored files (call recordings) under `<data_dir>/blobs`.
+    pub fn blobs(&self) -> &BlobStore {
+        &self.0.blobs
     }
 
     pub fn i18n(&self) -> &I18n {

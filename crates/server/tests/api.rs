@@ -9,6 +9,8 @@ mod audit;
 mod auth;
 #[path = "api/calendars.rs"]
 mod calendars;
+#[path = "api/calls.rs"]
+mod calls;
 #[path = "api/customers.rs"]
 mod customers;
 #[path = "api/exports.rs"]
@@ -65,5 +67,12 @@ kefu_test_support::suite!(
         calendars::calendars_read_and_edit,
         calendars::holidays_edit_and_import,
         calendars::sla_policies_and_preview,
+        calls::webhooks_are_off_without_a_secret,
+        calls::bad_signatures_are_refused_and_nothing_is_stored,
+        calls::out_of_order_events_make_one_complete_call,
+        calls::recordings_are_checked_before_they_are_kept,
+        calls::a_500_mb_recording_gets_413_and_nothing_is_stored,
+        calls::screen_pop_identity_check_and_ticket,
+        calls::ivr_menu_is_configured_by_admins,
     ]
 );

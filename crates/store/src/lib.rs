@@ -8,7 +8,9 @@
 
 pub mod audit;
 pub mod backend;
+pub mod blobs;
 pub mod calendars;
+pub mod calls;
 pub mod customers;
 pub mod imports;
 pub mod jobs;

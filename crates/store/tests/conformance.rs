@@ -5,6 +5,8 @@
 mod audit;
 #[path = "conformance/calendars.rs"]
 mod calendars;
+#[path = "conformance/calls.rs"]
+mod calls;
 #[path = "conformance/common.rs"]
 mod common;
 #[path = "conformance/customers.rs"]
@@ -58,5 +60,12 @@ kefu_test_support::suite!(
         calendars::seeded_defaults_match_the_data_files,
         calendars::calendar_edits_are_audited,
         calendars::sla_policies_match_and_are_audited,
+        calls::events_in_any_order_make_one_call,
+        calls::events_before_the_offer_are_kept,
+        calls::every_order_of_events_stores_the_same_call,
+        calls::log_filters_active_calls_and_paging,
+        calls::identity_check_and_ticket_are_audited,
+        calls::ivr_menu_round_trips,
+        calls::blob_store_keeps_recordings,
     ]
 );

@@ -6,7 +6,9 @@
 mod audit;
 mod auth;
 mod calendars;
+mod calls;
 mod clock;
+mod cti;
 mod customers;
 mod imports;
 
@@ -27,7 +29,7 @@ use axum::Router;
 use kefu_domain::Permission;
 use std::collections::HashMap;
 use std::sync::Arc;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::OpenApi as OpenApiDoc;
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -51,6 +53,14 @@ impl Modify for BearerScheme {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        components.add_security_scheme(
+            "cti_signature",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Kefu-Signature",
+                "sha256=<hex HMAC-SHA256 with the shared cti_secret>, with X-Kefu-Timestamp \
+                 (Unix seconds, within 300 s); see the README",
+            ))),
+        );
     }
 }
 
@@ -60,6 +70,8 @@ pub enum Access {
     Public,
     Authenticated,
     Permission(Permission),
+    /// No log-in: the handler verifies the request's CTI signature (`cti_signature`).
+    Signature,
 }
 
 type AccessTable = Arc<HashMap<(Method, String), Access>>;
@@ -74,7 +86,9 @@ pub fn router(state: &AppState) -> (Router<AppState>, OpenApiDoc) {
         .merge(audit::routes())
         .merge(tickets::routes())
         .merge(calendars::routes())
-        .merge(sla::routes());
+        .merge(sla::routes())
+        .merge(calls::routes())
+        .merge(cti::routes(state));
     if state.clock().is_simulated() {
         v1 = v1.merge(clock::routes());
     }
@@ -137,7 +151,11 @@ fn access_of(reqs: &[utoipa::openapi::security::SecurityRequirement]) -> Option<
     {
         return Some(Access::Public);
     }
-    let scopes = list.first()?.get("bearer")?.as_array()?;
+    let first = list.first()?;
+    if first.get("cti_signature").is_some() {
+        return Some(Access::Signature);
+    }
+    let scopes = first.get("bearer")?.as_array()?;
     match scopes.first().and_then(|s| s.as_str()) {
         None => Some(Access::Authenticated),
         Some(code) => Permission::from_code(code).map(Access::Permission),
@@ -153,7 +171,7 @@ async fn gate(State(table): State<AccessTable>, req: Request, next: Next) -> Res
     let access = table.get(&(req.method().clone(), path));
     let ctx = req.extensions().get::<Ctx>();
     let verdict = match (access, ctx) {
-        (Some(Access::Public), _) => Ok(()),
+        (Some(Access::Public | Access::Signature), _) => Ok(()),
         (None, _) => Err(AppError::Internal(anyhow::anyhow!(
             "route without an access rule"
         ))),

@@ -182,7 +182,7 @@ pub struct AuditParams {
     pub format: Option<String>,
 }
 
-fn parse_bound(v: &str, end: bool) -> Result<DateTime<Utc>, AppError> {
+pub(crate) fn parse_bound(v: &str, end: bool) -> Result<DateTime<Utc>, AppError> {
     if let Ok(t) = DateTime::parse_from_rfc3339(v) {
         return Ok(t.with_timezone(&Utc));
     }

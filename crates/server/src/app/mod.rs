@@ -4,6 +4,8 @@
 pub mod audit;
 pub mod auth;
 pub mod calendars;
+pub mod calls;
+pub mod cti;
 pub mod customers;
 pub mod export;
 pub mod imports;

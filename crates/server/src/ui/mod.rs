@@ -4,8 +4,10 @@
 mod account;
 mod audit;
 mod calendar;
+mod calls;
 mod customers;
 mod imports;
+mod ivr;
 mod org;
 mod org_forms;
 mod sla;
@@ -57,6 +59,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(tickets::routes())
         .merge(calendar::routes())
         .merge(sla::routes())
+        .merge(calls::routes())
+        .merge(ivr::routes())
 }
 
 /// Agents start in their workspace; others in the customer list.
@@ -96,6 +100,8 @@ pub struct Chrome {
     pub nav_org: bool,
     pub nav_audit: bool,
     pub nav_settings: bool,
+    pub nav_calls: bool,
+    pub nav_ivr: bool,
 }
 
 /// A signed-in page request: the user, their language and the page frame.
@@ -122,6 +128,8 @@ impl Page {
             nav_org: c.can(Permission::OrgRead),
             nav_audit: c.can(Permission::AuditRead),
             nav_settings: c.can(Permission::ServiceConfigure),
+            nav_calls: c.can(Permission::CallHandle),
+            nav_ivr: c.can(Permission::ServiceConfigure),
         }
     }
 

@@ -153,7 +153,7 @@ const SUMMARY_SELECT: &str = "SELECT c.id, c.name, c.company, c.tier, c.status, 
     c.created_at FROM customers c LEFT JOIN users u ON u.id = c.owner_id";
 
 /// Reverses a contact value so that "ends with" becomes an indexed prefix range.
-fn reversed(s: &str) -> String {
+pub(crate) fn reversed(s: &str) -> String {
     s.chars().rev().collect()
 }
 
