@@ -176,6 +176,7 @@ pub(crate) async fn load(
             department_id: intake.clone(),
             owner_id: (!unclaimed).then(|| agent_id.clone()),
             tags: Vec::new(),
+            call_id: None,
         };
         // An overdue story promised a call back within two working hours, long ago.
         let promise_hours = if matches!(spec.story, Story::Overdue) {

@@ -216,6 +216,7 @@ mod tests {
                     "merged",
                     "merged_from",
                     "linked",
+                    "call",
                 ]
                 .map(|k| format!("event.ticket.{k}")),
             );

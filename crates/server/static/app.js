@@ -40,3 +40,91 @@
   }
   if (badge) { poll(); setInterval(poll, 60000); }
 })();
+
+// The incoming-call screen pop on the workspace: the agent's ringing or running calls,
+// the matched customer, their recent tickets and open promises, the identity check, and
+// one click to open a ticket from the call or attach it to an existing one.
+(function () {
+  var pop = document.getElementById("screen-pop");
+  if (!pop) return;
+  var L = pop.dataset;
+  var csrfInput = document.querySelector("input[name=_csrf]");
+  var csrf = csrfInput ? csrfInput.value : "";
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    for (var k in attrs || {}) e.setAttribute(k, attrs[k]);
+    if (text != null) e.textContent = text;
+    return e;
+  }
+  function post(path, body) {
+    return fetch(path, {method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf}, body: JSON.stringify(body)});
+  }
+  var shown = "";
+  function render(calls) {
+    var key = JSON.stringify(calls);
+    if (key === shown) return;
+    shown = key;
+    pop.textContent = "";
+    pop.hidden = !calls.length;
+    calls.forEach(function (a) {
+      var c = a.call, box = el("div", {"class": "pop-call", "data-call": c.id});
+      var head = el("div", {"class": "pop-head"});
+      head.appendChild(el("strong", null, (c.state === "offered" ? L.lRinging : L.lTalking) + " · " + L.lCaller + " "));
+      head.appendChild(el("span", {"class": "masked pop-caller"}, c.caller || ""));
+      box.appendChild(head);
+      var who = el("div", {"class": "pop-customer"});
+      if (a.customer) {
+        who.appendChild(document.createTextNode(L.lCustomer + "："));
+        who.appendChild(el("a", {href: "/customers/" + a.customer.id}, a.customer.name));
+        who.appendChild(el("span", {"class": "tier tier-" + a.customer.tier}, " " + a.customer.tier));
+      } else {
+        who.appendChild(el("span", {"class": "muted"}, L.lUnknown));
+      }
+      box.appendChild(who);
+      var check = el("div", {"class": "pop-identity"});
+      if (c.identity_check) {
+        check.textContent = L.lChecked + "：" + (c.identity_check.result === "passed" ? L.lPassed : L.lFailed);
+      } else {
+        check.appendChild(el("span", null, L.lVerify + " "));
+        [["passed", L.lPassed], ["failed", L.lFailed]].forEach(function (r) {
+          var b = el("button", {type: "button", "class": "small identity-" + r[0]}, r[1]);
+          b.onclick = function () { post("/api/v1/calls/" + c.id + "/identity-check", {result: r[0], method: "account"}).then(poll); };
+          check.appendChild(b);
+        });
+      }
+      box.appendChild(check);
+      var q = "call_id=" + encodeURIComponent(c.id) + (a.customer ? "&customer_id=" + encodeURIComponent(a.customer.id) : "");
+      var actions = el("div", {"class": "pop-actions"});
+      actions.appendChild(el("a", {"class": "btn primary", id: "pop-new-complaint", href: "/tickets/new?type=complaint&" + q}, L.lComplaint));
+      actions.appendChild(el("a", {"class": "btn", href: "/tickets/new?type=consultation&" + q}, L.lConsultation));
+      box.appendChild(actions);
+      if (a.recent_tickets && a.recent_tickets.length) {
+        box.appendChild(el("div", {"class": "muted small"}, L.lTickets));
+        var ul = el("ul", {"class": "pop-tickets"});
+        a.recent_tickets.forEach(function (t) {
+          var li = el("li");
+          li.appendChild(el("a", {href: "/tickets/" + t.id, "class": "masked"}, t.number));
+          li.appendChild(document.createTextNode(" " + t.subject + " "));
+          if (t.promise_due_at) li.appendChild(el("span", {"class": t.overdue ? "tag alert" : "tag"}, (t.overdue ? L.lOverdue : L.lPromise) + " " + t.promise_due_at.slice(0, 16).replace("T", " ")));
+          if (c.ticket_id === t.id) li.appendChild(el("span", {"class": "tag"}, L.lAttached));
+          else {
+            var b = el("button", {type: "button", "class": "small"}, L.lAttach);
+            b.onclick = function () { post("/api/v1/calls/" + c.id + "/ticket", {ticket_id: t.id}).then(poll); };
+            li.appendChild(b);
+          }
+          ul.appendChild(li);
+        });
+        box.appendChild(ul);
+      }
+      pop.appendChild(box);
+    });
+  }
+  function poll() {
+    fetch("/api/v1/calls/active", {credentials: "same-origin"})
+      .then(function (r) { return r.ok ? r.json() : []; })
+      .then(render).catch(function () {});
+  }
+  poll();
+  setInterval(poll, 2000);
+})();

@@ -1062,10 +1062,28 @@ async fn call_log_detail_identity_check_and_recording(b: Browser) {
         .wait_for_text("#identity", "the passed check", |t| t.contains("核验通过"))
         .await;
     assert!(identity.contains("注册账户"), "the method: {identity:?}");
-    b.type_into("#ticket-form input[name=ticket_id]", "T-2026-0001")
+    // Attach it to a ticket by number.
+    let token_ticket = {
+        let (status, body) = b
+            .api(
+                "POST",
+                "/api/v1/tickets",
+                json!({"type": "complaint", "subject": "录音所涉投诉"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body["number"].as_str().unwrap().to_string()
+    };
+    b.goto(&format!("/calls/{id}")).await;
+    b.type_into("#ticket-form input[name=ticket_id]", "GD19990101-0001")
         .await;
     b.click("#ticket-form button[type=submit]").await;
-    b.wait_for_text("#ticket", "the ticket", |t| t.contains("T-2026-0001"))
+    assert!(body_text(&b).await.contains("unknown_ticket"));
+    b.goto(&format!("/calls/{id}")).await;
+    b.type_into("#ticket-form input[name=ticket_id]", &token_ticket)
+        .await;
+    b.click("#ticket-form button[type=submit]").await;
+    b.wait_for_text("#ticket", "the ticket", |t| !t.trim().is_empty())
         .await;
     let player = b.wait_for("audio#recording").await;
     let src = player.attr("src").await.expect("src").unwrap_or_default();

@@ -442,6 +442,8 @@ pub async fn attach_call_ticket_in(
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
+    // The call shows on the ticket's timeline (and so on the customer's).
+    crate::tickets::append_call_event(tx, actor, at, ticket_id, id).await?;
     append_in(
         tx,
         actor,

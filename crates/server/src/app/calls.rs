@@ -95,6 +95,9 @@ pub struct ActiveCall {
     pub call: CallView,
     /// The customer matched by the caller's number (phone masked).
     pub customer: Option<CustomerSummary>,
+    /// The customer's latest tickets visible to the agent, open ones first; each shows
+    /// its promise (open promises are those with `promise_due_at`).
+    pub recent_tickets: Vec<crate::app::tickets::TicketSummary>,
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -316,9 +319,36 @@ pub async fn active(
     let rows = state.db().list_active_calls(&ctx.user_id, &queues).await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in &rows {
+        let customer = customer_card(state, row).await?;
+        let recent_tickets = match (&customer, ctx.can(Permission::TicketRead)) {
+            (Some(c), true) => {
+                let filter = kefu_store::tickets::TicketFilter {
+                    customer_id: Some(c.id.clone()),
+                    ..Default::default()
+                };
+                let mut page = crate::app::tickets::list(state, ctx, &filter, None, 8).await?;
+                // Open work first: that is what the caller is most likely calling about.
+                page.items.sort_by_key(|t| {
+                    !matches!(
+                        t.status.as_str(),
+                        "new"
+                            | "assigned"
+                            | "in_progress"
+                            | "waiting_customer"
+                            | "waiting_department"
+                    )
+                });
+                page.items
+                    .iter()
+                    .map(crate::app::tickets::summary_view)
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
         out.push(ActiveCall {
             call: call_view(row),
-            customer: customer_card(state, row).await?,
+            customer,
+            recent_tickets,
         });
     }
     Ok(out)
@@ -351,16 +381,37 @@ pub async fn attach_ticket(
     p: &TicketLinkPayload,
 ) -> Result<(), AppError> {
     ctx.require(Permission::CallHandle)?;
-    let ticket = p.ticket_id.trim();
-    if ticket.is_empty() || ticket.len() > 64 {
+    let reference = p.ticket_id.trim();
+    if reference.is_empty() || reference.len() > 64 {
         return Err(AppError::invalid(
             "invalid_ticket",
-            "ticket_id must be 1-64 characters",
+            "ticket_id must be a ticket id or number (GD20261128-0007)",
         ));
     }
+    // The ticket (by id or number) must exist and be one the agent may work on.
+    let unknown = || {
+        AppError::invalid(
+            "unknown_ticket",
+            format!("no ticket {reference} that you may work on"),
+        )
+    };
+    let ticket = crate::app::tickets::resolve_ref(state, reference)
+        .await
+        .map_err(|_| unknown())?;
+    crate::app::tickets::load_checked(
+        state,
+        ctx,
+        &ticket,
+        Some(kefu_domain::ticket::TicketAction::Work),
+    )
+    .await
+    .map_err(|e| match e {
+        AppError::NotFound(_) => unknown(),
+        e => e,
+    })?;
     state
         .db()
-        .attach_call_ticket(&ctx.actor(), state.clock().now(), id, ticket)
+        .attach_call_ticket(&ctx.actor(), state.clock().now(), id, &ticket)
         .await
         .map_err(not_found)
 }

@@ -50,6 +50,7 @@ struct WorkspacePage<'a> {
     next_cursor: Option<String>,
     cursor: String,
     can_write: bool,
+    can_take_calls: bool,
 }
 
 #[derive(Deserialize)]
@@ -101,6 +102,7 @@ async fn workspace(page: Page, Query(p): Query<WorkspaceParams>) -> Result<Respo
         next_cursor: list.next_cursor,
         cursor: p.cursor.unwrap_or_default(),
         can_write: page.ctx.can(Permission::TicketWrite),
+        can_take_calls: page.ctx.can(Permission::CallHandle),
     };
     Ok(render(&body))
 }
@@ -146,6 +148,8 @@ struct NewForm {
     customer_id: String,
     #[serde(default)]
     tags: String,
+    #[serde(default)]
+    call_id: String,
 }
 
 impl NewForm {
@@ -179,6 +183,7 @@ impl NewForm {
                     .map(str::to_string)
                     .collect(),
             ),
+            call_id: some(&self.call_id),
         }
     }
 }
@@ -186,6 +191,10 @@ impl NewForm {
 #[derive(Deserialize)]
 struct NewParams {
     customer_id: Option<String>,
+    /// From the screen pop: the call the ticket is opened from, and its type.
+    call_id: Option<String>,
+    #[serde(rename = "type")]
+    ticket_type: Option<String>,
 }
 
 async fn form_page(page: &Page, form: NewForm, error: Option<String>) -> Result<Response, UiError> {
@@ -217,13 +226,22 @@ async fn new_form(page: Page, Query(p): Query<NewParams>) -> Result<Response, Ui
     page.ctx
         .require(Permission::TicketWrite)
         .map_err(|e| page.error(e))?;
-    let form = NewForm {
-        ticket_type: "consultation".into(),
+    let mut form = NewForm {
+        ticket_type: p
+            .ticket_type
+            .filter(|t| TicketType::from_code(t).is_some())
+            .unwrap_or_else(|| "consultation".into()),
         channel: "phone".into(),
         priority: "normal".into(),
         customer_id: p.customer_id.unwrap_or_default(),
+        call_id: p.call_id.unwrap_or_default(),
         ..NewForm::default()
     };
+    if !form.call_id.is_empty() && form.customer_id.is_empty() {
+        if let Ok(call) = page.state.db().get_call(&form.call_id).await {
+            form.customer_id = call.customer_id.unwrap_or_default();
+        }
+    }
     form_page(&page, form, None).await
 }
 

@@ -431,12 +431,17 @@ pub async fn screen_pop_identity_check_and_ticket(backend: TestBackend) {
     let app = cti_app(backend).await;
     let agent = app.login("agent1").await;
     let other = app.login("agent2").await;
-    app.post(
-        "/api/v1/customers",
-        &agent,
-        json!({"name": "弹屏客户", "contacts": [{"kind": "mobile", "value": "13755556666"}]}),
-    )
-    .await;
+    let customer_id = app
+        .post(
+            "/api/v1/customers",
+            &agent,
+            json!({"name": "弹屏客户", "contacts": [{"kind": "mobile", "value": "13755556666"}]}),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let r = event(
         &app,
         json!({"event": "offered", "call_id": "pop-1", "at": at(&app, 0),
@@ -513,14 +518,57 @@ pub async fn screen_pop_identity_check_and_ticket(backend: TestBackend) {
         .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 
+    // The screen pop lists the caller's tickets; the call is attached to one by number.
+    let r = app
+        .post(
+            "/api/v1/tickets",
+            &agent,
+            json!({"type": "complaint", "subject": "上次的投诉还没处理", "customer_id": customer_id}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let (ticket_id, number) = (
+        r.json()["id"].as_str().unwrap().to_string(),
+        r.json()["number"].as_str().unwrap().to_string(),
+    );
+    let pop = app.get("/api/v1/calls/active", &agent).await.json();
+    assert_eq!(
+        pop[0]["recent_tickets"][0]["number"],
+        number.as_str(),
+        "{pop}"
+    );
+    assert!(
+        pop[0]["recent_tickets"][0]["promise_due_at"].is_string(),
+        "the open promise"
+    );
     let r = app
         .post(
             &format!("/api/v1/calls/{id}/ticket"),
             &agent,
-            json!({"ticket_id": "T-0001"}),
+            json!({"ticket_id": "GD19990101-0001"}),
+        )
+        .await;
+    assert_eq!(r.error_code(), "unknown_ticket");
+    let r = app
+        .post(
+            &format!("/api/v1/calls/{id}/ticket"),
+            &agent,
+            json!({"ticket_id": number}),
         )
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+    let timeline = app
+        .get(&format!("/api/v1/tickets/{ticket_id}/timeline"), &agent)
+        .await
+        .json();
+    assert!(
+        timeline
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "call"),
+        "{timeline}"
+    );
     let r = app
         .post(
             &format!("/api/v1/calls/{id}/ticket"),
@@ -543,7 +591,7 @@ pub async fn screen_pop_identity_check_and_ticket(backend: TestBackend) {
         .get(&format!("/api/v1/calls/{id}"), &manager)
         .await
         .json();
-    assert_eq!(call["call"]["ticket_id"], "T-0001");
+    assert_eq!(call["call"]["ticket_id"], ticket_id.as_str());
     assert_eq!(call["call"]["state"], "ended");
     assert_eq!(call["call"]["duration_s"], 57);
     let audit = app

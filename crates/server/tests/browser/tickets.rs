@@ -4,6 +4,49 @@
 use super::Browser;
 use serde_json::json;
 
+/// A demo customer calls the complaint line and agent1 (工号 KF101) answers: the call is
+/// still running. Returns the customer's name.
+async fn incoming_call(b: &Browser) -> String {
+    use kefu_domain::call::{CallEvent, CallEventKind};
+    let db = b.state.db();
+    let customers = db
+        .list_customers(&Default::default(), None, 50)
+        .await
+        .expect("demo customers");
+    let customer = customers
+        .items
+        .iter()
+        .find(|c| c.primary_phone.as_deref().is_some_and(|p| p.len() == 11))
+        .expect("a demo customer with a mobile number");
+    let now = b.state.clock().now();
+    let event = |kind| CallEvent {
+        kind,
+        at: now,
+        caller: None,
+        ivr_key: None,
+        queue: None,
+        agent: None,
+        duration_s: None,
+        hangup_side: None,
+    };
+    let offered = CallEvent {
+        caller: customer.primary_phone.clone(),
+        ivr_key: Some("2".into()),
+        queue: Some("complaint".into()),
+        ..event(CallEventKind::Offered)
+    };
+    let answered = CallEvent {
+        agent: Some("KF101".into()),
+        ..event(CallEventKind::Answered)
+    };
+    for e in [offered, answered] {
+        db.apply_call_event("pop-call-1", &e, "{}", now)
+            .await
+            .expect("event stored");
+    }
+    customer.name.clone()
+}
+
 /// Opens a complaint through the new-ticket form; returns the ticket page's path.
 async fn open_complaint(b: &Browser, subject: &str) -> String {
     b.goto("/workspace").await;
@@ -50,13 +93,48 @@ pub async fn complaint_transferred_to_tech_shows_in_both_places(b: Browser) {
         "input survives the error"
     );
 
-    let ticket = open_complaint(&b, "快递三天未送达，客户要求赔偿").await;
+    // The call comes in: the screen pop shows the caller (masked) and the customer.
+    let customer = incoming_call(&b).await;
+    b.goto("/workspace").await;
+    let pop = b
+        .wait_for_text("#screen-pop", "the customer", |t| t.contains(&customer))
+        .await;
+    assert!(pop.contains("****"), "the caller's number is masked: {pop}");
+    b.click("#screen-pop .identity-passed").await;
+    b.wait_for_text("#screen-pop .pop-identity", "the check", |t| {
+        t.contains("已记录核验")
+    })
+    .await;
+    // A complaint ticket from the pop: the call and the customer come with it.
+    b.click("#pop-new-complaint").await;
+    b.wait_for("#from-call").await;
+    assert_eq!(b.text("#form-customer").await, customer);
+    assert_eq!(
+        b.wait_for("#ticket_type")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("complaint")
+    );
+    b.type_into("#subject", "快递三天未送达，客户要求赔偿")
+        .await;
+    b.click("#create-ticket").await;
+    b.wait_for("#ticket-number").await;
+    let ticket = b.path().await;
+    assert!(b.text("#ticket-facts").await.contains(&customer));
+    assert!(
+        b.text("#timeline").await.contains("关联来电"),
+        "the call is on the timeline"
+    );
     let number = b.text("#ticket-number").await;
     assert!(number.starts_with("GD"), "{number}");
     assert_eq!(b.text("#first-owner").await, "张丽");
+    let facts = b.text("#ticket-facts").await;
     assert!(
-        b.text("#ticket-facts").await.contains("138****8000"),
-        "phone masked"
+        facts.contains("****"),
+        "the caller's phone, masked: {facts}"
     );
     // Transfer to 技术部 with a request.
     let option = b

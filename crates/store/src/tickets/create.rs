@@ -28,6 +28,8 @@ pub struct NewTicket {
     /// Who took the contact (the first owner); `None` when it arrived without an agent.
     pub owner_id: Option<String>,
     pub tags: Vec<String>,
+    /// The call this ticket is opened from; attached in the same transaction.
+    pub call_id: Option<String>,
 }
 
 /// The deadlines the matching SLA policy gives a new ticket, computed on its calendar.
@@ -159,6 +161,9 @@ impl Db {
             )
             .await?;
             schedule_promise_job(&mut tx, now, &id, 1, *due).await?;
+        }
+        if let Some(call_id) = &t.call_id {
+            crate::calls::attach_call_ticket_in(&mut tx, actor, now, call_id, &id).await?;
         }
         let facts = queue_facts_in(&mut tx, &id).await?;
         apply_counter_deltas(&mut tx, None, &facts).await?;

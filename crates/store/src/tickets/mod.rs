@@ -747,3 +747,26 @@ impl Db {
         Ok(rows.into_iter().collect())
     }
 }
+
+/// Records on the ticket's timeline that a call was attached to it.
+pub(crate) async fn append_call_event(
+    tx: &mut Tx<'_>,
+    actor: &crate::audit::Actor,
+    at: DateTime<Utc>,
+    ticket_id: &str,
+    call_id: &str,
+) -> Result<(), StoreError> {
+    let exists: Option<(String,)> = sqlx::query_as("SELECT id FROM tickets WHERE id = $1")
+        .bind(ticket_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if exists.is_none() {
+        return Err(StoreError::NotFound);
+    }
+    changes::append_event(
+        tx,
+        &changes::Event::new(ticket_id, actor, at, "call")
+            .detail(serde_json::json!({ "call_id": call_id })),
+    )
+    .await
+}

@@ -100,6 +100,7 @@ fn ticket(c: &Center, owner: Option<&str>) -> NewTicket {
         department_id: c.intake.clone(),
         owner_id: owner.map(str::to_string),
         tags: vec!["快递".into()],
+        call_id: None,
     }
 }
 

@@ -179,6 +179,32 @@ pub async fn create(
     let subject = parse_text("subject", &p.subject, MAX_SUBJECT_CHARS)?;
     let description =
         optional("description", p.description.as_deref(), MAX_BODY_CHARS)?.unwrap_or_default();
+    // A ticket opened from a call takes the caller and the matched customer.
+    let call = match p.call_id.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(id) => match state.db().get_call(id).await {
+            Ok(c) => Some(c),
+            Err(kefu_store::StoreError::NotFound) => {
+                return Err(AppError::invalid("unknown_call", format!("no call {id}")))
+            }
+            Err(e) => return Err(e.into()),
+        },
+    };
+    let mut p = p.clone();
+    if let Some(c) = &call {
+        if p.contact_phone
+            .as_deref()
+            .unwrap_or_default()
+            .trim()
+            .is_empty()
+        {
+            p.contact_phone = c.caller.clone();
+        }
+        if p.customer_id.as_deref().unwrap_or_default().is_empty() {
+            p.customer_id = c.customer_id.clone();
+        }
+    }
+    let p = &p;
     let contact_phone = match p
         .contact_phone
         .as_deref()
@@ -241,6 +267,7 @@ pub async fn create(
         owner_id: p.assign_to_me.unwrap_or(true).then(|| ctx.user_id.clone()),
         tags: parse_tags(p.tags.as_deref().unwrap_or_default())
             .map_err(|e| AppError::invalid("invalid_ticket", e.to_string()))?,
+        call_id: call.map(|c| c.id),
     };
     let plan = sla::plan_for(state, ticket_type, priority, tier.as_deref()).await?;
     let hours = plan.reply_promise.num_hours().to_string();

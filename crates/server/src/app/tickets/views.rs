@@ -31,6 +31,9 @@ pub struct NewTicketPayload {
     /// Default true: the creator took the contact and becomes its first owner (首问负责).
     pub assign_to_me: Option<bool>,
     pub tags: Option<Vec<String>>,
+    /// Open the ticket from this call (its caller and customer fill in what is left
+    /// empty; the call is attached in the same transaction).
+    pub call_id: Option<String>,
 }
 
 /// An action on the ticket page (each has its own API route).
