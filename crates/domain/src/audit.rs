@@ -52,6 +52,8 @@ actions! {
     TicketCreated = "ticket.create",
     TicketChanged = "ticket.change",
     TicketPiiRevealed = "ticket.pii_reveal",
+    WorkLogSaved = "log.work_save",
+    DutyLogSaved = "log.duty_save",
 }
 
 /// Whether the action touched personal data (PII); the audit page can filter on it.

@@ -11,6 +11,7 @@ pub mod backend;
 pub mod customers;
 pub mod imports;
 pub mod jobs;
+pub mod logs;
 pub mod org;
 pub mod tickets;
 pub mod users;
