@@ -104,6 +104,7 @@ async fn main() -> anyhow::Result<()> {
     let mut config = ServerConfig::new(settings.data_dir.clone());
     config.secure_cookies = settings.secure_cookies;
     config.max_upload_bytes = settings.max_upload_mb * 1024 * 1024;
+    config.public_intake_department = settings.public_intake_department.trim().to_string();
     config.session.idle = chrono::Duration::minutes(settings.session_idle_minutes);
     config.session.absolute = chrono::Duration::hours(settings.session_absolute_hours);
     let state = AppState::new(db.clone(), clock, config);

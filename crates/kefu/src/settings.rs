@@ -28,6 +28,9 @@ pub struct Settings {
     pub session_idle_minutes: i64,
     /// Sessions end this many hours after log-in, however busy.
     pub session_absolute_hours: i64,
+    /// The department tickets from the public web form land in, by name; when none has
+    /// that name, the first department where someone holds `ticket.write`.
+    pub public_intake_department: String,
 }
 
 impl Default for Settings {
@@ -42,6 +45,7 @@ impl Default for Settings {
             admin_password: None,
             session_idle_minutes: 30,
             session_absolute_hours: 12,
+            public_intake_department: kefu_server::state::DEFAULT_PUBLIC_INTAKE_DEPARTMENT.into(),
         }
     }
 }
@@ -89,6 +93,7 @@ impl Settings {
                 "admin_password",
                 "session_idle_minutes",
                 "session_absolute_hours",
+                "public_intake_department",
             ]))
             .merge(Serialized::defaults(overrides));
         let settings: Settings = figment
@@ -121,6 +126,9 @@ impl Settings {
         }
         if !(1..=24 * 30).contains(&self.session_absolute_hours) {
             bail!("session_absolute_hours must be between 1 and 720");
+        }
+        if self.public_intake_department.trim().is_empty() {
+            bail!("public_intake_department must name a department, e.g. 业务受理组");
         }
         if self.max_upload_mb == 0 || self.max_upload_mb > 4096 {
             bail!("max_upload_mb must be between 1 and 4096");

@@ -1,5 +1,6 @@
 //! Application state shared by every request.
 
+use crate::app::public::limit::{PublicLimits, RateLimiter};
 use crate::clock::Clock;
 use crate::i18n::I18n;
 use kefu_domain::auth::{LockoutPolicy, SessionPolicy};
@@ -17,7 +18,15 @@ pub struct ServerConfig {
     pub lockout: LockoutPolicy,
     /// Largest accepted import upload; larger requests get 413 before they are read.
     pub max_upload_bytes: u64,
+    /// Where tickets from the public web form land, by department name; when no
+    /// department has that name, the first one where someone holds `ticket.write`.
+    pub public_intake_department: String,
+    /// Rate limits of the public form and status page, per client address.
+    pub public_limits: PublicLimits,
 }
+
+/// The intake department of the handbook's reference organization (document 3).
+pub const DEFAULT_PUBLIC_INTAKE_DEPARTMENT: &str = "业务受理组";
 
 impl ServerConfig {
     pub fn new(data_dir: PathBuf) -> Self {
@@ -27,6 +36,8 @@ impl ServerConfig {
             session: SessionPolicy::default(),
             lockout: LockoutPolicy::default(),
             max_upload_bytes: 128 * 1024 * 1024,
+            public_intake_department: DEFAULT_PUBLIC_INTAKE_DEPARTMENT.to_string(),
+            public_limits: PublicLimits::default(),
         }
     }
 }
@@ -39,6 +50,7 @@ struct Inner {
     clock: Clock,
     config: ServerConfig,
     i18n: I18n,
+    public_limiter: RateLimiter,
 }
 
 impl AppState {
@@ -46,6 +58,7 @@ impl AppState {
         AppState(Arc::new(Inner {
             db,
             clock,
+            public_limiter: RateLimiter::new(config.public_limits),
             config,
             i18n: I18n::load(),
         }))
@@ -65,5 +78,10 @@ impl AppState {
 
     pub fn i18n(&self) -> &I18n {
         &self.0.i18n
+    }
+
+    /// Counts the public pages' requests per client address.
+    pub fn public_limiter(&self) -> &RateLimiter {
+        &self.0.public_limiter
     }
 }

@@ -13,8 +13,12 @@ mod customers;
 mod exports;
 #[path = "api/imports.rs"]
 mod imports;
+#[path = "api/logs.rs"]
+mod logs;
 #[path = "api/org.rs"]
 mod org;
+#[path = "api/public.rs"]
+mod public;
 #[path = "api/routes.rs"]
 mod routes;
 #[path = "api/scheduler.rs"]
@@ -34,6 +38,14 @@ kefu_test_support::suite!(
         tickets::queues_count_what_they_list,
         tickets::overdue_protocol_on_the_business_calendar,
         tickets::escalate_merge_and_link,
+        public::web_form_ticket_waits_unassigned_in_intake,
+        public::status_shows_only_what_the_customer_may_see,
+        public::bad_input_is_refused_and_not_counted,
+        public::rate_limits_answer_429_with_retry_after,
+        public::public_pages_form_status_and_forgery,
+        logs::work_log_is_prefilled_with_the_days_tickets,
+        logs::work_log_bad_input_and_permissions,
+        logs::duty_logs_per_shift,
         auth::login_logout_and_me,
         auth::lockout_backs_off,
         auth::api_tokens_create_list_revoke,

@@ -8,9 +8,11 @@ mod auth;
 mod clock;
 mod customers;
 mod imports;
+mod logs;
 
 pub(crate) use imports::{receive_upload, refuse_oversized};
 mod org;
+mod public;
 mod tickets;
 
 use crate::auth::Ctx;
@@ -70,7 +72,9 @@ pub fn router(state: &AppState) -> (Router<AppState>, OpenApiDoc) {
         .merge(imports::routes(state))
         .merge(org::routes())
         .merge(audit::routes())
-        .merge(tickets::routes());
+        .merge(tickets::routes())
+        .merge(logs::routes())
+        .merge(public::routes());
     if state.clock().is_simulated() {
         v1 = v1.merge(clock::routes());
     }

@@ -6,7 +6,9 @@ pub mod auth;
 pub mod customers;
 pub mod export;
 pub mod imports;
+pub mod logs;
 pub mod org;
+pub mod public;
 pub mod tickets;
 
 /// Formats a stored millisecond timestamp as RFC 3339 with the China offset (+08:00),
