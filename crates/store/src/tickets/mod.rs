@@ -657,7 +657,7 @@ impl Db {
 
 impl Db {
     /// The department a ticket from outside (the public web form) lands in: the one
-    /// named `name`, else the first department (by sort order) where someone holds a
+    /// named `name`, else the first department (by sort order, then age) where someone holds a
     /// position with `ticket.write`. `None` when neither exists.
     pub async fn intake_department(&self, name: &str) -> Result<Option<String>, StoreError> {
         let named: Option<(String,)> =
@@ -673,7 +673,7 @@ impl Db {
              FROM positions p JOIN staff_positions sp ON sp.position_id = p.id \
              JOIN users u ON u.id = sp.user_id \
              WHERE u.active = 1 AND p.permissions LIKE '%\"ticket.write\"%') \
-             ORDER BY d.sort_order, d.name, d.id LIMIT 1",
+             ORDER BY d.sort_order, d.id LIMIT 1",
         )
         .fetch_optional(&self.read)
         .await?;
