@@ -11,8 +11,11 @@
 //! The pages are tested on SQLite only: the API suites cover both backends.
 
 mod common;
+#[path = "browser/public.rs"]
+mod public;
 #[path = "browser/tickets.rs"]
 mod tickets;
+use public::*;
 use tickets::*;
 
 use common::TestApp;
@@ -57,6 +60,8 @@ fn main() {
         org_and_token_pages_render_for_manager,
         complaint_transferred_to_tech_shows_in_both_places,
         overdue_banner_and_notice_form,
+        public_form_gives_a_number_the_status_page_shows,
+        work_log_shows_the_days_ticket_and_keeps_the_text,
     ];
 
     let Some(driver_path) = std::env::var(CHROMEDRIVER_VAR)
