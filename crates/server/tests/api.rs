@@ -46,6 +46,7 @@ kefu_test_support::suite!(
         logs::work_log_is_prefilled_with_the_days_tickets,
         logs::work_log_bad_input_and_permissions,
         logs::duty_logs_per_shift,
+        logs::log_pages_follow_the_same_rules,
         auth::login_logout_and_me,
         auth::lockout_backs_off,
         auth::api_tokens_create_list_revoke,

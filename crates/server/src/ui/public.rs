@@ -113,7 +113,10 @@ fn refusal(state: &AppState, lang: Lang, e: &AppError) -> Response {
     let t = state.i18n().tr(lang);
     let page = MessagePage {
         t,
-        title: t.t("public.limited_title").to_string(),
+        title: match e.retry_after_secs() {
+            Some(_) => t.t("public.limited_title").to_string(),
+            None => t.t("public.refused_title").to_string(),
+        },
         message: match e.retry_after_secs() {
             Some(s) => t.f(
                 "public.limited",

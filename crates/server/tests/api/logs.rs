@@ -304,3 +304,49 @@ pub async fn duty_logs_per_shift(backend: TestBackend) {
     assert_eq!(audit["items"].as_array().unwrap().len(), 3, "{audit}");
     app.cleanup().await;
 }
+
+async fn page(app: &TestApp, cookie: &str, path: &str) -> crate::common::Reply {
+    let req = axum::http::Request::builder()
+        .uri(path)
+        .header(axum::http::header::COOKIE, cookie)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    app.send(req).await
+}
+
+/// The pages apply the same rules: one's own work log for agents, anyone's for
+/// supervisors; the duty log form only for supervisors.
+pub async fn log_pages_follow_the_same_rules(backend: TestBackend) {
+    let app = TestApp::starting_at(backend, start()).await;
+    let lead_id = app.user_id("lead").await;
+    let agent_id = app.user_id("agent1").await;
+    let agent = crate::auth::cookie_login(&app, "agent1").await;
+    let own = page(&app, &agent, "/work-log").await;
+    assert_eq!(own.status, StatusCode::OK);
+    assert!(own.text().contains("id=\"worklog-form\"") && own.text().contains(TODAY));
+    let others = page(&app, &agent, &format!("/work-log?user_id={lead_id}")).await;
+    assert_eq!(others.status, StatusCode::FORBIDDEN);
+    let future = page(&app, &agent, "/work-log?day=2026-11-26").await;
+    assert_eq!(future.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let duty = page(&app, &agent, "/duty-log?day=2026-11-25&shift=b").await;
+    assert_eq!(duty.status, StatusCode::OK);
+    assert!(
+        !duty.text().contains("id=\"dutylog-form\""),
+        "agents only read"
+    );
+    assert!(duty.text().contains("id=\"dutylog-empty\""));
+
+    let lead = crate::auth::cookie_login(&app, "lead").await;
+    let theirs = page(&app, &lead, &format!("/work-log?user_id={agent_id}")).await;
+    assert_eq!(theirs.status, StatusCode::OK);
+    assert!(theirs.text().contains("张丽") && !theirs.text().contains("id=\"worklog-form\""));
+    let duty = page(&app, &lead, "/duty-log").await;
+    assert!(duty.text().contains("id=\"dutylog-form\""));
+    // 10:00 in the center: the a shift is the one being written.
+    assert!(duty.text().contains("name=\"shift\" value=\"a\""));
+    assert_eq!(
+        page(&app, &lead, "/duty-log?shift=x").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    app.cleanup().await;
+}

@@ -350,6 +350,11 @@ pub async fn public_pages_form_status_and_forgery(backend: TestBackend) {
     // Another site's form is refused; the same site's and a script's (no Origin) pass.
     let forged = post_form(&app, &fields, Some("https://evil.example")).await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(
+        forged.text().contains("无法处理您的请求"),
+        "{}",
+        forged.text()
+    );
     // A bot fills the honeypot: nothing is created, the form says why.
     let mut bot = fields.to_vec();
     bot[6] = ("homepage", "http://spam.example");

@@ -2,6 +2,9 @@
 //! kind of request, in memory (a limit that resets when kefu restarts is good enough to
 //! stop a script flooding the intake queue). Windows follow the server's clock, so the
 //! simulated clock moves them in tests.
+//!
+//! The address is the TCP peer's. `X-Forwarded-For` is not trusted (anyone can send
+//! it), so behind a reverse proxy every customer shares the proxy's limits.
 
 use crate::error::AppError;
 use chrono::{DateTime, Duration, Utc};
