@@ -325,6 +325,11 @@ async fn page_status(app: &TestApp, number: &str) -> Reply {
 
 pub async fn public_pages_form_status_and_forgery(backend: TestBackend) {
     let app = TestApp::starting_at(backend, start()).await;
+    // Customers who land on the log-in page find their way to the form.
+    let login = page(&app, "/login").await.text();
+    assert!(
+        login.contains("href=\"/public/tickets/new\"") && login.contains("href=\"/public/status\"")
+    );
     let form_page = page(&app, "/public/tickets/new").await;
     assert_eq!(form_page.status, StatusCode::OK);
     let html = form_page.text();
