@@ -64,6 +64,8 @@ actions! {
     CallTicketAttached = "call.ticket_attach",
     CallRecordingDownloaded = "call.recording_download",
     IvrMenuSaved = "settings.ivr_save",
+    WorkLogSaved = "log.work_save",
+    DutyLogSaved = "log.duty_save",
 }
 
 /// Whether the action touched personal data (PII); the audit page can filter on it.

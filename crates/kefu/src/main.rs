@@ -106,6 +106,7 @@ async fn main() -> anyhow::Result<()> {
     config.max_upload_bytes = settings.max_upload_mb * 1024 * 1024;
     config.cti_secret = settings.cti_secret.clone().map(kefu_server::state::Secret);
     config.max_recording_bytes = settings.max_recording_bytes;
+    config.public_intake_department = settings.public_intake_department.trim().to_string();
     config.session.idle = chrono::Duration::minutes(settings.session_idle_minutes);
     config.session.absolute = chrono::Duration::hours(settings.session_absolute_hours);
     let state = AppState::new(db.clone(), clock, config);

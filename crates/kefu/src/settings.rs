@@ -33,6 +33,9 @@ pub struct Settings {
     pub cti_secret: Option<String>,
     /// Largest accepted call recording, in bytes.
     pub max_recording_bytes: u64,
+    /// The department tickets from the public web form land in, by name; when none has
+    /// that name, the first department where someone holds `ticket.write`.
+    pub public_intake_department: String,
 }
 
 impl Default for Settings {
@@ -49,6 +52,7 @@ impl Default for Settings {
             session_absolute_hours: 12,
             cti_secret: None,
             max_recording_bytes: 200 * 1024 * 1024,
+            public_intake_department: kefu_server::state::DEFAULT_PUBLIC_INTAKE_DEPARTMENT.into(),
         }
     }
 }
@@ -100,6 +104,7 @@ impl Settings {
                 "session_absolute_hours",
                 "cti_secret",
                 "max_recording_bytes",
+                "public_intake_department",
             ]))
             .merge(Serialized::defaults(overrides));
         let settings: Settings = figment
@@ -138,6 +143,9 @@ impl Settings {
         }
         if !(1024 * 1024..=4 * 1024 * 1024 * 1024).contains(&self.max_recording_bytes) {
             bail!("max_recording_bytes must be between 1048576 (1 MiB) and 4294967296 (4 GiB)");
+        }
+        if self.public_intake_department.trim().is_empty() {
+            bail!("public_intake_department must name a department, e.g. 业务受理组");
         }
         if self.max_upload_mb == 0 || self.max_upload_mb > 4096 {
             bail!("max_upload_mb must be between 1 and 4096");

@@ -29,6 +29,9 @@ pub enum AppError {
     Refused { code: &'static str, message: String },
     #[error("too many failed log-ins; try again after {retry_after_secs} s")]
     Locked { retry_after_secs: i64 },
+    /// Too many requests from one client address (the public pages); retry later.
+    #[error("too many requests; try again after {retry_after_secs} s")]
+    RateLimited { retry_after_secs: i64 },
     #[error("the upload is larger than {limit_mb} MB")]
     TooLarge { limit_mb: u64 },
     /// A request body over a limit too small to name in MB.
@@ -72,6 +75,16 @@ impl AppError {
         }
     }
 
+    /// Seconds a client should wait before trying again (sent as `Retry-After`).
+    pub fn retry_after_secs(&self) -> Option<i64> {
+        match self {
+            AppError::Locked { retry_after_secs } | AppError::RateLimited { retry_after_secs } => {
+                Some(*retry_after_secs)
+            }
+            _ => None,
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Forbidden(_) | AppError::Csrf | AppError::Refused { .. } => {
@@ -85,7 +98,7 @@ impl AppError {
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
-            AppError::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Locked { .. } | AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::TooLarge { .. } | AppError::TooLargeBody { .. } => {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
@@ -110,6 +123,7 @@ impl AppError {
             | AppError::Unavailable { code, .. } => code,
             AppError::Locked { .. } => "account_locked",
             AppError::TooLarge { .. } | AppError::TooLargeBody { .. } => "payload_too_large",
+            AppError::RateLimited { .. } => "rate_limited",
             AppError::Internal(_) => "internal",
         }
     }
@@ -124,7 +138,7 @@ impl IntoResponse for AppError {
             "error": { "code": self.code(), "message": self.to_string() }
         });
         let mut response = (self.status(), axum::Json(body)).into_response();
-        if let AppError::Locked { retry_after_secs } = self {
+        if let Some(retry_after_secs) = self.retry_after_secs() {
             if let Ok(v) = retry_after_secs.max(1).to_string().parse() {
                 response
                     .headers_mut()

@@ -1,5 +1,6 @@
 //! Application state shared by every request.
 
+use crate::app::public::limit::{PublicLimits, RateLimiter};
 use crate::clock::Clock;
 use crate::i18n::I18n;
 use kefu_domain::auth::{LockoutPolicy, SessionPolicy};
@@ -22,7 +23,15 @@ pub struct ServerConfig {
     pub cti_secret: Option<Secret>,
     /// Largest accepted call recording.
     pub max_recording_bytes: u64,
+    /// Where tickets from the public web form land, by department name; when no
+    /// department has that name, the first one where someone holds `ticket.write`.
+    pub public_intake_department: String,
+    /// Rate limits of the public form and status page, per client address.
+    pub public_limits: PublicLimits,
 }
+
+/// The intake department of the handbook's reference organization (document 3).
+pub const DEFAULT_PUBLIC_INTAKE_DEPARTMENT: &str = "业务受理组";
 
 impl ServerConfig {
     pub fn new(data_dir: PathBuf) -> Self {
@@ -34,6 +43,8 @@ impl ServerConfig {
             max_upload_bytes: 128 * 1024 * 1024,
             cti_secret: None,
             max_recording_bytes: 200 * 1024 * 1024,
+            public_intake_department: DEFAULT_PUBLIC_INTAKE_DEPARTMENT.to_string(),
+            public_limits: PublicLimits::default(),
         }
     }
 }
@@ -57,6 +68,7 @@ struct Inner {
     config: ServerConfig,
     i18n: I18n,
     blobs: BlobStore,
+    public_limiter: RateLimiter,
 }
 
 impl AppState {
@@ -65,6 +77,7 @@ impl AppState {
             blobs: BlobStore::new(config.data_dir.join("blobs")),
             db,
             clock,
+            public_limiter: RateLimiter::new(config.public_limits),
             config,
             i18n: I18n::load(),
         }))
@@ -89,5 +102,10 @@ impl AppState {
 
     pub fn i18n(&self) -> &I18n {
         &self.0.i18n
+    }
+
+    /// Counts the public pages' requests per client address.
+    pub fn public_limiter(&self) -> &RateLimiter {
+        &self.0.public_limiter
     }
 }

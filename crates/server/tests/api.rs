@@ -17,8 +17,12 @@ mod customers;
 mod exports;
 #[path = "api/imports.rs"]
 mod imports;
+#[path = "api/logs.rs"]
+mod logs;
 #[path = "api/org.rs"]
 mod org;
+#[path = "api/public.rs"]
+mod public;
 #[path = "api/routes.rs"]
 mod routes;
 #[path = "api/scheduler.rs"]
@@ -33,6 +37,15 @@ kefu_test_support::suite!(
         routes::every_guarded_route_refuses_without_permission,
         routes::every_route_refuses_anonymous_callers,
         routes::health_and_openapi,
+        public::web_form_ticket_waits_unassigned_in_intake,
+        public::status_shows_only_what_the_customer_may_see,
+        public::bad_input_is_refused_and_not_counted,
+        public::rate_limits_answer_429_with_retry_after,
+        public::public_pages_form_status_and_forgery,
+        logs::work_log_is_prefilled_with_the_days_tickets,
+        logs::work_log_bad_input_and_permissions,
+        logs::duty_logs_per_shift,
+        logs::log_pages_follow_the_same_rules,
         tickets::create_work_and_timeline,
         tickets::departments_see_only_their_tickets,
         tickets::queues_count_what_they_list,

@@ -14,6 +14,9 @@ mod common;
 #[path = "browser/tickets.rs"]
 mod tickets;
 use tickets::*;
+#[path = "browser/public.rs"]
+mod public;
+use public::*;
 
 use common::TestApp;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -61,6 +64,8 @@ fn main() {
         sla_settings_create_preview_edit_delete,
         call_log_detail_identity_check_and_recording,
         ivr_menu_page_saves_and_refuses_bad_keys,
+        public_form_gives_a_number_the_status_page_shows,
+        work_log_shows_the_days_ticket_and_keeps_the_text,
     ];
 
     let Some(driver_path) = std::env::var(CHROMEDRIVER_VAR)
@@ -337,12 +342,28 @@ impl Browser {
             .unwrap_or_else(|e| panic!("find `{css}`: {e}"))
     }
 
+    /// The text of `css`, retried while a navigation replaces the element under us.
     async fn text(&self, css: &str) -> String {
-        self.wait_for(css)
-            .await
-            .text()
-            .await
-            .unwrap_or_else(|e| panic!("text of `{css}`: {e}"))
+        let deadline = Instant::now() + PAGE_TIMEOUT;
+        loop {
+            match self.wait_for(css).await.text().await {
+                Ok(text) => return text,
+                Err(e) if Instant::now() > deadline => panic!("text of `{css}`: {e}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+    }
+
+    /// The `value` property of a form field, retried like [`Browser::text`].
+    async fn value(&self, css: &str) -> Option<String> {
+        let deadline = Instant::now() + PAGE_TIMEOUT;
+        loop {
+            match self.wait_for(css).await.prop("value").await {
+                Ok(v) => return v,
+                Err(e) if Instant::now() > deadline => panic!("value of `{css}`: {e}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
     }
 
     async fn click(&self, css: &str) {
@@ -817,7 +838,7 @@ async fn calendar_settings_edit_hours_days_and_import(b: Browser) {
     b.type_into(sunday, "09:00-12:00 14:00-18:00").await;
     b.click("#week-on_duty button[type=submit]").await;
     b.wait_for("#week-working").await;
-    let saved = b.wait_for(sunday).await.prop("value").await.unwrap();
+    let saved = b.value(sunday).await;
     assert_eq!(saved.as_deref(), Some("09:00-12:00 14:00-18:00"));
 
     b.type_into("#week-working input[name=d0]", "09:00-25:00")
@@ -827,9 +848,10 @@ async fn calendar_settings_edit_hours_days_and_import(b: Browser) {
     assert!(body_text(&b).await.contains("invalid_span"));
 
     b.goto("/settings/calendar?year=2027").await;
-    let makeup = b.wait_for("#day-2027-02-14 select[name=kind]").await;
     assert_eq!(
-        makeup.prop("value").await.unwrap().as_deref(),
+        b.value("#day-2027-02-14 select[name=kind]")
+            .await
+            .as_deref(),
         Some("workday"),
         "Sunday 14 February 2027 is a make-up day"
     );
@@ -839,28 +861,12 @@ async fn calendar_settings_edit_hours_days_and_import(b: Browser) {
     let row = b.text("#day-2027-12-24").await;
     assert!(row.contains("周五"), "the weekday is shown: {row}");
     let name = "#day-2027-12-24 input[name=name]";
-    assert_eq!(
-        b.wait_for(name)
-            .await
-            .prop("value")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("公司年会")
-    );
+    assert_eq!(b.value(name).await.as_deref(), Some("公司年会"));
     b.type_into(name, "年会").await;
     b.click("#day-2027-12-24 button[type=submit]:not(.danger)")
         .await;
     b.wait_for("#day-2027-12-24").await;
-    assert_eq!(
-        b.wait_for(name)
-            .await
-            .prop("value")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("年会")
-    );
+    assert_eq!(b.value(name).await.as_deref(), Some("年会"));
     b.click("#day-2027-12-24 button.danger").await;
     b.wait_for("#days").await;
     assert!(b.all("#day-2027-12-24").await.is_empty(), "deleted");
@@ -877,9 +883,8 @@ async fn calendar_settings_edit_hours_days_and_import(b: Browser) {
         2,
         "the year was replaced"
     );
-    let festival = b.wait_for("#day-2027-02-06 input[name=name]").await;
     assert_eq!(
-        festival.prop("value").await.unwrap().as_deref(),
+        b.value("#day-2027-02-06 input[name=name]").await.as_deref(),
         Some("春节")
     );
 }

@@ -15,6 +15,8 @@ mod customers;
 mod imports;
 #[path = "conformance/jobs.rs"]
 mod jobs;
+#[path = "conformance/logs.rs"]
+mod logs;
 #[path = "conformance/migrations.rs"]
 mod migrations;
 #[path = "conformance/org.rs"]
@@ -54,6 +56,9 @@ kefu_test_support::suite!(
         audit::cursor,
         audit::database_refuses_update_and_delete,
         imports::lifecycle,
+        logs::day_activity_counts_what_each_did,
+        logs::work_and_duty_logs_round_trip,
+        logs::intake_department_by_name_or_staffed,
         tickets::numbers_and_queue_counters,
         tickets::promise_falls_due_once,
         tickets::merge_link_and_customer_timeline,

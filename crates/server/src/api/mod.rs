@@ -11,9 +11,11 @@ mod clock;
 mod cti;
 mod customers;
 mod imports;
+mod logs;
 
 pub(crate) use imports::{receive_upload, refuse_oversized};
 mod org;
+mod public;
 mod sla;
 mod tickets;
 
@@ -88,7 +90,9 @@ pub fn router(state: &AppState) -> (Router<AppState>, OpenApiDoc) {
         .merge(calendars::routes())
         .merge(sla::routes())
         .merge(calls::routes())
-        .merge(cti::routes(state));
+        .merge(cti::routes(state))
+        .merge(logs::routes())
+        .merge(public::routes());
     if state.clock().is_simulated() {
         v1 = v1.merge(clock::routes());
     }

@@ -9,7 +9,9 @@ pub mod cti;
 pub mod customers;
 pub mod export;
 pub mod imports;
+pub mod logs;
 pub mod org;
+pub mod public;
 pub mod sla;
 pub mod tickets;
 

@@ -1,6 +1,6 @@
 //! Log-in, log-out, language switch and the user's own API tokens.
 
-use super::{lang_of, render, Chrome, Page, UiError, LANG_COOKIE};
+use super::{lang_cookie, lang_of, render, same_origin, Chrome, Page, UiError};
 use crate::app::auth::{self as app, NewTokenRequest, TokenView};
 use crate::auth::middleware::SESSION_COOKIE;
 use crate::auth::ClientAddr;
@@ -65,35 +65,10 @@ async fn login_page(
         .into_response()
 }
 
-fn lang_cookie(lang: Lang) -> Cookie<'static> {
-    Cookie::build((LANG_COOKIE, lang.code()))
-        .path("/")
-        .same_site(SameSite::Lax)
-        .permanent()
-        .build()
-}
-
 #[derive(Deserialize)]
 struct LoginForm {
     username: String,
     password: String,
-}
-
-/// A cross-site log-in form is refused: when the browser says where the form came
-/// from, it must be this site.
-fn same_origin(headers: &HeaderMap) -> bool {
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|h| h.to_str().ok());
-    match (
-        headers
-            .get(axum::http::header::ORIGIN)
-            .and_then(|o| o.to_str().ok()),
-        host,
-    ) {
-        (Some(origin), Some(host)) => origin.split("://").nth(1) == Some(host),
-        _ => true,
-    }
 }
 
 async fn login(

@@ -8,8 +8,10 @@ mod calls;
 mod customers;
 mod imports;
 mod ivr;
+mod logs;
 mod org;
 mod org_forms;
+mod public;
 mod sla;
 mod tickets;
 
@@ -24,6 +26,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
+use axum_extra::extract::cookie::{Cookie, SameSite};
 use axum_extra::extract::CookieJar;
 use kefu_domain::Permission;
 
@@ -61,6 +64,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(sla::routes())
         .merge(calls::routes())
         .merge(ivr::routes())
+        .merge(logs::routes())
+        .merge(public::routes())
 }
 
 /// Agents start in their workspace; others in the customer list.
@@ -81,6 +86,31 @@ fn static_file(content_type: &'static str, body: &'static str) -> Response {
         body,
     )
         .into_response()
+}
+
+pub fn lang_cookie(lang: Lang) -> Cookie<'static> {
+    Cookie::build((LANG_COOKIE, lang.code()))
+        .path("/")
+        .same_site(SameSite::Lax)
+        .permanent()
+        .build()
+}
+
+/// A cross-site form without a session (log-in, the public ticket form) is refused:
+/// when the browser says where the form came from, it must be this site.
+pub fn same_origin(headers: &axum::http::HeaderMap) -> bool {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok());
+    match (
+        headers
+            .get(axum::http::header::ORIGIN)
+            .and_then(|o| o.to_str().ok()),
+        host,
+    ) {
+        (Some(origin), Some(host)) => origin.split("://").nth(1) == Some(host),
+        _ => true,
+    }
 }
 
 pub fn lang_of(jar: &CookieJar) -> Lang {

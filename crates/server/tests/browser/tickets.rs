@@ -83,12 +83,7 @@ pub async fn complaint_transferred_to_tech_shows_in_both_places(b: Browser) {
     let error = b.text("#form-error").await;
     assert!(!error.is_empty());
     assert_eq!(
-        b.wait_for("#contact_phone")
-            .await
-            .prop("value")
-            .await
-            .unwrap()
-            .as_deref(),
+        b.value("#contact_phone").await.as_deref(),
         Some("12"),
         "input survives the error"
     );
@@ -109,15 +104,7 @@ pub async fn complaint_transferred_to_tech_shows_in_both_places(b: Browser) {
     b.click("#pop-new-complaint").await;
     b.wait_for("#from-call").await;
     assert_eq!(b.text("#form-customer").await, customer);
-    assert_eq!(
-        b.wait_for("#ticket_type")
-            .await
-            .prop("value")
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("complaint")
-    );
+    assert_eq!(b.value("#ticket_type").await.as_deref(), Some("complaint"));
     b.type_into("#subject", "快递三天未送达，客户要求赔偿")
         .await;
     b.click("#create-ticket").await;
@@ -249,12 +236,7 @@ pub async fn overdue_banner_and_notice_form(b: Browser) {
     let error = b.text("#action-error").await;
     assert!(!error.is_empty(), "no deadline given");
     assert_eq!(
-        b.wait_for("#notice-progress")
-            .await
-            .prop("value")
-            .await
-            .unwrap()
-            .as_deref(),
+        b.value("#notice-progress").await.as_deref(),
         Some("已联系维修站，师傅明早上门"),
         "what was typed survives"
     );

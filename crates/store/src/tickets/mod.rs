@@ -770,3 +770,44 @@ pub(crate) async fn append_call_event(
     )
     .await
 }
+
+impl Db {
+    /// The department a ticket from outside (the public web form) lands in: the one
+    /// named `name`, else the first department (by sort order, then age) where someone holds a
+    /// position with `ticket.write`. `None` when neither exists.
+    pub async fn intake_department(&self, name: &str) -> Result<Option<String>, StoreError> {
+        let named: Option<(String,)> =
+            sqlx::query_as("SELECT id FROM departments WHERE name = $1 ORDER BY id LIMIT 1")
+                .bind(name)
+                .fetch_optional(&self.read)
+                .await?;
+        if let Some((id,)) = named {
+            return Ok(Some(id));
+        }
+        let staffed: Option<(String,)> = sqlx::query_as(
+            "SELECT d.id FROM departments d WHERE d.id IN (SELECT p.department_id \
+             FROM positions p JOIN staff_positions sp ON sp.position_id = p.id \
+             JOIN users u ON u.id = sp.user_id \
+             WHERE u.active = 1 AND p.permissions LIKE '%\"ticket.write\"%') \
+             ORDER BY d.sort_order, d.id LIMIT 1",
+        )
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(staffed.map(|(id,)| id))
+    }
+
+    /// The part of the timeline the customer may see (`internal = 0`), oldest first.
+    pub async fn list_public_ticket_events(
+        &self,
+        ticket_id: &str,
+    ) -> Result<Vec<TicketEventRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT e.id, e.at, e.actor_id, CAST(NULL AS TEXT) AS actor_name, e.kind, e.channel, e.body, \
+             e.detail, e.internal FROM ticket_events e \
+             WHERE e.ticket_id = $1 AND e.internal = 0 ORDER BY e.id",
+        )
+        .bind(ticket_id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+}

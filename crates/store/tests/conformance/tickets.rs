@@ -15,16 +15,16 @@ use kefu_store::tickets::{
 use kefu_store::Db;
 use kefu_test_support::{TestBackend, TestDb};
 
-struct Center {
-    intake: String,
-    tech: String,
-    agent: String,
-    other_agent: String,
-    lead: String,
-    engineer: String,
+pub(crate) struct Center {
+    pub(crate) intake: String,
+    pub(crate) tech: String,
+    pub(crate) agent: String,
+    pub(crate) other_agent: String,
+    pub(crate) lead: String,
+    pub(crate) engineer: String,
 }
 
-async fn department(db: &Db, name: &str, parent: Option<&str>) -> String {
+pub(crate) async fn department(db: &Db, name: &str, parent: Option<&str>) -> String {
     db.create_department(
         &system(),
         t0(),
@@ -39,7 +39,12 @@ async fn department(db: &Db, name: &str, parent: Option<&str>) -> String {
     .unwrap()
 }
 
-async fn staff(db: &Db, username: &str, department_id: &str, permissions: &[Permission]) -> String {
+pub(crate) async fn staff(
+    db: &Db,
+    username: &str,
+    department_id: &str,
+    permissions: &[Permission],
+) -> String {
     let user = create_user(db, username).await;
     let position = db
         .create_position(
@@ -63,7 +68,7 @@ async fn staff(db: &Db, username: &str, department_id: &str, permissions: &[Perm
     user
 }
 
-async fn center(db: &Db) -> Center {
+pub(crate) async fn center(db: &Db) -> Center {
     use Permission::*;
     let root = department(db, "客户服务中心", None).await;
     let intake = department(db, "业务受理组", Some(&root)).await;
@@ -84,7 +89,7 @@ async fn center(db: &Db) -> Center {
     }
 }
 
-fn ticket(c: &Center, owner: Option<&str>) -> NewTicket {
+pub(crate) fn ticket(c: &Center, owner: Option<&str>) -> NewTicket {
     NewTicket {
         ticket_type: TicketType::Complaint,
         channel: Channel::Phone,

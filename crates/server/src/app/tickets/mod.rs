@@ -114,7 +114,7 @@ fn parse_code<T>(
     }
 }
 
-fn parse_text(field: &'static str, raw: &str, max: usize) -> Result<String, AppError> {
+pub(crate) fn parse_text(field: &'static str, raw: &str, max: usize) -> Result<String, AppError> {
     let s = raw.trim();
     if s.is_empty() {
         return Err(AppError::invalid(
@@ -131,7 +131,7 @@ fn parse_text(field: &'static str, raw: &str, max: usize) -> Result<String, AppE
     Ok(s.to_string())
 }
 
-fn optional(
+pub(crate) fn optional(
     field: &'static str,
     raw: Option<&str>,
     max: usize,
@@ -269,17 +269,28 @@ pub async fn create(
             .map_err(|e| AppError::invalid("invalid_ticket", e.to_string()))?,
         call_id: call.map(|c| c.id),
     };
-    let plan = sla::plan_for(state, ticket_type, priority, tier.as_deref()).await?;
+    let deadlines = opening_deadlines(state, now, ticket_type, priority, tier.as_deref()).await?;
+    Ok(state
+        .db()
+        .create_ticket(&ctx.actor(), now, &ticket, &deadlines)
+        .await?)
+}
+
+/// The SLA deadlines and the opening reply promise of a new ticket.
+pub(crate) async fn opening_deadlines(
+    state: &AppState,
+    now: DateTime<Utc>,
+    ticket_type: TicketType,
+    priority: Priority,
+    tier: Option<&str>,
+) -> Result<kefu_store::tickets::TicketDeadlines, AppError> {
+    let plan = sla::plan_for(state, ticket_type, priority, tier).await?;
     let hours = plan.reply_promise.num_hours().to_string();
     let promise_text = state
         .i18n()
         .tr(crate::i18n::Lang::ZhCn)
         .f("ticket.default_promise", &[("hours", &hours)]);
-    let deadlines = plan.deadlines(now, promise_text);
-    Ok(state
-        .db()
-        .create_ticket(&ctx.actor(), now, &ticket, &deadlines)
-        .await?)
+    Ok(plan.deadlines(now, promise_text))
 }
 
 /// When a promise or deadline is given as "within N working hours", or as an instant.
