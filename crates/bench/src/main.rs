@@ -9,6 +9,8 @@
 
 use anyhow::{bail, ensure, Context};
 use clap::{Parser, Subcommand};
+
+mod tickets;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -86,6 +88,46 @@ enum Command {
         #[arg(long, default_value_t = 60)]
         timeout: u64,
     },
+    /// Measure POST /api/v1/tickets (issue 3: ≥ 3,000 tickets/s at 16 clients, p99 ≤ 20 ms).
+    TicketsCreate {
+        #[arg(long)]
+        base: String,
+        #[arg(long)]
+        token: String,
+        #[arg(long, default_value_t = 30_000)]
+        requests: usize,
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 1_000)]
+        warmup: usize,
+    },
+    /// Measure every queue's first page and the badge counts.
+    Queues {
+        #[arg(long)]
+        base: String,
+        #[arg(long)]
+        token: String,
+        #[arg(long, default_value_t = 5_000)]
+        requests: usize,
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+    },
+    /// Write tickets straight into kefu's database (start kefu once first, then stop it).
+    SeedTickets {
+        #[arg(long)]
+        database_url: String,
+        #[arg(long, default_value_t = 1_000_000)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Time the scheduler's idle tick (the due-job claim) on kefu's database.
+    SchedulerTick {
+        #[arg(long)]
+        database_url: String,
+        #[arg(long, default_value_t = 2_000)]
+        iterations: usize,
+    },
     /// Print a TCP port on 127.0.0.1 that is free right now.
     FreePort,
     /// Print a process's peak and current resident memory (VmHWM, VmRSS) from /proc.
@@ -125,6 +167,28 @@ fn main() -> anyhow::Result<()> {
             .build()?
             .block_on(async move {
                 match command {
+                    Command::TicketsCreate {
+                        base,
+                        token,
+                        requests,
+                        concurrency,
+                        warmup,
+                    } => tickets::create(&base, &token, requests, concurrency, warmup).await,
+                    Command::Queues {
+                        base,
+                        token,
+                        requests,
+                        concurrency,
+                    } => tickets::queues(&base, &token, requests, concurrency).await,
+                    Command::SeedTickets {
+                        database_url,
+                        count,
+                        seed,
+                    } => tickets::seed(&database_url, count, seed).await,
+                    Command::SchedulerTick {
+                        database_url,
+                        iterations,
+                    } => tickets::scheduler_tick(&database_url, iterations).await,
                     Command::Http {
                         base,
                         token,

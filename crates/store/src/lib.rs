@@ -83,6 +83,8 @@ pub(crate) enum Arg {
     Text(String),
     Int(i64),
     Null,
+    /// A null where PostgreSQL must see an integer (e.g. in a multi-row `VALUES`).
+    NullInt,
 }
 
 /// A query built piece by piece with `$n` placeholders that both backends accept
@@ -153,6 +155,7 @@ impl Sql {
                 Arg::Text(s) => q.bind(s.as_str()),
                 Arg::Int(i) => q.bind(*i),
                 Arg::Null => q.bind(None::<String>),
+                Arg::NullInt => q.bind(None::<i64>),
             };
         }
         q
@@ -165,6 +168,7 @@ impl Sql {
                 Arg::Text(s) => q.bind(s.as_str()),
                 Arg::Int(i) => q.bind(*i),
                 Arg::Null => q.bind(None::<String>),
+                Arg::NullInt => q.bind(None::<i64>),
             };
         }
         q

@@ -62,6 +62,7 @@ kefu_test_support::suite!(
         tickets::numbers_and_queue_counters,
         tickets::promise_falls_due_once,
         tickets::merge_link_and_customer_timeline,
+        tickets::existing_tickets_in_bulk,
         calendars::seeded_defaults_match_the_data_files,
         calendars::calendar_edits_are_audited,
         calendars::sla_policies_match_and_are_audited,

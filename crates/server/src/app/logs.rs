@@ -134,6 +134,8 @@ pub struct WorkLogView {
     /// When the text was last saved; none before the first save.
     pub updated_at: Option<String>,
     pub tickets: Vec<HandledTicket>,
+    /// The calls the person answered that day (caller masked), oldest first.
+    pub calls: Vec<crate::app::calls::CallView>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -165,10 +167,8 @@ fn work_entry(r: &WorkLogRow) -> WorkLogEntry {
 /// Someone's work log for a day. One's own needs `ticket.write`; another person's is
 /// for supervisors (`ticket.supervise`).
 ///
-/// The prefill is the tickets of [`kefu_store::Db::day_activity`]. Calls are built on
-/// another branch: when they land, their day's list (`Db::day_calls`, the same
-/// `[start, end)` bounds) is read here next to `day_activity` and becomes a `calls`
-/// field of [`WorkLogView`] and a table on the page.
+/// The prefill is the tickets of [`kefu_store::Db::day_activity`] and the calls the
+/// person answered in the same `[start, end)` local day.
 pub async fn work_log(
     state: &AppState,
     ctx: &Ctx,
@@ -192,6 +192,15 @@ pub async fn work_log(
     };
     let (start, end) = day_bounds(day, local_offset());
     let activity = state.db().day_activity(user_id, start, end).await?;
+    let filter = kefu_store::calls::CallFilter {
+        agent_id: Some(user_id.to_string()),
+        from: Some(start),
+        to: Some(end),
+        ..Default::default()
+    };
+    // A day of calls fits one page; the busiest agents take a few hundred.
+    let mut calls = state.db().list_calls(&filter, None, 500).await?.items;
+    calls.reverse();
     let log = state.db().get_work_log(user_id, day).await?;
     Ok(WorkLogView {
         day: day.format("%Y-%m-%d").to_string(),
@@ -200,6 +209,7 @@ pub async fn work_log(
         text: log.as_ref().map(|l| l.text.clone()).unwrap_or_default(),
         updated_at: log.map(|l| rfc3339(l.updated_at)),
         tickets: activity.iter().map(handled).collect(),
+        calls: calls.iter().map(crate::app::calls::call_view).collect(),
     })
 }
 

@@ -52,10 +52,38 @@ pub async fn work_log_is_prefilled_with_the_days_tickets(backend: TestBackend) {
             .await;
         assert!(r.status.is_success(), "{}", r.text());
     }
+    // A call agent1 (工号 KF101) answered today, as the telephony system reported it.
+    {
+        use kefu_domain::call::{CallEvent, CallEventKind};
+        let now = app.state.clock().now();
+        let event = |kind, agent: Option<&str>, caller: Option<&str>| CallEvent {
+            kind,
+            at: now,
+            caller: caller.map(str::to_string),
+            ivr_key: None,
+            queue: None,
+            agent: agent.map(str::to_string),
+            duration_s: None,
+            hangup_side: None,
+        };
+        for e in [
+            event(CallEventKind::Offered, None, Some("13800138000")),
+            event(CallEventKind::Answered, Some("KF101"), None),
+        ] {
+            app.state
+                .db()
+                .apply_call_event("log-call-1", &e, "{}", now)
+                .await
+                .unwrap();
+        }
+    }
     let log = app.get(&format!("/api/v1/work-logs/{TODAY}"), &agent).await;
     assert_eq!(log.status, StatusCode::OK, "{}", log.text());
     let log = log.json();
     assert_eq!(log["day"], TODAY);
+    let calls = log["calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 1, "{log}");
+    assert_eq!(calls[0]["caller"], "138****8000", "masked");
     assert_eq!(log["user_name"], "张丽");
     assert_eq!(log["text"], "");
     assert!(log["updated_at"].is_null());

@@ -8,8 +8,11 @@ use kefu_domain::queue::{counter_deltas, counter_key, Queue, QueueFacts};
 use kefu_domain::ticket::{TicketNumber, TicketStatus};
 use std::collections::{BTreeSet, HashMap};
 
+mod bulk;
 mod changes;
 mod create;
+
+pub use bulk::ExistingTicket;
 
 pub use changes::{
     mark_promise_overdue_in, OverdueOutcome, ResumedDeadlines, TicketChange, TicketChangeError,

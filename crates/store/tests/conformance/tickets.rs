@@ -552,3 +552,80 @@ pub async fn merge_link_and_customer_timeline(backend: TestBackend) {
     assert!(timeline.iter().any(|e| e.kind == "ticket.merged"));
     t.cleanup().await;
 }
+
+pub async fn existing_tickets_in_bulk(backend: TestBackend) {
+    use kefu_domain::ticket::TicketStatus;
+    use kefu_store::tickets::ExistingTicket;
+    let t = TestDb::new(backend).await;
+    let c = center(&t.db).await;
+    let row = |n: usize, status: TicketStatus, assignee: Option<&str>| ExistingTicket {
+        number: format!("GD20240101-{n:04}"),
+        ticket_type: TicketType::Inquiry,
+        channel: Channel::Phone,
+        priority: Priority::Normal,
+        status,
+        subject: format!("旧系统工单 {n}"),
+        department_id: c.intake.clone(),
+        first_owner_id: assignee.map(str::to_string),
+        assignee_id: assignee.map(str::to_string),
+        promise: Some(("48 小时内答复".into(), at(60 * 24))),
+        overdue_since: None,
+        task_department: (n == 3).then(|| c.tech.clone()),
+        created_at: at(n as i64),
+    };
+    let rows: Vec<ExistingTicket> = (1..=250)
+        .map(|n| match n % 5 {
+            0 => row(n, TicketStatus::Closed, Some(&c.agent)),
+            1 => row(n, TicketStatus::New, None),
+            _ => row(n, TicketStatus::InProgress, Some(&c.agent)),
+        })
+        .collect();
+    let written =
+        t.db.insert_existing_tickets(&system(), at(0), &rows)
+            .await
+            .unwrap();
+    assert_eq!(written, 250);
+    t.db.rebuild_queue_counts().await.unwrap();
+    let intake = vec![c.intake.clone()];
+    assert_eq!(
+        count(&t.db, &c, Queue::Group, &c.agent, &intake).await.0,
+        200
+    );
+    assert_eq!(
+        count(&t.db, &c, Queue::Unassigned, &c.agent, &intake).await,
+        (50, 50)
+    );
+    assert_eq!(
+        count(
+            &t.db,
+            &c,
+            Queue::Transferred,
+            &c.engineer,
+            &[c.tech.clone()]
+        )
+        .await,
+        (1, 1)
+    );
+    // Open promises wait for the scheduler; closed ones are done.
+    assert_eq!(t.db.count_jobs("pending").await.unwrap(), 200);
+    assert_eq!(t.db.count_jobs("done").await.unwrap(), 50);
+    let (id,) = (t
+        .db
+        .list_queue(
+            &QueueQuery {
+                queue: Queue::Unassigned,
+                user_id: "",
+                departments: &intake,
+                today: t0().date_naive(),
+            },
+            None,
+            1,
+        )
+        .await
+        .unwrap()
+        .items[0]
+        .id
+        .clone(),);
+    assert_eq!(t.db.list_ticket_events(&id).await.unwrap().len(), 1);
+    t.cleanup().await;
+}
