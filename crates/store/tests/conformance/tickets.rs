@@ -601,7 +601,7 @@ pub async fn existing_tickets_in_bulk(backend: TestBackend) {
             &c,
             Queue::Transferred,
             &c.engineer,
-            &[c.tech.clone()]
+            std::slice::from_ref(&c.tech)
         )
         .await,
         (1, 1)
