@@ -541,6 +541,22 @@ async fn resumed_deadlines(
     }))
 }
 
+/// What the viewer's queues cover: their departments (with those below) and today's
+/// local date (for "due today").
+async fn queue_scope(
+    state: &AppState,
+    ctx: &Ctx,
+) -> Result<(Vec<String>, chrono::NaiveDate), AppError> {
+    ctx.require(Permission::TicketRead)?;
+    let scope = scope_of(state, ctx).await?.into_iter().collect();
+    let today = state
+        .clock()
+        .now()
+        .with_timezone(&kefu_store::tickets::local_offset())
+        .date_naive();
+    Ok((scope, today))
+}
+
 /// One page of a queue, and its count.
 pub async fn queue(
     state: &AppState,
@@ -549,13 +565,7 @@ pub async fn queue(
     cursor: Option<&str>,
     limit: usize,
 ) -> Result<(Page<TicketSummaryRow>, i64), AppError> {
-    ctx.require(Permission::TicketRead)?;
-    let scope: Vec<String> = scope_of(state, ctx).await?.into_iter().collect();
-    let today = state
-        .clock()
-        .now()
-        .with_timezone(&kefu_store::tickets::local_offset())
-        .date_naive();
+    let (scope, today) = queue_scope(state, ctx).await?;
     let q = QueueQuery {
         queue,
         user_id: &ctx.user_id,
@@ -570,13 +580,7 @@ pub async fn queue(
 
 /// Every queue's badge for the viewer: a handful of counter rows, never a count of tickets.
 pub async fn queue_counts(state: &AppState, ctx: &Ctx) -> Result<Vec<(Queue, i64)>, AppError> {
-    ctx.require(Permission::TicketRead)?;
-    let scope: Vec<String> = scope_of(state, ctx).await?.into_iter().collect();
-    let today = state
-        .clock()
-        .now()
-        .with_timezone(&kefu_store::tickets::local_offset())
-        .date_naive();
+    let (scope, today) = queue_scope(state, ctx).await?;
     let mut all_keys = Vec::new();
     let per_queue: Vec<(Queue, Vec<String>)> = Queue::ALL
         .iter()
