@@ -52,6 +52,7 @@ kefu_test_support::suite!(
         tickets::overdue_protocol_on_the_business_calendar,
         tickets::escalate_merge_and_link,
         tickets::sla_policy_sets_the_promise_and_waiting_pauses_it,
+        tickets::attachments_upload_list_download,
         auth::login_logout_and_me,
         auth::lockout_backs_off,
         auth::api_tokens_create_list_revoke,

@@ -86,7 +86,7 @@ pub fn router(state: &AppState) -> (Router<AppState>, OpenApiDoc) {
         .merge(imports::routes(state))
         .merge(org::routes())
         .merge(audit::routes())
-        .merge(tickets::routes())
+        .merge(tickets::routes(state))
         .merge(calendars::routes())
         .merge(sla::routes())
         .merge(calls::routes())
@@ -242,6 +242,30 @@ impl From<PathRejection> for AppError {
     }
 }
 
+/// `attachment` with the name twice: an ASCII fallback (`filename`) and the exact UTF-8
+/// name (`filename*`, RFC 6266), so Chinese file names survive in every browser.
+fn content_disposition(filename: &str) -> String {
+    let ascii: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && !matches!(c, '"' | '\\') || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut encoded = String::new();
+    for b in filename.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
 /// A streamed file download that is never rendered inline.
 pub(crate) async fn download(
     path: &std::path::Path,
@@ -252,10 +276,7 @@ pub(crate) async fn download(
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
     let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file));
-    let disposition = format!(
-        "attachment; filename=\"{}\"",
-        filename.replace(['"', '\\', '\r', '\n'], "_")
-    );
+    let disposition = content_disposition(filename);
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, content_type.to_string()),

@@ -17,8 +17,21 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes(state: &AppState) -> OpenApiRouter<AppState> {
+    let limit = state.config().max_upload_bytes;
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(list_attachments, upload_attachment))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            limit as usize + 64 * 1024,
+        ))
+        .layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| {
+                super::refuse_oversized(limit, req, next)
+            },
+        ));
     OpenApiRouter::new()
+        .merge(uploads)
+        .routes(routes!(download_attachment))
         .routes(routes!(list_tickets, create_ticket))
         .routes(routes!(get_ticket))
         .routes(routes!(timeline))
@@ -611,4 +624,53 @@ async fn read_notifications(
         .mark_notifications_read(&ctx.user_id, state.clock().now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The files attached to a ticket.
+#[utoipa::path(get, path = "/tickets/{id}/attachments", tag = "tickets", security(("bearer" = ["ticket.read"])),
+    params(("id" = String, Path)), responses((status = 200, body = Vec<crate::app::tickets::AttachmentView>)))]
+async fn list_attachments(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<crate::app::tickets::AttachmentView>>, AppError> {
+    let (detail, _) = app::load_checked(&state, &ctx, &id, None).await?;
+    let rows = state
+        .db()
+        .list_ticket_attachments(&detail.ticket.id)
+        .await?;
+    Ok(Json(rows.iter().map(app::attachment_view).collect()))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttachmentCreated {
+    pub id: String,
+}
+
+/// Attach a file (multipart field `file`; at most the upload limit, 413 beyond it). It is
+/// stored once by content and always downloaded as an attachment.
+#[utoipa::path(post, path = "/tickets/{id}/attachments", tag = "tickets", security(("bearer" = ["ticket.write"])),
+    params(("id" = String, Path)), request_body(content_type = "multipart/form-data", description = "field `file`"),
+    responses((status = 201, body = AttachmentCreated), (status = 413), (status = 422)))]
+async fn upload_attachment(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    mut multipart: axum::extract::Multipart,
+) -> Result<(StatusCode, Json<AttachmentCreated>), AppError> {
+    let id = app::attach(&state, &ctx, &id, &mut multipart, None).await?;
+    Ok((StatusCode::CREATED, Json(AttachmentCreated { id })))
+}
+
+/// Download one attached file (as an attachment, never inline).
+#[utoipa::path(get, path = "/tickets/{id}/attachments/{attachment_id}", tag = "tickets", security(("bearer" = ["ticket.read"])),
+    params(("id" = String, Path), ("attachment_id" = String, Path)),
+    responses((status = 200, description = "the file", content_type = "application/octet-stream"), (status = 404)))]
+async fn download_attachment(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, attachment_id)): Path<(String, String)>,
+) -> Result<axum::response::Response, AppError> {
+    let (path, row) = app::file(&state, &ctx, &id, &attachment_id).await?;
+    super::download(&path, &row.filename, &row.content_type).await
 }

@@ -59,7 +59,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(org::routes())
         .merge(org_forms::routes())
         .merge(audit::routes())
-        .merge(tickets::routes())
+        .merge(tickets::routes(state))
         .merge(calendar::routes())
         .merge(sla::routes())
         .merge(calls::routes())

@@ -21,8 +21,21 @@ use kefu_domain::ticket::{Channel, Priority, TicketType};
 use kefu_domain::Permission;
 use serde::Deserialize;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let limit = state.config().max_upload_bytes;
+    let uploads = Router::new()
+        .route("/tickets/{id}/attachments", post(upload))
+        // Pages share the API's upload limit; the request is refused before it is read.
+        .route_layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| {
+                crate::api::refuse_oversized(limit, req, next)
+            },
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            limit as usize + 64 * 1024,
+        ));
     Router::new()
+        .merge(uploads)
         .route("/workspace", get(workspace))
         .route("/tickets/new", get(new_form).post(create))
         .route("/tickets/{id}", get(detail))
@@ -285,6 +298,7 @@ struct DetailPage<'a> {
     can_write: bool,
     can_note: bool,
     open: bool,
+    attachments: Vec<crate::app::tickets::AttachmentView>,
     error: Option<String>,
     draft: ActForm,
 }
@@ -356,6 +370,13 @@ async fn render_detail(
     .map(|(code, key)| (code, t.t(key).to_string()))
     .collect();
     let (apology, script) = app::overdue_script(&t, &page.ctx, &detail);
+    let attachments = db
+        .list_ticket_attachments(&detail.ticket.id)
+        .await
+        .map_err(|e| page.error(e.into()))?
+        .iter()
+        .map(app::attachment_view)
+        .collect();
     let body = DetailPage {
         status_key: format!("ticket_status.{}", v.status),
         type_key: format!("ticket_type.{}", v.ticket_type),
@@ -393,6 +414,7 @@ async fn render_detail(
         can_write: page.ctx.can(Permission::TicketWrite) && in_department,
         can_note: page.ctx.can(Permission::TicketWrite),
         open: status.is_open(),
+        attachments,
         chrome: page.chrome("workspace"),
         t,
         v,
@@ -615,4 +637,23 @@ async fn read_all(page: Page, Form(form): Form<CsrfOnly>) -> Result<Response, Ui
         .await
         .map_err(|e| page.error(e.into()))?;
     Ok(Redirect::to("/notifications").into_response())
+}
+
+/// The page's file upload (multipart: `_csrf` first, then `file`).
+async fn upload(
+    page: Page,
+    Path(id): Path<String>,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, UiError> {
+    let csrf = page.ctx.csrf().to_string();
+    match app::attach(&page.state, &page.ctx, &id, &mut multipart, Some(&csrf)).await {
+        Ok(_) => Ok(Redirect::to(&format!("/tickets/{id}")).into_response()),
+        Err(
+            e @ (AppError::Invalid { .. }
+            | AppError::Refused { .. }
+            | AppError::TooLarge { .. }
+            | AppError::BadRequest { .. }),
+        ) => render_detail(&page, &id, Some(e.to_string()), ActForm::default()).await,
+        Err(e) => Err(page.error(e)),
+    }
 }

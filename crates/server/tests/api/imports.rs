@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use kefu_test_support::TestBackend;
 
-const BOUNDARY: &str = "kefu-test-boundary";
+pub const BOUNDARY: &str = "kefu-test-boundary";
 
 pub fn multipart(filename: &str, content: &[u8]) -> Vec<u8> {
     let mut body = format!(

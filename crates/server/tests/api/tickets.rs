@@ -776,3 +776,82 @@ pub async fn sla_policy_sets_the_promise_and_waiting_pauses_it(backend: TestBack
     );
     app.cleanup().await;
 }
+
+/// Files on a ticket: uploaded as multipart, listed, downloaded as attachments only, on
+/// the timeline; other departments cannot fetch them; over the limit is refused unread.
+pub async fn attachments_upload_list_download(backend: TestBackend) {
+    use axum::body::Body;
+    use axum::http::{header, Method, Request};
+    let app = TestApp::with_config(backend, |c| c.max_upload_bytes = 1024 * 1024).await;
+    let agent = app.login("agent1").await;
+    let (id, _) = open_ticket(&app, &agent, json!({})).await;
+    let upload = |token: String, body: Vec<u8>| {
+        let app = &app;
+        let uri = format!("/api/v1/tickets/{id}/attachments");
+        async move {
+            let req = Request::builder()
+                .method(Method::POST)
+                .uri(uri)
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .header(
+                    header::CONTENT_TYPE,
+                    format!("multipart/form-data; boundary={}", crate::imports::BOUNDARY),
+                )
+                .body(Body::from(body))
+                .unwrap();
+            app.send(req).await
+        }
+    };
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+    let r = upload(
+        agent.clone(),
+        crate::imports::multipart("../../故障照片.png", png),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let att = r.json()["id"].as_str().unwrap().to_string();
+    let list = app
+        .get(&format!("/api/v1/tickets/{id}/attachments"), &agent)
+        .await
+        .json();
+    assert_eq!(
+        list[0]["filename"], "故障照片.png",
+        "no path survives: {list}"
+    );
+    assert_eq!(list[0]["content_type"], "image/png");
+    assert_eq!(list[0]["size"], png.len());
+    let file = app
+        .get(&format!("/api/v1/tickets/{id}/attachments/{att}"), &agent)
+        .await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert_eq!(file.body, png.to_vec());
+    let disposition = file.headers[header::CONTENT_DISPOSITION].to_str().unwrap();
+    assert!(disposition.starts_with("attachment"), "{disposition}");
+    assert!(kinds(&app, &agent, &id)
+        .await
+        .contains(&"attachment".to_string()));
+    // Another department sees nothing, not even that the file exists.
+    let tech = app.login("tech1").await;
+    let r = app
+        .get(&format!("/api/v1/tickets/{id}/attachments/{att}"), &tech)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // Bad uploads: empty, no file field, over the limit (refused before it is read).
+    let r = upload(agent.clone(), crate::imports::multipart("empty.txt", b"")).await;
+    assert_eq!(r.error_code(), "empty_file");
+    let r = upload(
+        agent.clone(),
+        format!("--{}--\r\n", crate::imports::BOUNDARY).into_bytes(),
+    )
+    .await;
+    assert_eq!(r.error_code(), "missing_file");
+    let big = vec![b'x'; 2 * 1024 * 1024];
+    let r = upload(agent.clone(), crate::imports::multipart("big.bin", &big)).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let list = app
+        .get(&format!("/api/v1/tickets/{id}/attachments"), &agent)
+        .await
+        .json();
+    assert_eq!(list.as_array().unwrap().len(), 1, "nothing else was kept");
+    app.cleanup().await;
+}

@@ -8,9 +8,12 @@ use kefu_domain::queue::{counter_deltas, counter_key, Queue, QueueFacts};
 use kefu_domain::ticket::{TicketNumber, TicketStatus};
 use std::collections::{BTreeSet, HashMap};
 
+mod attachments;
 mod bulk;
 mod changes;
 mod create;
+
+pub use attachments::AttachmentRow;
 
 pub use bulk::ExistingTicket;
 

@@ -1,8 +1,11 @@
 //! Work orders: who may see and change which ticket, validated creation with the SLA's
 //! deadlines and opening promise, the queues, and every change on the ticket page.
 
+mod attachments;
 pub mod sla;
 mod views;
+
+pub use attachments::{attach, attachment_view, file, AttachmentView};
 
 pub use views::*;
 
