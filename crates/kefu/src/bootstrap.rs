@@ -22,15 +22,18 @@ fn system() -> Actor {
 
 /// Makes sure an `admin` account exists, holding a 系统管理员 position with every
 /// permission. Its password comes from settings or is generated and printed once.
+///
+/// Several servers may start at once on one PostgreSQL database, and a start may have been
+/// cut short before the account was made: each step finds the department and position
+/// another start already made, and a step that loses a race to another server (a unique
+/// index refuses its row) is tried again, finding the winner's row the second time.
 pub async fn ensure_admin(
     db: &Db,
     now: DateTime<Utc>,
     password: Option<String>,
 ) -> anyhow::Result<()> {
-    match db.get_user_by_username("admin").await {
-        Ok(_) => return Ok(()),
-        Err(StoreError::NotFound) => {}
-        Err(e) => return Err(e.into()),
+    if admin_exists(db).await? {
+        return Ok(());
     }
     let generated = password.is_none();
     let password =
@@ -39,58 +42,109 @@ pub async fn ensure_admin(
         password.chars().count() >= 8,
         "the admin password must have at least 8 characters"
     );
+    const TRIES: u32 = 5;
+    let mut attempt = 1;
+    let created = loop {
+        match create_admin(db, now, &password).await {
+            Ok(created) => break created,
+            Err(e) if attempt < TRIES => {
+                tracing::info!(error = %format!("{e:#}"), attempt, "creating the admin account again");
+                tokio::time::sleep(std::time::Duration::from_millis(100 * u64::from(attempt)))
+                    .await;
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    if created && generated {
+        println!("created the admin account: username admin, password {password} (shown once; set KEFU_ADMIN_PASSWORD to choose it)");
+    } else if created {
+        println!("created the admin account with the password from the settings");
+    }
+    Ok(())
+}
+
+async fn admin_exists(db: &Db) -> anyhow::Result<bool> {
+    match db.get_user_by_username("admin").await {
+        Ok(_) => Ok(true),
+        Err(StoreError::NotFound) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// One pass of [`ensure_admin`]; true when this pass created the account.
+async fn create_admin(db: &Db, now: DateTime<Utc>, password: &str) -> anyhow::Result<bool> {
+    if admin_exists(db).await? {
+        return Ok(false);
+    }
     let actor = system();
-    let dept = db
-        .create_department(
-            &actor,
-            now,
-            &DepartmentInput {
-                parent_id: None,
-                name: "系统管理".into(),
-                description: Some("kefu administration".into()),
-                sort_order: 99,
-            },
-        )
-        .await
-        .context("creating the administration department")?;
-    let position = db
-        .create_position(
-            &actor,
-            now,
-            &PositionInput {
-                department_id: dept,
-                title: "系统管理员".into(),
-                duties: vec!["管理组织架构、岗位与权限".into(), "查阅审计日志".into()],
-                qualifications: Qualifications::default(),
-                headcount_limit: Some(3),
-                permissions: Permission::ALL.to_vec(),
-                excluded_with: Vec::new(),
-            },
-        )
-        .await
-        .context("creating the administrator position")?;
+    const DEPARTMENT: &str = "系统管理";
+    const TITLE: &str = "系统管理员";
+    let existing = db
+        .list_departments()
+        .await?
+        .into_iter()
+        .find(|d| d.parent_id.is_none() && d.name == DEPARTMENT);
+    let dept = match existing {
+        Some(d) => d.id,
+        None => db
+            .create_department(
+                &actor,
+                now,
+                &DepartmentInput {
+                    parent_id: None,
+                    name: DEPARTMENT.into(),
+                    description: Some("kefu administration".into()),
+                    sort_order: 99,
+                },
+            )
+            .await
+            .context("creating the administration department")?,
+    };
+    let existing = db
+        .list_positions()
+        .await?
+        .into_iter()
+        .find(|p| p.department_id == dept && p.title == TITLE);
+    let position = match existing {
+        Some(p) => p.id,
+        None => db
+            .create_position(
+                &actor,
+                now,
+                &PositionInput {
+                    department_id: dept,
+                    title: TITLE.into(),
+                    duties: vec!["管理组织架构、岗位与权限".into(), "查阅审计日志".into()],
+                    qualifications: Qualifications::default(),
+                    headcount_limit: Some(3),
+                    permissions: Permission::ALL.to_vec(),
+                    excluded_with: Vec::new(),
+                },
+            )
+            .await
+            .context("creating the administrator position")?,
+    };
     let hash = tokio::task::spawn_blocking({
-        let password = password.clone();
+        let password = password.to_string();
         move || hash_password(&password)
     })
     .await?;
     let user = NewUser {
         username: "admin".into(),
-        display_name: "系统管理员".into(),
+        display_name: TITLE.into(),
         agent_no: None,
         password_hash: hash,
         profile: Default::default(),
     };
-    let id = db.create_user(&actor, now, &user).await?;
+    let id = db
+        .create_user(&actor, now, &user)
+        .await
+        .context("creating the admin account")?;
     db.assign_position(&actor, now, &id, &position)
         .await
         .context("giving admin its position")?;
-    if generated {
-        println!("created the admin account: username admin, password {password} (shown once; set KEFU_ADMIN_PASSWORD to choose it)");
-    } else {
-        println!("created the admin account with the password from the settings");
-    }
-    Ok(())
+    Ok(true)
 }
 
 /// Loads the demo center into an empty database, or gives the demo accounts fresh

@@ -173,30 +173,46 @@ pub type TestFn = fn(TestBackend) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 /// command line (filters, `--list`, `--test-threads`), then exits with the result.
 /// Without `--test-threads` two trials run at a time: each opens its own pools.
 pub fn run_suite(suite: &str, tests: Vec<(String, TestFn)>) -> ! {
+    const BOTH: &[TestBackend] = &[TestBackend::Sqlite, TestBackend::Postgres];
+    run_trials(
+        suite,
+        tests
+            .into_iter()
+            .map(|(name, test)| (name, test, BOTH))
+            .collect(),
+    )
+}
+
+/// Like [`run_suite`], for suites where some tests belong to one backend only (two
+/// servers sharing a database is a PostgreSQL deployment): each test names its backends.
+pub fn run_trials(suite: &str, tests: Vec<(String, TestFn, &'static [TestBackend])>) -> ! {
     let mut args = Arguments::from_args();
     if args.test_threads.is_none() {
         args.test_threads = Some(2);
     }
-    let mut backends = vec![TestBackend::Sqlite];
-    if postgres_url().is_some() {
-        backends.push(TestBackend::Postgres);
-    } else if !args.list {
+    let postgres = postgres_url().is_some();
+    if !postgres && !args.list {
         println!(
             "NOTE: {suite} PostgreSQL tests did not run: set \
              {POSTGRES_URL_VAR}=postgres://postgres@127.0.0.1:5432/postgres"
         );
     }
-    let trials = backends
-        .into_iter()
-        .flat_map(|backend| {
-            tests.iter().map(move |(name, test)| {
-                let test = *test;
-                Trial::test(format!("{}::{name}", backend.name()), move || {
-                    run_trial(test, backend)
-                })
-            })
-        })
-        .collect();
+    let mut trials = Vec::new();
+    for backend in [TestBackend::Sqlite, TestBackend::Postgres] {
+        if backend == TestBackend::Postgres && !postgres {
+            continue;
+        }
+        for (name, test, backends) in &tests {
+            if !backends.contains(&backend) {
+                continue;
+            }
+            let test = *test;
+            trials.push(Trial::test(
+                format!("{}::{name}", backend.name()),
+                move || run_trial(test, backend),
+            ));
+        }
+    }
     libtest_mimic::run(&args, trials).exit()
 }
 
