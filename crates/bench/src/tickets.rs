@@ -313,8 +313,8 @@ pub async fn seed(database_url: &str, count: usize, seed: u64) -> anyhow::Result
             }
         };
         batch.push(ExistingTicket {
-            // Above 10000, clear of what kefu itself hands out on the same days.
-            number: format!("GD{day}-{:05}", 10_000 + *seq),
+            // Six digits from 900000: clear of what kefu itself hands out on the same days.
+            number: format!("GD{day}-{}", 900_000 + *seq),
             ticket_type: TicketType::ALL[i % TicketType::ALL.len()],
             channel: Channel::Phone,
             priority: Priority::Normal,

@@ -1,7 +1,7 @@
 //! Opening a ticket: its number from the day's sequence, its first promise and deadlines,
 //! its queues, and the job that watches the promise — one transaction.
 
-use super::{apply_counter_deltas, local_offset, queue_facts_in};
+use super::{apply_counter_deltas, local_offset};
 use crate::audit::{append_in, Actor, NewAuditEntry};
 use crate::jobs::{schedule_job_in, NewJob};
 use crate::{new_id, to_millis, Db, StoreError, Tx};
@@ -165,7 +165,16 @@ impl Db {
         if let Some(call_id) = &t.call_id {
             crate::calls::attach_call_ticket_in(&mut tx, actor, now, call_id, &id).await?;
         }
-        let facts = queue_facts_in(&mut tx, &id).await?;
+        // The new ticket's queues follow from what was just written: no read back.
+        let facts = kefu_domain::queue::QueueFacts {
+            status,
+            department_id: t.department_id.clone(),
+            assignee_id: t.owner_id.clone(),
+            first_owner_id: t.owner_id.clone(),
+            overdue: false,
+            promise_due_day: promise.map(|(_, due)| super::local_day(to_millis(*due))),
+            task_departments: Default::default(),
+        };
         apply_counter_deltas(&mut tx, None, &facts).await?;
         let entry = NewAuditEntry::new(AuditAction::TicketCreated)
             .subject("ticket", id.clone())

@@ -220,7 +220,7 @@ pub fn local_offset() -> FixedOffset {
     kefu_domain::calendar::china_offset()
 }
 
-fn local_day(ms: i64) -> NaiveDate {
+pub(crate) fn local_day(ms: i64) -> NaiveDate {
     from_millis(ms).with_timezone(&local_offset()).date_naive()
 }
 
@@ -266,16 +266,24 @@ pub(crate) async fn apply_counter_deltas(
     before: Option<&QueueFacts>,
     after: &QueueFacts,
 ) -> Result<(), StoreError> {
-    for (key, delta) in counter_deltas(before, after) {
-        sqlx::query(
-            "INSERT INTO queue_counts (key, n) VALUES ($1, $2) \
-             ON CONFLICT (key) DO UPDATE SET n = queue_counts.n + excluded.n",
-        )
-        .bind(key)
-        .bind(delta)
-        .execute(&mut **tx)
-        .await?;
+    let deltas = counter_deltas(before, after);
+    if deltas.is_empty() {
+        return Ok(());
     }
+    // One statement for all of a change's counters (the keys are distinct).
+    let mut sql = Sql::new("INSERT INTO queue_counts (key, n) VALUES ");
+    for (i, (key, delta)) in deltas.into_iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.push("(")
+            .bind_text(key)
+            .push(", ")
+            .bind_int(delta)
+            .push(")");
+    }
+    sql.push(" ON CONFLICT (key) DO UPDATE SET n = queue_counts.n + excluded.n");
+    sql.query().execute(&mut **tx).await?;
     Ok(())
 }
 

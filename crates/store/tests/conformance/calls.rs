@@ -247,12 +247,32 @@ pub async fn identity_check_and_ticket_are_audited(backend: TestBackend) {
     assert_eq!(checked.identity_check.as_deref(), Some("failed"));
     assert_eq!(checked.identity_method.as_deref(), Some("id_last_digits"));
     assert_eq!(checked.identity_checked_by.as_deref(), Some(agent.as_str()));
-    t.db.attach_call_ticket(&actor, at(2), &call.id, "ticket-42")
+    let c = crate::tickets::center(&t.db).await;
+    let (ticket_id, _) =
+        t.db.create_ticket(
+            &actor,
+            at(1),
+            &crate::tickets::ticket(&c, Some(&c.agent)),
+            &Default::default(),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        t.db.attach_call_ticket(&actor, at(2), &call.id, "no-such-ticket")
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    t.db.attach_call_ticket(&actor, at(2), &call.id, &ticket_id)
         .await
         .unwrap();
     assert_eq!(
         t.db.get_call(&call.id).await.unwrap().ticket_id.as_deref(),
-        Some("ticket-42")
+        Some(ticket_id.as_str())
+    );
+    let events = t.db.list_ticket_events(&ticket_id).await.unwrap();
+    assert!(
+        events.iter().any(|e| e.kind == "call"),
+        "the call is on the ticket's timeline"
     );
     let audit =
         t.db.list_audit(
