@@ -21,6 +21,8 @@ mod imports;
 mod logs;
 #[path = "api/org.rs"]
 mod org;
+#[path = "api/promises.rs"]
+mod promises;
 #[path = "api/public.rs"]
 mod public;
 #[path = "api/routes.rs"]
@@ -49,9 +51,9 @@ kefu_test_support::suite!(
         tickets::create_work_and_timeline,
         tickets::departments_see_only_their_tickets,
         tickets::queues_count_what_they_list,
-        tickets::overdue_protocol_on_the_business_calendar,
+        promises::overdue_protocol_on_the_business_calendar,
         tickets::escalate_merge_and_link,
-        tickets::sla_policy_sets_the_promise_and_waiting_pauses_it,
+        promises::sla_policy_sets_the_promise_and_waiting_pauses_it,
         tickets::attachments_upload_list_download,
         auth::login_logout_and_me,
         auth::lockout_backs_off,

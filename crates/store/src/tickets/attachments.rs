@@ -1,7 +1,7 @@
 //! Files on a work order: the blob (kept in the content-addressed store) and its name,
 //! with a timeline event and an audit entry.
 
-use super::changes::{append_event, Event};
+use super::timeline::{append_event, Event};
 use crate::audit::{append_in, Actor, NewAuditEntry};
 use crate::blobs::{insert_blob_in, BlobMeta};
 use crate::{new_id, to_millis, Db, StoreError};

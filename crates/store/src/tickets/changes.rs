@@ -2,6 +2,7 @@
 //! counters, the jobs that watch its promise, notifications and the audit entry.
 
 use super::create::schedule_promise_job;
+use super::timeline::{append_event, notify_in, supervisors_in, Event};
 use super::{apply_counter_deltas, queue_facts_in};
 use crate::audit::{append_in, Actor, NewAuditEntry};
 use crate::backend::lock_row;
@@ -130,145 +131,21 @@ impl From<sqlx::Error> for TicketChangeError {
     }
 }
 
-/// One timeline entry.
-pub(crate) struct Event<'a> {
-    ticket_id: &'a str,
-    actor_id: Option<&'a str>,
-    at: DateTime<Utc>,
-    kind: &'a str,
-    channel: Option<&'a str>,
-    body: Option<&'a str>,
-    detail: Option<serde_json::Value>,
-    internal: bool,
-}
-
-impl<'a> Event<'a> {
-    pub fn new(ticket_id: &'a str, actor: &'a Actor, at: DateTime<Utc>, kind: &'a str) -> Self {
-        Event {
-            ticket_id,
-            actor_id: actor.user_id.as_deref(),
-            at,
-            kind,
-            channel: None,
-            body: None,
-            detail: None,
-            internal: true,
-        }
-    }
-
-    pub fn body(mut self, body: &'a str) -> Self {
-        self.body = Some(body);
-        self
-    }
-
-    pub fn channel(mut self, channel: &'a str) -> Self {
-        self.channel = Some(channel);
-        self
-    }
-
-    pub fn detail(mut self, detail: serde_json::Value) -> Self {
-        self.detail = Some(detail);
-        self
-    }
-
-    /// The customer sees it on the public status page.
-    pub fn public(mut self) -> Self {
-        self.internal = false;
-        self
-    }
-}
-
-pub(crate) async fn append_event(tx: &mut Tx<'_>, e: &Event<'_>) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO ticket_events (id, ticket_id, at, actor_id, kind, channel, body, detail, internal) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(new_id())
-    .bind(e.ticket_id)
-    .bind(to_millis(e.at))
-    .bind(e.actor_id)
-    .bind(e.kind)
-    .bind(e.channel)
-    .bind(e.body)
-    .bind(e.detail.as_ref().map(|d| d.to_string()))
-    .bind(if e.internal { 1i64 } else { 0 })
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-async fn notify_in(
-    tx: &mut Tx<'_>,
-    users: &[String],
-    now: DateTime<Utc>,
-    kind: &str,
-    ticket_id: &str,
-    body: &str,
-) -> Result<(), StoreError> {
-    let mut seen = std::collections::BTreeSet::new();
-    for user in users.iter().filter(|u| seen.insert(u.as_str())) {
-        sqlx::query(
-            "INSERT INTO notifications (id, user_id, at, kind, ticket_id, body) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(new_id())
-        .bind(user)
-        .bind(to_millis(now))
-        .bind(kind)
-        .bind(ticket_id)
-        .bind(body)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
-}
-
-/// Active people holding a position with `ticket.supervise` in the department or any
-/// department above it: the shift leads and the manager.
-pub(crate) async fn supervisors_in(
-    tx: &mut Tx<'_>,
-    department_id: &str,
-) -> Result<Vec<String>, StoreError> {
-    let all: Vec<(String, Option<String>)> =
-        sqlx::query_as("SELECT id, parent_id FROM departments")
-            .fetch_all(&mut **tx)
-            .await?;
-    let mut chain = vec![department_id.to_string()];
-    while let Some(parent) = all
-        .iter()
-        .find(|(id, _)| Some(id) == chain.last())
-        .and_then(|(_, p)| p.clone())
-    {
-        if chain.contains(&parent) {
-            break;
-        }
-        chain.push(parent);
-    }
-    let mut sql = crate::Sql::new(
-        "SELECT DISTINCT sp.user_id FROM staff_positions sp \
-         JOIN positions p ON p.id = sp.position_id JOIN users u ON u.id = sp.user_id \
-         WHERE u.active = 1 AND p.permissions LIKE '%\"ticket.supervise\"%'",
-    );
-    super::push_in_list(&mut sql, "p.department_id", &chain);
-    sql.push(" ORDER BY sp.user_id");
-    let rows: Vec<(String,)> = sql.query_as().fetch_all(&mut **tx).await?;
-    Ok(rows.into_iter().map(|(u,)| u).collect())
-}
-
 #[derive(sqlx::FromRow)]
-struct Current {
-    status: String,
-    department_id: String,
-    first_owner_id: Option<String>,
-    assignee_id: Option<String>,
-    promise_seq: i64,
-    promise_due_at: Option<i64>,
-    overdue_since: Option<i64>,
-    first_responded_at: Option<i64>,
-    paused_at: Option<i64>,
-    subject: String,
+pub(super) struct Current {
+    pub(super) status: String,
+    pub(super) department_id: String,
+    pub(super) first_owner_id: Option<String>,
+    pub(super) assignee_id: Option<String>,
+    pub(super) promise_seq: i64,
+    pub(super) promise_due_at: Option<i64>,
+    pub(super) overdue_since: Option<i64>,
+    pub(super) first_responded_at: Option<i64>,
+    pub(super) paused_at: Option<i64>,
+    pub(super) subject: String,
 }
 
-async fn current(tx: &mut Tx<'_>, id: &str) -> Result<Current, StoreError> {
+pub(super) async fn current(tx: &mut Tx<'_>, id: &str) -> Result<Current, StoreError> {
     Ok(sqlx::query_as(
         "SELECT status, department_id, first_owner_id, assignee_id, promise_seq, promise_due_at, \
          overdue_since, first_responded_at, paused_at, subject FROM tickets WHERE id = $1",
@@ -366,75 +243,6 @@ async fn set_promise(
     .execute(&mut **tx)
     .await?;
     schedule_promise_job(tx, now, id, seq, due).await
-}
-
-/// What firing a promise deadline did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OverdueOutcome {
-    pub ticket_id: String,
-    pub notified: Vec<String>,
-}
-
-/// Marks the ticket overdue if promise `seq` is still its current, unkept promise.
-/// Runs inside the deadline job's transaction.
-pub async fn mark_promise_overdue_in(
-    tx: &mut Tx<'_>,
-    backend: crate::Backend,
-    ticket_id: &str,
-    seq: i64,
-    now: DateTime<Utc>,
-) -> Result<Option<OverdueOutcome>, StoreError> {
-    lock_row(backend, tx, "tickets", ticket_id).await?;
-    let cur = match current(tx, ticket_id).await {
-        Ok(c) => c,
-        Err(StoreError::NotFound) => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    let status = TicketStatus::from_code(&cur.status).unwrap_or(TicketStatus::New);
-    let Some(due) = cur.promise_due_at else {
-        return Ok(None);
-    };
-    // A paused clock (waiting on the customer) reschedules the promise when it resumes.
-    if !status.is_open()
-        || cur.promise_seq != seq
-        || cur.overdue_since.is_some()
-        || cur.paused_at.is_some()
-    {
-        return Ok(None);
-    }
-    let before = queue_facts_in(tx, ticket_id).await?;
-    sqlx::query(
-        "UPDATE tickets SET overdue_since = $1, overdue_count = overdue_count + 1 WHERE id = $2",
-    )
-    .bind(due)
-    .bind(ticket_id)
-    .execute(&mut **tx)
-    .await?;
-    let after = queue_facts_in(tx, ticket_id).await?;
-    apply_counter_deltas(tx, Some(&before), &after).await?;
-    let system = Actor {
-        user_id: None,
-        name: "system".into(),
-        client_addr: None,
-    };
-    append_event(
-        tx,
-        &Event::new(ticket_id, &system, crate::from_millis(due), "overdue")
-            .detail(serde_json::json!({ "seq": seq, "due_at": due })),
-    )
-    .await?;
-    let mut notified: Vec<String> = [cur.first_owner_id, cur.assignee_id]
-        .into_iter()
-        .flatten()
-        .collect();
-    notified.extend(supervisors_in(tx, &cur.department_id).await?);
-    notified.sort();
-    notified.dedup();
-    notify_in(tx, &notified, now, "overdue", ticket_id, &cur.subject).await?;
-    Ok(Some(OverdueOutcome {
-        ticket_id: ticket_id.to_string(),
-        notified,
-    }))
 }
 
 impl Db {

@@ -144,17 +144,17 @@ impl Db {
             "priority": t.priority.code(),
             "subject": t.subject,
         });
-        super::changes::append_event(
+        super::timeline::append_event(
             &mut tx,
-            &super::changes::Event::new(&id, actor, now, "created")
+            &super::timeline::Event::new(&id, actor, now, "created")
                 .detail(detail)
                 .public(),
         )
         .await?;
         if let Some((text, due)) = promise {
-            super::changes::append_event(
+            super::timeline::append_event(
                 &mut tx,
-                &super::changes::Event::new(&id, actor, now, "promise")
+                &super::timeline::Event::new(&id, actor, now, "promise")
                     .body(text)
                     .detail(serde_json::json!({ "due_at": to_millis(*due), "seq": 1 }))
                     .public(),

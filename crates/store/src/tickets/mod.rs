@@ -4,24 +4,27 @@
 
 use crate::{from_millis, to_millis, Db, Page, Sql, StoreError, Tx};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
-use kefu_domain::queue::{counter_deltas, counter_key, Queue, QueueFacts};
 use kefu_domain::ticket::{TicketNumber, TicketStatus};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 mod attachments;
 mod bulk;
 mod changes;
 mod create;
+mod overdue;
+mod queues;
+mod timeline;
+
+pub(crate) use queues::{apply_counter_deltas, queue_facts_in};
+pub use queues::{queue_counter_keys, QueueQuery};
 
 pub use attachments::AttachmentRow;
 
 pub use bulk::ExistingTicket;
 
-pub use changes::{
-    mark_promise_overdue_in, OverdueOutcome, ResumedDeadlines, TicketChange, TicketChangeError,
-    PROMISE_DUE_JOB,
-};
+pub use changes::{ResumedDeadlines, TicketChange, TicketChangeError, PROMISE_DUE_JOB};
 pub use create::{NewTicket, TicketDeadlines};
+pub use overdue::{mark_promise_overdue_in, OverdueOutcome};
 
 /// Everything the ticket page shows about the ticket itself.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -170,17 +173,6 @@ pub struct NotificationRow {
     pub read_at: Option<i64>,
 }
 
-/// Which tickets a queue holds, for whom.
-#[derive(Debug, Clone)]
-pub struct QueueQuery<'a> {
-    pub queue: Queue,
-    pub user_id: &'a str,
-    /// The viewer's departments, with every department below them.
-    pub departments: &'a [String],
-    /// Today, in the center's local time (for "due today").
-    pub today: NaiveDate,
-}
-
 /// Other ways to find tickets (by customer, number, status).
 #[derive(Debug, Clone, Default)]
 pub struct TicketFilter {
@@ -224,69 +216,6 @@ pub(crate) fn local_day(ms: i64) -> NaiveDate {
     from_millis(ms).with_timezone(&local_offset()).date_naive()
 }
 
-/// The queue facts of a ticket as stored, read inside a write transaction.
-pub(crate) async fn queue_facts_in(tx: &mut Tx<'_>, id: &str) -> Result<QueueFacts, StoreError> {
-    #[derive(sqlx::FromRow)]
-    struct Facts {
-        status: String,
-        department_id: String,
-        assignee_id: Option<String>,
-        first_owner_id: Option<String>,
-        overdue_since: Option<i64>,
-        promise_due_at: Option<i64>,
-    }
-    let f: Facts = sqlx::query_as(
-        "SELECT status, department_id, assignee_id, first_owner_id, overdue_since, \
-         promise_due_at FROM tickets WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_one(&mut **tx)
-    .await?;
-    let tasks: Vec<(String,)> = sqlx::query_as(
-        "SELECT DISTINCT department_id FROM ticket_tasks WHERE ticket_id = $1 AND state = 'open'",
-    )
-    .bind(id)
-    .fetch_all(&mut **tx)
-    .await?;
-    Ok(QueueFacts {
-        status: TicketStatus::from_code(&f.status)
-            .ok_or_else(|| StoreError::Corrupt(format!("ticket status {}", f.status)))?,
-        department_id: f.department_id,
-        assignee_id: f.assignee_id,
-        first_owner_id: f.first_owner_id,
-        overdue: f.overdue_since.is_some(),
-        promise_due_day: f.promise_due_at.map(local_day),
-        task_departments: tasks.into_iter().map(|(d,)| d).collect(),
-    })
-}
-
-/// Applies the counter changes of one ticket going from `before` to `after`.
-pub(crate) async fn apply_counter_deltas(
-    tx: &mut Tx<'_>,
-    before: Option<&QueueFacts>,
-    after: &QueueFacts,
-) -> Result<(), StoreError> {
-    let deltas = counter_deltas(before, after);
-    if deltas.is_empty() {
-        return Ok(());
-    }
-    // One statement for all of a change's counters (the keys are distinct).
-    let mut sql = Sql::new("INSERT INTO queue_counts (key, n) VALUES ");
-    for (i, (key, delta)) in deltas.into_iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.push("(")
-            .bind_text(key)
-            .push(", ")
-            .bind_int(delta)
-            .push(")");
-    }
-    sql.push(" ON CONFLICT (key) DO UPDATE SET n = queue_counts.n + excluded.n");
-    sql.query().execute(&mut **tx).await?;
-    Ok(())
-}
-
 pub(crate) fn push_in_list(sql: &mut Sql, column: &str, values: &[String]) {
     sql.push(" AND ").push(column).push(" IN (");
     bind_list(sql, values);
@@ -294,7 +223,7 @@ pub(crate) fn push_in_list(sql: &mut Sql, column: &str, values: &[String]) {
 }
 
 /// `a, b, c` as placeholders (`NULL` for none, which matches nothing).
-fn bind_list(sql: &mut Sql, values: &[String]) {
+pub(crate) fn bind_list(sql: &mut Sql, values: &[String]) {
     if values.is_empty() {
         sql.push("NULL");
     }
@@ -303,23 +232,6 @@ fn bind_list(sql: &mut Sql, values: &[String]) {
             sql.push(", ");
         }
         sql.bind_text(v.clone());
-    }
-}
-
-/// The counter keys a queue's badge adds up for a viewer.
-pub fn queue_counter_keys(q: &QueueQuery<'_>) -> Vec<String> {
-    match q.queue {
-        Queue::Mine => vec![counter_key(Queue::Mine, q.user_id, None)],
-        Queue::DueToday => q
-            .departments
-            .iter()
-            .map(|d| counter_key(Queue::DueToday, d, Some(q.today)))
-            .collect(),
-        queue => q
-            .departments
-            .iter()
-            .map(|d| counter_key(queue, d, None))
-            .collect(),
     }
 }
 
@@ -382,143 +294,6 @@ impl Db {
         .bind(ticket_id)
         .fetch_all(&self.read)
         .await?)
-    }
-
-    /// One page of a queue. Id-ordered queues page by id, newest first (unassigned:
-    /// oldest first, first come first served); overdue and due-today by deadline.
-    #[tracing::instrument(skip_all, fields(queue = q.queue.code()))]
-    pub async fn list_queue(
-        &self,
-        q: &QueueQuery<'_>,
-        cursor: Option<&str>,
-        limit: usize,
-    ) -> Result<Page<TicketSummaryRow>, StoreError> {
-        let mut sql = Sql::new(SUMMARY_SELECT);
-        sql.push(" WHERE t.is_open = 1");
-        enum Order {
-            IdDesc,
-            IdAsc,
-            By(&'static str),
-        }
-        let order = match q.queue {
-            Queue::Mine => {
-                // Two index walks (assignee, first owner), each cut at the page size,
-                // instead of an OR the planner might answer with a scan.
-                sql.push(" AND t.id IN (");
-                for (i, column) in ["assignee_id", "first_owner_id"].into_iter().enumerate() {
-                    if i > 0 {
-                        sql.push(" UNION ");
-                    }
-                    sql.push(&format!(
-                        "SELECT id FROM (SELECT id FROM tickets WHERE {column} = "
-                    ))
-                    .bind_text(q.user_id)
-                    .push(" AND is_open = 1");
-                    if let Some(c) = cursor {
-                        sql.push(" AND id < ").bind_text(c);
-                    }
-                    sql.push(" ORDER BY id DESC LIMIT ")
-                        .bind_int(limit as i64 + 1)
-                        .push(&format!(") m{i}"));
-                }
-                sql.push(")");
-                Order::IdDesc
-            }
-            Queue::Group => {
-                push_in_list(&mut sql, "t.department_id", q.departments);
-                Order::IdDesc
-            }
-            Queue::Unassigned => {
-                push_in_list(&mut sql, "t.department_id", q.departments);
-                sql.push(" AND t.assignee_id IS NULL");
-                Order::IdAsc
-            }
-            Queue::Overdue => {
-                push_in_list(&mut sql, "t.department_id", q.departments);
-                sql.push(" AND t.overdue_since IS NOT NULL");
-                Order::By("t.overdue_since")
-            }
-            Queue::DueToday => {
-                push_in_list(&mut sql, "t.department_id", q.departments);
-                let start = q
-                    .today
-                    .and_hms_opt(0, 0, 0)
-                    .and_then(|d| d.and_local_timezone(local_offset()).single())
-                    .map(|d| to_millis(d.with_timezone(&Utc)))
-                    .unwrap_or_default();
-                sql.push(" AND t.promise_due_at >= ")
-                    .bind_int(start)
-                    .push(" AND t.promise_due_at < ")
-                    .bind_int(start + 86_400_000);
-                Order::By("t.promise_due_at")
-            }
-            Queue::WaitingDepartment => {
-                push_in_list(&mut sql, "t.department_id", q.departments);
-                sql.push(" AND t.status = 'waiting_department'");
-                Order::IdDesc
-            }
-            Queue::Transferred => {
-                sql.push(
-                    " AND t.id IN (SELECT k.ticket_id FROM ticket_tasks k WHERE k.state = 'open'",
-                );
-                push_in_list(&mut sql, "k.department_id", q.departments);
-                sql.push(")");
-                Order::IdDesc
-            }
-        };
-        let rows: Vec<TicketSummaryRow> = match order {
-            Order::IdDesc | Order::IdAsc => {
-                let desc = matches!(order, Order::IdDesc);
-                if let Some(c) = cursor {
-                    sql.push(if desc { " AND t.id < " } else { " AND t.id > " })
-                        .bind_text(c);
-                }
-                sql.push(if desc {
-                    " ORDER BY t.id DESC LIMIT "
-                } else {
-                    " ORDER BY t.id LIMIT "
-                })
-                .bind_int(limit as i64 + 1);
-                let rows = sql.query_as().fetch_all(&self.read).await?;
-                return Ok(Page::from_overfetch(rows, limit, |r: &TicketSummaryRow| {
-                    r.id.clone()
-                }));
-            }
-            Order::By(column) => {
-                if let Some((at, id)) = cursor.and_then(|c| c.split_once(':')) {
-                    let at: i64 = at.parse().unwrap_or_default();
-                    sql.push(&format!(" AND ({column} > "))
-                        .bind_int(at)
-                        .push(&format!(" OR ({column} = "))
-                        .bind_int(at)
-                        .push(" AND t.id > ")
-                        .bind_text(id)
-                        .push("))");
-                }
-                sql.push(&format!(" ORDER BY {column}, t.id LIMIT "))
-                    .bind_int(limit as i64 + 1);
-                sql.query_as().fetch_all(&self.read).await?
-            }
-        };
-        let key = q.queue;
-        Ok(Page::from_overfetch(rows, limit, move |r| {
-            let at = match key {
-                Queue::Overdue => r.overdue_since,
-                _ => r.promise_due_at,
-            };
-            format!("{}:{}", at.unwrap_or_default(), r.id)
-        }))
-    }
-
-    /// The badge numbers of the given counter keys (absent keys are 0).
-    pub async fn queue_counts(&self, keys: &[String]) -> Result<HashMap<String, i64>, StoreError> {
-        if keys.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let mut sql = Sql::new("SELECT key, n FROM queue_counts WHERE 1 = 1");
-        push_in_list(&mut sql, "key", keys);
-        let rows: Vec<(String, i64)> = sql.query_as().fetch_all(&self.read).await?;
-        Ok(rows.into_iter().collect())
     }
 
     /// Tickets by customer, number or status, newest first.
@@ -656,7 +431,7 @@ impl Db {
         department_id: &str,
     ) -> Result<Vec<(String, String)>, StoreError> {
         let mut tx = self.read.begin().await?;
-        let ids = changes::supervisors_in(&mut tx, department_id).await?;
+        let ids = timeline::supervisors_in(&mut tx, department_id).await?;
         let mut sql = Sql::new("SELECT id, display_name FROM users WHERE 1 = 1");
         push_in_list(&mut sql, "id", &ids);
         sql.push(" ORDER BY display_name");
@@ -684,84 +459,6 @@ impl Db {
     }
 }
 
-impl Db {
-    /// Recounts every queue counter from the open tickets, with the same rule the writes
-    /// use (for repairs, and after bulk loads that bypass the per-ticket path). Returns
-    /// how many counters are non-zero.
-    pub async fn rebuild_queue_counts(&self) -> Result<usize, StoreError> {
-        #[derive(sqlx::FromRow)]
-        struct Open {
-            id: String,
-            status: String,
-            department_id: String,
-            assignee_id: Option<String>,
-            first_owner_id: Option<String>,
-            overdue_since: Option<i64>,
-            promise_due_at: Option<i64>,
-        }
-        let mut tx = self.write.begin().await?;
-        let mut counts: HashMap<String, i64> = HashMap::new();
-        let mut after = String::new();
-        loop {
-            let rows: Vec<Open> = sqlx::query_as(
-                "SELECT id, status, department_id, assignee_id, first_owner_id, overdue_since, \
-                 promise_due_at FROM tickets WHERE is_open = 1 AND id > $1 ORDER BY id LIMIT 5000",
-            )
-            .bind(&after)
-            .fetch_all(&mut *tx)
-            .await?;
-            let Some(last) = rows.last() else { break };
-            after = last.id.clone();
-            let mut sql =
-                Sql::new("SELECT ticket_id, department_id FROM ticket_tasks WHERE state = 'open'");
-            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-            push_in_list(&mut sql, "ticket_id", &ids);
-            let tasks: Vec<(String, String)> = sql.query_as().fetch_all(&mut *tx).await?;
-            let mut by_ticket: HashMap<String, BTreeSet<String>> = HashMap::new();
-            for (ticket, dept) in tasks {
-                by_ticket.entry(ticket).or_default().insert(dept);
-            }
-            for r in rows {
-                let facts = QueueFacts {
-                    status: TicketStatus::from_code(&r.status).ok_or_else(|| {
-                        StoreError::Corrupt(format!("ticket status {}", r.status))
-                    })?,
-                    task_departments: by_ticket.remove(&r.id).unwrap_or_default(),
-                    department_id: r.department_id,
-                    assignee_id: r.assignee_id,
-                    first_owner_id: r.first_owner_id,
-                    overdue: r.overdue_since.is_some(),
-                    promise_due_day: r.promise_due_at.map(local_day),
-                };
-                for key in kefu_domain::queue::counter_keys(&facts) {
-                    *counts.entry(key).or_default() += 1;
-                }
-            }
-        }
-        sqlx::query("DELETE FROM queue_counts")
-            .execute(&mut *tx)
-            .await?;
-        for (key, n) in &counts {
-            sqlx::query("INSERT INTO queue_counts (key, n) VALUES ($1, $2)")
-                .bind(key)
-                .bind(n)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(counts.len())
-    }
-
-    /// Every non-zero counter (for checks and repairs).
-    pub async fn all_queue_counts(&self) -> Result<HashMap<String, i64>, StoreError> {
-        let rows: Vec<(String, i64)> =
-            sqlx::query_as("SELECT key, n FROM queue_counts WHERE n <> 0")
-                .fetch_all(&self.read)
-                .await?;
-        Ok(rows.into_iter().collect())
-    }
-}
-
 /// Records on the ticket's timeline that a call was attached to it.
 pub(crate) async fn append_call_event(
     tx: &mut Tx<'_>,
@@ -777,9 +474,9 @@ pub(crate) async fn append_call_event(
     if exists.is_none() {
         return Err(StoreError::NotFound);
     }
-    changes::append_event(
+    timeline::append_event(
         tx,
-        &changes::Event::new(ticket_id, actor, at, "call")
+        &timeline::Event::new(ticket_id, actor, at, "call")
             .detail(serde_json::json!({ "call_id": call_id })),
     )
     .await
