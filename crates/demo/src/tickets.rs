@@ -178,19 +178,22 @@ pub(crate) async fn load(
             tags: Vec::new(),
             call_id: None,
         };
-        // An overdue story promised a call back within two working hours, long ago.
-        let promise_hours = if matches!(spec.story, Story::Overdue) {
-            2
+        // An overdue story promised a call back within two hours, hours ago; the others
+        // got the handbook's 48 working hours.
+        let promise = if matches!(spec.story, Story::Overdue) {
+            Some((
+                "我们将在 2 小时内回电".to_string(),
+                opened + Duration::hours(2),
+            ))
         } else {
-            48
+            cal.add_working(opened, Duration::hours(48))
+                .map(|due| ("我们将在 48 个工作小时内答复您".to_string(), due))
         };
         let deadlines = TicketDeadlines {
             sla_policy_id: None,
             first_response_due: cal.add_working(opened, Duration::hours(4)),
             resolution_due: cal.add_working(opened, Duration::hours(120)),
-            promise: cal
-                .add_working(opened, Duration::hours(promise_hours))
-                .map(|due| (format!("我们将在 {promise_hours} 个工作小时内答复您"), due)),
+            promise,
         };
         let actor = if unclaimed { &web } else { &agent };
         let (id, _) = db.create_ticket(actor, opened, &ticket, &deadlines).await?;

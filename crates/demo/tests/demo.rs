@@ -247,3 +247,17 @@ async fn demo_tickets_tell_their_stories() {
     db.rebuild_queue_counts().await.unwrap();
     assert_eq!(db.all_queue_counts().await.unwrap(), kept);
 }
+
+#[tokio::test]
+async fn two_demo_promises_are_already_due() {
+    let (_dir, db, _) = loaded().await;
+    let now = Utc::now();
+    kefu_demo::load_demo_tickets(&db, now).await.unwrap();
+    // The scheduler's first tick would fire exactly these.
+    let mut due = 0;
+    while let Some(job) = db.claim_due_job(now).await.unwrap() {
+        due += usize::from(job.job().kind == kefu_store::tickets::PROMISE_DUE_JOB);
+        job.complete(now).await.unwrap();
+    }
+    assert_eq!(due, 2);
+}
