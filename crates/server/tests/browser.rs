@@ -380,6 +380,44 @@ impl Browser {
             .unwrap_or_else(|e| panic!("click `{css}`: {e}"));
     }
 
+    /// Marks the page so that [`Browser::wait_new_page`] can tell when another replaced it.
+    async fn mark_page(&self) {
+        self.client
+            .execute("window.__kefuOld = true; return true;", vec![])
+            .await
+            .expect("mark the page");
+    }
+
+    /// Waits (bounded) until a page load replaced the marked page and finished.
+    async fn wait_new_page(&self) {
+        let deadline = Instant::now() + PAGE_TIMEOUT;
+        loop {
+            let fresh = self
+                .client
+                .execute(
+                    "return document.readyState === 'complete' && !window.__kefuOld;",
+                    vec![],
+                )
+                .await
+                .map(|v| v.as_bool() == Some(true))
+                .unwrap_or(false);
+            if fresh {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!("no new page within {PAGE_TIMEOUT:?} after a submit");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Clicks something that submits a form, and waits for the answer page.
+    async fn submit(&self, css: &str) {
+        self.mark_page().await;
+        self.click(css).await;
+        self.wait_new_page().await;
+    }
+
     async fn type_into(&self, css: &str, text: &str) {
         let field = self.wait_for(css).await;
         field

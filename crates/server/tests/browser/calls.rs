@@ -99,19 +99,19 @@ pub async fn call_log_detail_identity_check_and_recording(b: Browser) {
     assert!(b.all("table#calls tr.call-row").await.is_empty());
 
     b.goto("/calls").await;
-    b.click("table#calls tr.call-row td a").await;
+    b.submit("table#calls tr.call-row td a").await;
     b.wait_for("#identity-form").await;
     assert_eq!(b.path().await, format!("/calls/{id}"));
     assert!(b.text("#customer").await.contains(&customer_name));
     assert_eq!(b.text("#queue").await, "complaint");
     assert_eq!(b.all("table#events tr.event-row").await.len(), 3);
     assert!(b.text("#identity").await.contains("未核验"));
-    b.click("#identity-failed").await;
+    b.submit("#identity-failed").await;
     b.wait_for_text("#identity", "the failed check", |t| {
         t.contains("核验未通过")
     })
     .await;
-    b.click("#identity-passed").await;
+    b.submit("#identity-passed").await;
     let identity = b
         .wait_for_text("#identity", "the passed check", |t| t.contains("核验通过"))
         .await;
@@ -131,12 +131,16 @@ pub async fn call_log_detail_identity_check_and_recording(b: Browser) {
     b.goto(&format!("/calls/{id}")).await;
     b.type_into("#ticket-form input[name=ticket_id]", "GD19990101-0001")
         .await;
-    b.click("#ticket-form button[type=submit]").await;
-    assert!(body_text(&b).await.contains("unknown_ticket"));
+    b.submit("#ticket-form button[type=submit]").await;
+    // Wait for the answer page: the old page may still be showing.
+    b.wait_for_text("body", "the unknown_ticket error", |t| {
+        t.contains("unknown_ticket")
+    })
+    .await;
     b.goto(&format!("/calls/{id}")).await;
     b.type_into("#ticket-form input[name=ticket_id]", &token_ticket)
         .await;
-    b.click("#ticket-form button[type=submit]").await;
+    b.submit("#ticket-form button[type=submit]").await;
     b.wait_for_text("#ticket", "the ticket", |t| !t.trim().is_empty())
         .await;
     let player = b.wait_for("audio#recording").await;
@@ -179,7 +183,7 @@ pub async fn ivr_menu_page_saves_and_refuses_bad_keys(b: Browser) {
         .await;
     b.type_into(&format!("{row} input[name=ticket_type]"), "repair")
         .await;
-    b.click("#ivr-save").await;
+    b.submit("#ivr-save").await;
     b.wait_for("#ivr-form").await;
     let saved = b.all("table#ivr tr.ivr-row").await;
     assert_eq!(saved.len(), 6, "four options and two blank rows");
@@ -192,7 +196,7 @@ pub async fn ivr_menu_page_saves_and_refuses_bad_keys(b: Browser) {
         b.type_into(&format!("{zero} input[name={field}]"), "")
             .await;
     }
-    b.click("#ivr-save").await;
+    b.submit("#ivr-save").await;
     b.wait_for("#ivr-form").await;
     let menu = b.state.db().list_ivr_options().await.unwrap();
     let keys: Vec<_> = menu.iter().map(|o| o.key.as_str()).collect();
@@ -200,7 +204,7 @@ pub async fn ivr_menu_page_saves_and_refuses_bad_keys(b: Browser) {
     // A key that is not on a phone keypad.
     b.type_into("table#ivr tr.ivr-row:nth-child(1) input[name=key]", "x")
         .await;
-    b.click("#ivr-save").await;
+    b.submit("#ivr-save").await;
     let error = b.text("#ivr-error").await;
     assert!(
         error.contains("\"x\""),

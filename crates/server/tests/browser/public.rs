@@ -29,7 +29,7 @@ pub async fn public_form_gives_a_number_the_status_page_shows(b: Browser) {
     let number = b.text("#public-number").await;
     assert!(number.starts_with("GD"), "{number}");
 
-    b.click("#status-link").await;
+    b.submit("#status-link").await;
     b.wait_for("#status-form").await;
     assert_eq!(
         b.value("#number").await,
@@ -38,10 +38,10 @@ pub async fn public_form_gives_a_number_the_status_page_shows(b: Browser) {
     );
     // A wrong phone finds nothing.
     b.type_into("#phone", "13800000000").await;
-    b.click("#lookup").await;
+    b.submit("#lookup").await;
     assert!(b.text("#lookup-error").await.contains("没有找到"));
     b.type_into("#phone", "13912345678").await;
-    b.click("#lookup").await;
+    b.submit("#lookup").await;
     assert_eq!(b.text("#public-ticket-number").await, number);
     assert_eq!(b.text("#public-status").await, "新建");
     assert!(b.text("#public-promise").await.contains("48"));
@@ -94,7 +94,7 @@ pub async fn work_log_shows_the_days_ticket_and_keeps_the_text(b: Browser) {
     assert_eq!(status, 201, "{created}");
     let number = created["number"].as_str().unwrap().to_string();
     b.goto("/workspace").await;
-    b.click("#work-log-link").await;
+    b.submit("#work-log-link").await;
     let table = b.text("#worklog-tickets").await;
     assert!(
         table.contains(&number) && table.contains("查询订单物流"),
@@ -103,7 +103,7 @@ pub async fn work_log_shows_the_days_ticket_and_keeps_the_text(b: Browser) {
     assert!(table.contains("创建工单 ×1"), "{table}");
     b.type_into("#worklog-text", "上午处理物流查询；客户反馈短信通知太慢")
         .await;
-    b.click("#worklog-save").await;
+    b.submit("#worklog-save").await;
     b.wait_for("#worklog-saved").await;
     assert_eq!(
         b.value("#worklog-text").await,
@@ -127,18 +127,18 @@ pub async fn work_log_shows_the_days_ticket_and_keeps_the_text(b: Browser) {
         .click()
         .await
         .expect("choose 张丽");
-    b.click("#worklog-pick button").await;
+    b.submit("#worklog-pick button").await;
     b.wait_for_text("#worklog-who", "张丽", |t| t == "张丽")
         .await;
     assert!(b.text("#worklog-text-view").await.contains("短信通知太慢"));
     assert!(b.text("#worklog-tickets").await.contains(&number));
 
-    b.click("a[href='/duty-log']").await;
+    b.submit("a[href='/duty-log']").await;
     b.wait_for("#dutylog-empty").await;
     b.type_into("#staffing", "张丽、刘洋到岗").await;
     b.type_into("#incidents", "电话系统中断 5 分钟").await;
     b.type_into("#handover", &format!("{number} 待回电")).await;
-    b.click("#dutylog-save").await;
+    b.submit("#dutylog-save").await;
     b.wait_for("#dutylog-saved").await;
     assert!(b.text("#dutylog-lead").await.contains("李娜"));
     assert_eq!(

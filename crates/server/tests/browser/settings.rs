@@ -12,16 +12,20 @@ pub async fn calendar_settings_edit_hours_days_and_import(b: Browser) {
     assert_eq!(b.path().await, "/settings/calendar");
     let sunday = "#week-on_duty input[name=d6]";
     b.type_into(sunday, "09:00-12:00 14:00-18:00").await;
-    b.click("#week-on_duty button[type=submit]").await;
+    b.submit("#week-on_duty button[type=submit]").await;
     b.wait_for("#week-working").await;
     let saved = b.value(sunday).await;
     assert_eq!(saved.as_deref(), Some("09:00-12:00 14:00-18:00"));
 
     b.type_into("#week-working input[name=d0]", "09:00-25:00")
         .await;
-    b.click("#week-working button[type=submit]").await;
+    b.submit("#week-working button[type=submit]").await;
     b.wait_for("#error-message").await;
-    assert!(body_text(&b).await.contains("invalid_span"));
+    // Wait for the answer page: the old page may still be showing.
+    b.wait_for_text("body", "the invalid_span error", |t| {
+        t.contains("invalid_span")
+    })
+    .await;
 
     b.goto("/settings/calendar?year=2027").await;
     assert_eq!(
@@ -33,17 +37,17 @@ pub async fn calendar_settings_edit_hours_days_and_import(b: Browser) {
     );
     b.type_into("#day-add input[name=date]", "2027-12-24").await;
     b.type_into("#day-add input[name=name]", "公司年会").await;
-    b.click("#day-add button[type=submit]").await;
+    b.submit("#day-add button[type=submit]").await;
     let row = b.text("#day-2027-12-24").await;
     assert!(row.contains("周五"), "the weekday is shown: {row}");
     let name = "#day-2027-12-24 input[name=name]";
     assert_eq!(b.value(name).await.as_deref(), Some("公司年会"));
     b.type_into(name, "年会").await;
-    b.click("#day-2027-12-24 button[type=submit]:not(.danger)")
+    b.submit("#day-2027-12-24 button[type=submit]:not(.danger)")
         .await;
     b.wait_for("#day-2027-12-24").await;
     assert_eq!(b.value(name).await.as_deref(), Some("年会"));
-    b.click("#day-2027-12-24 button.danger").await;
+    b.submit("#day-2027-12-24 button.danger").await;
     b.wait_for("#days").await;
     assert!(b.all("#day-2027-12-24").await.is_empty(), "deleted");
 
@@ -52,7 +56,7 @@ pub async fn calendar_settings_edit_hours_days_and_import(b: Browser) {
         "2027-01-01 holiday # 元旦\n2027-02-06 holiday # 春节\n",
     )
     .await;
-    b.click("#import-form button[type=submit]").await;
+    b.submit("#import-form button[type=submit]").await;
     b.wait_for("#days").await;
     assert_eq!(
         b.all("#days tbody tr").await.len(),
@@ -77,7 +81,7 @@ pub async fn sla_settings_create_preview_edit_delete(b: Browser) {
     b.click("#calendar option[value=\"24x7\"]").await;
     b.type_into("#first_response_minutes", "30").await;
     b.type_into("#resolution_minutes", "1440").await;
-    b.click("#save-policy").await;
+    b.submit("#save-policy").await;
     b.wait_for_text("#policies", "the new policy", |t| t.contains("VIP 投诉"))
         .await;
 
@@ -85,11 +89,12 @@ pub async fn sla_settings_create_preview_edit_delete(b: Browser) {
         .await;
     b.click("#preview-form select[name=tier] option[value=VIP]")
         .await;
-    b.click("#preview-form button[type=submit]").await;
+    b.submit("#preview-form button[type=submit]").await;
     let preview = b.text("#preview").await;
     assert!(preview.contains("VIP 投诉"), "{preview}");
 
     let row = "//table[@id='policies']//tr[contains(., 'VIP 投诉')]";
+    b.mark_page().await;
     b.client
         .find(Locator::XPath(&format!("{row}//a")))
         .await
@@ -97,10 +102,11 @@ pub async fn sla_settings_create_preview_edit_delete(b: Browser) {
         .click()
         .await
         .expect("click edit");
+    b.wait_new_page().await;
     b.wait_for("#policy-form").await;
     assert!(b.text("#policy-form h2").await.contains("VIP 投诉"));
     b.type_into("#first_response_minutes", "15").await;
-    b.click("#save-policy").await;
+    b.submit("#save-policy").await;
     b.wait_for("#policies").await;
     let text = b
         .client
@@ -111,6 +117,7 @@ pub async fn sla_settings_create_preview_edit_delete(b: Browser) {
         .await
         .unwrap();
     assert!(text.contains("15") && !text.contains("30"), "{text}");
+    b.mark_page().await;
     b.client
         .find(Locator::XPath(&format!("{row}//button")))
         .await
@@ -118,6 +125,7 @@ pub async fn sla_settings_create_preview_edit_delete(b: Browser) {
         .click()
         .await
         .expect("click delete");
+    b.wait_new_page().await;
     b.wait_for("#policies").await;
     assert!(!b.text("#policies").await.contains("VIP 投诉"), "deleted");
 

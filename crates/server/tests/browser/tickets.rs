@@ -50,7 +50,7 @@ async fn incoming_call(b: &Browser) -> String {
 /// Opens a complaint through the new-ticket form; returns the ticket page's path.
 async fn open_complaint(b: &Browser, subject: &str) -> String {
     b.goto("/workspace").await;
-    b.click("#new-ticket").await;
+    b.submit("#new-ticket").await;
     b.wait_for("#ticket-form").await;
     b.client
         .find(fantoccini::Locator::Css(
@@ -63,7 +63,7 @@ async fn open_complaint(b: &Browser, subject: &str) -> String {
         .expect("choose complaint");
     b.type_into("#subject", subject).await;
     b.type_into("#contact_phone", "13800138000").await;
-    b.click("#create-ticket").await;
+    b.submit("#create-ticket").await;
     b.wait_for("#ticket-number").await;
     b.path().await
 }
@@ -79,7 +79,7 @@ pub async fn complaint_transferred_to_tech_shows_in_both_places(b: Browser) {
     b.goto("/tickets/new").await;
     b.type_into("#subject", "   ").await;
     b.type_into("#contact_phone", "12").await;
-    b.click("#create-ticket").await;
+    b.submit("#create-ticket").await;
     let error = b.text("#form-error").await;
     assert!(!error.is_empty());
     assert_eq!(
@@ -101,13 +101,13 @@ pub async fn complaint_transferred_to_tech_shows_in_both_places(b: Browser) {
     })
     .await;
     // A complaint ticket from the pop: the call and the customer come with it.
-    b.click("#pop-new-complaint").await;
+    b.submit("#pop-new-complaint").await;
     b.wait_for("#from-call").await;
     assert_eq!(b.text("#form-customer").await, customer);
     assert_eq!(b.value("#ticket_type").await.as_deref(), Some("complaint"));
     b.type_into("#subject", "快递三天未送达，客户要求赔偿")
         .await;
-    b.click("#create-ticket").await;
+    b.submit("#create-ticket").await;
     b.wait_for("#ticket-number").await;
     let ticket = b.path().await;
     assert!(b.text("#ticket-facts").await.contains(&customer));
@@ -133,7 +133,7 @@ pub async fn complaint_transferred_to_tech_shows_in_both_places(b: Browser) {
         .expect("技术部 is a transfer target");
     option.click().await.expect("choose 技术部");
     b.type_into("#transfer-request", "请排查物流接口异常").await;
-    b.click("#transfer").await;
+    b.submit("#transfer").await;
     b.wait_for_text("#ticket-status", "waiting on department", |t| {
         t.contains("等待部门")
     })
@@ -162,7 +162,7 @@ pub async fn complaint_transferred_to_tech_shows_in_both_places(b: Browser) {
     );
     b.type_into("#tasks .complete-task input[name=body]", "接口已修复")
         .await;
-    b.click("#tasks .complete-task button").await;
+    b.submit("#tasks .complete-task button").await;
     b.wait_for_text("#ticket-status", "in progress", |t| t.contains("处理中"))
         .await;
     b.goto("/workspace?queue=transferred").await;
@@ -232,7 +232,7 @@ pub async fn overdue_banner_and_notice_form(b: Browser) {
     b.type_into("#notice-progress", "已联系维修站，师傅明早上门")
         .await;
     b.type_into("#notice-promise", "明天中午前回电确认").await;
-    b.click("#send-notice").await;
+    b.submit("#send-notice").await;
     let error = b.text("#action-error").await;
     assert!(!error.is_empty(), "no deadline given");
     assert_eq!(
@@ -241,7 +241,7 @@ pub async fn overdue_banner_and_notice_form(b: Browser) {
         "what was typed survives"
     );
     b.type_into("#notice-hours", "4").await;
-    b.click("#send-notice").await;
+    b.submit("#send-notice").await;
     b.wait_for_text("#timeline", "the notice", |t| t.contains("逾期告知"))
         .await;
     assert!(b
