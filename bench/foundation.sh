@@ -14,61 +14,11 @@ ROWS="${ROWS:-1000000}"
 REQUESTS="${REQUESTS:-20000}"
 CONCURRENCY="${CONCURRENCY:-4}"
 SEED="${SEED:-1}"
-TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
-TMP_ROOT="${BENCH_TMP_ROOT:-/work/cache}"
-mkdir -p "$TMP_ROOT"
-WORK="$(mktemp -d "$TMP_ROOT/kefu-bench.XXXXXX")"
-DATA="$WORK/data"
+# shellcheck source=bench/common.sh
+source "$ROOT/bench/common.sh"
+bench_setup bench
 CSV="$WORK/customers.csv"
 PHONES="$WORK/phones.txt"
-PASSWORD="bench-$(date +%s)-$RANDOM$RANDOM"
-SERVER_PID=""
-
-cleanup() {
-    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -INT "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    if [[ "${KEEP:-0}" == 1 ]]; then
-        echo "kept $WORK"
-    else
-        rm -rf "$WORK"
-    fi
-}
-trap cleanup EXIT
-
-log() { printf '\n== %s\n' "$*"; }
-
-if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
-    log "building (release)"
-    (cd "$ROOT" && cargo build --release -p kefu -p kefu-bench)
-fi
-KEFU="$TARGET_DIR/release/kefu"
-BENCH="$TARGET_DIR/release/kefu-bench"
-[[ -x "$KEFU" && -x "$BENCH" ]] || { echo "missing $KEFU or $BENCH" >&2; exit 1; }
-# A kefu.toml in the current directory would change the settings: run elsewhere.
-cd "$WORK"
-
-start_server() {
-    local port="$1"
-    KEFU_ADMIN_PASSWORD="$PASSWORD" "$KEFU" --data-dir "$DATA" serve --listen "127.0.0.1:$port" \
-        >>"$WORK/server.log" 2>&1 &
-    SERVER_PID=$!
-    "$BENCH" wait-ready --base "http://127.0.0.1:$port" --timeout 60
-}
-
-stop_server() {
-    kill -INT "$SERVER_PID"
-    for _ in $(seq 1 100); do
-        kill -0 "$SERVER_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -TERM "$SERVER_PID"
-    fi
-    wait "$SERVER_PID" 2>/dev/null || true
-    SERVER_PID=""
-}
 
 log "generating $ROWS customers (seed $SEED)"
 "$BENCH" gen-customers --rows "$ROWS" --seed "$SEED" --out "$CSV" --phones-out "$PHONES" --phones-sample 10000
@@ -104,7 +54,6 @@ MEM="$("$BENCH" mem --pid "$SERVER_PID")"
 echo "server after the run: $MEM"
 stop_server
 
-field() { sed -E "s/.*[ ]$1=([^ ]+).*/\1/" <<<"$2"; }
 HWM_MB="$(field VmHWM_MB "$MEM")"
 RSS_MB="$(field VmRSS_MB "$MEM")"
 

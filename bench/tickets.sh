@@ -17,48 +17,10 @@ CREATES="${CREATES:-30000}"
 CLIENTS="${CLIENTS:-16}"
 QUEUE_REQUESTS="${QUEUE_REQUESTS:-5000}"
 QUEUE_CONCURRENCY="${QUEUE_CONCURRENCY:-1 4}"
-TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
-TMP_ROOT="${BENCH_TMP_ROOT:-/work/cache}"
-mkdir -p "$TMP_ROOT"
-WORK="$(mktemp -d "$TMP_ROOT/kefu-tickets.XXXXXX")"
-DATA="$WORK/data"
+# shellcheck source=bench/common.sh
+source "$ROOT/bench/common.sh"
+bench_setup tickets
 DB_URL="sqlite://$DATA/kefu.db"
-PASSWORD="bench-$(date +%s)-$RANDOM$RANDOM"
-SERVER_PID=""
-
-cleanup() {
-    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -INT "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    if [[ "${KEEP:-0}" == 1 ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-log() { printf '\n== %s\n' "$*"; }
-
-if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
-    log "building (release)"
-    (cd "$ROOT" && cargo build --release -p kefu -p kefu-bench)
-fi
-KEFU="$TARGET_DIR/release/kefu"
-BENCH="$TARGET_DIR/release/kefu-bench"
-[[ -x "$KEFU" && -x "$BENCH" ]] || { echo "missing $KEFU or $BENCH" >&2; exit 1; }
-cd "$WORK"
-
-start_server() {
-    local port="$1"
-    KEFU_ADMIN_PASSWORD="$PASSWORD" "$KEFU" --data-dir "$DATA" serve --listen "127.0.0.1:$port" \
-        >>"$WORK/server.log" 2>&1 &
-    SERVER_PID=$!
-    "$BENCH" wait-ready --base "http://127.0.0.1:$port" --timeout 60
-}
-stop_server() {
-    kill -INT "$SERVER_PID"
-    for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$SERVER_PID" 2>/dev/null && kill -TERM "$SERVER_PID"
-    wait "$SERVER_PID" 2>/dev/null || true
-    SERVER_PID=""
-}
 
 log "T3 (empty): scheduler idle tick"
 PORT="$("$BENCH" free-port)"; start_server "$PORT"; stop_server
