@@ -21,6 +21,8 @@ mod logs;
 mod migrations;
 #[path = "conformance/org.rs"]
 mod org;
+#[path = "conformance/search_log.rs"]
+mod search_log;
 #[path = "conformance/tickets.rs"]
 mod tickets;
 #[path = "conformance/users.rs"]
@@ -59,6 +61,7 @@ kefu_test_support::suite!(
         logs::day_activity_counts_what_each_did,
         logs::work_and_duty_logs_round_trip,
         logs::intake_department_by_name_or_staffed,
+        search_log::every_searchable_write_is_logged,
         tickets::numbers_and_queue_counters,
         tickets::promise_falls_due_once,
         tickets::merge_link_and_customer_timeline,

@@ -3,6 +3,7 @@
 
 use super::{reversed, ContactInput, CustomerInput};
 use crate::audit::{append_in, Actor, NewAuditEntry};
+use crate::search_log::{self, Entity};
 use crate::{new_id, to_millis, Sql, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
@@ -35,6 +36,8 @@ impl CustomerBatch<'_> {
         for chunk in with_ids.chunks(200) {
             insert_customer_rows(&mut self.tx, self.backend, chunk, created_by, now).await?;
         }
+        let ids: Vec<String> = with_ids.into_iter().map(|(id, _)| id).collect();
+        search_log::record_in(&mut self.tx, self.backend, Entity::Customer, &ids, now).await?;
         self.written += rows.len() as u64;
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! Customer records: the customer itself, its contacts, tags and timeline.
 
 use crate::audit::{append_in, Actor, NewAuditEntry};
+use crate::search_log::{self, Entity};
 use crate::{
     from_millis, like_escape, new_id, prefix_upper_bound, to_millis, Db, Page, Sql, StoreError, Tx,
 };
@@ -216,6 +217,14 @@ impl Db {
         )
         .await?;
         append_event(&mut tx, &id, actor, now, "created", "created", None).await?;
+        search_log::record_in(
+            &mut tx,
+            self.backend(),
+            Entity::Customer,
+            std::slice::from_ref(&id),
+            now,
+        )
+        .await?;
         let entry =
             NewAuditEntry::new(AuditAction::CustomerCreated).subject("customer", id.clone());
         append_in(&mut tx, actor, now, &entry).await?;
@@ -294,6 +303,14 @@ impl Db {
             changed.join(",")
         };
         append_event(&mut tx, id, actor, now, "updated", &summary, None).await?;
+        search_log::record_in(
+            &mut tx,
+            self.backend(),
+            Entity::Customer,
+            &[id.to_string()],
+            now,
+        )
+        .await?;
         let entry = NewAuditEntry::new(AuditAction::CustomerUpdated)
             .subject("customer", id)
             .detail(summary);

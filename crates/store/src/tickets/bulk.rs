@@ -4,6 +4,7 @@
 //! counters are not touched row by row: call [`Db::rebuild_queue_counts`] afterwards.
 
 use crate::audit::{append_in, Actor, NewAuditEntry};
+use crate::search_log::{self, Entity};
 use crate::{new_id, to_millis, Db, Sql, StoreError};
 use chrono::{DateTime, Utc};
 use kefu_domain::audit::AuditAction;
@@ -190,6 +191,7 @@ impl Db {
                 }
             }
         }
+        search_log::record_in(&mut tx, backend, Entity::Ticket, &ids, now).await?;
         let entry = NewAuditEntry::new(AuditAction::TicketCreated)
             .detail(format!("{} existing tickets written", rows.len()));
         append_in(&mut tx, actor, now, &entry).await?;

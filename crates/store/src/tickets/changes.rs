@@ -6,6 +6,7 @@ use super::timeline::{append_event, notify_in, supervisors_in, Event};
 use super::{apply_counter_deltas, queue_facts_in};
 use crate::audit::{append_in, Actor, NewAuditEntry};
 use crate::backend::lock_row;
+use crate::search_log::{self, Entity};
 use crate::{new_id, to_millis, Db, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use kefu_domain::audit::AuditAction;
@@ -623,6 +624,11 @@ impl Db {
         }
         let after = queue_facts_in(&mut tx, id).await?;
         apply_counter_deltas(&mut tx, Some(&before), &after).await?;
+        let mut touched = vec![id.to_string()];
+        if let TicketChange::Merge { into } = change {
+            touched.push(into.clone());
+        }
+        search_log::record_in(&mut tx, self.backend(), Entity::Ticket, &touched, now).await?;
         let entry = NewAuditEntry::new(AuditAction::TicketChanged)
             .subject("ticket", id)
             .detail(kind);

@@ -4,6 +4,7 @@
 use super::{apply_counter_deltas, local_offset};
 use crate::audit::{append_in, Actor, NewAuditEntry};
 use crate::jobs::{schedule_job_in, NewJob};
+use crate::search_log::{self, Entity};
 use crate::{new_id, to_millis, Db, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use kefu_domain::audit::AuditAction;
@@ -176,6 +177,14 @@ impl Db {
             task_departments: Default::default(),
         };
         apply_counter_deltas(&mut tx, None, &facts).await?;
+        search_log::record_in(
+            &mut tx,
+            self.backend(),
+            Entity::Ticket,
+            std::slice::from_ref(&id),
+            now,
+        )
+        .await?;
         let entry = NewAuditEntry::new(AuditAction::TicketCreated)
             .subject("ticket", id.clone())
             .detail(number.as_str());
