@@ -141,9 +141,71 @@ pub fn mask_phone(stored: &str) -> String {
         .collect()
 }
 
+/// Masks what looks like a phone number inside free text (a ticket description, a note),
+/// as by [`mask_phone`]: a mobile number (11 digits starting with 1) or a number with an
+/// area code (10–12 digits starting with 0), also when written in groups separated by
+/// spaces or hyphens. Dates, amounts, order numbers inside codes (`DD2026…`) and the last
+/// four digits an agent quotes stay readable.
+pub fn mask_phones_in_text(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut k = 0;
+    while k < chars.len() {
+        if !chars[k].is_ascii_digit() {
+            out.push(chars[k]);
+            k += 1;
+            continue;
+        }
+        // The run: digits, with single separators between digit groups.
+        let mut end = k;
+        let mut last_digit = k;
+        while end < chars.len() {
+            let c = chars[end];
+            if c.is_ascii_digit() {
+                last_digit = end;
+            } else if !(matches!(c, ' ' | '-')
+                && chars.get(end + 1).is_some_and(char::is_ascii_digit))
+            {
+                break;
+            }
+            end += 1;
+        }
+        let run: String = chars[k..=last_digit].iter().collect();
+        let digits: String = run.chars().filter(char::is_ascii_digit).collect();
+        let in_code = k > 0 && chars[k - 1].is_ascii_alphabetic();
+        let phone_like = (digits.len() == 11 && digits.starts_with('1'))
+            || ((10..=12).contains(&digits.len()) && digits.starts_with('0'));
+        if phone_like && !in_code {
+            out.push_str(&mask_phone(&run));
+        } else {
+            out.push_str(&run);
+        }
+        k = last_digit + 1;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phones_inside_text_are_masked() {
+        assert_eq!(
+            mask_phones_in_text(
+                "客户电话13812345678，另一个 021-6234 5678；订单金额 1280 元，尾号5678"
+            ),
+            "客户电话138****5678，另一个 021-**** 5678；订单金额 1280 元，尾号5678"
+        );
+        for kept in [
+            "2026-11-28",
+            "订单DD202611280001",
+            "20261128 0001",
+            "工号 1024",
+        ] {
+            assert_eq!(mask_phones_in_text(kept), kept);
+        }
+    }
 
     #[test]
     fn normalizes_the_ways_people_write_mobile_numbers() {

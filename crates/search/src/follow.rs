@@ -105,6 +105,10 @@ mod tests {
         let mut c = LogCursor::resume(0);
         c.saw(&[1, 3, 4], 0);
         let again = LogCursor::resume(c.watermark());
-        assert_eq!(again.high(), 1, "2 may still come, so 3 and 4 are read again");
+        assert_eq!(
+            again.high(),
+            1,
+            "2 may still come, so 3 and 4 are read again"
+        );
     }
 }

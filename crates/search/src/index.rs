@@ -399,8 +399,12 @@ impl SearchIndex {
         if filters.from.is_some() || filters.to.is_some() {
             use std::ops::Bound;
             let term = |ms: i64| Term::from_field_i64(self.f.created, ms);
-            let lower = filters.from.map_or(Bound::Unbounded, |ms| Bound::Included(term(ms)));
-            let upper = filters.to.map_or(Bound::Unbounded, |ms| Bound::Excluded(term(ms)));
+            let lower = filters
+                .from
+                .map_or(Bound::Unbounded, |ms| Bound::Included(term(ms)));
+            let upper = filters
+                .to
+                .map_or(Bound::Unbounded, |ms| Bound::Excluded(term(ms)));
             clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
         }
         if let Some((kind, id)) = &filters.exclude {

@@ -9,6 +9,7 @@
 pub mod analyze;
 pub mod follow;
 mod index;
+pub mod judged;
 mod query;
 pub mod snippet;
 mod tokenizer;

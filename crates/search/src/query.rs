@@ -81,8 +81,10 @@ pub fn build(text: &str, f: &Fields) -> Option<Box<dyn Query>> {
                 }
             }
             Run::Code { text: code, .. } => {
-                let words: Vec<String> =
-                    analyze::word_terms(&code).into_iter().map(|t| t.text).collect();
+                let words: Vec<String> = analyze::word_terms(&code)
+                    .into_iter()
+                    .map(|t| t.text)
+                    .collect();
                 for (i, w) in words.iter().enumerate() {
                     if analyze::is_query_stopword(w) || !fresh(&format!("w{w}")) {
                         continue;

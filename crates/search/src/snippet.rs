@@ -16,7 +16,10 @@ pub fn snippet(text: &str, terms: &[String], width: usize) -> String {
         out.push('…');
     }
     let mut k = from;
-    let mut marks = marks.iter().filter(|(s, _)| *s >= from && *s < to).peekable();
+    let mut marks = marks
+        .iter()
+        .filter(|(s, _)| *s >= from && *s < to)
+        .peekable();
     while k < to {
         if let Some(&&(s, e)) = marks.peek() {
             if s == k {
@@ -71,7 +74,10 @@ fn window(len: usize, marks: &[(usize, usize)], width: usize) -> (usize, usize) 
     // The window start (at a match, less some context) covering the most matches.
     let mut best = (0usize, 0usize);
     for (i, &(s, _)) in marks.iter().enumerate() {
-        let count = marks[i..].iter().take_while(|(b, _)| *b < s + width).count();
+        let count = marks[i..]
+            .iter()
+            .take_while(|(b, _)| *b < s + width)
+            .count();
         if count > best.1 {
             best = (s, count);
         }

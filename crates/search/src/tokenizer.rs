@@ -67,7 +67,11 @@ impl Tokenizer for KefuTokenizer {
 
 /// Registers kefu's tokenizers with an index.
 pub fn register(index: &tantivy::Index) {
-    for (name, mode) in [(WORDS, Mode::Words), (GRAMS, Mode::Grams), (DIGITS, Mode::Digits)] {
+    for (name, mode) in [
+        (WORDS, Mode::Words),
+        (GRAMS, Mode::Grams),
+        (DIGITS, Mode::Digits),
+    ] {
         index.tokenizers().register(
             name,
             TextAnalyzer::from(KefuTokenizer {
