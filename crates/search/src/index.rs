@@ -2,7 +2,6 @@
 //! one writer, read by many searches at once.
 
 use crate::query;
-use crate::snippet::snippet;
 use crate::tokenizer::{self, DIGITS, GRAMS, WORDS};
 use std::path::Path;
 use std::sync::Mutex;
@@ -17,8 +16,6 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 /// Bumped whenever the schema or the analyzers change: an index written with another
 /// version is rebuilt from the database.
 pub const SCHEMA_VERSION: u32 = 1;
-/// Characters of a hit's body shown around its matches.
-const SNIPPET_CHARS: usize = 120;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -102,7 +99,8 @@ pub struct Filters {
     /// Empty: every kind the searcher may see.
     pub kinds: Vec<Kind>,
     pub subtype: Option<String>,
-    pub status: Option<String>,
+    /// Any of these statuses (empty: any status).
+    pub statuses: Vec<String>,
     pub department: Option<String>,
     pub tier: Option<String>,
     /// Created at or after (ms).
@@ -113,13 +111,14 @@ pub struct Filters {
     pub exclude: Option<(Kind, String)>,
 }
 
-/// One hit, with its title and snippet as escaped HTML with `<mark>`ed matches.
+/// One hit with its stored title and body; the caller masks what the searcher may not
+/// see and then cuts a highlighted snippet ([`crate::snippet::snippet`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
     pub kind: Kind,
     pub id: String,
-    pub title_html: String,
-    pub snippet_html: String,
+    pub title: String,
+    pub body: String,
     pub subtype: Option<String>,
     pub status: Option<String>,
     pub tier: Option<String>,
@@ -386,9 +385,20 @@ impl SearchIndex {
                 IndexRecordOption::Basic,
             ))
         };
+        if !filters.statuses.is_empty() {
+            clauses.push((
+                Occur::Must,
+                Box::new(TermSetQuery::new(
+                    filters
+                        .statuses
+                        .iter()
+                        .map(|s| Term::from_field_text(self.f.status, s))
+                        .collect::<Vec<_>>(),
+                )),
+            ));
+        }
         for (field, value) in [
             (self.f.subtype, &filters.subtype),
-            (self.f.status, &filters.status),
             (self.f.department, &filters.department),
             (self.f.tier, &filters.tier),
         ] {
@@ -418,7 +428,6 @@ impl SearchIndex {
                 .and_offset(offset)
                 .order_by_score(),
         )?;
-        let marks = query::highlight_terms(text);
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
             let doc: TantivyDocument = searcher.doc(address)?;
@@ -429,13 +438,11 @@ impl SearchIndex {
             let Some(kind) = text_of(self.f.kind).as_deref().and_then(Kind::from_code) else {
                 continue;
             };
-            let title = text_of(self.f.title).unwrap_or_default();
-            let body = text_of(self.f.body).unwrap_or_default();
             hits.push(Hit {
                 kind,
                 id: text_of(self.f.id).unwrap_or_default(),
-                title_html: snippet(&title, &marks, SNIPPET_CHARS),
-                snippet_html: snippet(&body, &marks, SNIPPET_CHARS),
+                title: text_of(self.f.title).unwrap_or_default(),
+                body: text_of(self.f.body).unwrap_or_default(),
                 subtype: text_of(self.f.subtype),
                 status: text_of(self.f.status),
                 tier: text_of(self.f.tier),

@@ -203,10 +203,10 @@ mod tests {
         let a = split_document(&text);
         assert_eq!(a.len(), 3, "{a:#?}");
         assert_eq!(a[1].title, "客服部门岗位职责 · 第二条 服务对象");
-        assert_eq!((a[1].first_line, a[1].last_line), (4, 5));
-        assert_eq!(a[2].first_line, 6);
-        let rel = relevant_articles(&a, &[5, 7]);
+        assert_eq!((a[1].first_line, a[1].last_line), (5, 6));
+        assert_eq!(a[2].first_line, 7);
+        let rel = relevant_articles(&a, &[6, 8]);
         assert_eq!(rel.len(), 2);
-        assert_eq!(recall_at(10, &["handbook-4".into()], &rel), 0.5);
+        assert_eq!(recall_at(10, &["handbook-5".into()], &rel), 0.5);
     }
 }

@@ -16,6 +16,7 @@ pub mod imports;
 pub mod jobs;
 pub mod logs;
 pub mod org;
+pub mod search_docs;
 pub mod search_log;
 pub mod sla;
 pub mod tickets;

@@ -87,17 +87,28 @@ impl Db {
         .bind(limit as i64)
         .fetch_all(&self.read)
         .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(seq, entity, entity_id, at)| {
-                Some(Change {
-                    seq,
-                    entity: Entity::from_code(&entity)?,
-                    entity_id,
-                    at: crate::from_millis(at),
-                })
-            })
-            .collect())
+        Ok(rows.into_iter().filter_map(change).collect())
+    }
+
+    /// The entries among `seqs` that exist now (gaps a reader is waiting for).
+    pub async fn search_changes_in(&self, seqs: &[i64]) -> Result<Vec<Change>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in seqs.chunks(500) {
+            let mut sql = Sql::for_backend(
+                self.backend(),
+                "SELECT seq, entity, entity_id, at FROM search_log WHERE seq IN (",
+            );
+            for (i, s) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind_int(*s);
+            }
+            sql.push(") ORDER BY seq");
+            let rows: Vec<(i64, String, String, i64)> = sql.query_as().fetch_all(&self.read).await?;
+            out.extend(rows.into_iter().filter_map(change));
+        }
+        Ok(out)
     }
 
     /// The highest sequence number written so far (0 for an empty log): where a freshly
@@ -122,4 +133,13 @@ impl Db {
         tx.commit().await?;
         Ok(())
     }
+}
+
+fn change((seq, entity, entity_id, at): (i64, String, String, i64)) -> Option<Change> {
+    Some(Change {
+        seq,
+        entity: Entity::from_code(&entity)?,
+        entity_id,
+        at: crate::from_millis(at),
+    })
 }
