@@ -61,6 +61,18 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Manage the search index (derived data under `<data-dir>/search`).
+    Search {
+        #[command(subcommand)]
+        action: SearchAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum SearchAction {
+    /// Rebuild the index from the database. Stop the server first (it holds the index),
+    /// or call `POST /api/v1/search/rebuild` on a running one.
+    Rebuild,
 }
 
 #[tokio::main]
@@ -128,6 +140,24 @@ async fn main() -> anyhow::Result<()> {
             );
             bootstrap::import_customers(&state, &file, &as_user, dry_run).await
         }
+        Command::Search {
+            action: SearchAction::Rebuild,
+        } => {
+            let started = std::time::Instant::now();
+            let stats = kefu_server::search::rebuild(&state).await.context(
+                "cannot rebuild the search index (is a kefu server running on this data directory? \
+                 stop it, or call POST /api/v1/search/rebuild on it)",
+            )?;
+            println!(
+                "search index rebuilt in {:.1} s: {} tickets, {} customers, {} articles (change log at {})",
+                started.elapsed().as_secs_f64(),
+                stats.tickets,
+                stats.customers,
+                stats.articles,
+                stats.seq
+            );
+            Ok(())
+        }
         Command::Openapi => {
             println!("{}", kefu_server::api::openapi(&state).to_pretty_json()?);
             Ok(())
@@ -144,6 +174,7 @@ async fn serve(state: AppState, settings: &Settings, demo: bool) -> anyhow::Resu
     bootstrap::ensure_admin(db, now, settings.admin_password.clone()).await?;
     kefu_server::jobs::schedule_session_cleanup(&state).await?;
     kefu_server::jobs::spawn(state.clone());
+    kefu_server::search::spawn(state.clone());
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;

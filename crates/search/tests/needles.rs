@@ -52,7 +52,11 @@ fn haystack() -> SearchIndex {
     let index = SearchIndex::in_memory().unwrap();
     let mut docs: Vec<SearchDoc> = (0..3_000usize)
         .map(|i| {
-            let dept = if i.is_multiple_of(2) { "intake" } else { "tech" };
+            let dept = if i.is_multiple_of(2) {
+                "intake"
+            } else {
+                "tech"
+            };
             let body = format!(
                 "客户{}来电反映{}，订单号DD2026110{:07}，已记录并承诺48小时内答复。",
                 NAMES[i % NAMES.len()],

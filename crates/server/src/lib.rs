@@ -12,6 +12,7 @@ pub mod clock;
 pub mod error;
 pub mod i18n;
 pub mod jobs;
+pub mod search;
 pub mod state;
 pub mod ui;
 

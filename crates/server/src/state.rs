@@ -69,12 +69,14 @@ struct Inner {
     i18n: I18n,
     blobs: BlobStore,
     public_limiter: RateLimiter,
+    search: crate::search::SearchService,
 }
 
 impl AppState {
     pub fn new(db: Db, clock: Clock, config: ServerConfig) -> Self {
         AppState(Arc::new(Inner {
             blobs: BlobStore::new(config.data_dir.join("blobs")),
+            search: crate::search::SearchService::new(config.data_dir.join("search")),
             db,
             clock,
             public_limiter: RateLimiter::new(config.public_limits),
@@ -98,6 +100,11 @@ impl AppState {
     /// Stored files (call recordings) under `<data_dir>/blobs`.
     pub fn blobs(&self) -> &BlobStore {
         &self.0.blobs
+    }
+
+    /// The search index under `<data_dir>/search` (opened on first use).
+    pub fn search(&self) -> &crate::search::SearchService {
+        &self.0.search
     }
 
     pub fn i18n(&self) -> &I18n {

@@ -29,6 +29,8 @@ mod public;
 mod routes;
 #[path = "api/scheduler.rs"]
 mod scheduler;
+#[path = "api/search.rs"]
+mod search;
 #[path = "api/tickets.rs"]
 mod tickets;
 
@@ -90,5 +92,10 @@ kefu_test_support::suite!(
         calls::a_500_mb_recording_gets_413_and_nothing_is_stored,
         calls::screen_pop_identity_check_and_ticket,
         calls::ivr_menu_is_configured_by_admins,
+        search::index_follows_writes_and_finds_numbers_words_and_suffixes,
+        search::nobody_finds_what_they_may_not_open,
+        search::bad_queries_get_clear_errors,
+        search::rebuild_restores_the_index_from_the_database,
+        search::suggestions_show_similar_resolved_tickets,
     ]
 );

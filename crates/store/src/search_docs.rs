@@ -268,7 +268,9 @@ impl Db {
                 .bind_text(user_id)
                 .push(" OR t.department_id IN (");
             crate::tickets::bind_list(&mut sql, scope);
-            sql.push(") OR t.id IN (SELECT k.ticket_id FROM ticket_tasks k WHERE k.department_id IN (");
+            sql.push(
+                ") OR t.id IN (SELECT k.ticket_id FROM ticket_tasks k WHERE k.department_id IN (",
+            );
             crate::tickets::bind_list(&mut sql, scope);
             sql.push(")))");
             let rows: Vec<(String,)> = sql.query_as().fetch_all(&self.read).await?;
@@ -278,7 +280,15 @@ impl Db {
     }
 }
 
-type CustomerBase = (String, String, Option<String>, String, String, Option<String>, i64);
+type CustomerBase = (
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    i64,
+);
 
 const CUSTOMER_SELECT: &str =
     "SELECT id, name, company, status, tier, notes, created_at FROM customers";

@@ -105,7 +105,8 @@ impl Db {
                 sql.bind_int(*s);
             }
             sql.push(") ORDER BY seq");
-            let rows: Vec<(i64, String, String, i64)> = sql.query_as().fetch_all(&self.read).await?;
+            let rows: Vec<(i64, String, String, i64)> =
+                sql.query_as().fetch_all(&self.read).await?;
             out.extend(rows.into_iter().filter_map(change));
         }
         Ok(out)

@@ -12,6 +12,7 @@ mod cti;
 mod customers;
 mod imports;
 mod logs;
+mod search;
 
 pub(crate) use imports::{receive_upload, refuse_oversized};
 mod org;
@@ -92,6 +93,7 @@ pub fn router(state: &AppState) -> (Router<AppState>, OpenApiDoc) {
         .merge(calls::routes())
         .merge(cti::routes(state))
         .merge(logs::routes())
+        .merge(search::routes())
         .merge(public::routes());
     if state.clock().is_simulated() {
         v1 = v1.merge(clock::routes());

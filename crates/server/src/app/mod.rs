@@ -12,6 +12,7 @@ pub mod imports;
 pub mod logs;
 pub mod org;
 pub mod public;
+pub mod search;
 pub mod sla;
 pub mod tickets;
 

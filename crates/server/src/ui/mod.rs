@@ -12,6 +12,7 @@ mod logs;
 mod org;
 mod org_forms;
 mod public;
+mod search;
 mod sla;
 mod tickets;
 
@@ -65,6 +66,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(calls::routes())
         .merge(ivr::routes())
         .merge(logs::routes())
+        .merge(search::routes())
         .merge(public::routes())
 }
 

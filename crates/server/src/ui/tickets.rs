@@ -299,6 +299,7 @@ struct DetailPage<'a> {
     can_note: bool,
     open: bool,
     attachments: Vec<crate::app::tickets::AttachmentView>,
+    suggestions: crate::app::search::Suggestions,
     error: Option<String>,
     draft: ActForm,
 }
@@ -377,7 +378,17 @@ async fn render_detail(
         .iter()
         .map(app::attachment_view)
         .collect();
+    // Suggestions help but never block the ticket: without an index the panel is empty.
+    let about = format!("{} {}", detail.ticket.subject, detail.ticket.description);
+    let suggestions =
+        crate::app::search::suggestions(&page.state, &page.ctx, &about, Some(&detail.ticket.id))
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "no suggestions for the ticket page");
+                Default::default()
+            });
     let body = DetailPage {
+        suggestions,
         status_key: format!("ticket_status.{}", v.status),
         type_key: format!("ticket_type.{}", v.ticket_type),
         channel_key: format!("channel.{}", v.channel),
