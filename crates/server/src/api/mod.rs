@@ -11,6 +11,7 @@ mod clock;
 mod cti;
 mod customers;
 mod imports;
+mod knowledge;
 mod logs;
 
 pub(crate) use imports::{receive_upload, refuse_oversized};
@@ -92,6 +93,7 @@ pub fn router(state: &AppState) -> (Router<AppState>, OpenApiDoc) {
         .merge(calls::routes())
         .merge(cti::routes(state))
         .merge(logs::routes())
+        .merge(knowledge::routes(state))
         .merge(public::routes());
     if state.clock().is_simulated() {
         v1 = v1.merge(clock::routes());
