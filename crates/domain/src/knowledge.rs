@@ -418,7 +418,7 @@ mod tests {
             ["退货", "VIP"]
         );
         assert_eq!(
-            parse_tags(&vec!["x".repeat(MAX_TAG_CHARS + 1)])
+            parse_tags(&["x".repeat(MAX_TAG_CHARS + 1)])
                 .unwrap_err()
                 .field,
             "tags"
