@@ -37,6 +37,7 @@
 //! with `--demo` can print working log-ins at every start.
 
 mod customers;
+mod knowledge;
 mod org;
 mod tickets;
 
@@ -82,6 +83,8 @@ pub enum DemoError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Org(#[from] OrgError),
+    #[error(transparent)]
+    Knowledge(#[from] kefu_store::knowledge::KnowledgeError),
     /// Generated data that a domain validator refused (a bug in this crate).
     #[error("demo data is invalid: {0}")]
     Invalid(String),
@@ -261,6 +264,14 @@ pub async fn load_demo_tickets(db: &Db, now: DateTime<Utc>) -> Result<usize, Dem
         .map(|c| c.id)
         .collect();
     tickets::load(db, now, &users, &departments, &customer_ids).await
+}
+
+/// Adds the demo knowledge base (categories, FAQs, manuals, scripts with placeholders,
+/// policies; see the `knowledge` module) to a center loaded by [`load_demo`]; `serve
+/// --demo` loads it, the test fixtures do not. Returns how many articles were written
+/// (0 when it is already there).
+pub async fn load_demo_knowledge(db: &Db, now: DateTime<Utc>) -> Result<usize, DemoError> {
+    knowledge::load(db, now).await
 }
 
 /// Gives every existing demo account a fresh random password (and clears any log-in

@@ -261,3 +261,48 @@ async fn two_demo_promises_are_already_due() {
     }
     assert_eq!(due, 2);
 }
+
+#[tokio::test]
+async fn demo_knowledge_has_scripts_with_placeholders() {
+    use kefu_domain::knowledge::{placeholders_in, ArticleKind, ArticleState, Placeholder};
+    let (_dir, db, _) = loaded().await;
+    let n = kefu_demo::load_demo_knowledge(&db, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(n, 10);
+    assert_eq!(
+        kefu_demo::load_demo_knowledge(&db, Utc::now())
+            .await
+            .unwrap(),
+        0,
+        "loaded once"
+    );
+    let articles = db.articles_chunk(None, 100).await.unwrap();
+    assert_eq!(articles.len(), 10);
+    assert!(articles.iter().all(|a| a.state == ArticleState::Published));
+    let scripts: Vec<_> = articles
+        .iter()
+        .filter(|a| a.kind == ArticleKind::Script)
+        .collect();
+    assert!(scripts.len() >= 3);
+    for s in &scripts {
+        for name in placeholders_in(&s.body) {
+            assert!(
+                Placeholder::from_code(&name).is_some(),
+                "{}: {name}",
+                s.title
+            );
+        }
+        assert_eq!(s.category_path[0], "服务话术");
+    }
+    let apology = scripts.iter().find(|a| a.title == "逾期致歉话术").unwrap();
+    assert_eq!(apology.version, 2, "the apology has a history");
+    // The writer is the shift lead, who may write the knowledge base.
+    let lead = db.get_user_by_username("lead").await.unwrap();
+    let perms = db.permissions_of(&lead.id).await.unwrap();
+    assert!(perms.contains(Permission::KnowledgeWrite));
+    let agent = db.get_user_by_username("agent1").await.unwrap();
+    let perms = db.permissions_of(&agent.id).await.unwrap();
+    assert!(perms.contains(Permission::KnowledgeRead));
+    assert!(!perms.contains(Permission::KnowledgeWrite));
+}

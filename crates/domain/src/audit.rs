@@ -66,6 +66,15 @@ actions! {
     IvrMenuSaved = "settings.ivr_save",
     WorkLogSaved = "log.work_save",
     DutyLogSaved = "log.duty_save",
+    ArticleCreated = "knowledge.article_create",
+    ArticleUpdated = "knowledge.article_update",
+    ArticlePublished = "knowledge.article_publish",
+    ArticleRestored = "knowledge.article_restore",
+    ArticleArchived = "knowledge.article_archive",
+    ArticleAttachmentAdded = "knowledge.attachment_add",
+    KnowledgeCategoryCreated = "knowledge.category_create",
+    KnowledgeCategoryUpdated = "knowledge.category_update",
+    KnowledgeCategoryDeleted = "knowledge.category_delete",
 }
 
 /// Whether the action touched personal data (PII); the audit page can filter on it.

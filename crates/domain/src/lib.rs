@@ -16,6 +16,7 @@ pub mod customer;
 pub mod export;
 pub mod id_number;
 pub mod ids;
+pub mod knowledge;
 pub mod logs;
 pub mod org;
 pub mod permission;

@@ -3,11 +3,11 @@
 /// An enum whose variants have stable string codes (what the API, the database and the
 /// translations use), with `ALL`, `code()` and `from_code()`.
 macro_rules! code_enum {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident = $code:literal),* $(,)? }) => {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $code:literal),* $(,)? }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
         pub enum $name {
-            $(#[serde(rename = $code)] $variant,)*
+            $($(#[$vdoc])* #[serde(rename = $code)] $variant,)*
         }
 
         impl $name {

@@ -42,6 +42,8 @@ permissions! {
     TicketSupervise = "ticket.supervise",
     CallHandle = "call.handle",
     ServiceConfigure = "service.configure",
+    KnowledgeRead = "knowledge.read",
+    KnowledgeWrite = "knowledge.write",
 }
 
 impl std::fmt::Display for Permission {

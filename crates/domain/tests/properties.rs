@@ -382,3 +382,44 @@ mod calls {
         }
     }
 }
+
+mod knowledge {
+    use kefu_domain::knowledge::{fill, placeholders_in, Placeholder, ScriptValues};
+    use proptest::prelude::*;
+
+    fn values() -> ScriptValues {
+        let mut v = ScriptValues::new();
+        v.set(Placeholder::CustomerName, "王芳")
+            .set(Placeholder::TicketNumber, "GD20261128-0007");
+        v
+    }
+
+    proptest! {
+        /// Text without a known placeholder comes back unchanged; whatever is unknown
+        /// is reported, never silently dropped.
+        #[test]
+        fn filling_without_values_changes_nothing(text in "[a-z{}客户姓名工号 ]{0,60}") {
+            let f = fill(&text, &ScriptValues::new(), str::to_string);
+            prop_assert_eq!(&f.text, &text);
+            let named = placeholders_in(&text);
+            prop_assert_eq!(named.len(), f.missing.len() + f.unknown.len());
+        }
+
+        /// After filling, no filled placeholder is left and every other one still is.
+        #[test]
+        fn filled_placeholders_are_gone_and_others_stay(
+            parts in prop::collection::vec(
+                prop_oneof![Just("{客户姓名}"), Just("{工单号}"), Just("{工号}"), Just("{未知}"), Just("，您好 ")],
+                0..12,
+            )
+        ) {
+            let text: String = parts.concat();
+            let f = fill(&text, &values(), str::to_string);
+            let gone = !f.text.contains("{客户姓名}") && !f.text.contains("{工单号}");
+            prop_assert!(gone, "filled placeholders remain: {}", f.text);
+            prop_assert_eq!(f.text.contains("{工号}"), text.contains("{工号}"));
+            prop_assert_eq!(f.text.contains("{未知}"), text.contains("{未知}"));
+            prop_assert_eq!(f.unknown.is_empty(), !text.contains("{未知}"));
+        }
+    }
+}

@@ -20,6 +20,13 @@ pub enum AppError {
     NotFound(&'static str),
     #[error("{message}")]
     Invalid { code: &'static str, message: String },
+    /// Input refused because of one field, which the error body names (`field`).
+    #[error("{field}: {message}")]
+    InvalidField {
+        code: &'static str,
+        field: &'static str,
+        message: String,
+    },
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
     #[error("{message}")]
@@ -95,7 +102,9 @@ impl AppError {
             AppError::UnsupportedMedia { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Invalid { .. } | AppError::InvalidField { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::Locked { .. } | AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -114,6 +123,7 @@ impl AppError {
             AppError::Csrf => "csrf_failed",
             AppError::NotFound(_) => "not_found",
             AppError::Invalid { code, .. }
+            | AppError::InvalidField { code, .. }
             | AppError::BadRequest { code, .. }
             | AppError::Conflict { code, .. }
             | AppError::Refused { code, .. } => code,
@@ -134,9 +144,11 @@ impl IntoResponse for AppError {
         if let AppError::Internal(e) = &self {
             tracing::error!(error = %format!("{e:#}"), "internal error");
         }
-        let body = serde_json::json!({
-            "error": { "code": self.code(), "message": self.to_string() }
-        });
+        let mut error = serde_json::json!({ "code": self.code(), "message": self.to_string() });
+        if let AppError::InvalidField { field, .. } = &self {
+            error["field"] = serde_json::Value::from(*field);
+        }
+        let body = serde_json::json!({ "error": error });
         let mut response = (self.status(), axum::Json(body)).into_response();
         if let Some(retry_after_secs) = self.retry_after_secs() {
             if let Ok(v) = retry_after_secs.max(1).to_string().parse() {
@@ -222,6 +234,57 @@ impl From<kefu_store::tickets::TicketChangeError> for AppError {
             E::UnknownTask(_) => AppError::invalid("unknown_task", message),
             E::SameTicket => AppError::invalid("same_ticket", message),
             E::UnknownOther => AppError::invalid("unknown_ticket", message),
+        }
+    }
+}
+
+impl AppError {
+    pub fn invalid_field(
+        code: &'static str,
+        field: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        AppError::InvalidField {
+            code,
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<kefu_domain::knowledge::FieldError> for AppError {
+    fn from(e: kefu_domain::knowledge::FieldError) -> Self {
+        let code = match e.field {
+            "title" => "invalid_title",
+            "body" => "invalid_body",
+            "tags" => "invalid_tags",
+            "name" => "invalid_name",
+            _ => "invalid_field",
+        };
+        AppError::invalid_field(code, e.field, e.message)
+    }
+}
+
+impl From<kefu_store::knowledge::KnowledgeError> for AppError {
+    fn from(e: kefu_store::knowledge::KnowledgeError) -> Self {
+        use kefu_store::knowledge::KnowledgeError as E;
+        let message = e.to_string();
+        match e {
+            E::Store(StoreError::NotFound) => AppError::NotFound("article"),
+            E::Store(StoreError::Conflict { .. }) => AppError::conflict(
+                "duplicate_category",
+                "a category with this name already exists at this place",
+            ),
+            E::Store(s) => s.into(),
+            E::Stale { .. } => AppError::conflict("stale_version", message),
+            E::UnknownCategory(_) => {
+                AppError::invalid_field("unknown_category", "category_id", message)
+            }
+            E::UnknownVersion(_) => AppError::NotFound("version"),
+            E::AlreadyInState("published") => AppError::conflict("already_published", message),
+            E::AlreadyInState(_) => AppError::conflict("already_archived", message),
+            E::CategoryNotEmpty => AppError::conflict("category_not_empty", message),
+            E::CategoryCycle => AppError::invalid_field("category_cycle", "parent_id", message),
         }
     }
 }

@@ -263,6 +263,33 @@ mod tests {
                 ]
                 .map(|k| format!("import_status.{k}")),
             );
+            {
+                use kefu_domain::knowledge::{ArticleKind, ArticleState, Audience, VersionAction};
+                wanted.extend(
+                    ArticleKind::ALL
+                        .iter()
+                        .map(|x| format!("kb_kind.{}", x.code())),
+                );
+                wanted.extend(
+                    ArticleState::ALL
+                        .iter()
+                        .map(|x| format!("kb_state.{}", x.code())),
+                );
+                wanted.extend(
+                    Audience::ALL
+                        .iter()
+                        .map(|x| format!("kb_audience.{}", x.code())),
+                );
+                wanted.extend(
+                    VersionAction::ALL
+                        .iter()
+                        .map(|x| format!("kb_action.{}", x.code())),
+                );
+                wanted.extend(
+                    ["title", "kind", "audience", "category", "tags"]
+                        .map(|f| format!("knowledge.field.{f}")),
+                );
+            }
             for key in wanted {
                 assert!(keys.contains(key.as_str()), "{lang:?} lacks {key}");
             }
@@ -278,9 +305,20 @@ mod tests {
             concat!(env!("CARGO_MANIFEST_DIR"), "/src/ui"),
         ];
         let mut missing = Vec::new();
-        for dir in re_sources {
+        let mut files = Vec::new();
+        let mut dirs: Vec<std::path::PathBuf> = re_sources.iter().map(Into::into).collect();
+        while let Some(dir) = dirs.pop() {
             for entry in std::fs::read_dir(dir).unwrap() {
                 let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    files.push(path);
+                }
+            }
+        }
+        {
+            for path in files {
                 let text = std::fs::read_to_string(&path).unwrap();
                 for marker in ["t.t(\"", "t.f(\""] {
                     for part in text.split(marker).skip(1) {

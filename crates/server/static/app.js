@@ -128,3 +128,28 @@
   poll();
   setInterval(poll, 2000);
 })();
+
+// A filled script's copy button: the clipboard when the browser allows it, else the
+// text is selected for Ctrl+C.
+(function () {
+  var button = document.getElementById("copy-script");
+  var text = document.getElementById("script-text");
+  var status = document.getElementById("copy-status");
+  if (!button || !text) return;
+  function selectForCopy() {
+    text.focus();
+    text.select();
+    var copied = false;
+    try { copied = document.execCommand("copy"); } catch (e) { copied = false; }
+    status.textContent = copied ? button.dataset.copied : button.dataset.select;
+  }
+  button.addEventListener("click", function () {
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text.value).then(function () {
+        status.textContent = button.dataset.copied;
+      }, selectForCopy);
+    } else {
+      selectForCopy();
+    }
+  });
+})();

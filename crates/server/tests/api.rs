@@ -17,6 +17,8 @@ mod customers;
 mod exports;
 #[path = "api/imports.rs"]
 mod imports;
+#[path = "api/knowledge.rs"]
+mod knowledge;
 #[path = "api/logs.rs"]
 mod logs;
 #[path = "api/org.rs"]
@@ -46,6 +48,11 @@ kefu_test_support::suite!(
         public::bad_input_is_refused_and_not_counted,
         public::rate_limits_answer_429_with_retry_after,
         public::public_pages_form_status_and_forgery,
+        knowledge::writers_write_readers_read_published,
+        knowledge::stale_edits_conflict_and_bad_fields_are_named,
+        knowledge::history_diff_and_restore,
+        knowledge::scripts_fill_from_tickets_the_agent_may_see,
+        knowledge::attachments_upload_list_download,
         logs::work_log_is_prefilled_with_the_days_tickets,
         logs::work_log_bad_input_and_permissions,
         logs::duty_logs_per_shift,

@@ -23,6 +23,9 @@ use settings::*;
 #[path = "browser/calls.rs"]
 mod calls;
 use calls::*;
+#[path = "browser/knowledge.rs"]
+mod knowledge;
+use knowledge::*;
 #[path = "browser/imports.rs"]
 mod imports;
 use imports::*;
@@ -75,6 +78,9 @@ fn main() {
         ivr_menu_page_saves_and_refuses_bad_keys,
         public_form_gives_a_number_the_status_page_shows,
         work_log_shows_the_days_ticket_and_keeps_the_text,
+        knowledge_browse_by_category_and_kind,
+        knowledge_edit_history_diff_restore,
+        knowledge_script_filled_for_a_ticket_with_copy,
     ];
 
     let Some(driver_path) = std::env::var(CHROMEDRIVER_VAR)

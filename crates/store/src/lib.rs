@@ -14,6 +14,7 @@ pub mod calls;
 pub mod customers;
 pub mod imports;
 pub mod jobs;
+pub mod knowledge;
 pub mod logs;
 pub mod org;
 pub mod search_docs;

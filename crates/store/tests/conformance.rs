@@ -15,6 +15,8 @@ mod customers;
 mod imports;
 #[path = "conformance/jobs.rs"]
 mod jobs;
+#[path = "conformance/knowledge.rs"]
+mod knowledge;
 #[path = "conformance/logs.rs"]
 mod logs;
 #[path = "conformance/migrations.rs"]
@@ -62,6 +64,10 @@ kefu_test_support::suite!(
         logs::work_and_duty_logs_round_trip,
         logs::intake_department_by_name_or_staffed,
         search_log::every_searchable_write_is_logged,
+        knowledge::articles_keep_every_version_and_restore,
+        knowledge::lists_show_drafts_only_when_asked,
+        knowledge::category_tree_rules,
+        knowledge::every_article_write_is_logged,
         tickets::numbers_and_queue_counters,
         tickets::promise_falls_due_once,
         tickets::merge_link_and_customer_timeline,

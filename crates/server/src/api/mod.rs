@@ -11,6 +11,7 @@ mod clock;
 mod cti;
 mod customers;
 mod imports;
+mod knowledge;
 mod logs;
 mod search;
 
@@ -94,6 +95,7 @@ pub fn router(state: &AppState) -> (Router<AppState>, OpenApiDoc) {
         .merge(cti::routes(state))
         .merge(logs::routes())
         .merge(search::routes())
+        .merge(knowledge::routes(state))
         .merge(public::routes());
     if state.clock().is_simulated() {
         v1 = v1.merge(clock::routes());

@@ -8,6 +8,7 @@ mod calls;
 mod customers;
 mod imports;
 mod ivr;
+mod knowledge;
 mod logs;
 mod org;
 mod org_forms;
@@ -67,6 +68,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(ivr::routes())
         .merge(logs::routes())
         .merge(search::routes())
+        .merge(knowledge::routes(state))
         .merge(public::routes())
 }
 
@@ -134,6 +136,7 @@ pub struct Chrome {
     pub nav_settings: bool,
     pub nav_calls: bool,
     pub nav_ivr: bool,
+    pub nav_knowledge: bool,
 }
 
 /// A signed-in page request: the user, their language and the page frame.
@@ -162,6 +165,7 @@ impl Page {
             nav_settings: c.can(Permission::ServiceConfigure),
             nav_calls: c.can(Permission::CallHandle),
             nav_ivr: c.can(Permission::ServiceConfigure),
+            nav_knowledge: c.can(Permission::KnowledgeRead),
         }
     }
 
