@@ -104,5 +104,6 @@ kefu_test_support::suite!(
         search::bad_queries_get_clear_errors,
         search::rebuild_restores_the_index_from_the_database,
         search::suggestions_show_similar_resolved_tickets,
+        search::articles_are_found_by_who_may_read_them,
     ]
 );

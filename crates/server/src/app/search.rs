@@ -177,7 +177,9 @@ async fn access(state: &AppState, ctx: &Ctx) -> Result<Access, AppError> {
     Ok(Access {
         tickets,
         customers: ctx.can(Permission::CustomerRead),
-        articles: None,
+        articles: ctx
+            .can(Permission::KnowledgeRead)
+            .then(|| ctx.can(Permission::KnowledgeWrite)),
     })
 }
 

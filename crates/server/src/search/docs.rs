@@ -1,7 +1,9 @@
 //! Database rows as index documents: what is searchable, what is stored for snippets,
 //! and the access terms that decide who finds a record.
 
-use kefu_search::{Kind, SearchDoc, CUSTOMER_ACCESS};
+use kefu_domain::knowledge::ArticleState;
+use kefu_search::{Kind, SearchDoc, ARTICLE_DRAFT, ARTICLE_PUBLISHED, CUSTOMER_ACCESS};
+use kefu_store::knowledge::ArticleRow;
 use kefu_store::search_docs::{CustomerSearchRow, TicketSearchRow};
 
 /// Access term of a user: tickets they first took or hold.
@@ -78,4 +80,31 @@ pub fn customer_doc(c: CustomerSearchRow) -> SearchDoc {
         access: vec![CUSTOMER_ACCESS.to_string()],
         created_at: c.created_at,
     }
+}
+
+/// A knowledge article; archived articles are not searchable (`None`).
+pub fn article_doc(a: ArticleRow) -> Option<SearchDoc> {
+    let access = match a.state {
+        ArticleState::Published => ARTICLE_PUBLISHED,
+        ArticleState::Draft => ARTICLE_DRAFT,
+        ArticleState::Archived => return None,
+    };
+    let mut hidden = a.category_path.join(" ");
+    for tag in &a.tags {
+        hidden.push(' ');
+        hidden.push_str(tag);
+    }
+    Some(SearchDoc {
+        kind: Some(Kind::Article),
+        title: a.title,
+        body: a.body,
+        hidden,
+        subtype: Some(a.kind.code().to_string()),
+        status: Some(a.state.code().to_string()),
+        departments: Vec::new(),
+        tier: None,
+        access: vec![access.to_string()],
+        created_at: a.created_at,
+        id: a.id,
+    })
 }

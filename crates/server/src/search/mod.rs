@@ -158,6 +158,16 @@ async fn rebuild_locked(
         blocking(move || ix.add_new(&docs)).await?;
         stats.customers += n as u64;
     }
+    let mut after: Option<String> = None;
+    loop {
+        let rows = db.articles_chunk(after.as_deref(), REBUILD_BATCH).await?;
+        let Some(last) = rows.last() else { break };
+        after = Some(last.id.clone());
+        let docs: Vec<_> = rows.into_iter().filter_map(docs::article_doc).collect();
+        stats.articles += docs.len() as u64;
+        let ix = index.clone();
+        blocking(move || ix.add_new(&docs)).await?;
+    }
     let ix = index.clone();
     blocking(move || {
         ix.commit(Checkpoint {
@@ -226,11 +236,12 @@ async fn apply<'a>(
 ) -> anyhow::Result<usize> {
     let mut tickets = BTreeSet::new();
     let mut customers = BTreeSet::new();
+    let mut articles = BTreeSet::new();
     for c in changes {
         match c.entity {
             Entity::Ticket => tickets.insert(c.entity_id.clone()),
             Entity::Customer => customers.insert(c.entity_id.clone()),
-            Entity::Article => false,
+            Entity::Article => articles.insert(c.entity_id.clone()),
         };
     }
     let db = state.db();
@@ -243,6 +254,14 @@ async fn apply<'a>(
     let customer_docs: Vec<_> = rows.into_iter().map(docs::customer_doc).collect();
     gone.extend(missing(Kind::Customer, &ids, &customer_docs));
     docs.extend(customer_docs);
+    let ids: Vec<String> = articles.into_iter().collect();
+    if !ids.is_empty() {
+        let rows = db.articles_by_ids(&ids).await?;
+        // Archived articles leave the index like deleted ones.
+        let article_docs: Vec<_> = rows.into_iter().filter_map(docs::article_doc).collect();
+        gone.extend(missing(Kind::Article, &ids, &article_docs));
+        docs.extend(article_docs);
+    }
     let n = docs.len();
     let ix = index.clone();
     blocking(move || {

@@ -10,6 +10,7 @@ use axum::extract::Query;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use kefu_domain::knowledge::ArticleKind;
 use kefu_domain::ticket::{TicketStatus, TicketType};
 
 pub fn routes() -> Router<AppState> {
@@ -99,7 +100,11 @@ async fn search_page(page: Page, Query(p): Query<SearchParams>) -> Result<Respon
         tier: s(&p.tier),
         from: s(&p.from),
         to: s(&p.to),
-        types: t.options("ticket_type", TicketType::ALL.iter().map(|x| x.code())),
+        types: t
+            .options("ticket_type", TicketType::ALL.iter().map(|x| x.code()))
+            .into_iter()
+            .chain(t.options("kb_kind", ArticleKind::ALL.iter().map(|x| x.code())))
+            .collect(),
         statuses: t.options("ticket_status", TicketStatus::ALL.iter().map(|x| x.code())),
         departments,
         tiers,

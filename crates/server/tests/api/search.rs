@@ -312,3 +312,63 @@ pub async fn suggestions_show_similar_resolved_tickets(backend: TestBackend) {
     follower.abort();
     app.cleanup().await;
 }
+
+pub async fn articles_are_found_by_who_may_read_them(backend: TestBackend) {
+    let app = TestApp::new(backend).await;
+    let follower = kefu_server::search::spawn(app.state.clone());
+    let lead = app.login("lead").await;
+    let agent = app.login("agent1").await;
+    let r = app
+        .post(
+            "/api/v1/knowledge/categories",
+            &lead,
+            json!({"name": "售后", "parent_id": null}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let category = r.json()["id"].as_str().unwrap().to_string();
+    let r = app
+        .post(
+            "/api/v1/knowledge/articles",
+            &lead,
+            json!({"title": "扫地机器人边刷更换指引", "body": "先关机，再拧下边刷螺丝。", "kind": "manual", "category_id": category, "tags": ["配件"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    // A draft: its writers find it, readers do not.
+    until_found(&app, &lead, &q("边刷"), &id).await;
+    assert!(!ids(&search(&app, &agent, &q("边刷")).await).contains(&id));
+    let r = app
+        .post(
+            &format!("/api/v1/knowledge/articles/{id}/publish"),
+            &lead,
+            json!({"version": 1}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text());
+    let found = until_found(
+        &app,
+        &agent,
+        &format!("{}&kind=article&type=manual", q("螺丝")),
+        &id,
+    )
+    .await;
+    assert_eq!(found["items"][0]["url"], format!("/knowledge/{id}"));
+    // Archived articles leave the index.
+    let r = app
+        .post(
+            &format!("/api/v1/knowledge/articles/{id}/archive"),
+            &lead,
+            json!({}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text());
+    let started = Instant::now();
+    while ids(&search(&app, &lead, &q("边刷")).await).contains(&id) {
+        assert!(started.elapsed() < PATIENCE, "archived article still found");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    follower.abort();
+    app.cleanup().await;
+}

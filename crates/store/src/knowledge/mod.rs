@@ -282,6 +282,19 @@ impl Db {
         self.kb_rows(raw).await
     }
 
+    /// The articles among `ids` that exist, in any state (for the search index).
+    pub async fn articles_by_ids(&self, ids: &[String]) -> Result<Vec<ArticleRow>, StoreError> {
+        let mut raw: Vec<RawArticle> = Vec::new();
+        for chunk in ids.chunks(500) {
+            let mut sql = Sql::for_backend(self.backend(), ARTICLE_SELECT);
+            sql.push(" WHERE a.id IN (");
+            crate::tickets::bind_list(&mut sql, chunk);
+            sql.push(")");
+            raw.extend(sql.query_as::<RawArticle>().fetch_all(&self.read).await?);
+        }
+        self.kb_rows(raw).await
+    }
+
     /// Articles matching `filter`, most recently saved first, one keyset page at a time
     /// (walking `kb_articles_category`, `_kind` or `_state`).
     #[tracing::instrument(skip_all)]
