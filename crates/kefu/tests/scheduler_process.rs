@@ -13,9 +13,12 @@ use kefu_test_support::{run_trials, TestBackend, TestDb, TestFn};
 use serde_json::{json, Value};
 use sqlx::AnyPool;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Instant;
+
+#[path = "common/process.rs"]
+mod process;
+
+use process::{raw_pool, wait_for, Server};
 
 fn main() {
     const BOTH: &[TestBackend] = &[TestBackend::Sqlite, TestBackend::Postgres];
@@ -38,12 +41,9 @@ fn main() {
 /// Tickets per burst: enough that firing them takes far longer than one poll of the
 /// database, so the kill lands mid-burst.
 const TICKETS: usize = 300;
-const ADMIN_PASSWORD: &str = "kefu-process-test";
 /// How far the simulated clocks move: past every deadline, well inside the 30-minute idle
 /// limit of the test's session.
 const ADVANCE_SECONDS: i64 = 15 * 60;
-/// The bound on every wait (a loaded two-core machine runs debug builds slowly).
-const PATIENCE: std::time::Duration = std::time::Duration::from_secs(90);
 
 async fn killed_during_a_burst_every_deadline_fires_once(backend: TestBackend) {
     let started = Instant::now();
@@ -229,15 +229,6 @@ async fn assert_fired_exactly_once(pool: &AnyPool, tickets: &[String]) {
     }
 }
 
-async fn raw_pool(url: &str) -> AnyPool {
-    sqlx::any::install_default_drivers();
-    sqlx::pool::PoolOptions::new()
-        .max_connections(2)
-        .connect(url)
-        .await
-        .unwrap_or_else(|e| panic!("connect to the test database: {e}"))
-}
-
 async fn overdue_events(pool: &AnyPool) -> i64 {
     let (n,): (i64,) =
         sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM ticket_events WHERE kind = 'overdue'")
@@ -265,145 +256,7 @@ async fn count_promise_jobs(pool: &AnyPool, status: &str) -> i64 {
     n
 }
 
-/// Polls `probe` until it answers, panicking after [`PATIENCE`].
-async fn wait_for<T, F, Fut>(what: &str, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        if let Some(v) = probe().await {
-            return v;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "gave up waiting for {what} after {PATIENCE:?}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
-}
-
-/// A `kefu serve --clock simulated` child process, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-    log: PathBuf,
-    http: reqwest::Client,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
 impl Server {
-    /// Starts a server on a free loopback port and waits until it answers `/readyz`.
-    async fn start(database_url: &str, data_dir: &Path, name: &str) -> Server {
-        let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(120))
-            .build()
-            .expect("http client");
-        for attempt in 0..3 {
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .expect("a free port")
-                .port();
-            let log = data_dir.join(format!("{name}-{attempt}.log"));
-            let out = std::fs::File::create(&log).expect("log file");
-            let err = out.try_clone().expect("log file");
-            let child = Command::new(env!("CARGO_BIN_EXE_kefu"))
-                .args(["--database-url", database_url, "--data-dir"])
-                .arg(data_dir)
-                .args(["serve", "--clock", "simulated", "--listen"])
-                .arg(format!("127.0.0.1:{port}"))
-                .current_dir(data_dir)
-                .env("KEFU_ADMIN_PASSWORD", ADMIN_PASSWORD)
-                .env("KEFU_LOG", "warn")
-                .stdin(Stdio::null())
-                .stdout(out)
-                .stderr(err)
-                .spawn()
-                .expect("spawn kefu");
-            let mut server = Server {
-                child,
-                base: format!("http://127.0.0.1:{port}"),
-                log,
-                http: http.clone(),
-            };
-            if server.ready().await {
-                return server;
-            }
-            let log = server.log_text();
-            if !log.contains("cannot listen") {
-                panic!("kefu ({name}) did not start:\n{log}");
-            }
-        }
-        panic!("kefu ({name}) found no free port in three tries");
-    }
-
-    /// Waits for `/readyz`; false when the process ended first.
-    async fn ready(&mut self) -> bool {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return false;
-            }
-            let probe = self.http.get(format!("{}/readyz", self.base)).send().await;
-            if probe.is_ok_and(|r| r.status().is_success()) {
-                return true;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "kefu did not become ready in {PATIENCE:?}:\n{}",
-                self.log_text()
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// SIGKILL: no graceful shutdown, no chance to finish the job in hand.
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    async fn call(&self, method: reqwest::Method, path: &str, token: &str, body: Value) -> Value {
-        let mut request = self
-            .http
-            .request(method, format!("{}/api/v1{path}", self.base))
-            .bearer_auth(token);
-        if !body.is_null() {
-            request = request.json(&body);
-        }
-        let reply = request
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{path}: {e}\n{}", self.log_text()));
-        let status = reply.status();
-        let text = reply.text().await.unwrap_or_default();
-        assert!(status.is_success(), "{path}: {status} {text}");
-        serde_json::from_str(&text).unwrap_or(Value::Null)
-    }
-
-    async fn login(&self) -> String {
-        let reply = self
-            .http
-            .post(format!("{}/api/v1/auth/login", self.base))
-            .json(&json!({"username": "admin", "password": ADMIN_PASSWORD}))
-            .send()
-            .await
-            .expect("log in");
-        assert!(reply.status().is_success(), "log in: {}", reply.status());
-        let body: Value = reply.json().await.expect("login reply");
-        body["token"].as_str().expect("token").to_string()
-    }
-
     /// Opens `n` tickets, each with a promise due at `due(i)`; returns their ids.
     async fn open_tickets(
         &self,
