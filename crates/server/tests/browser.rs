@@ -26,6 +26,9 @@ use calls::*;
 #[path = "browser/knowledge.rs"]
 mod knowledge;
 use knowledge::*;
+#[path = "browser/search.rs"]
+mod search;
+use search::*;
 #[path = "browser/imports.rs"]
 mod imports;
 use imports::*;
@@ -81,6 +84,7 @@ fn main() {
         knowledge_browse_by_category_and_kind,
         knowledge_edit_history_diff_restore,
         knowledge_script_filled_for_a_ticket_with_copy,
+        search_page_and_suggestions_beside_a_ticket,
     ];
 
     let Some(driver_path) = std::env::var(CHROMEDRIVER_VAR)
