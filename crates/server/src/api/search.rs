@@ -43,23 +43,37 @@ async fn search(
 #[into_params(parameter_in = Query)]
 pub struct SuggestionParams {
     /// The ticket at hand.
-    pub ticket_id: String,
+    pub ticket_id: Option<String>,
+    /// Or the call at hand (by its IVR choice and the caller's open tickets).
+    pub call_id: Option<String>,
 }
 
-/// Knowledge articles and similar resolved tickets for the ticket at hand.
+/// Knowledge articles and similar resolved tickets for the ticket or call at hand.
 #[utoipa::path(get, path = "/search/suggestions", tag = "search", security(("bearer" = ["ticket.read"])),
     params(SuggestionParams),
-    responses((status = 200, body = Suggestions), (status = 404)))]
+    responses((status = 200, body = Suggestions), (status = 404), (status = 422)))]
 async fn suggestions(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(p): Query<SuggestionParams>,
 ) -> Result<Json<Suggestions>, AppError> {
-    let (detail, _) = load_checked(&state, &ctx, &p.ticket_id, None).await?;
-    let text = format!("{} {}", detail.ticket.subject, detail.ticket.description);
-    Ok(Json(
-        app::suggestions(&state, &ctx, &text, Some(&p.ticket_id)).await?,
-    ))
+    match (p.ticket_id.as_deref(), p.call_id.as_deref()) {
+        (Some(ticket_id), None) => {
+            let (detail, _) = load_checked(&state, &ctx, ticket_id, None).await?;
+            let text = format!("{} {}", detail.ticket.subject, detail.ticket.description);
+            Ok(Json(
+                app::suggestions(&state, &ctx, &text, Some(ticket_id)).await?,
+            ))
+        }
+        (None, Some(call_id)) => {
+            let call = crate::app::calls::detail(&state, &ctx, call_id).await?.call;
+            Ok(Json(app::suggestions_for_call(&state, &ctx, &call).await?))
+        }
+        _ => Err(AppError::invalid(
+            "ticket_or_call_required",
+            "name either ticket_id or call_id",
+        )),
+    }
 }
 
 /// Rebuild the search index from the database (administrators). Searches keep answering

@@ -294,3 +294,27 @@ pub async fn suggestions(
         tickets: search(state, ctx, text, &tickets, 0, 5).await?.items,
     })
 }
+
+/// Suggestions while a call is handled: from what the caller chose in the IVR menu (its
+/// label, e.g. 投诉建议) and the subjects of the caller's open tickets.
+pub async fn suggestions_for_call(
+    state: &AppState,
+    ctx: &Ctx,
+    call: &crate::app::calls::CallView,
+) -> Result<Suggestions, AppError> {
+    let db = state.db();
+    let mut text = String::new();
+    if let Some(key) = &call.ivr_key {
+        let menu = db.list_ivr_options().await?;
+        if let Some(option) = menu.iter().find(|o| &o.key == key) {
+            text.push_str(&option.label);
+        }
+    }
+    if let Some(customer) = &call.customer_id {
+        for t in db.open_tickets_of_customer(customer, 3).await? {
+            text.push(' ');
+            text.push_str(&t.subject);
+        }
+    }
+    suggestions(state, ctx, &text, None).await
+}

@@ -123,6 +123,7 @@ struct DetailPage<'a> {
     hangup_label: String,
     identity_label: String,
     identity_method_label: String,
+    suggestions: crate::app::search::Suggestions,
 }
 
 async fn detail_page(page: Page, Path(id): Path<String>) -> Result<Response, UiError> {
@@ -146,7 +147,15 @@ async fn detail_page(page: Page, Path(id): Path<String>) -> Result<Response, UiE
         ),
         None => (String::new(), String::new()),
     };
+    // Suggestions help but never block the call page.
+    let suggestions = crate::app::search::suggestions_for_call(&page.state, &page.ctx, &d.call)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "no suggestions for the call page");
+            Default::default()
+        });
     let body = DetailPage {
+        suggestions,
         line: line_of(&t, d.call.clone()),
         d,
         hangup_label,

@@ -301,6 +301,8 @@ pub async fn suggestions_show_similar_resolved_tickets(backend: TestBackend) {
         [old.as_str()],
         "similar resolved tickets, not itself"
     );
+    let r = app.get("/api/v1/search/suggestions", &agent).await;
+    assert_eq!(r.json()["error"]["code"], "ticket_or_call_required");
     let tech = app.login("tech1").await;
     let r = app
         .get(

@@ -24,7 +24,11 @@ async fn indexed(b: &Browser, q: &str, ids: &[&str]) {
     let started = std::time::Instant::now();
     loop {
         let (_, r) = b
-            .api("GET", &format!("/api/v1/search?q={q}&limit=50"), json!(null))
+            .api(
+                "GET",
+                &format!("/api/v1/search?q={q}&limit=50"),
+                json!(null),
+            )
             .await;
         let found = r["items"].to_string();
         if ids.iter().all(|id| found.contains(id)) {
@@ -41,7 +45,8 @@ async fn indexed(b: &Browser, q: &str, ids: &[&str]) {
 pub async fn search_page_and_suggestions_beside_a_ticket(b: Browser) {
     let follower = kefu_server::search::spawn(b.state.clone());
     b.login("agent1").await;
-    let (old, old_number) = ticket(&b, "洗衣机脱水时噪音很大", "滚筒洗衣机脱水噪音，已上门调平").await;
+    let (old, old_number) =
+        ticket(&b, "洗衣机脱水时噪音很大", "滚筒洗衣机脱水噪音，已上门调平").await;
     for action in ["start", "resolve"] {
         let (status, r) = b
             .api(
@@ -92,7 +97,8 @@ pub async fn search_page_and_suggestions_beside_a_ticket(b: Browser) {
     assert_eq!(b.path().await, format!("/tickets/{old}"));
 
     // Nothing found: a plain message; bad input: a clear one.
-    b.goto("/search?q=%E4%B8%8D%E5%AD%98%E5%9C%A8%E7%9A%84%E8%AF%8DXYZQ").await;
+    b.goto("/search?q=%E4%B8%8D%E5%AD%98%E5%9C%A8%E7%9A%84%E8%AF%8DXYZQ")
+        .await;
     b.wait_for("#search-empty").await;
     b.goto("/search?q=a&from=2026-99-01").await;
     assert!(b.text("#search-problem").await.contains("from"));
