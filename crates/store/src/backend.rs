@@ -1,9 +1,11 @@
 //! Connecting to SQLite or PostgreSQL, migrating, and the few places where the two
 //! engines differ.
 
+use crate::sla_cache::SlaCache;
 use crate::StoreError;
 use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +20,8 @@ pub struct Db {
     pub(crate) write: AnyPool,
     pub(crate) read: AnyPool,
     backend: Backend,
+    /// Policies and calendars for new work orders, shared by every clone.
+    pub(crate) sla_cache: Arc<SlaCache>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -72,6 +76,7 @@ impl Db {
                 write,
                 read,
                 backend: Backend::Sqlite,
+                sla_cache: Arc::default(),
             }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = match connect_postgres(url).await {
@@ -85,6 +90,7 @@ impl Db {
                 write: pool.clone(),
                 read: pool,
                 backend: Backend::Postgres,
+                sla_cache: Arc::default(),
             }
         } else {
             return Err(StoreError::Refused(format!(

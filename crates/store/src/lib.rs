@@ -18,6 +18,7 @@ pub mod logs;
 pub mod org;
 pub mod search_log;
 pub mod sla;
+mod sla_cache;
 pub mod tickets;
 pub mod users;
 

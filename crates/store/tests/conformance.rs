@@ -69,6 +69,7 @@ kefu_test_support::suite!(
         calendars::seeded_defaults_match_the_data_files,
         calendars::calendar_edits_are_audited,
         calendars::sla_policies_match_and_are_audited,
+        calendars::edits_reach_the_next_new_ticket,
         calls::events_in_any_order_make_one_call,
         calls::events_before_the_offer_are_kept,
         calls::every_order_of_events_stores_the_same_call,
