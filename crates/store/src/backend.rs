@@ -2,6 +2,7 @@
 //! engines differ.
 
 use crate::sla_cache::SlaCache;
+use crate::tickets::CreateQueue;
 use crate::StoreError;
 use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
@@ -22,6 +23,8 @@ pub struct Db {
     backend: Backend,
     /// Policies and calendars for new work orders, shared by every clone.
     pub(crate) sla_cache: Arc<SlaCache>,
+    /// SQLite: where ticket creates wait for the single writer, to commit in batches.
+    pub(crate) ticket_queue: Option<CreateQueue>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -77,6 +80,7 @@ impl Db {
                 read,
                 backend: Backend::Sqlite,
                 sla_cache: Arc::default(),
+                ticket_queue: None,
             }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = match connect_postgres(url).await {
@@ -91,6 +95,7 @@ impl Db {
                 read: pool,
                 backend: Backend::Postgres,
                 sla_cache: Arc::default(),
+                ticket_queue: None,
             }
         } else {
             return Err(StoreError::Refused(format!(
@@ -99,6 +104,13 @@ impl Db {
             )));
         };
         db.migrate().await?;
+        if db.backend == Backend::Sqlite {
+            let queue = CreateQueue::spawn(db.clone());
+            return Ok(Db {
+                ticket_queue: Some(queue),
+                ..db
+            });
+        }
         Ok(db)
     }
 

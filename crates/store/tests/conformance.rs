@@ -66,6 +66,8 @@ kefu_test_support::suite!(
         tickets::promise_falls_due_once,
         tickets::merge_link_and_customer_timeline,
         tickets::existing_tickets_in_bulk,
+        tickets::concurrent_creates_number_consecutively,
+        tickets::a_refused_ticket_fails_alone_in_a_batch,
         calendars::seeded_defaults_match_the_data_files,
         calendars::calendar_edits_are_audited,
         calendars::sla_policies_match_and_are_audited,
