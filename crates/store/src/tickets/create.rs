@@ -350,7 +350,8 @@ impl Db {
     /// Opens the tickets in one transaction; one result each, in order. A ticket the
     /// database refuses (an unknown customer, say) fails alone: when the batch fails,
     /// each ticket is written again in a transaction of its own. Every day's numbers stay
-    /// consecutive, as a failed attempt is rolled back whole.
+    /// consecutive, as a failed attempt is rolled back whole. Meant for batches of tens
+    /// (group commit passes at most 64): every ticket adds 29 bound values to one statement.
     #[tracing::instrument(skip_all, fields(n = items.len()))]
     pub async fn create_tickets(&self, items: &[TicketToOpen]) -> Vec<Opened> {
         let all: Vec<&TicketToOpen> = items.iter().collect();
