@@ -6,7 +6,7 @@
 #
 # Usage: bench/tickets.sh
 # Knobs: TICKETS=1000000 CREATES=30000 CLIENTS=16 QUEUE_REQUESTS=5000 QUEUE_CONCURRENCY="1 4"
-#        SKIP_BUILD=1 KEEP=1
+#        ONLY=t1 (T1 alone: no seeding, no T2/T3) SKIP_BUILD=1 KEEP=1
 # Everything runs on 127.0.0.1 in a temporary directory under /work/cache (or
 # $BENCH_TMP_ROOT), removed at the end unless KEEP=1.
 set -euo pipefail
@@ -17,14 +17,17 @@ CREATES="${CREATES:-30000}"
 CLIENTS="${CLIENTS:-16}"
 QUEUE_REQUESTS="${QUEUE_REQUESTS:-5000}"
 QUEUE_CONCURRENCY="${QUEUE_CONCURRENCY:-1 4}"
+ONLY="${ONLY:-}"
 # shellcheck source=bench/common.sh
 source "$ROOT/bench/common.sh"
 bench_setup tickets
 DB_URL="sqlite://$DATA/kefu.db"
 
-log "T3 (empty): scheduler idle tick"
-PORT="$("$BENCH" free-port)"; start_server "$PORT"; stop_server
-"$BENCH" scheduler-tick --database-url "$DB_URL" | tee "$WORK/tick-0.out"
+if [[ "$ONLY" != t1 ]]; then
+    log "T3 (empty): scheduler idle tick"
+    PORT="$("$BENCH" free-port)"; start_server "$PORT"; stop_server
+    "$BENCH" scheduler-tick --database-url "$DB_URL" | tee "$WORK/tick-0.out"
+fi
 
 log "T1: create $CREATES tickets, $CLIENTS clients"
 PORT="$("$BENCH" free-port)"; start_server "$PORT"
@@ -33,6 +36,12 @@ TOKEN="$(KEFU_ADMIN_PASSWORD="$PASSWORD" "$BENCH" login --base "$BASE")"
 "$BENCH" tickets-create --base "$BASE" --token "$TOKEN" --requests "$CREATES" --concurrency "$CLIENTS" | tee "$WORK/create.out"
 "$BENCH" mem --pid "$SERVER_PID" | sed 's/^/server after creates: /'
 stop_server
+if [[ "$ONLY" == t1 ]]; then
+    log "summary"
+    echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB RAM"
+    grep -h '^RESULT' "$WORK"/create.out | sed 's/^/T1:            /'
+    exit 0
+fi
 
 SEED=$((TICKETS - CREATES - 1001))
 log "T2: seeding up to $TICKETS tickets ($SEED written directly)"

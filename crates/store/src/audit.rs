@@ -1,9 +1,10 @@
 //! The append-only audit log. There is no update or delete here, and the database's
 //! triggers refuse them too.
 
-use crate::{from_millis, to_millis, Db, Page, Sql, StoreError, Tx};
+use crate::{from_millis, to_millis, Arg, Db, Page, Sql, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use kefu_domain::audit::AuditAction;
+use std::collections::HashMap;
 
 /// Who did something, from where. Every audit entry and every write carries one.
 #[derive(Debug, Clone)]
@@ -89,29 +90,73 @@ pub async fn append_in(
     at: DateTime<Utc>,
     entry: &NewAuditEntry,
 ) -> Result<i64, StoreError> {
-    let subject_ids = (!entry.subject_ids.is_empty()).then(|| entry.subject_ids.join(","));
-    let (seq,): (i64,) = sqlx::query_as(
-        "INSERT INTO audit_log (at, actor_id, actor_name, action, subject_type, subject_ids, \
-         detail, client_addr) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq",
-    )
-    .bind(to_millis(at))
-    .bind(actor.user_id.as_deref())
-    .bind(actor.name.as_str())
-    .bind(entry.action.code())
-    .bind(entry.subject_type)
-    .bind(subject_ids)
-    .bind(entry.detail.as_deref())
-    .bind(actor.client_addr.as_deref())
-    .fetch_one(&mut **tx)
-    .await?;
-    for id in &entry.subject_ids {
-        sqlx::query("INSERT INTO audit_subjects (seq, subject_id) VALUES ($1, $2)")
-            .bind(seq)
-            .bind(id.as_str())
-            .execute(&mut **tx)
-            .await?;
+    let seqs = insert_entries(tx, Sql::new(INSERT_ENTRIES), &[(actor, at, entry)]).await?;
+    seqs.into_iter().next().ok_or(StoreError::NotFound)
+}
+
+/// Appends several entries in one statement (and their subjects in one more); returns
+/// their sequence numbers in no particular order.
+pub(crate) async fn append_many_in(
+    tx: &mut Tx<'_>,
+    backend: crate::Backend,
+    entries: &[(&Actor, DateTime<Utc>, &NewAuditEntry)],
+) -> Result<Vec<i64>, StoreError> {
+    if entries.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(seq)
+    insert_entries(tx, Sql::for_backend(backend, INSERT_ENTRIES), entries).await
+}
+
+const INSERT_ENTRIES: &str = "INSERT INTO audit_log (at, actor_id, actor_name, action, \
+     subject_type, subject_ids, detail, client_addr) VALUES ";
+
+async fn insert_entries(
+    tx: &mut Tx<'_>,
+    mut sql: Sql,
+    entries: &[(&Actor, DateTime<Utc>, &NewAuditEntry)],
+) -> Result<Vec<i64>, StoreError> {
+    let text = |s: Option<&str>| s.map_or(Arg::Null, |s| Arg::Text(s.to_string()));
+    let mut subjects: HashMap<String, &[String]> = HashMap::new();
+    for (i, (actor, at, entry)) in entries.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        let subject_ids = (!entry.subject_ids.is_empty()).then(|| entry.subject_ids.join(","));
+        if let Some(joined) = &subject_ids {
+            subjects.insert(joined.clone(), &entry.subject_ids);
+        }
+        sql.push_row([
+            Arg::Int(to_millis(*at)),
+            text(actor.user_id.as_deref()),
+            Arg::Text(actor.name.clone()),
+            Arg::Text(entry.action.code().to_string()),
+            text(entry.subject_type),
+            text(subject_ids.as_deref()),
+            text(entry.detail.as_deref()),
+            text(actor.client_addr.as_deref()),
+        ]);
+    }
+    sql.push(" RETURNING seq, subject_ids");
+    let rows: Vec<(i64, Option<String>)> = sql.query_as().fetch_all(&mut **tx).await?;
+    // The rows come back in no promised order: each names its subjects by the joined
+    // list, which maps back to the entry's ids (entries with the same list share them).
+    let mut pairs: Vec<(i64, &str)> = Vec::new();
+    for (seq, joined) in &rows {
+        if let Some(ids) = joined.as_ref().and_then(|j| subjects.get(j)) {
+            pairs.extend(ids.iter().map(|id| (*seq, id.as_str())));
+        }
+    }
+    for chunk in pairs.chunks(500) {
+        let mut subjects = sql.like("INSERT INTO audit_subjects (seq, subject_id) VALUES ");
+        for (i, (seq, id)) in chunk.iter().enumerate() {
+            if i > 0 {
+                subjects.push(", ");
+            }
+            subjects.push_row([Arg::Int(*seq), Arg::Text(id.to_string())]);
+        }
+        subjects.query().execute(&mut **tx).await?;
+    }
+    Ok(rows.into_iter().map(|(seq, _)| seq).collect())
 }
 
 impl Db {

@@ -1,9 +1,12 @@
 //! Connecting to SQLite or PostgreSQL, migrating, and the few places where the two
 //! engines differ.
 
+use crate::sla_cache::SlaCache;
+use crate::tickets::CreateQueue;
 use crate::StoreError;
 use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +21,10 @@ pub struct Db {
     pub(crate) write: AnyPool,
     pub(crate) read: AnyPool,
     backend: Backend,
+    /// Policies and calendars for new work orders, shared by every clone.
+    pub(crate) sla_cache: Arc<SlaCache>,
+    /// SQLite: where ticket creates wait for the single writer, to commit in batches.
+    pub(crate) ticket_queue: Option<CreateQueue>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -72,6 +79,8 @@ impl Db {
                 write,
                 read,
                 backend: Backend::Sqlite,
+                sla_cache: Arc::default(),
+                ticket_queue: None,
             }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = match connect_postgres(url).await {
@@ -85,6 +94,8 @@ impl Db {
                 write: pool.clone(),
                 read: pool,
                 backend: Backend::Postgres,
+                sla_cache: Arc::default(),
+                ticket_queue: None,
             }
         } else {
             return Err(StoreError::Refused(format!(
@@ -93,6 +104,13 @@ impl Db {
             )));
         };
         db.migrate().await?;
+        if db.backend == Backend::Sqlite {
+            let queue = CreateQueue::spawn(db.clone());
+            return Ok(Db {
+                ticket_queue: Some(queue),
+                ..db
+            });
+        }
         Ok(db)
     }
 

@@ -190,6 +190,7 @@ impl Db {
             .detail(detail);
         append_in(&mut tx, actor, now, &entry).await?;
         tx.commit().await?;
+        self.sla_cache.invalidate();
         Ok(())
     }
 
@@ -250,6 +251,7 @@ impl Db {
             .detail(format!("{kind} {}", line.name));
         append_in(&mut tx, actor, now, &entry).await?;
         tx.commit().await?;
+        self.sla_cache.invalidate();
         Ok(())
     }
 
@@ -273,6 +275,7 @@ impl Db {
             .subject("calendar_day", day_key(date));
         append_in(&mut tx, actor, now, &entry).await?;
         tx.commit().await?;
+        self.sla_cache.invalidate();
         Ok(())
     }
 
@@ -308,28 +311,33 @@ impl Db {
             .detail(format!("{} days replace {removed}", lines.len()));
         append_in(&mut tx, actor, now, &entry).await?;
         tx.commit().await?;
+        self.sla_cache.invalidate();
         Ok(removed)
     }
 
     /// The calendar an SLA target is counted on, as the admin configured it: `24x7` is
     /// around the clock; `working` and `on_duty` are the stored weeks, with the shared
     /// holidays and make-up days when the calendar observes them. `offset` is the
-    /// center's time zone (China: [`kefu_domain::calendar::china_offset`]).
+    /// center's time zone (China: [`kefu_domain::calendar::china_offset`]). Served from
+    /// memory (see `sla_cache`).
     pub async fn business_calendar(
         &self,
         calendar: SlaCalendar,
         offset: FixedOffset,
     ) -> Result<BusinessCalendar, StoreError> {
-        let row = match calendar {
+        let snapshot = match calendar {
             SlaCalendar::AroundTheClock => return Ok(BusinessCalendar::around_the_clock(offset)),
-            SlaCalendar::Working | SlaCalendar::OnDuty => {
-                self.get_calendar(calendar.code()).await?
-            }
+            SlaCalendar::Working | SlaCalendar::OnDuty => self.sla_cache.snapshot(self).await?,
         };
-        let mut cal = BusinessCalendar::new(offset, row.week)
+        let row = snapshot
+            .calendars
+            .iter()
+            .find(|c| c.code == calendar.code())
+            .ok_or(StoreError::NotFound)?;
+        let mut cal = BusinessCalendar::new(offset, row.week.clone())
             .map_err(|e| StoreError::Corrupt(format!("calendar {}: {e}", row.code)))?;
         if row.observes_holidays {
-            for l in self.list_calendar_days(None).await? {
+            for l in &snapshot.days {
                 cal.apply(l.date, l.kind);
             }
         }

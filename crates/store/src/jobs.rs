@@ -4,7 +4,7 @@
 //! `FOR UPDATE SKIP LOCKED`, so several servers share the work without firing a job twice;
 //! on SQLite the single writer connection serializes claims.
 
-use crate::{from_millis, new_id, to_millis, Backend, Db, StoreError, Tx};
+use crate::{from_millis, new_id, to_millis, Arg, Backend, Db, Sql, StoreError, Tx};
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -143,17 +143,45 @@ pub async fn schedule_job_in(
     now: DateTime<Utc>,
     job: &NewJob<'_>,
 ) -> Result<bool, StoreError> {
-    let done = sqlx::query(
-        "INSERT INTO jobs (id, kind, dedupe_key, payload, due_at, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
-         ON CONFLICT (dedupe_key) DO NOTHING",
-    )
-    .bind(new_id())
-    .bind(job.kind)
-    .bind(job.dedupe_key)
-    .bind(job.payload)
-    .bind(to_millis(job.due_at))
-    .bind(to_millis(now))
-    .execute(&mut **tx)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    let added = insert_jobs(tx, Sql::new(INSERT_JOBS), &[(now, job.clone())]).await?;
+    Ok(added == 1)
+}
+
+/// Schedules several jobs in one statement, each with the time it was scheduled at;
+/// returns how many were added (a job whose dedupe key is taken is not).
+pub(crate) async fn schedule_jobs_in(
+    tx: &mut Tx<'_>,
+    backend: Backend,
+    jobs: &[(DateTime<Utc>, NewJob<'_>)],
+) -> Result<u64, StoreError> {
+    if jobs.is_empty() {
+        return Ok(0);
+    }
+    insert_jobs(tx, Sql::for_backend(backend, INSERT_JOBS), jobs).await
+}
+
+const INSERT_JOBS: &str =
+    "INSERT INTO jobs (id, kind, dedupe_key, payload, due_at, created_at) VALUES ";
+
+async fn insert_jobs(
+    tx: &mut Tx<'_>,
+    mut sql: Sql,
+    jobs: &[(DateTime<Utc>, NewJob<'_>)],
+) -> Result<u64, StoreError> {
+    for (i, (now, job)) in jobs.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.push_row([
+            Arg::Text(new_id()),
+            Arg::Text(job.kind.to_string()),
+            job.dedupe_key
+                .map_or(Arg::Null, |k| Arg::Text(k.to_string())),
+            Arg::Text(job.payload.to_string()),
+            Arg::Int(to_millis(job.due_at)),
+            Arg::Int(to_millis(*now)),
+        ]);
+    }
+    sql.push(" ON CONFLICT (dedupe_key) DO NOTHING");
+    Ok(sql.query().execute(&mut **tx).await?.rows_affected())
 }

@@ -20,6 +20,7 @@ pub mod org;
 pub mod search_docs;
 pub mod search_log;
 pub mod sla;
+mod sla_cache;
 pub mod tickets;
 pub mod users;
 
@@ -121,6 +122,14 @@ impl Sql {
         }
     }
 
+    /// A new statement with this one's placeholder style.
+    pub fn like(&self, text: &str) -> Self {
+        Sql {
+            anonymous: self.anonymous,
+            ..Sql::new(text)
+        }
+    }
+
     pub fn push(&mut self, text: &str) -> &mut Self {
         self.text.push_str(text);
         self
@@ -135,6 +144,19 @@ impl Sql {
             use std::fmt::Write as _;
             let _ = write!(self.text, "${}", self.args.len());
         }
+        self
+    }
+
+    /// Appends `(arg, arg, …)`: one row of a multi-row `VALUES`.
+    pub fn push_row(&mut self, args: impl IntoIterator<Item = Arg>) -> &mut Self {
+        self.text.push('(');
+        for (i, arg) in args.into_iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.bind(arg);
+        }
+        self.text.push(')');
         self
     }
 

@@ -3,7 +3,7 @@
 //! a higher one; the reader in the search crate allows for that). Writers append in the
 //! same transaction as the change itself, so the log never misses a committed write.
 
-use crate::{to_millis, Db, Sql, StoreError};
+use crate::{to_millis, Arg, Db, Sql, StoreError};
 use chrono::{DateTime, Utc};
 
 /// What kind of record an entry names.
@@ -50,22 +50,32 @@ pub async fn record_in(
     ids: &[String],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    for chunk in ids.chunks(300) {
+    let at = to_millis(now);
+    let changes: Vec<(&str, i64)> = ids.iter().map(|id| (id.as_str(), at)).collect();
+    record_changes_in(conn, backend, entity, &changes).await
+}
+
+/// Appends one entry per `(id, at)` (milliseconds), inside the caller's transaction.
+pub(crate) async fn record_changes_in(
+    conn: &mut sqlx::AnyConnection,
+    backend: crate::Backend,
+    entity: Entity,
+    changes: &[(&str, i64)],
+) -> Result<(), StoreError> {
+    for chunk in changes.chunks(300) {
         let mut sql = Sql::for_backend(
             backend,
             "INSERT INTO search_log (entity, entity_id, at) VALUES ",
         );
-        for (i, id) in chunk.iter().enumerate() {
+        for (i, (id, at)) in chunk.iter().enumerate() {
             if i > 0 {
                 sql.push(", ");
             }
-            sql.push("(")
-                .bind_text(entity.code())
-                .push(", ")
-                .bind_text(id.clone())
-                .push(", ")
-                .bind_int(to_millis(now))
-                .push(")");
+            sql.push_row([
+                Arg::Text(entity.code().to_string()),
+                Arg::Text(id.to_string()),
+                Arg::Int(*at),
+            ]);
         }
         sql.query().execute(&mut *conn).await?;
     }

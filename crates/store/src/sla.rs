@@ -258,6 +258,7 @@ impl Db {
             .detail(audit_detail(input));
         append_in(&mut tx, actor, now, &entry).await?;
         tx.commit().await?;
+        self.sla_cache.invalidate();
         Ok(id)
     }
 
@@ -302,6 +303,7 @@ impl Db {
             .detail(audit_detail(input));
         append_in(&mut tx, actor, now, &entry).await?;
         tx.commit().await?;
+        self.sla_cache.invalidate();
         Ok(())
     }
 
@@ -326,27 +328,31 @@ impl Db {
         let entry = NewAuditEntry::new(AuditAction::SlaPolicyDeleted).subject("sla_policy", id);
         append_in(&mut tx, actor, now, &entry).await?;
         tx.commit().await?;
+        self.sla_cache.invalidate();
         Ok(())
+    }
+
+    /// The active policies, oldest first, as the cache loads them.
+    pub(crate) async fn load_active_sla_policies(&self) -> Result<Vec<SlaPolicyRow>, StoreError> {
+        let rows: Vec<SlaDbRow> = sqlx::query_as(&format!("{SELECT} WHERE active = 1 ORDER BY id"))
+            .fetch_all(&self.read)
+            .await?;
+        rows.into_iter().map(SlaPolicyRow::try_from).collect()
     }
 
     /// The active policy for a work order of this type and priority for a customer of
     /// this tier (`None`: no customer, or one without a tier): the most specific match,
-    /// the older policy between equals. There always is one (the catch-all).
+    /// the older policy between equals. There always is one (the catch-all). Served from
+    /// memory (see `sla_cache`).
     pub async fn match_sla_policy(
         &self,
         ticket_type: TicketType,
         priority: Priority,
         tier: Option<&str>,
     ) -> Result<SlaPolicyRow, StoreError> {
-        let rows: Vec<SlaDbRow> = sqlx::query_as(&format!("{SELECT} WHERE active = 1 ORDER BY id"))
-            .fetch_all(&self.read)
-            .await?;
-        let policies = rows
-            .into_iter()
-            .map(SlaPolicyRow::try_from)
-            .collect::<Result<Vec<_>, _>>()?;
+        let snapshot = self.sla_cache.snapshot(self).await?;
         match_policy(
-            &policies,
+            &snapshot.active_policies,
             |p| (&p.scope, p.id.as_str()),
             ticket_type,
             priority,

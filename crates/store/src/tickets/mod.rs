@@ -11,11 +11,13 @@ mod attachments;
 mod bulk;
 mod changes;
 mod create;
+mod group_commit;
+pub(crate) use group_commit::CreateQueue;
 mod overdue;
 mod queues;
 mod timeline;
 
-pub(crate) use queues::{apply_counter_deltas, queue_facts_in};
+pub(crate) use queues::{apply_counter_deltas, apply_counter_sums, queue_facts_in};
 pub use queues::{queue_counter_keys, QueueQuery};
 
 pub use attachments::AttachmentRow;
@@ -23,7 +25,7 @@ pub use attachments::AttachmentRow;
 pub use bulk::ExistingTicket;
 
 pub use changes::{ResumedDeadlines, TicketChange, TicketChangeError, PROMISE_DUE_JOB};
-pub use create::{NewTicket, TicketDeadlines};
+pub use create::{NewTicket, Opened, TicketDeadlines, TicketToOpen};
 pub use overdue::{mark_promise_overdue_in, OverdueOutcome};
 
 /// Everything the ticket page shows about the ticket itself.

@@ -2,11 +2,11 @@
 //! and the pages of each queue, walked in index order to the page size.
 
 use super::{local_day, local_offset, push_in_list, TicketSummaryRow, SUMMARY_SELECT};
-use crate::{to_millis, Db, Page, Sql, StoreError, Tx};
+use crate::{to_millis, Arg, Db, Page, Sql, StoreError, Tx};
 use chrono::{NaiveDate, Utc};
 use kefu_domain::queue::{counter_deltas, counter_key, Queue, QueueFacts};
 use kefu_domain::ticket::TicketStatus;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Which tickets a queue holds, for whom.
 #[derive(Debug, Clone)]
@@ -61,21 +61,26 @@ pub(crate) async fn apply_counter_deltas(
     before: Option<&QueueFacts>,
     after: &QueueFacts,
 ) -> Result<(), StoreError> {
-    let deltas = counter_deltas(before, after);
-    if deltas.is_empty() {
-        return Ok(());
-    }
-    // One statement for all of a change's counters (the keys are distinct).
+    apply_counter_sums(tx, counter_deltas(before, after).into_iter().collect()).await
+}
+
+/// Adds each amount to its counter, in one statement (the keys are distinct, as
+/// PostgreSQL's upsert requires).
+pub(crate) async fn apply_counter_sums(
+    tx: &mut Tx<'_>,
+    sums: BTreeMap<String, i64>,
+) -> Result<(), StoreError> {
     let mut sql = Sql::new("INSERT INTO queue_counts (key, n) VALUES ");
-    for (i, (key, delta)) in deltas.into_iter().enumerate() {
-        if i > 0 {
+    let mut any = false;
+    for (key, delta) in sums.into_iter().filter(|(_, d)| *d != 0) {
+        if any {
             sql.push(", ");
         }
-        sql.push("(")
-            .bind_text(key)
-            .push(", ")
-            .bind_int(delta)
-            .push(")");
+        any = true;
+        sql.push_row([Arg::Text(key), Arg::Int(delta)]);
+    }
+    if !any {
+        return Ok(());
     }
     sql.push(" ON CONFLICT (key) DO UPDATE SET n = queue_counts.n + excluded.n");
     sql.query().execute(&mut **tx).await?;

@@ -2,7 +2,7 @@
 //! the supervisors (shift leads, the manager) over a department.
 
 use crate::audit::Actor;
-use crate::{new_id, to_millis, StoreError, Tx};
+use crate::{new_id, to_millis, Arg, Backend, Sql, StoreError, Tx};
 use chrono::{DateTime, Utc};
 
 /// One timeline entry.
@@ -54,21 +54,49 @@ impl<'a> Event<'a> {
 }
 
 pub(crate) async fn append_event(tx: &mut Tx<'_>, e: &Event<'_>) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO ticket_events (id, ticket_id, at, actor_id, kind, channel, body, detail, internal) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(new_id())
-    .bind(e.ticket_id)
-    .bind(to_millis(e.at))
-    .bind(e.actor_id)
-    .bind(e.kind)
-    .bind(e.channel)
-    .bind(e.body)
-    .bind(e.detail.as_ref().map(|d| d.to_string()))
-    .bind(if e.internal { 1i64 } else { 0 })
-    .execute(&mut **tx)
-    .await?;
+    insert_events(tx, Sql::new(INSERT_EVENTS), std::slice::from_ref(e)).await
+}
+
+/// Appends several events in one statement.
+pub(crate) async fn append_events(
+    tx: &mut Tx<'_>,
+    backend: Backend,
+    events: &[Event<'_>],
+) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    insert_events(tx, Sql::for_backend(backend, INSERT_EVENTS), events).await
+}
+
+const INSERT_EVENTS: &str = "INSERT INTO ticket_events (id, ticket_id, at, actor_id, kind, \
+     channel, body, detail, internal) VALUES ";
+
+async fn insert_events(
+    tx: &mut Tx<'_>,
+    mut sql: Sql,
+    events: &[Event<'_>],
+) -> Result<(), StoreError> {
+    let text = |s: Option<&str>| s.map_or(Arg::Null, |s| Arg::Text(s.to_string()));
+    for (i, e) in events.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.push_row([
+            Arg::Text(new_id()),
+            Arg::Text(e.ticket_id.to_string()),
+            Arg::Int(to_millis(e.at)),
+            text(e.actor_id),
+            Arg::Text(e.kind.to_string()),
+            text(e.channel),
+            text(e.body),
+            e.detail
+                .as_ref()
+                .map_or(Arg::Null, |d| Arg::Text(d.to_string())),
+            Arg::Int(i64::from(e.internal)),
+        ]);
+    }
+    sql.query().execute(&mut **tx).await?;
     Ok(())
 }
 

@@ -370,3 +370,88 @@ pub async fn sla_policies_match_and_are_audited(backend: TestBackend) {
     assert_eq!(deleted[0].subject_ids.as_deref(), Some(default_id.as_str()));
     t.cleanup().await;
 }
+
+/// New tickets read the policy and calendar from memory; every kind of edit made through
+/// the store reaches the very next read (no waiting for the copy to age).
+pub async fn edits_reach_the_next_new_ticket(backend: TestBackend) {
+    let t = TestDb::new(backend).await;
+    let monday = cst(2026, 11, 30, 10);
+    let plan = || {
+        let db = t.db.clone();
+        async move {
+            db.sla_for(TicketType::Inquiry, Priority::Normal, None, china_offset())
+                .await
+                .unwrap()
+        }
+    };
+    let (policy, calendar) = plan().await;
+    assert_eq!(policy.reply_promise_minutes, 48 * 60);
+    assert!(calendar.is_working(monday));
+
+    // A holiday saved, then deleted.
+    let holiday = HolidayLine {
+        date: date(2026, 11, 30),
+        kind: DayKind::Holiday,
+        name: "公司年会".into(),
+    };
+    t.db.save_calendar_day(&system(), at(1), &holiday)
+        .await
+        .unwrap();
+    assert!(!plan().await.1.is_working(monday), "holiday seen");
+    t.db.delete_calendar_day(&system(), at(2), holiday.date)
+        .await
+        .unwrap();
+    assert!(plan().await.1.is_working(monday), "deletion seen");
+
+    // A year replaced.
+    t.db.replace_calendar_year(&system(), at(3), 2026, std::slice::from_ref(&holiday))
+        .await
+        .unwrap();
+    assert!(!plan().await.1.is_working(monday), "new year's list seen");
+    assert!(
+        plan().await.1.is_working(cst(2026, 10, 8, 10)),
+        "old year's list gone"
+    );
+
+    // The week changed: no Mondays.
+    let row = t.db.get_calendar("working").await.unwrap();
+    let mut week = row.week.clone();
+    week[0].clear();
+    let input = CalendarInput {
+        name: row.name.clone(),
+        week,
+        observes_holidays: row.observes_holidays,
+    };
+    t.db.update_calendar(&system(), at(4), "working", &input)
+        .await
+        .unwrap();
+    assert!(
+        !plan().await.1.is_working(cst(2026, 12, 7, 10)),
+        "week seen"
+    );
+
+    // The policy's target changed, then a more specific policy added.
+    let mut changed = SlaPolicyInput::from(&policy);
+    changed.reply_promise_minutes = 24 * 60;
+    t.db.update_sla_policy(&system(), at(5), &policy.id, &changed)
+        .await
+        .unwrap();
+    assert_eq!(plan().await.0.reply_promise_minutes, 24 * 60);
+    let inquiries = SlaScope {
+        ticket_type: Some(TicketType::Inquiry),
+        ..Default::default()
+    };
+    let specific = SlaPolicyInput {
+        name: "咨询".into(),
+        scope: inquiries,
+        ..changed.clone()
+    };
+    let id =
+        t.db.create_sla_policy(&system(), at(6), &specific)
+            .await
+            .unwrap();
+    assert_eq!(plan().await.0.id, id);
+    t.db.delete_sla_policy(&system(), at(7), &id).await.unwrap();
+    assert_eq!(plan().await.0.id, policy.id);
+    t.cleanup().await;
+}

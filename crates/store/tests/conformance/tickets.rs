@@ -629,3 +629,138 @@ pub async fn existing_tickets_in_bulk(backend: TestBackend) {
     assert_eq!(t.db.list_ticket_events(&id).await.unwrap().len(), 1);
     t.cleanup().await;
 }
+
+/// What every created ticket must leave behind: its created and promise events, its
+/// promise job, its audit entry (findable by the ticket), its search log entry.
+async fn assert_fully_written(db: &Db, id: &str) {
+    let kinds: Vec<String> = db
+        .list_ticket_events(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds, ["created", "promise"], "{id}");
+    let filter = kefu_store::audit::AuditFilter {
+        subject_id: Some(id.to_string()),
+        ..Default::default()
+    };
+    let audit = db.list_audit(&filter, None, 10).await.unwrap().items;
+    assert_eq!(audit.len(), 1, "{id}: {audit:?}");
+    assert_eq!(audit[0].action, "ticket.create");
+    assert_eq!(
+        audit[0].detail.as_deref(),
+        Some(db.get_ticket(id).await.unwrap().ticket.number.as_str())
+    );
+}
+
+/// Creates arriving together (on SQLite they share the writer's transactions) still get
+/// consecutive numbers of their day, one each, and everything a single create writes.
+pub async fn concurrent_creates_number_consecutively(backend: TestBackend) {
+    let t = TestDb::new(backend).await;
+    let c = center(&t.db).await;
+    let agent = actor_for(&c.agent, "agent1");
+    let n = 40;
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..n {
+        let (db, agent) = (t.db.clone(), agent.clone());
+        let owner = (i % 2 == 0).then(|| c.agent.clone());
+        let input = ticket(&c, owner.as_deref());
+        tasks.spawn(async move {
+            db.create_ticket(&agent, at(i), &input, &promise_at(at(600)))
+                .await
+                .unwrap()
+        });
+    }
+    let mut created = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        created.push(done.unwrap());
+    }
+    let mut numbers: Vec<String> = created
+        .iter()
+        .map(|(_, n)| n.as_str().to_string())
+        .collect();
+    numbers.sort();
+    let expected: Vec<String> = (1..=n).map(|i| format!("GD20240506-{i:04}")).collect();
+    assert_eq!(numbers, expected);
+    for (id, _) in &created {
+        assert_fully_written(&t.db, id).await;
+    }
+    let intake = vec![c.intake.clone()];
+    assert_eq!(
+        count(&t.db, &c, Queue::Group, &c.agent, &intake).await,
+        (n, n as usize)
+    );
+    assert_eq!(
+        count(&t.db, &c, Queue::Mine, &c.agent, &intake).await,
+        (n / 2, n as usize / 2)
+    );
+    assert_eq!(
+        count(&t.db, &c, Queue::Unassigned, &c.agent, &intake).await,
+        (n / 2, n as usize / 2)
+    );
+    assert_eq!(t.db.count_jobs("pending").await.unwrap(), n);
+    let logged = t.db.search_changes_after(0, 1000).await.unwrap();
+    for (id, _) in &created {
+        assert!(logged.iter().any(|ch| &ch.entity_id == id), "{id} logged");
+    }
+    t.cleanup().await;
+}
+
+/// In one batch, a ticket the database refuses fails alone: the others are written,
+/// and the day's numbers skip nothing.
+pub async fn a_refused_ticket_fails_alone_in_a_batch(backend: TestBackend) {
+    use kefu_store::tickets::TicketToOpen;
+    let t = TestDb::new(backend).await;
+    let c = center(&t.db).await;
+    let agent = actor_for(&c.agent, "agent1");
+    let item = |minute: i64, customer: Option<&str>| {
+        let mut input = ticket(&c, Some(&c.agent));
+        input.customer_id = customer.map(str::to_string);
+        TicketToOpen {
+            actor: agent.clone(),
+            now: at(minute),
+            ticket: input,
+            deadlines: promise_at(at(600)),
+        }
+    };
+    let results =
+        t.db.create_tickets(&[
+            item(0, None),
+            item(1, Some("no-such-customer")),
+            item(2, None),
+        ])
+        .await;
+    assert_eq!(results.len(), 3);
+    assert!(
+        matches!(&results[1], Err(kefu_store::StoreError::Refused(_))),
+        "{:?}",
+        results[1]
+    );
+    let ok: Vec<&(String, kefu_domain::ticket::TicketNumber)> =
+        results.iter().filter_map(|r| r.as_ref().ok()).collect();
+    let numbers: Vec<&str> = ok.iter().map(|(_, n)| n.as_str()).collect();
+    assert_eq!(numbers, ["GD20240506-0001", "GD20240506-0002"]);
+    for (id, _) in &ok {
+        assert_fully_written(&t.db, id).await;
+    }
+    let intake = vec![c.intake.clone()];
+    assert_eq!(
+        count(&t.db, &c, Queue::Group, &c.agent, &intake).await,
+        (2, 2)
+    );
+    assert_eq!(t.db.count_jobs("pending").await.unwrap(), 2);
+
+    // A batch that is all good is written whole, numbers continuing the day.
+    let results = t.db.create_tickets(&[item(3, None), item(4, None)]).await;
+    let numbers: Vec<String> = results
+        .into_iter()
+        .map(|r| r.unwrap().1.as_str().to_string())
+        .collect();
+    assert_eq!(numbers, ["GD20240506-0003", "GD20240506-0004"]);
+    assert_eq!(
+        count(&t.db, &c, Queue::Group, &c.agent, &intake).await,
+        (4, 4)
+    );
+    t.cleanup().await;
+}
