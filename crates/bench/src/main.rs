@@ -2,6 +2,8 @@
 //!
 //! * `gen-customers` writes a realistic, seeded customer CSV (streaming, unique mobiles).
 //! * `http` measures request latency of the customer endpoints over loopback.
+//! * `seed-articles`, `search-http`, `search-fresh` and `fts5`: the search benchmark
+//!   (issue 4, `bench/search.sh`); `seed-tickets --text` gives tickets realistic text.
 //! * `login`, `wait-ready`, `free-port` and `mem` are small helpers so the driver script needs no
 //!   other tools.
 //!
@@ -10,6 +12,8 @@
 use anyhow::{bail, ensure, Context};
 use clap::{Parser, Subcommand};
 
+mod search;
+mod text;
 mod tickets;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -120,6 +124,67 @@ enum Command {
         count: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Varied subjects, descriptions and callers (the search benchmark's data).
+        #[arg(long)]
+        text: bool,
+        /// With --text: write sampled needles (category<TAB>query) here.
+        #[arg(long)]
+        needles_out: Option<PathBuf>,
+    },
+    /// Write published knowledge articles (the handbook's sections, then generated FAQs,
+    /// scripts and manuals) through the store (start kefu once first, then stop it).
+    SeedArticles {
+        #[arg(long)]
+        database_url: String,
+        #[arg(long, default_value_t = 1_000)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Measure GET /api/v1/search over a realistic query mix (issue 4: p50 ≤ 5 ms,
+    /// p99 ≤ 50 ms).
+    SearchHttp {
+        #[arg(long)]
+        base: String,
+        #[arg(long)]
+        token: String,
+        /// From `seed-tickets --text --needles-out`.
+        #[arg(long)]
+        needles: PathBuf,
+        #[arg(long, default_value_t = 5_000)]
+        requests: usize,
+        #[arg(long, default_value_t = 1)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 500)]
+        warmup: usize,
+    },
+    /// Create tickets and time until the search finds each (issue 4: ≤ 1 s).
+    SearchFresh {
+        #[arg(long)]
+        base: String,
+        #[arg(long)]
+        token: String,
+        #[arg(long, default_value_t = 200)]
+        writes: usize,
+        #[arg(long, default_value_t = 3)]
+        seed: u64,
+    },
+    /// SQLite FTS5 (trigram) beside kefu's index: build time, the query mix in-process,
+    /// recall@10 on the judged handbook set. Stop the server first.
+    Fts5 {
+        /// kefu's SQLite database file.
+        #[arg(long)]
+        database: PathBuf,
+        /// Where to write the FTS5 database (replaced).
+        #[arg(long)]
+        out: PathBuf,
+        /// kefu's index directory (`<data-dir>/search`).
+        #[arg(long)]
+        index_dir: PathBuf,
+        #[arg(long)]
+        needles: PathBuf,
+        #[arg(long, default_value_t = 2_000)]
+        requests: usize,
     },
     /// Time the scheduler's idle tick (the due-job claim) on kefu's database.
     SchedulerTick {
@@ -184,7 +249,38 @@ fn main() -> anyhow::Result<()> {
                         database_url,
                         count,
                         seed,
-                    } => tickets::seed(&database_url, count, seed).await,
+                        text,
+                        needles_out,
+                    } => {
+                        tickets::seed(&database_url, count, seed, text, needles_out.as_deref())
+                            .await
+                    }
+                    Command::SeedArticles {
+                        database_url,
+                        count,
+                        seed,
+                    } => search::seed_articles(&database_url, count, seed).await,
+                    Command::SearchHttp {
+                        base,
+                        token,
+                        needles,
+                        requests,
+                        concurrency,
+                        warmup,
+                    } => search::http(&base, &token, &needles, requests, concurrency, warmup).await,
+                    Command::SearchFresh {
+                        base,
+                        token,
+                        writes,
+                        seed,
+                    } => search::fresh(&base, &token, writes, seed).await,
+                    Command::Fts5 {
+                        database,
+                        out,
+                        index_dir,
+                        needles,
+                        requests,
+                    } => search::fts5(&database, &out, &index_dir, &needles, requests).await,
                     Command::SchedulerTick {
                         database_url,
                         iterations,

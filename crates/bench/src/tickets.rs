@@ -204,7 +204,26 @@ pub async fn queues(
 /// Writes `count` tickets spread over the past year into the database kefu serves:
 /// 95 % closed; the open ones assigned to the admin, unassigned, overdue, due today,
 /// waiting on 技术部 or on the customer. Then rebuilds the queue counters.
-pub async fn seed(database_url: &str, count: usize, seed: u64) -> anyhow::Result<()> {
+///
+/// With `text`, each ticket gets a varied subject, a description and a caller (see
+/// [`crate::text`]) instead of one of a few fixed subjects; `needles` then receives
+/// `category<TAB>query` lines (ticket numbers, order numbers, callers' names and the last
+/// four digits of their mobiles) sampled evenly over the tickets, for the search query mix.
+pub async fn seed(
+    database_url: &str,
+    count: usize,
+    seed: u64,
+    text: bool,
+    needles: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    ensure!(needles.is_none() || text, "--needles-out needs --text");
+    let mut needles = match needles {
+        Some(p) => Some(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        )),
+        None => None,
+    };
+    let every = (count / 2_000).max(1);
     let db = Db::connect(database_url).await?;
     let admin = db
         .get_user_by_username("admin")
@@ -312,14 +331,45 @@ pub async fn seed(database_url: &str, count: usize, seed: u64) -> anyhow::Result
                 )
             }
         };
+        // Six digits from 900000: clear of what kefu itself hands out on the same days.
+        let number = format!("GD{day}-{}", 900_000 + *seq);
+        let (subject, description, contact_name, contact_phone) = if text {
+            let t = crate::text::ticket(&mut rng, i);
+            if let Some(w) = needles.as_mut().filter(|_| i % every == 0) {
+                use std::io::Write as _;
+                writeln!(w, "ticket_number\t{number}")?;
+                writeln!(w, "order\t{}", t.order)?;
+                writeln!(w, "name\t{}", t.contact_name)?;
+                writeln!(
+                    w,
+                    "phone4\t{}",
+                    &t.contact_phone[t.contact_phone.len() - 4..]
+                )?;
+            }
+            (
+                t.subject,
+                t.description,
+                Some(t.contact_name),
+                Some(t.contact_phone),
+            )
+        } else {
+            (
+                SUBJECTS[i % SUBJECTS.len()].to_string(),
+                String::new(),
+                None,
+                None,
+            )
+        };
         batch.push(ExistingTicket {
-            // Six digits from 900000: clear of what kefu itself hands out on the same days.
-            number: format!("GD{day}-{}", 900_000 + *seq),
+            number,
             ticket_type: TicketType::ALL[i % TicketType::ALL.len()],
             channel: Channel::Phone,
             priority: Priority::Normal,
             status,
-            subject: SUBJECTS[i % SUBJECTS.len()].to_string(),
+            subject,
+            description,
+            contact_name,
+            contact_phone,
             department_id: home.clone(),
             first_owner_id: assignee.clone(),
             assignee_id: assignee,
@@ -332,6 +382,10 @@ pub async fn seed(database_url: &str, count: usize, seed: u64) -> anyhow::Result
             db.insert_existing_tickets(&actor, now, &batch).await?;
             batch.clear();
         }
+    }
+    if let Some(mut w) = needles {
+        use std::io::Write as _;
+        w.flush()?;
     }
     let written = started.elapsed();
     let t = Instant::now();

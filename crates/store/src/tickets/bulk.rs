@@ -19,6 +19,11 @@ pub struct ExistingTicket {
     pub priority: Priority,
     pub status: TicketStatus,
     pub subject: String,
+    /// What the customer reported (empty for none).
+    pub description: String,
+    /// The caller's name and phone as taken on the ticket.
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
     pub department_id: String,
     pub first_owner_id: Option<String>,
     pub assignee_id: Option<String>,
@@ -46,7 +51,7 @@ impl Db {
             let mut sql = Sql::for_backend(
                 backend,
                 "INSERT INTO tickets (id, number, ticket_type, channel, priority, status, is_open, \
-                 subject, department_id, first_owner_id, assignee_id, promise_seq, promise_text, \
+                 subject, description, contact_name, contact_phone, department_id, first_owner_id, assignee_id, promise_seq, promise_text, \
                  promise_due_at, overdue_since, overdue_count, resolved_at, closed_at, created_at, \
                  updated_at) VALUES ",
             );
@@ -80,6 +85,12 @@ impl Db {
                     .bind_int(t.status.is_open() as i64)
                     .push(", ")
                     .bind_text(t.subject.clone())
+                    .push(", ")
+                    .bind_text(t.description.clone())
+                    .push(", ")
+                    .bind(opt_text(&t.contact_name))
+                    .push(", ")
+                    .bind(opt_text(&t.contact_phone))
                     .push(", ")
                     .bind_text(t.department_id.clone())
                     .push(", ")

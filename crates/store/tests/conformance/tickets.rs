@@ -565,6 +565,9 @@ pub async fn existing_tickets_in_bulk(backend: TestBackend) {
         priority: Priority::Normal,
         status,
         subject: format!("旧系统工单 {n}"),
+        description: format!("订单 DD2024{n:06} 未发货"),
+        contact_name: Some("王伟".into()),
+        contact_phone: Some(format!("1380000{n:04}")),
         department_id: c.intake.clone(),
         first_owner_id: assignee.map(str::to_string),
         assignee_id: assignee.map(str::to_string),
@@ -627,6 +630,14 @@ pub async fn existing_tickets_in_bulk(backend: TestBackend) {
         .id
         .clone(),);
     assert_eq!(t.db.list_ticket_events(&id).await.unwrap().len(), 1);
+    // The reported text and the caller reach the search index.
+    let row = &t.db.ticket_search_rows(&[id]).await.unwrap()[0];
+    assert!(row.description.starts_with("订单 DD2024"), "{row:?}");
+    assert_eq!(row.contact_name.as_deref(), Some("王伟"));
+    assert!(row
+        .contact_phone
+        .as_deref()
+        .is_some_and(|p| p.starts_with("1380000")));
     t.cleanup().await;
 }
 
