@@ -12,6 +12,7 @@
 use anyhow::{bail, ensure, Context};
 use clap::{Parser, Subcommand};
 
+mod fts5;
 mod search;
 mod text;
 mod tickets;
@@ -280,7 +281,7 @@ fn main() -> anyhow::Result<()> {
                         index_dir,
                         needles,
                         requests,
-                    } => search::fts5(&database, &out, &index_dir, &needles, requests).await,
+                    } => fts5::run(&database, &out, &index_dir, &needles, requests).await,
                     Command::SchedulerTick {
                         database_url,
                         iterations,
