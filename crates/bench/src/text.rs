@@ -155,8 +155,8 @@ fn fill(template: &str, vars: &[(&str, &str)]) -> String {
 /// A person's name from the same pools as `gen-customers`.
 pub fn name(rng: &mut StdRng) -> String {
     let mut n = String::new();
-    n.push_str(super::SURNAMES.choose(rng).expect("not empty"));
-    n.push_str(super::GIVEN.choose(rng).expect("not empty"));
+    n.push_str(crate::customers::SURNAMES.choose(rng).expect("not empty"));
+    n.push_str(crate::customers::GIVEN.choose(rng).expect("not empty"));
     n
 }
 
@@ -165,7 +165,9 @@ pub fn ticket(rng: &mut StdRng, i: usize) -> TicketText {
     let p = *PRODUCTS.choose(rng).expect("not empty");
     let m = *MODELS.choose(rng).expect("not empty");
     let contact_name = name(rng);
-    let prefix = super::MOBILE_PREFIXES.choose(rng).expect("not empty");
+    let prefix = crate::customers::MOBILE_PREFIXES
+        .choose(rng)
+        .expect("not empty");
     let contact_phone = format!("{prefix}{:08}", rng.gen_range(0..100_000_000u32));
     let (month, day) = (rng.gen_range(1..=12), rng.gen_range(1..=28));
     let order = format!("DD2026{month:02}{day:02}{i:07}");
