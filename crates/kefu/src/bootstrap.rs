@@ -3,7 +3,7 @@
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use kefu_domain::org::Qualifications;
-use kefu_domain::{Permission, PermissionSet};
+use kefu_domain::Permission;
 use kefu_server::auth::{hash_password, Ctx, Via};
 use kefu_server::AppState;
 use kefu_store::audit::Actor;
@@ -193,12 +193,13 @@ pub async fn import_customers(
         .get_user_by_username(as_user)
         .await
         .with_context(|| format!("no user named {as_user}"))?;
-    let permissions: PermissionSet = state.db().permissions_of(&user.id).await?;
+    let grants = state.db().grants_of(&user.id).await?;
     let ctx = Ctx {
         user_id: user.id,
         username: user.username,
         display_name: user.display_name,
-        permissions,
+        permissions: grants.permissions,
+        departments: grants.departments,
         client_addr: Some("cli".into()),
         via: Via::Token,
     };

@@ -1,12 +1,13 @@
 //! The index itself: one tantivy index holding tickets, customers and articles, written by
 //! one writer, read by many searches at once.
 
+use crate::filtered::Filtered;
 use crate::query;
 use crate::tokenizer::{self, DIGITS, GRAMS, WORDS};
 use std::path::Path;
 use std::sync::Mutex;
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery, TermSetQuery};
+use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, Value,
     STORED, STRING,
@@ -377,25 +378,10 @@ impl SearchIndex {
         let Some(allowed) = self.access_query(access, &filters.kinds) else {
             return Ok(Vec::new());
         };
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-            vec![(Occur::Must, matching), (Occur::Must, allowed)];
-        let exact = |field: Field, value: &str| -> Box<dyn Query> {
-            Box::new(TermQuery::new(
-                Term::from_field_text(field, value),
-                IndexRecordOption::Basic,
-            ))
-        };
+        let mut filter: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, allowed)];
         if !filters.statuses.is_empty() {
-            clauses.push((
-                Occur::Must,
-                Box::new(TermSetQuery::new(
-                    filters
-                        .statuses
-                        .iter()
-                        .map(|s| Term::from_field_text(self.f.status, s))
-                        .collect::<Vec<_>>(),
-                )),
-            ));
+            let statuses: Vec<&str> = filters.statuses.iter().map(String::as_str).collect();
+            filter.push((Occur::Must, any_term(self.f.status, &statuses)));
         }
         for (field, value) in [
             (self.f.subtype, &filters.subtype),
@@ -403,7 +389,7 @@ impl SearchIndex {
             (self.f.tier, &filters.tier),
         ] {
             if let Some(v) = value {
-                clauses.push((Occur::Must, exact(field, v)));
+                filter.push((Occur::Must, any_term(field, &[v.as_str()])));
             }
         }
         if filters.from.is_some() || filters.to.is_some() {
@@ -415,12 +401,13 @@ impl SearchIndex {
             let upper = filters
                 .to
                 .map_or(Bound::Unbounded, |ms| Bound::Excluded(term(ms)));
-            clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
+            filter.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
         }
         if let Some((kind, id)) = &filters.exclude {
-            clauses.push((Occur::MustNot, exact(self.f.key, &Self::key(*kind, id))));
+            let key = Self::key(*kind, id);
+            filter.push((Occur::MustNot, any_term(self.f.key, &[key.as_str()])));
         }
-        let query = BooleanQuery::new(clauses);
+        let query = Filtered::new(matching, Box::new(BooleanQuery::new(filter)));
         let searcher = self.reader.searcher();
         let top = searcher.search(
             &query,
@@ -459,20 +446,8 @@ impl SearchIndex {
     /// Documents the searcher may see, of the kinds asked for; `None` when that is none.
     fn access_query(&self, access: &Access, kinds: &[Kind]) -> Option<Box<dyn Query>> {
         let wanted = |k: Kind| kinds.is_empty() || kinds.contains(&k);
-        let kind_is = |k: Kind| -> Box<dyn Query> {
-            Box::new(TermQuery::new(
-                Term::from_field_text(self.f.kind, k.code()),
-                IndexRecordOption::Basic,
-            ))
-        };
-        let any_of = |terms: &[&str]| -> Box<dyn Query> {
-            Box::new(TermSetQuery::new(
-                terms
-                    .iter()
-                    .map(|t| Term::from_field_text(self.f.access, t))
-                    .collect::<Vec<_>>(),
-            ))
-        };
+        let kind_is = |k: Kind| any_term(self.f.kind, &[k.code()]);
+        let any_of = |terms: &[&str]| any_term(self.f.access, terms);
         let mut per_kind: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut both = |k: Kind, q: Box<dyn Query>| {
             per_kind.push((
@@ -506,6 +481,25 @@ impl SearchIndex {
             return None;
         }
         Some(Box::new(BooleanQuery::new(per_kind)))
+    }
+}
+
+/// Documents with any of `values` in `field`, unscored. A union of term queries rather than
+/// a `TermSetQuery`: the latter collects every matching document into a bit set before
+/// the search starts (all of a department's tickets), where a union is only moved to the
+/// few documents a pruned search asks about (see [`Filtered`]).
+fn any_term(field: Field, values: &[&str]) -> Box<dyn Query> {
+    let term = |v: &str| -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_field_text(field, v),
+            IndexRecordOption::Basic,
+        ))
+    };
+    match values {
+        [one] => term(one),
+        many => Box::new(BooleanQuery::new(
+            many.iter().map(|v| (Occur::Should, term(v))).collect(),
+        )),
     }
 }
 

@@ -7,6 +7,7 @@
 //! matched whole and by suffix ([`analyze`]).
 
 pub mod analyze;
+mod filtered;
 pub mod follow;
 mod index;
 pub mod judged;

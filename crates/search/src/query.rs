@@ -1,9 +1,11 @@
 //! From an agent's query text to a tantivy query, and to the strings to highlight.
 //!
 //! Every piece of the query is optional (`OR`), ranked by BM25: a Han run matches by its
-//! jieba words, by all of its bigrams together (the run as a phrase, boosted) and by each
-//! bigram alone (partial matches rank low but are found); a code matches whole (boosted),
-//! by its parts, and — four digits or more — by digit suffix.
+//! jieba words and by each of its character bigrams (a document holding more of them ranks
+//! higher; partial matches rank low but are found); a code matches whole (boosted), by its
+//! parts, and — four digits or more — by digit suffix. The query is a flat disjunction of
+//! term queries on purpose: that is the shape tantivy's block-max WAND can prune (see
+//! `filtered.rs`), which keeps common words fast at millions of documents.
 
 use crate::analyze::{self, Run, MIN_SUFFIX};
 use crate::index::Fields;
@@ -60,20 +62,6 @@ pub fn build(text: &str, f: &Fields) -> Option<Box<dyn Query>> {
                     .map(|t| t.text)
                     .filter(|g| !analyze::is_query_stopword(g))
                     .collect();
-                if grams.len() > 1 && grams.len() <= 16 {
-                    // The whole run, as if it were one word.
-                    for field in [f.title_grams, f.body_grams] {
-                        let all: Vec<(Occur, Box<dyn Query>)> = grams
-                            .iter()
-                            .map(|g| (Occur::Must, term_query(field, g, 1.0)))
-                            .collect();
-                        let boost = if field == f.title_grams { 3.0 } else { 1.5 };
-                        clauses.push((
-                            Occur::Should,
-                            Box::new(BoostQuery::new(Box::new(BooleanQuery::new(all)), boost)),
-                        ));
-                    }
-                }
                 for g in grams {
                     if fresh(&format!("g{g}")) {
                         in_title_or_body(&mut clauses, f.title_grams, f.body_grams, &g, 0.5);

@@ -241,14 +241,19 @@ impl Db {
 
     /// The union of the permissions of every position the user holds.
     pub async fn permissions_of(&self, user_id: &str) -> Result<PermissionSet, StoreError> {
-        let rows: Vec<(String,)> = sqlx::query_as(
-            "SELECT p.permissions FROM staff_positions sp JOIN positions p ON p.id = sp.position_id \
-             WHERE sp.user_id = $1",
+        Ok(self.grants_of(user_id).await?.permissions)
+    }
+
+    /// What the user's positions grant (as a session would carry it).
+    pub async fn grants_of(&self, user_id: &str) -> Result<Grants, StoreError> {
+        let rows: Vec<PositionGrant> = sqlx::query_as(
+            "SELECT p.permissions, p.department_id FROM staff_positions sp \
+             JOIN positions p ON p.id = sp.position_id WHERE sp.user_id = $1",
         )
         .bind(user_id)
         .fetch_all(&self.read)
         .await?;
-        union_of(rows.iter().map(|(json,)| Some(json.as_str())))
+        grants_of(rows.iter())
     }
 
     // ---- sessions -------------------------------------------------------------------
@@ -275,15 +280,13 @@ impl Db {
         Ok(())
     }
 
-    /// The live session with this token hash and the user's permissions, in one round
-    /// trip (every authenticated request asks).
-    pub async fn get_session(
-        &self,
-        token_hash: &str,
-    ) -> Result<(SessionRow, PermissionSet), StoreError> {
+    /// The live session with this token hash and what the user's positions grant, in one
+    /// round trip (every authenticated request asks).
+    pub async fn get_session(&self, token_hash: &str) -> Result<(SessionRow, Grants), StoreError> {
         let rows: Vec<SessionPermRow> = sqlx::query_as(
             "SELECT s.user_id, u.username, u.display_name, s.csrf_token, s.created_at, \
-             s.last_seen_at, p.permissions FROM sessions s JOIN users u ON u.id = s.user_id \
+             s.last_seen_at, p.permissions, p.department_id \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
              LEFT JOIN staff_positions sp ON sp.user_id = u.id \
              LEFT JOIN positions p ON p.id = sp.position_id \
              WHERE s.token_hash = $1 AND u.active = 1",
@@ -291,9 +294,9 @@ impl Db {
         .bind(token_hash)
         .fetch_all(&self.read)
         .await?;
-        let permissions = union_of(rows.iter().map(|r| r.permissions.as_deref()))?;
+        let grants = grants_of(rows.iter().map(|r| &r.position))?;
         let first = rows.into_iter().next().ok_or(StoreError::NotFound)?;
-        Ok((first.session, permissions))
+        Ok((first.session, grants))
     }
 
     pub async fn touch_session(
@@ -399,16 +402,17 @@ impl Db {
         Ok(())
     }
 
-    /// Finds the live (not revoked, not expired) token with this hash, with the user's
-    /// permissions.
+    /// Finds the live (not revoked, not expired) token with this hash, with what the
+    /// user's positions grant.
     pub async fn get_token_principal(
         &self,
         token_hash: &str,
         now: DateTime<Utc>,
-    ) -> Result<(TokenPrincipal, PermissionSet), StoreError> {
+    ) -> Result<(TokenPrincipal, Grants), StoreError> {
         let rows: Vec<TokenPermRow> = sqlx::query_as(
             "SELECT t.id AS token_id, t.user_id, u.username, u.display_name, t.expires_at, \
-             t.last_used_at, p.permissions FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             t.last_used_at, p.permissions, p.department_id \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id \
              LEFT JOIN staff_positions sp ON sp.user_id = u.id \
              LEFT JOIN positions p ON p.id = sp.position_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1 \
@@ -418,9 +422,9 @@ impl Db {
         .bind(to_millis(now))
         .fetch_all(&self.read)
         .await?;
-        let permissions = union_of(rows.iter().map(|r| r.permissions.as_deref()))?;
+        let grants = grants_of(rows.iter().map(|r| &r.position))?;
         let first = rows.into_iter().next().ok_or(StoreError::NotFound)?;
-        Ok((first.principal, permissions))
+        Ok((first.principal, grants))
     }
 
     pub async fn touch_api_token(
@@ -437,18 +441,51 @@ impl Db {
     }
 }
 
+/// What a user's positions give them: the union of their permissions, and the
+/// departments the positions are in (sorted, without repeats; the departments below them
+/// are not included).
+#[derive(Debug, Clone, Default)]
+pub struct Grants {
+    pub permissions: PermissionSet,
+    pub departments: Vec<String>,
+}
+
+/// One of the user's positions (both `NULL` when they hold none).
+#[derive(sqlx::FromRow)]
+struct PositionGrant {
+    permissions: Option<String>,
+    department_id: Option<String>,
+}
+
 #[derive(sqlx::FromRow)]
 struct SessionPermRow {
     #[sqlx(flatten)]
     session: SessionRow,
-    permissions: Option<String>,
+    #[sqlx(flatten)]
+    position: PositionGrant,
 }
 
 #[derive(sqlx::FromRow)]
 struct TokenPermRow {
     #[sqlx(flatten)]
     principal: TokenPrincipal,
-    permissions: Option<String>,
+    #[sqlx(flatten)]
+    position: PositionGrant,
+}
+
+fn grants_of<'a>(positions: impl Iterator<Item = &'a PositionGrant>) -> Result<Grants, StoreError> {
+    let positions: Vec<&PositionGrant> = positions.collect();
+    let permissions = union_of(positions.iter().map(|p| p.permissions.as_deref()))?;
+    let mut departments: Vec<String> = positions
+        .iter()
+        .filter_map(|p| p.department_id.clone())
+        .collect();
+    departments.sort();
+    departments.dedup();
+    Ok(Grants {
+        permissions,
+        departments,
+    })
 }
 
 /// The union of positions' permission lists (stored as JSON arrays of codes).

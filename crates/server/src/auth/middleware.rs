@@ -58,7 +58,7 @@ async fn principal(
             return Ok(Some(ctx));
         }
         return match db.get_token_principal(&hash, now).await {
-            Ok((p, permissions)) => {
+            Ok((p, grants)) => {
                 let stale = p
                     .last_used_at
                     .is_none_or(|t| now - from_millis(t) > Duration::minutes(1));
@@ -69,7 +69,8 @@ async fn principal(
                     user_id: p.user_id,
                     username: p.username,
                     display_name: p.display_name,
-                    permissions,
+                    permissions: grants.permissions,
+                    departments: grants.departments,
                     client_addr: addr,
                     via: Via::Token,
                 }))
@@ -93,7 +94,7 @@ async fn session_ctx(
 ) -> Result<Option<Ctx>, AppError> {
     let db = state.db();
     let now = state.clock().now();
-    let (session, permissions) = match db.get_session(token_hash).await {
+    let (session, grants) = match db.get_session(token_hash).await {
         Ok(s) => s,
         Err(kefu_store::StoreError::NotFound) => return Ok(None),
         Err(e) => return Err(e.into()),
@@ -114,7 +115,8 @@ async fn session_ctx(
         user_id: session.user_id,
         username: session.username,
         display_name: session.display_name,
-        permissions,
+        permissions: grants.permissions,
+        departments: grants.departments,
         client_addr: addr,
         via: if cookie {
             Via::Session {

@@ -31,6 +31,9 @@ pub struct Ctx {
     pub username: String,
     pub display_name: String,
     pub permissions: PermissionSet,
+    /// Departments of the user's positions (not those below them: see
+    /// `app::tickets::scope_of`), sorted.
+    pub departments: Vec<String>,
     pub client_addr: Option<String>,
     pub via: Via,
 }

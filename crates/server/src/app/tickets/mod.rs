@@ -32,8 +32,7 @@ pub const MAX_BODY_CHARS: usize = 20_000;
 
 /// The viewer's departments with every department below them.
 pub async fn scope_of(state: &AppState, ctx: &Ctx) -> Result<BTreeSet<String>, AppError> {
-    let direct = state.db().user_departments(&ctx.user_id).await?;
-    Ok(state.db().department_scope(&direct).await?)
+    Ok(state.db().department_scope(&ctx.departments).await?)
 }
 
 fn viewer<'a>(ctx: &'a Ctx, scope: &'a BTreeSet<String>) -> Viewer<'a> {
@@ -235,10 +234,10 @@ pub async fn create(
             Err(e) => return Err(e.into()),
         },
     };
-    let direct = state.db().user_departments(&ctx.user_id).await?;
+    let direct = &ctx.departments;
     let department_id = match p.department_id.as_deref().filter(|s| !s.is_empty()) {
         Some(d) => {
-            let scope = state.db().department_scope(&direct).await?;
+            let scope = state.db().department_scope(direct).await?;
             if !scope.contains(d) && !ctx.can(Permission::TicketSupervise) {
                 return Err(AppError::invalid(
                     "department_not_yours",
