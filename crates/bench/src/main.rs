@@ -196,7 +196,8 @@ enum Command {
     },
     /// Print a TCP port on 127.0.0.1 that is free right now.
     FreePort,
-    /// Print a process's peak and current resident memory (VmHWM, VmRSS) from /proc.
+    /// Print a process's peak and current resident memory from /proc (VmHWM, VmRSS, and
+    /// VmRSS split into anonymous memory and mapped file pages such as the search index).
     Mem {
         #[arg(long)]
         pid: u32,
@@ -219,10 +220,15 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Mem { pid } => {
             let (hwm, rss) = mem_of(pid)?;
+            let (anon, file) = (status_kb(pid, "RssAnon:")?, status_kb(pid, "RssFile:")?);
+            let mb = |kb: u64| kb as f64 / 1024.0;
             println!(
-                "pid={pid} VmHWM_kB={hwm} VmRSS_kB={rss} VmHWM_MB={:.1} VmRSS_MB={:.1}",
-                hwm as f64 / 1024.0,
-                rss as f64 / 1024.0
+                "pid={pid} VmHWM_kB={hwm} VmRSS_kB={rss} VmHWM_MB={:.1} VmRSS_MB={:.1} \
+                 RssAnon_MB={:.1} RssFile_MB={:.1}",
+                mb(hwm),
+                mb(rss),
+                mb(anon),
+                mb(file)
             );
             Ok(())
         }
@@ -586,18 +592,20 @@ async fn wait_ready(base: &str, timeout: Duration) -> anyhow::Result<()> {
 
 /// (VmHWM, VmRSS) in kB.
 fn mem_of(pid: u32) -> anyhow::Result<(u64, u64)> {
+    Ok((status_kb(pid, "VmHWM:")?, status_kb(pid, "VmRSS:")?))
+}
+
+/// A `kB` field of `/proc/<pid>/status`.
+fn status_kb(pid: u32, name: &str) -> anyhow::Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
         .with_context(|| format!("no process {pid}"))?;
-    let field = |name: &str| -> anyhow::Result<u64> {
-        let line = status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .with_context(|| format!("no {name} for {pid}"))?;
-        Ok(line[name.len()..]
-            .trim()
-            .trim_end_matches("kB")
-            .trim()
-            .parse()?)
-    };
-    Ok((field("VmHWM:")?, field("VmRSS:")?))
+    let line = status
+        .lines()
+        .find(|l| l.starts_with(name))
+        .with_context(|| format!("no {name} for {pid}"))?;
+    Ok(line[name.len()..]
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()?)
 }

@@ -248,7 +248,8 @@ impl Db {
     pub async fn grants_of(&self, user_id: &str) -> Result<Grants, StoreError> {
         let rows: Vec<PositionGrant> = sqlx::query_as(
             "SELECT p.permissions, p.department_id FROM staff_positions sp \
-             JOIN positions p ON p.id = sp.position_id WHERE sp.user_id = $1",
+             JOIN positions p ON p.id = sp.position_id WHERE sp.user_id = $1 \
+             ORDER BY sp.assigned_at, p.department_id",
         )
         .bind(user_id)
         .fetch_all(&self.read)
@@ -289,7 +290,7 @@ impl Db {
              FROM sessions s JOIN users u ON u.id = s.user_id \
              LEFT JOIN staff_positions sp ON sp.user_id = u.id \
              LEFT JOIN positions p ON p.id = sp.position_id \
-             WHERE s.token_hash = $1 AND u.active = 1",
+             WHERE s.token_hash = $1 AND u.active = 1 ORDER BY sp.assigned_at, p.department_id",
         )
         .bind(token_hash)
         .fetch_all(&self.read)
@@ -416,7 +417,8 @@ impl Db {
              LEFT JOIN staff_positions sp ON sp.user_id = u.id \
              LEFT JOIN positions p ON p.id = sp.position_id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1 \
-             AND (t.expires_at IS NULL OR t.expires_at > $2)",
+             AND (t.expires_at IS NULL OR t.expires_at > $2) \
+             ORDER BY sp.assigned_at, p.department_id",
         )
         .bind(token_hash)
         .bind(to_millis(now))
@@ -442,8 +444,9 @@ impl Db {
 }
 
 /// What a user's positions give them: the union of their permissions, and the
-/// departments the positions are in (sorted, without repeats; the departments below them
-/// are not included).
+/// departments the positions are in, without repeats, in the order the positions were
+/// given (the first is where their tickets go by default; the departments below them are
+/// not included).
 #[derive(Debug, Clone, Default)]
 pub struct Grants {
     pub permissions: PermissionSet,
@@ -476,12 +479,12 @@ struct TokenPermRow {
 fn grants_of<'a>(positions: impl Iterator<Item = &'a PositionGrant>) -> Result<Grants, StoreError> {
     let positions: Vec<&PositionGrant> = positions.collect();
     let permissions = union_of(positions.iter().map(|p| p.permissions.as_deref()))?;
-    let mut departments: Vec<String> = positions
-        .iter()
-        .filter_map(|p| p.department_id.clone())
-        .collect();
-    departments.sort();
-    departments.dedup();
+    let mut departments: Vec<String> = Vec::new();
+    for d in positions.iter().filter_map(|p| p.department_id.as_ref()) {
+        if !departments.contains(d) {
+            departments.push(d.clone());
+        }
+    }
     Ok(Grants {
         permissions,
         departments,

@@ -46,6 +46,7 @@ kefu_test_support::suite!(
         org::departments,
         org::positions_round_trip,
         org::assignment_rules,
+        org::grants_follow_positions,
         customers::create_get_update,
         customers::duplicate_mobile_names_owner,
         customers::unknown_references_refused,

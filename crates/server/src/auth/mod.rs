@@ -31,8 +31,8 @@ pub struct Ctx {
     pub username: String,
     pub display_name: String,
     pub permissions: PermissionSet,
-    /// Departments of the user's positions (not those below them: see
-    /// `app::tickets::scope_of`), sorted.
+    /// Departments of the user's positions in the order they were given (not those below
+    /// them: see `app::tickets::scope_of`); the first is where a new ticket goes by default.
     pub departments: Vec<String>,
     pub client_addr: Option<String>,
     pub via: Via,

@@ -25,6 +25,10 @@ const POLL: Duration = Duration::from_millis(200);
 const LOG_BATCH: usize = 1_000;
 /// Records read from the database per rebuild batch.
 const REBUILD_BATCH: usize = 2_000;
+/// A start that finds the index this many changes behind (say after `kefu import
+/// customers` with the server stopped) rebuilds it with the bulk writer rather than
+/// following the log a thousand records per commit.
+const REBUILD_BACKLOG: i64 = 100_000;
 /// A first build commits this often, so searches see a growing index meanwhile.
 const REBUILD_COMMIT_EVERY: usize = 200_000;
 
@@ -119,7 +123,35 @@ async fn rebuild_locked(
         ..RebuildStats::default()
     };
     let ix = index.clone();
-    blocking(move || ix.clear()).await?;
+    blocking(move || {
+        ix.set_bulk(true)?;
+        ix.clear()
+    })
+    .await?;
+    let built = build_all(state, index, first_build, head, &mut stats).await;
+    // Back to the small writer whether or not the build got through (after a failure
+    // the index keeps its last commit; the next start or rebuild does it again).
+    let ix = index.clone();
+    blocking(move || ix.set_bulk(false)).await?;
+    built?;
+    tracing::info!(
+        tickets = stats.tickets,
+        customers = stats.customers,
+        articles = stats.articles,
+        "search index rebuilt"
+    );
+    Ok(stats)
+}
+
+/// Writes every ticket, customer and article into the (cleared) index and commits.
+async fn build_all(
+    state: &AppState,
+    index: &Arc<SearchIndex>,
+    first_build: bool,
+    head: i64,
+    stats: &mut RebuildStats,
+) -> anyhow::Result<()> {
+    let db = state.db();
     let partial = Checkpoint {
         schema: SCHEMA_VERSION,
         seq: head,
@@ -176,13 +208,7 @@ async fn rebuild_locked(
         })
     })
     .await?;
-    tracing::info!(
-        tickets = stats.tickets,
-        customers = stats.customers,
-        articles = stats.articles,
-        "search index rebuilt"
-    );
-    Ok(stats)
+    Ok(())
 }
 
 /// Applies what the change log holds beyond the index's position; returns how many
@@ -266,7 +292,7 @@ async fn apply<'a>(
     let ix = index.clone();
     blocking(move || {
         for (kind, id) in &gone {
-            ix.remove(*kind, id);
+            ix.remove(*kind, id)?;
         }
         ix.upsert(&docs)
     })
@@ -303,7 +329,16 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
 pub async fn start(state: &AppState) -> anyhow::Result<()> {
     let service = state.search();
     let index = service.index()?;
+    let head = state.db().search_log_head().await?;
     match index.checkpoint() {
+        Some(c) if c.complete && head - c.seq > REBUILD_BACKLOG => {
+            tracing::info!(
+                seq = c.seq,
+                head,
+                "search index far behind the change log; rebuilding"
+            );
+            rebuild(state).await?;
+        }
         Some(c) if c.complete => {
             let mut follow = service.follow.lock().await;
             follow.cursor = LogCursor::resume(c.seq);

@@ -232,6 +232,49 @@ pub async fn positions_round_trip(backend: TestBackend) {
     t.cleanup().await;
 }
 
+/// A session carries the user's permissions and the departments of their positions, in
+/// the order the positions were given (the first is a new ticket's default department).
+pub async fn grants_follow_positions(backend: TestBackend) {
+    let t = TestDb::new(backend).await;
+    let sys = system();
+    let older =
+        t.db.create_department(&sys, t0(), &department("业务受理组", None))
+            .await
+            .unwrap();
+    let newer =
+        t.db.create_department(&sys, t0(), &department("回访调查组", None))
+            .await
+            .unwrap();
+    let mut callback = position(&newer, "回访专员");
+    callback.permissions = vec![Permission::CustomerRead];
+    let callback = create_position(&t.db, &callback).await;
+    let mut intake = position(&older, "业务代表");
+    intake.permissions = vec![Permission::TicketRead];
+    let intake = create_position(&t.db, &intake).await;
+    let a = create_user(&t.db, "agent.grants").await;
+
+    let none = t.db.grants_of(&a).await.unwrap();
+    assert!(none.departments.is_empty() && none.permissions.iter().next().is_none());
+    t.db.assign_position(&sys, at(1), &a, &callback)
+        .await
+        .unwrap();
+    t.db.assign_position(&sys, at(2), &a, &intake)
+        .await
+        .unwrap();
+    let grants = t.db.grants_of(&a).await.unwrap();
+    assert_eq!(grants.departments, vec![newer.clone(), older.clone()]);
+    let held: Vec<Permission> = grants.permissions.iter().collect();
+    assert_eq!(held, vec![Permission::CustomerRead, Permission::TicketRead]);
+
+    t.db.create_session("s-grants", &a, "csrf", at(3), None)
+        .await
+        .unwrap();
+    let (_, from_session) = t.db.get_session("s-grants").await.unwrap();
+    assert_eq!(from_session.departments, grants.departments);
+    assert_eq!(from_session.permissions.iter().collect::<Vec<_>>(), held);
+    t.cleanup().await;
+}
+
 pub async fn assignment_rules(backend: TestBackend) {
     let t = TestDb::new(backend).await;
     let sys = system();
