@@ -164,9 +164,12 @@ pub async fn filters_and_bad_choices_are_refused(backend: TestBackend) {
         tier: Some("VIP".into()),
         status: None,
     };
-    let p = t.db.preview_assignment(&vip, &[a.clone()]).await.unwrap();
+    let p =
+        t.db.preview_assignment(&vip, std::slice::from_ref(&a))
+            .await
+            .unwrap();
     assert_eq!(p.customers, 1, "only the VIP tier");
-    t.db.commit_assignment(&system(), t0(), &vip, &[a.clone()])
+    t.db.commit_assignment(&system(), t0(), &vip, std::slice::from_ref(&a))
         .await
         .unwrap();
     assert_eq!(owned_by(&t.db, &a).await, 1);
@@ -220,7 +223,7 @@ pub async fn a_leaving_agents_customers_are_redistributed(backend: TestBackend) 
         (0..6).map(|i| customer(&format!("客户{i}"))).collect(),
     )
     .await;
-    t.db.commit_assignment(&system(), t0(), &unassigned(), &[gone.clone()])
+    t.db.commit_assignment(&system(), t0(), &unassigned(), std::slice::from_ref(&gone))
         .await
         .unwrap();
     assert_eq!(
@@ -244,7 +247,7 @@ pub async fn a_leaving_agents_customers_are_redistributed(backend: TestBackend) 
             &AssignSource::Leaving {
                 agent_id: "nobody".into(),
             },
-            &[a.clone()],
+            std::slice::from_ref(&a),
         )
         .await;
     assert!(matches!(err, Err(AssignmentError::UnknownAgent(_))));
@@ -302,7 +305,7 @@ pub async fn recording_a_contact_closes_the_task(backend: TestBackend) {
     assert_eq!(t.db.contact_days().await.unwrap(), 3);
     insert_customers(&t.db, vec![customer("甲"), customer("乙")]).await;
     let done =
-        t.db.commit_assignment(&system(), t0(), &unassigned(), &[a.clone()])
+        t.db.commit_assignment(&system(), t0(), &unassigned(), std::slice::from_ref(&a))
             .await
             .unwrap();
     assert_eq!(done.due_at, t0() + Duration::days(3));
