@@ -97,6 +97,22 @@ pub async fn assign_preview_then_commit(b: Browser) {
     assert_eq!(items.len(), 3);
     assert!(items.iter().all(|c| !c["owner"].is_null()), "{waiting}");
 
+    // The organization page's hand-over link opens the page with the leaving agent chosen.
+    b.goto(&format!(
+        "/customers/assign?source=leaving&leaving_agent_id={a1}"
+    ))
+    .await;
+    assert!(b
+        .wait_for("#source-leaving")
+        .await
+        .is_selected()
+        .await
+        .unwrap());
+    assert_eq!(
+        b.value("#leaving_agent_id").await.as_deref(),
+        Some(a1.as_str())
+    );
+
     // The agent who got one finds it among the contact tasks and records the contact.
     let agent = if plan["shares"][0]["added"].as_u64() > Some(0) {
         "agent1"
