@@ -4,6 +4,7 @@
 //! * `http` measures request latency of the customer endpoints over loopback.
 //! * `seed-articles`, `search-http`, `search-fresh` and `fts5`: the search benchmark
 //!   (issue 4, `bench/search.sh`); `seed-tickets --text` gives tickets realistic text.
+//! * `assign`: balanced assignment (issue 5), the pure plan and the commit on SQLite.
 //! * `login`, `wait-ready`, `free-port` and `mem` are small helpers so the driver script needs no
 //!   other tools.
 //!
@@ -12,6 +13,7 @@
 use anyhow::{bail, ensure, Context};
 use clap::{Parser, Subcommand};
 
+mod assign;
 mod customers;
 mod fts5;
 mod search;
@@ -194,6 +196,19 @@ enum Command {
         #[arg(long, default_value_t = 2_000)]
         iterations: usize,
     },
+    /// Time balanced assignment (issue 5: 100,000 customers to 200 weighted agents, ≤ 1 s):
+    /// the pure plan, then preview and commit on a fresh SQLite database.
+    Assign {
+        /// The SQLite file to create (replaced).
+        #[arg(long)]
+        database: PathBuf,
+        #[arg(long, default_value_t = 100_000)]
+        customers: u64,
+        #[arg(long, default_value_t = 200)]
+        agents: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Print a TCP port on 127.0.0.1 that is free right now.
     FreePort,
     /// Print a process's peak and current resident memory from /proc (VmHWM, VmRSS, and
@@ -292,6 +307,12 @@ fn main() -> anyhow::Result<()> {
                         database_url,
                         iterations,
                     } => tickets::scheduler_tick(&database_url, iterations).await,
+                    Command::Assign {
+                        database,
+                        customers,
+                        agents,
+                        seed,
+                    } => assign::run(&database, customers, agents, seed).await,
                     Command::Http {
                         base,
                         token,

@@ -207,6 +207,8 @@ pub(crate) const POSITIONS: &[PositionSpec] = &[
             CallHandle,
             KnowledgeRead,
             KnowledgeWrite,
+            // 客服主管按数量均衡、兼顾业务能力分配客户 (document 7).
+            CustomerAssign,
         ],
         excluded_with: &[],
     },

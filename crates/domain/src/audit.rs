@@ -75,6 +75,10 @@ actions! {
     KnowledgeCategoryCreated = "knowledge.category_create",
     KnowledgeCategoryUpdated = "knowledge.category_update",
     KnowledgeCategoryDeleted = "knowledge.category_delete",
+    CustomersAssigned = "customer.assign",
+    CustomerContacted = "customer.contact",
+    SkillWeightSet = "org.skill_weight_set",
+    AssignmentSettingsSaved = "settings.assignment_save",
 }
 
 /// Whether the action touched personal data (PII); the audit page can filter on it.

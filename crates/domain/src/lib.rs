@@ -7,6 +7,7 @@
 #[macro_use]
 mod macros;
 
+pub mod assignment;
 pub mod audit;
 pub mod auth;
 pub mod blob;

@@ -44,6 +44,7 @@ permissions! {
     ServiceConfigure = "service.configure",
     KnowledgeRead = "knowledge.read",
     KnowledgeWrite = "knowledge.write",
+    CustomerAssign = "customer.assign",
 }
 
 impl std::fmt::Display for Permission {

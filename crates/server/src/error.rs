@@ -210,6 +210,37 @@ impl From<OrgError> for AppError {
     }
 }
 
+impl From<kefu_domain::assignment::AssignError> for AppError {
+    fn from(e: kefu_domain::assignment::AssignError) -> Self {
+        use kefu_domain::assignment::AssignError as E;
+        let message = e.to_string();
+        match e {
+            E::NoAgents => AppError::invalid_field("no_agents", "agent_ids", message),
+            E::BadWeight { .. } => AppError::invalid_field("invalid_weight", "weight", message),
+            E::DuplicateAgent(_) => {
+                AppError::invalid_field("duplicate_agent", "agent_ids", message)
+            }
+            E::NothingToAssign => AppError::invalid("nothing_to_assign", message),
+        }
+    }
+}
+
+impl From<kefu_store::assignment::AssignmentError> for AppError {
+    fn from(e: kefu_store::assignment::AssignmentError) -> Self {
+        use kefu_store::assignment::AssignmentError as E;
+        let message = e.to_string();
+        match e {
+            E::Store(s) => s.into(),
+            E::Plan(p) => p.into(),
+            E::UnknownAgent(_) => AppError::invalid_field("unknown_agent", "agent_ids", message),
+            E::InactiveAgent(_) => AppError::invalid_field("inactive_agent", "agent_ids", message),
+            E::LeavingAgentChosen(_) => {
+                AppError::invalid_field("leaving_agent_chosen", "agent_ids", message)
+            }
+        }
+    }
+}
+
 impl From<kefu_domain::customer::CustomerError> for AppError {
     fn from(e: kefu_domain::customer::CustomerError) -> Self {
         AppError::invalid("invalid_customer", e.to_string())

@@ -3,6 +3,8 @@
 
 mod common;
 
+#[path = "api/assignment.rs"]
+mod assignment;
 #[path = "api/audit.rs"]
 mod audit;
 #[path = "api/auth.rs"]
@@ -75,6 +77,9 @@ kefu_test_support::suite!(
         customers::duplicate_and_invalid_input,
         customers::list_filters_and_search,
         customers::search_boxes_take_sql_metacharacters,
+        assignment::preview_commit_and_first_contact,
+        assignment::bad_input_is_refused_with_codes,
+        assignment::a_leaving_agents_customers_move_with_their_history,
         org::organization_admin,
         org::assignment_rules_name_the_rule,
         org::agents_cannot_edit_the_organization,

@@ -32,6 +32,9 @@ use search::*;
 #[path = "browser/imports.rs"]
 mod imports;
 use imports::*;
+#[path = "browser/assign.rs"]
+mod assign;
+use assign::*;
 
 use common::TestApp;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -72,6 +75,7 @@ fn main() {
         language_switch_changes_the_ui_and_back,
         customer_name_with_markup_is_shown_as_text,
         import_csv_preview_and_commit,
+        assign_preview_then_commit,
         org_and_token_pages_render_for_manager,
         complaint_transferred_to_tech_shows_in_both_places,
         overdue_banner_and_notice_form,

@@ -6,11 +6,13 @@
 //! in [`backend`]. On SQLite there is one writer connection and a pool of read-only
 //! readers (WAL), on PostgreSQL one pool does both.
 
+pub mod assignment;
 pub mod audit;
 pub mod backend;
 pub mod blobs;
 pub mod calendars;
 pub mod calls;
+pub mod contact_tasks;
 pub mod customers;
 pub mod imports;
 pub mod jobs;

@@ -1,6 +1,8 @@
 //! The store conformance suite: the same tests, through the store's public API, on SQLite
 //! and on PostgreSQL (set `KEFU_TEST_POSTGRES_URL` to include PostgreSQL).
 
+#[path = "conformance/assignment.rs"]
+mod assignment;
 #[path = "conformance/audit.rs"]
 mod audit;
 #[path = "conformance/calendars.rs"]
@@ -57,6 +59,10 @@ kefu_test_support::suite!(
         customers::markup_stored_verbatim,
         customers::batch_commit_and_drop,
         customers::export_chunks,
+        assignment::preview_and_commit_balance_by_weight,
+        assignment::filters_and_bad_choices_are_refused,
+        assignment::a_leaving_agents_customers_are_redistributed,
+        assignment::recording_a_contact_closes_the_task,
         audit::append_and_filter,
         audit::cursor,
         audit::database_refuses_update_and_delete,

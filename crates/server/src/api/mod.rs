@@ -3,6 +3,7 @@
 //! access rule: a gate enforces it before the request body is even read, so the
 //! document cannot drift from what the server does.
 
+mod assignment;
 mod audit;
 mod auth;
 mod calendars;
@@ -85,6 +86,7 @@ pub fn router(state: &AppState) -> (Router<AppState>, OpenApiDoc) {
     let mut v1 = OpenApiRouter::new()
         .merge(auth::routes())
         .merge(customers::routes())
+        .merge(assignment::routes())
         .merge(imports::routes(state))
         .merge(org::routes())
         .merge(audit::routes())

@@ -1,6 +1,7 @@
 //! What kefu does, independent of how it was asked: permission checks, validation,
 //! masking and auditing, shared by the JSON API and the web pages.
 
+pub mod assignment;
 pub mod audit;
 pub mod auth;
 pub mod calendars;

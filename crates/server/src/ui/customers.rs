@@ -61,6 +61,7 @@ struct ListPage<'a> {
     filter_query: String,
     can_write: bool,
     can_export: bool,
+    can_assign: bool,
 }
 
 fn statuses(t: &Tr<'_>) -> Vec<(String, String)> {
@@ -139,6 +140,7 @@ async fn list(page: Page, Query(p): Query<ListParams>) -> Result<Response, UiErr
         filter_query,
         can_write: page.ctx.can(Permission::CustomerWrite),
         can_export: page.ctx.can(Permission::CustomerExport),
+        can_assign: page.ctx.can(Permission::CustomerAssign),
         t,
     };
     Ok(render(&list))
@@ -171,6 +173,7 @@ struct DetailPage<'a> {
     revealed: Option<String>,
     can_write: bool,
     can_reveal: bool,
+    contact_tasks: Vec<super::assignment::CustomerTaskLine>,
 }
 
 struct DetailView {
@@ -239,6 +242,7 @@ async fn render_detail(
         revealed,
         can_write: page.ctx.can(Permission::CustomerWrite),
         can_reveal: page.ctx.can(Permission::CustomerPiiRead),
+        contact_tasks: super::assignment::customer_task_lines(page, id).await?,
     };
     Ok(render(&detail))
 }

@@ -2,6 +2,7 @@
 //! action (CSRF-protected) and a little JavaScript for keyboard shortcuts.
 
 mod account;
+mod assignment;
 mod audit;
 mod calendar;
 mod calls;
@@ -57,6 +58,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .merge(account::routes())
         .merge(customers::routes())
+        .merge(assignment::routes())
         .merge(imports::routes(state))
         .merge(org::routes())
         .merge(org_forms::routes())

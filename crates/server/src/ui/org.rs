@@ -66,6 +66,8 @@ struct OrgPage<'a> {
     positions: Vec<PositionLine>,
     staff: Vec<StaffLine>,
     can_manage: bool,
+    /// Deactivated staff get a link to hand their customers over (document 7).
+    can_assign: bool,
 }
 
 async fn org_page(page: Page) -> Result<Response, UiError> {
@@ -191,6 +193,7 @@ async fn org_page(page: Page) -> Result<Response, UiError> {
         positions: position_lines,
         staff: staff_lines,
         can_manage: ctx.can(Permission::OrgManage),
+        can_assign: ctx.can(Permission::CustomerAssign),
         t,
     };
     Ok(render(&body))

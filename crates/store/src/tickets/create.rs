@@ -258,6 +258,18 @@ async fn create_tickets_in(
         }
     }
     append_events(tx, backend, &events).await?;
+    let contacts: Vec<(&str, &str)> = items
+        .iter()
+        .filter_map(|i| {
+            Some((
+                i.ticket.customer_id.as_deref()?,
+                i.ticket.owner_id.as_deref()?,
+            ))
+        })
+        .collect();
+    if let Some(at) = items.iter().map(|i| i.now).max() {
+        crate::contact_tasks::close_by_tickets_in(tx, backend, at, &contacts).await?;
+    }
     let jobs: Vec<(DateTime<Utc>, NewJob<'_>)> = promised
         .iter()
         .map(|(now, due, (key, payload))| {
