@@ -75,6 +75,12 @@ actions! {
     KnowledgeCategoryCreated = "knowledge.category_create",
     KnowledgeCategoryUpdated = "knowledge.category_update",
     KnowledgeCategoryDeleted = "knowledge.category_delete",
+    ComplaintRegistered = "complaint.register",
+    ComplaintChanged = "complaint.change",
+    ComplaintAddressRevealed = "complaint.pii_reveal",
+    ComplaintCauseCreated = "complaint.cause_create",
+    ComplaintCauseUpdated = "complaint.cause_update",
+    ComplaintCauseDeleted = "complaint.cause_delete",
 }
 
 /// Whether the action touched personal data (PII); the audit page can filter on it.
@@ -88,6 +94,7 @@ impl AuditAction {
                 | AuditAction::CustomerListed
                 | AuditAction::CallViewed
                 | AuditAction::CallRecordingDownloaded
+                | AuditAction::ComplaintAddressRevealed
         )
     }
 }
