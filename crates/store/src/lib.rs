@@ -11,6 +11,7 @@ pub mod backend;
 pub mod blobs;
 pub mod calendars;
 pub mod calls;
+pub mod complaints;
 pub mod customers;
 pub mod imports;
 pub mod jobs;
