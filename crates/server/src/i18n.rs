@@ -290,6 +290,40 @@ mod tests {
                         .map(|f| format!("knowledge.field.{f}")),
                 );
             }
+            {
+                use kefu_domain::complaint::{CallbackOutcome, Severity, Stage};
+                wanted.extend(
+                    Severity::ALL
+                        .iter()
+                        .map(|x| format!("severity.{}", x.code())),
+                );
+                wanted.extend(
+                    Stage::ALL
+                        .iter()
+                        .map(|x| format!("complaint_stage.{}", x.code())),
+                );
+                wanted.extend(
+                    CallbackOutcome::ALL
+                        .iter()
+                        .map(|x| format!("callback_outcome.{}", x.code())),
+                );
+                wanted.extend(
+                    ["registered", "dissatisfied", "reopened"]
+                        .map(|k| format!("complaint.because_{k}")),
+                );
+                wanted.extend(
+                    [
+                        "registered",
+                        "restatement",
+                        "cause",
+                        "handled",
+                        "callback",
+                        "round",
+                        "closed",
+                    ]
+                    .map(|k| format!("event.ticket.complaint_{k}")),
+                );
+            }
             for key in wanted {
                 assert!(keys.contains(key.as_str()), "{lang:?} lacks {key}");
             }
