@@ -5,6 +5,7 @@ mod account;
 mod audit;
 mod calendar;
 mod calls;
+mod complaints;
 mod customers;
 mod imports;
 mod ivr;
@@ -62,6 +63,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(org_forms::routes())
         .merge(audit::routes())
         .merge(tickets::routes(state))
+        .merge(complaints::routes())
         .merge(calendar::routes())
         .merge(sla::routes())
         .merge(calls::routes())
