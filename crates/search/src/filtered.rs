@@ -162,8 +162,12 @@ mod tests {
         let got = searcher.search(&filtered, &top).unwrap();
         assert_eq!(want.len(), 10);
         assert_eq!(
-            want.iter().map(|(s, d)| (s.to_bits(), *d)).collect::<Vec<_>>(),
-            got.iter().map(|(s, d)| (s.to_bits(), *d)).collect::<Vec<_>>()
+            want.iter()
+                .map(|(s, d)| (s.to_bits(), *d))
+                .collect::<Vec<_>>(),
+            got.iter()
+                .map(|(s, d)| (s.to_bits(), *d))
+                .collect::<Vec<_>>()
         );
         for (_, address) in &got {
             let stored: tantivy::TantivyDocument = searcher.doc(*address).unwrap();
