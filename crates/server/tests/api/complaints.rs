@@ -495,7 +495,15 @@ pub async fn archive_stats_and_cause_tree(backend: TestBackend) {
             .collect()
     };
     let all = app.get("/api/v1/complaints", &agent).await.json();
-    assert_eq!(items(all), [ids[2].as_str(), ids[1].as_str(), ids[0].as_str(), october.as_str()]);
+    assert_eq!(
+        items(all),
+        [
+            ids[2].as_str(),
+            ids[1].as_str(),
+            ids[0].as_str(),
+            october.as_str()
+        ]
+    );
     let general = app
         .get("/api/v1/complaints?severity=general", &agent)
         .await

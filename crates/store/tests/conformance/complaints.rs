@@ -461,7 +461,7 @@ pub async fn archive_filters_paging_and_monthly_stats(backend: TestBackend) {
         department_id: Some(f.c.tech.clone()),
         ..Default::default()
     };
-    assert_eq!(list(tech).await, [a.clone()]);
+    assert_eq!(list(tech).await, std::slice::from_ref(&a));
     let waiting = ComplaintFilter {
         stage: Some("awaiting_callback".into()),
         ..Default::default()
@@ -491,7 +491,7 @@ pub async fn archive_filters_paging_and_monthly_stats(backend: TestBackend) {
         .list_complaints(
             &ComplaintFilter::default(),
             &f.c.engineer,
-            &[f.c.tech.clone()],
+            std::slice::from_ref(&f.c.tech),
             None,
             50,
         )
