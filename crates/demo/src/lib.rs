@@ -36,6 +36,7 @@
 //! [`reset_demo_passwords`] gives every demo account a fresh one, so a server started
 //! with `--demo` can print working log-ins at every start.
 
+mod complaints;
 mod customers;
 mod knowledge;
 mod org;
@@ -264,6 +265,24 @@ pub async fn load_demo_tickets(db: &Db, now: DateTime<Utc>) -> Result<usize, Dem
         .map(|c| c.id)
         .collect();
     tickets::load(db, now, &users, &departments, &customer_ids).await
+}
+
+/// Adds the demo complaints (see the `complaints` module: a closed loop of two rounds,
+/// one waiting for its callback, a major one escalated to the manager) to a center
+/// loaded by [`load_demo`]; `serve --demo` loads them. Returns how many were registered.
+pub async fn load_demo_complaints(db: &Db, now: DateTime<Utc>) -> Result<usize, DemoError> {
+    let mut users: HashMap<&str, String> = HashMap::new();
+    for username in org::USERNAMES {
+        users.insert(username, db.get_user_by_username(username).await?.id);
+    }
+    let all = db.list_departments().await?;
+    let mut departments: HashMap<&str, String> = HashMap::new();
+    for d in org::DEPARTMENTS {
+        if let Some(row) = all.iter().find(|r| r.name == d.name) {
+            departments.insert(d.name, row.id.clone());
+        }
+    }
+    complaints::load(db, now, &users, &departments).await
 }
 
 /// Adds the demo knowledge base (categories, FAQs, manuals, scripts with placeholders,

@@ -249,6 +249,58 @@ async fn demo_tickets_tell_their_stories() {
 }
 
 #[tokio::test]
+async fn demo_complaints_show_every_stage_of_the_loop() {
+    let (_dir, db, _) = loaded().await;
+    let n = kefu_demo::load_demo_complaints(&db, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(n, 3);
+    let manager = db.get_user_by_username("manager").await.unwrap().id;
+    let agent1 = db.get_user_by_username("agent1").await.unwrap().id;
+    let intake = db
+        .list_departments()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.name == "业务受理组")
+        .unwrap()
+        .id;
+    let page = db
+        .list_complaints(&Default::default(), &agent1, &[intake], None, 10)
+        .await
+        .unwrap();
+    let mut stages: Vec<(String, i64)> = page
+        .items
+        .iter()
+        .map(|c| (c.stage.clone(), c.round))
+        .collect();
+    stages.sort();
+    assert_eq!(
+        stages,
+        [
+            ("awaiting_callback".to_string(), 1),
+            ("closed".to_string(), 2),
+            ("handling".to_string(), 1)
+        ]
+    );
+    let major = page.items.iter().find(|c| c.severity == "major").unwrap();
+    let detail = db.get_complaint(&major.ticket_id).await.unwrap();
+    assert_eq!(
+        detail.complaint.escalated_to_id.as_deref(),
+        Some(manager.as_str())
+    );
+    let closed = page.items.iter().find(|c| c.stage == "closed").unwrap();
+    assert_eq!(
+        db.get_ticket(&closed.ticket_id)
+            .await
+            .unwrap()
+            .ticket
+            .status,
+        "closed"
+    );
+}
+
+#[tokio::test]
 async fn two_demo_promises_are_already_due() {
     let (_dir, db, _) = loaded().await;
     let now = Utc::now();

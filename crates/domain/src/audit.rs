@@ -79,6 +79,12 @@ actions! {
     CustomerContacted = "customer.contact",
     SkillWeightSet = "org.skill_weight_set",
     AssignmentSettingsSaved = "settings.assignment_save",
+    ComplaintRegistered = "complaint.register",
+    ComplaintChanged = "complaint.change",
+    ComplaintAddressRevealed = "complaint.pii_reveal",
+    ComplaintCauseCreated = "complaint.cause_create",
+    ComplaintCauseUpdated = "complaint.cause_update",
+    ComplaintCauseDeleted = "complaint.cause_delete",
 }
 
 /// Whether the action touched personal data (PII); the audit page can filter on it.
@@ -92,6 +98,7 @@ impl AuditAction {
                 | AuditAction::CustomerListed
                 | AuditAction::CallViewed
                 | AuditAction::CallRecordingDownloaded
+                | AuditAction::ComplaintAddressRevealed
         )
     }
 }

@@ -45,6 +45,9 @@ permissions! {
     KnowledgeRead = "knowledge.read",
     KnowledgeWrite = "knowledge.write",
     CustomerAssign = "customer.assign",
+    // Close a complaint without a satisfied callback, with a written reason; serious
+    // complaints are escalated to whoever holds it over the department (the manager).
+    ComplaintCloseOverride = "complaint.close_override",
 }
 
 impl std::fmt::Display for Permission {

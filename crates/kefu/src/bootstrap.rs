@@ -154,10 +154,11 @@ pub async fn demo(db: &Db, now: DateTime<Utc>) -> anyhow::Result<()> {
     let logins = match kefu_demo::load_demo(db, now, &hasher).await {
         Ok(logins) => {
             let tickets = kefu_demo::load_demo_tickets(db, now).await?;
+            let complaints = kefu_demo::load_demo_complaints(db, now).await?;
             let articles = kefu_demo::load_demo_knowledge(db, now).await?;
             println!(
                 "loaded the demo customer service center (500 customers, {tickets} tickets, \
-                 {articles} knowledge articles)"
+                 {complaints} complaints, {articles} knowledge articles)"
             );
             logins
         }

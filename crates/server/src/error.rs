@@ -265,6 +265,7 @@ impl From<kefu_store::tickets::TicketChangeError> for AppError {
             E::UnknownTask(_) => AppError::invalid("unknown_task", message),
             E::SameTicket => AppError::invalid("same_ticket", message),
             E::UnknownOther => AppError::invalid("unknown_ticket", message),
+            E::ComplaintNotSatisfied => AppError::invalid("complaint_not_satisfied", message),
         }
     }
 }
@@ -316,6 +317,60 @@ impl From<kefu_store::knowledge::KnowledgeError> for AppError {
             E::AlreadyInState(_) => AppError::conflict("already_archived", message),
             E::CategoryNotEmpty => AppError::conflict("category_not_empty", message),
             E::CategoryCycle => AppError::invalid_field("category_cycle", "parent_id", message),
+        }
+    }
+}
+
+impl From<kefu_domain::complaint::FieldError> for AppError {
+    fn from(e: kefu_domain::complaint::FieldError) -> Self {
+        let code = match (e.field, e.code) {
+            (_, "invalid_phone") => "invalid_phone",
+            (_, "invalid_severity") => "invalid_severity",
+            ("complainant", _) => "invalid_complainant",
+            ("company", _) => "invalid_company",
+            ("address", _) => "invalid_address",
+            ("phone", _) => "invalid_phone",
+            ("cause", _) => "invalid_cause",
+            ("desired_outcome", _) => "invalid_desired_outcome",
+            ("severity", _) => "invalid_severity",
+            ("restatement", _) => "invalid_restatement",
+            ("analysis", _) => "invalid_analysis",
+            ("corrective_action", _) => "invalid_corrective_action",
+            ("notes", _) => "invalid_notes",
+            ("name", _) => "invalid_name",
+            _ => "invalid_field",
+        };
+        AppError::invalid_field(code, e.field, e.message)
+    }
+}
+
+impl From<kefu_store::complaints::ComplaintError> for AppError {
+    fn from(e: kefu_store::complaints::ComplaintError) -> Self {
+        use kefu_domain::complaint::Refusal;
+        use kefu_store::complaints::ComplaintError as E;
+        let message = e.to_string();
+        match e {
+            E::Store(StoreError::NotFound) => AppError::NotFound("complaint"),
+            E::Store(StoreError::Conflict { .. }) => AppError::conflict(
+                "duplicate_cause",
+                "a category with this name already exists at this place",
+            ),
+            E::Store(s) => s.into(),
+            E::Ticket(t) => t.into(),
+            E::Refused(r @ Refusal::ReasonRequired) => {
+                AppError::invalid_field(r.code(), "reason", message)
+            }
+            E::Refused(r @ Refusal::CauseRequired) => {
+                AppError::invalid_field(r.code(), "cause_id", message)
+            }
+            E::Refused(r) if r.is_invalid_input() => AppError::invalid(r.code(), message),
+            E::Refused(r) => AppError::conflict(r.code(), message),
+            E::Tree(t) => AppError::invalid_field(t.code(), "parent_id", message),
+            E::UnknownCause(_) => AppError::invalid_field("unknown_cause", "cause_id", message),
+            E::UnknownDepartment(_) => {
+                AppError::invalid_field("unknown_department", "department_id", message)
+            }
+            E::CauseInUse => AppError::conflict("cause_in_use", message),
         }
     }
 }

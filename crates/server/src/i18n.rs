@@ -1,6 +1,7 @@
 //! Every user-visible string of the web UI, in Chinese (the default) and English.
-//! Messages live in `locales/*.toml`, compiled into the binary; a test checks both
-//! languages have the same keys and that every key a template uses exists.
+//! Messages live in `locales/<lang>/*.toml` (one file per area, so none grows without
+//! bound), compiled into the binary; a test checks both languages have the same keys,
+//! that no key is defined in two files, and that every key a template uses exists.
 
 use std::collections::HashMap;
 
@@ -28,8 +29,16 @@ impl Lang {
     }
 }
 
-pub const ZH_CN: &str = include_str!("../locales/zh-CN.toml");
-pub const EN: &str = include_str!("../locales/en.toml");
+/// The files of a language: the core (accounts, organization, customers, work orders,
+/// calls, knowledge, search) and the service loop (assignment, complaints, callbacks…).
+pub const ZH_CN: &[&str] = &[
+    include_str!("../locales/zh-CN/core.toml"),
+    include_str!("../locales/zh-CN/service.toml"),
+];
+pub const EN: &[&str] = &[
+    include_str!("../locales/en/core.toml"),
+    include_str!("../locales/en/service.toml"),
+];
 
 #[derive(Debug)]
 pub struct I18n {
@@ -37,11 +46,13 @@ pub struct I18n {
     en: HashMap<String, String>,
 }
 
-fn parse(src: &str) -> HashMap<String, String> {
-    let table: toml::Table =
-        toml::from_str(src).expect("locale files are valid TOML (checked by tests)");
+fn parse(files: &[&str]) -> HashMap<String, String> {
     let mut out = HashMap::new();
-    flatten("", &table, &mut out);
+    for src in files {
+        let table: toml::Table =
+            toml::from_str(src).expect("locale files are valid TOML (checked by tests)");
+        flatten("", &table, &mut out);
+    }
     out
 }
 
@@ -52,15 +63,19 @@ fn flatten(prefix: &str, table: &toml::Table, out: &mut HashMap<String, String>)
         } else {
             format!("{prefix}.{k}")
         };
-        match v {
-            toml::Value::Table(t) => flatten(&key, t, out),
-            toml::Value::String(s) => {
-                out.insert(key, s.clone());
+        let value = match v {
+            toml::Value::Table(t) => {
+                flatten(&key, t, out);
+                continue;
             }
-            other => {
-                out.insert(key, other.to_string());
-            }
-        }
+            toml::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let earlier = out.insert(key.clone(), value);
+        assert!(
+            earlier.is_none(),
+            "locale key {key} is defined in two files (checked by tests)"
+        );
     }
 }
 
@@ -288,6 +303,40 @@ mod tests {
                 wanted.extend(
                     ["title", "kind", "audience", "category", "tags"]
                         .map(|f| format!("knowledge.field.{f}")),
+                );
+            }
+            {
+                use kefu_domain::complaint::{CallbackOutcome, Severity, Stage};
+                wanted.extend(
+                    Severity::ALL
+                        .iter()
+                        .map(|x| format!("severity.{}", x.code())),
+                );
+                wanted.extend(
+                    Stage::ALL
+                        .iter()
+                        .map(|x| format!("complaint_stage.{}", x.code())),
+                );
+                wanted.extend(
+                    CallbackOutcome::ALL
+                        .iter()
+                        .map(|x| format!("callback_outcome.{}", x.code())),
+                );
+                wanted.extend(
+                    ["registered", "dissatisfied", "reopened"]
+                        .map(|k| format!("complaint.because_{k}")),
+                );
+                wanted.extend(
+                    [
+                        "registered",
+                        "restatement",
+                        "cause",
+                        "handled",
+                        "callback",
+                        "round",
+                        "closed",
+                    ]
+                    .map(|k| format!("event.ticket.complaint_{k}")),
                 );
             }
             for key in wanted {

@@ -13,6 +13,8 @@ mod auth;
 mod calendars;
 #[path = "api/calls.rs"]
 mod calls;
+#[path = "api/complaints.rs"]
+mod complaints;
 #[path = "api/customers.rs"]
 mod customers;
 #[path = "api/exports.rs"]
@@ -59,6 +61,10 @@ kefu_test_support::suite!(
         logs::work_log_bad_input_and_permissions,
         logs::duty_logs_per_shift,
         logs::log_pages_follow_the_same_rules,
+        complaints::closed_loop_with_the_simulated_clock,
+        complaints::closing_needs_a_satisfied_callback_or_a_managers_reason,
+        complaints::bad_forms_name_the_field_and_pii_stays_masked,
+        complaints::archive_stats_and_cause_tree,
         tickets::create_work_and_timeline,
         tickets::departments_see_only_their_tickets,
         tickets::queues_count_what_they_list,

@@ -29,6 +29,9 @@ use knowledge::*;
 #[path = "browser/search.rs"]
 mod search;
 use search::*;
+#[path = "browser/complaints.rs"]
+mod complaints;
+use complaints::*;
 #[path = "browser/imports.rs"]
 mod imports;
 use imports::*;
@@ -89,6 +92,7 @@ fn main() {
         knowledge_edit_history_diff_restore,
         knowledge_script_filled_for_a_ticket_with_copy,
         search_page_and_suggestions_beside_a_ticket,
+        complaint_form_rounds_archive_and_stats,
     ];
 
     let Some(driver_path) = std::env::var(CHROMEDRIVER_VAR)

@@ -12,6 +12,7 @@ pub mod backend;
 pub mod blobs;
 pub mod calendars;
 pub mod calls;
+pub mod complaints;
 pub mod contact_tasks;
 pub mod customers;
 pub mod imports;

@@ -11,6 +11,8 @@ mod calendars;
 mod calls;
 #[path = "conformance/common.rs"]
 mod common;
+#[path = "conformance/complaints.rs"]
+mod complaints;
 #[path = "conformance/customers.rs"]
 mod customers;
 #[path = "conformance/imports.rs"]
@@ -75,6 +77,10 @@ kefu_test_support::suite!(
         knowledge::lists_show_drafts_only_when_asked,
         knowledge::category_tree_rules,
         knowledge::every_article_write_is_logged,
+        complaints::closed_loop_round_by_round,
+        complaints::close_by_decision_and_reopen,
+        complaints::archive_filters_paging_and_monthly_stats,
+        complaints::cause_tree_rules,
         tickets::numbers_and_queue_counters,
         tickets::promise_falls_due_once,
         tickets::merge_link_and_customer_timeline,

@@ -9,6 +9,7 @@ mod auth;
 mod calendars;
 mod calls;
 mod clock;
+mod complaints;
 mod cti;
 mod customers;
 mod imports;
@@ -91,6 +92,7 @@ pub fn router(state: &AppState) -> (Router<AppState>, OpenApiDoc) {
         .merge(org::routes())
         .merge(audit::routes())
         .merge(tickets::routes(state))
+        .merge(complaints::routes())
         .merge(calendars::routes())
         .merge(sla::routes())
         .merge(calls::routes())

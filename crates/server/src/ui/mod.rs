@@ -6,6 +6,7 @@ mod assignment;
 mod audit;
 mod calendar;
 mod calls;
+mod complaints;
 mod customers;
 mod imports;
 mod ivr;
@@ -64,6 +65,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(org_forms::routes())
         .merge(audit::routes())
         .merge(tickets::routes(state))
+        .merge(complaints::routes())
         .merge(calendar::routes())
         .merge(sla::routes())
         .merge(calls::routes())

@@ -300,8 +300,19 @@ struct DetailPage<'a> {
     open: bool,
     attachments: Vec<crate::app::tickets::AttachmentView>,
     suggestions: crate::app::search::Suggestions,
+    /// The complaint registered on this ticket, with its rounds and steps.
+    complaint: Option<super::complaints::Panel>,
     error: Option<String>,
     draft: ActForm,
+}
+
+/// The ticket page with an error from an action taken elsewhere (the complaint steps).
+pub(super) async fn detail_with_error(
+    page: &Page,
+    id: &str,
+    error: String,
+) -> Result<Response, UiError> {
+    render_detail(page, id, Some(error), ActForm::default()).await
 }
 
 async fn render_detail(
@@ -348,7 +359,7 @@ async fn render_detail(
         .await
         .map_err(|e| page.error(e.into()))?;
     let status = detail.ticket.status();
-    let status_actions = [
+    let mut status_actions: Vec<(&'static str, String)> = [
         ("start", "ticket.act_start"),
         ("wait_customer", "ticket.act_wait_customer"),
         ("resume", "ticket.act_resume"),
@@ -387,7 +398,13 @@ async fn render_detail(
                 tracing::warn!(error = %e, "no suggestions for the ticket page");
                 Default::default()
             });
+    let complaint = super::complaints::panel(page, &detail, &scope).await?;
+    if complaint.is_some() {
+        // A complaint closes by its callback or the manager's decision, never by this.
+        status_actions.retain(|(code, _)| *code != "close");
+    }
     let body = DetailPage {
+        complaint,
         suggestions,
         status_key: format!("ticket_status.{}", v.status),
         type_key: format!("ticket_type.{}", v.ticket_type),
@@ -468,6 +485,11 @@ fn event_note(t: &Tr<'_>, e: &TicketEventView) -> String {
             s("promise"),
             due()
         ),
+        "complaint_registered" => t.label("severity", &s("severity")).to_string(),
+        "complaint_handled" => s("department"),
+        "complaint_cause" => s("cause"),
+        "complaint_callback" => t.label("callback_outcome", &s("outcome")).to_string(),
+        "complaint_round" => t.f("complaint.round_n", &[("n", &d["round"].to_string())]),
         "merged" => s("into_number"),
         "merged_from" => s("from_number"),
         "linked" => s("other_number"),

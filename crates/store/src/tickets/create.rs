@@ -142,7 +142,7 @@ async fn next_numbers(
 
 /// Writes `items` inside the caller's transaction; returns their ids and numbers in order.
 /// Any failure fails them all (the caller rolls back).
-async fn create_tickets_in(
+pub(crate) async fn create_tickets_in(
     tx: &mut Tx<'_>,
     backend: Backend,
     items: &[&TicketToOpen],

@@ -15,7 +15,7 @@ mod group_commit;
 pub(crate) use group_commit::CreateQueue;
 mod overdue;
 mod queues;
-mod timeline;
+pub(crate) mod timeline;
 
 pub(crate) use queues::{apply_counter_deltas, apply_counter_sums, queue_facts_in};
 pub use queues::{queue_counter_keys, QueueQuery};
@@ -24,7 +24,9 @@ pub use attachments::AttachmentRow;
 
 pub use bulk::ExistingTicket;
 
+pub(crate) use changes::change_in;
 pub use changes::{ResumedDeadlines, TicketChange, TicketChangeError, PROMISE_DUE_JOB};
+pub(crate) use create::create_tickets_in;
 pub use create::{NewTicket, Opened, TicketDeadlines, TicketToOpen};
 pub use overdue::{mark_promise_overdue_in, OverdueOutcome};
 

@@ -163,6 +163,20 @@ pub async fn create(
     ctx: &Ctx,
     p: &NewTicketPayload,
 ) -> Result<(String, TicketNumber), AppError> {
+    let item = prepare(state, ctx, p).await?;
+    Ok(state
+        .db()
+        .create_ticket(&item.actor, item.now, &item.ticket, &item.deadlines)
+        .await?)
+}
+
+/// Validates a new ticket and computes its SLA deadlines, ready to be opened (alone, or
+/// with the complaint registered on it).
+pub(crate) async fn prepare(
+    state: &AppState,
+    ctx: &Ctx,
+    p: &NewTicketPayload,
+) -> Result<kefu_store::tickets::TicketToOpen, AppError> {
     ctx.require(Permission::TicketWrite)?;
     let now = state.clock().now();
     let ticket_type = parse_code("type", Some(&p.ticket_type), None, TicketType::from_code)?;
@@ -272,10 +286,12 @@ pub async fn create(
         call_id: call.map(|c| c.id),
     };
     let deadlines = opening_deadlines(state, now, ticket_type, priority, tier.as_deref()).await?;
-    Ok(state
-        .db()
-        .create_ticket(&ctx.actor(), now, &ticket, &deadlines)
-        .await?)
+    Ok(kefu_store::tickets::TicketToOpen {
+        actor: ctx.actor(),
+        now,
+        ticket,
+        deadlines,
+    })
 }
 
 /// The SLA deadlines and the opening reply promise of a new ticket.
