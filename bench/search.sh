@@ -59,7 +59,7 @@ MEM="$("$BENCH" mem --pid "$SERVER_PID")"
 stop_server
 
 log "summary"
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB RAM"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB RAM"
 echo "S1 rebuild:  $(cat "$WORK/rebuild.out")"
 echo "S1 rebuild:  $REBUILD_WALL wall, $REBUILD_CPU CPU, peak RSS $((REBUILD_RSS_KB / 1024)) MB (target <= 3:00)"
 for c in $CONCURRENCY; do grep -h '^RESULT' "$WORK/search-$c.out" | sed 's/^/S2: /'; done

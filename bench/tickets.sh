@@ -38,7 +38,7 @@ TOKEN="$(KEFU_ADMIN_PASSWORD="$PASSWORD" "$BENCH" login --base "$BASE")"
 stop_server
 if [[ "$ONLY" == t1 ]]; then
     log "summary"
-    echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB RAM"
+    echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB RAM"
     grep -h '^RESULT' "$WORK"/create.out | sed 's/^/T1:            /'
     exit 0
 fi
@@ -59,7 +59,7 @@ done
 stop_server
 
 log "summary"
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB RAM"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB RAM"
 grep -h '^RESULT' "$WORK"/tick-0.out | sed 's/^/T3 0 tickets:  /'
 grep -h '^RESULT' "$WORK"/create.out | sed 's/^/T1:            /'
 grep -h '^RESULT' "$WORK"/tick-1m.out | sed 's/^/T3 1M tickets: /'
