@@ -4,6 +4,7 @@
 
 use super::ComplaintError;
 use crate::audit::{append_in, Actor, NewAuditEntry};
+use crate::tree::{delete_leaf_in, Deleted, TreeTable};
 use crate::{new_id, to_millis, Db, StoreError};
 use chrono::{DateTime, Utc};
 use kefu_domain::audit::AuditAction;
@@ -136,26 +137,15 @@ impl Db {
         id: &str,
     ) -> Result<(), ComplaintError> {
         let mut tx = self.write.begin().await?;
-        let (used,): (i64,) = sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM complaints WHERE cause_id = $1) + \
-             (SELECT COUNT(*) FROM complaint_causes WHERE parent_id = $1)",
-        )
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
-        if used > 0 {
-            return Err(ComplaintError::CauseInUse);
-        }
-        let name: Option<(String,)> =
-            sqlx::query_as("SELECT name FROM complaint_causes WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let (name,) = name.ok_or(StoreError::NotFound)?;
-        sqlx::query("DELETE FROM complaint_causes WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        let tree = TreeTable {
+            table: "complaint_causes",
+            used_by: "complaints",
+            used_by_column: "cause_id",
+        };
+        let name = match delete_leaf_in(&mut tx, &tree, id).await? {
+            Deleted::Node(name) => name,
+            Deleted::InUse => return Err(ComplaintError::CauseInUse),
+        };
         let entry = NewAuditEntry::new(AuditAction::ComplaintCauseDeleted)
             .subject("complaint_cause", id)
             .detail(name);

@@ -2,6 +2,7 @@
 
 use super::KnowledgeError;
 use crate::audit::{append_in, Actor, NewAuditEntry};
+use crate::tree::{delete_leaf_in, Deleted, TreeTable};
 use crate::{new_id, to_millis, Db, StoreError};
 use chrono::{DateTime, Utc};
 use kefu_domain::audit::AuditAction;
@@ -152,26 +153,15 @@ impl Db {
         id: &str,
     ) -> Result<(), KnowledgeError> {
         let mut tx = self.write.begin().await?;
-        let (used,): (i64,) = sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM kb_articles WHERE category_id = $1) + \
-             (SELECT COUNT(*) FROM kb_categories WHERE parent_id = $1)",
-        )
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
-        if used > 0 {
-            return Err(KnowledgeError::CategoryNotEmpty);
-        }
-        let name: Option<(String,)> =
-            sqlx::query_as("SELECT name FROM kb_categories WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let (name,) = name.ok_or(StoreError::NotFound)?;
-        sqlx::query("DELETE FROM kb_categories WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        let tree = TreeTable {
+            table: "kb_categories",
+            used_by: "kb_articles",
+            used_by_column: "category_id",
+        };
+        let name = match delete_leaf_in(&mut tx, &tree, id).await? {
+            Deleted::Node(name) => name,
+            Deleted::InUse => return Err(KnowledgeError::CategoryNotEmpty),
+        };
         let entry = NewAuditEntry::new(AuditAction::KnowledgeCategoryDeleted)
             .subject("kb_category", id)
             .detail(name);
