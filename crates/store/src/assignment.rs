@@ -231,13 +231,15 @@ impl Db {
             .execute(&mut *tx)
             .await?;
         }
-        // Ids: a fresh time-ordered id per statement, suffixed with the position.
+        // Ids: a fresh time-ordered id per statement, suffixed with the position. Rows go
+        // in position order, which is id order for the new rows and customer-id order for
+        // their customer indexes (by agent instead, the insert took twice as long).
         let pos = moves.padded_pos();
         sqlx::query(&format!(
             "INSERT INTO contact_tasks (id, customer_id, agent_id, assigned_by, created_at, due_at) \
              SELECT $1 || {pos}, m.customer_id, a.agent_id, $2, $3, $4 \
              FROM assign_moves m JOIN assign_deal d ON d.pos = m.pos \
-             JOIN assign_agents a ON a.idx = d.agent ORDER BY d.agent, m.pos"
+             JOIN assign_agents a ON a.idx = d.agent ORDER BY m.pos"
         ))
         .bind(new_id())
         .bind(actor.user_id.as_deref())
