@@ -27,6 +27,8 @@ mod logs;
 mod migrations;
 #[path = "conformance/org.rs"]
 mod org;
+#[path = "conformance/surveys.rs"]
+mod surveys;
 #[path = "conformance/search_log.rs"]
 mod search_log;
 #[path = "conformance/tickets.rs"]
@@ -98,5 +100,8 @@ kefu_test_support::suite!(
         calls::identity_check_and_ticket_are_audited,
         calls::ivr_menu_round_trips,
         calls::blob_store_keeps_recordings,
+        surveys::templates_settings_and_link_key,
+        surveys::one_answer_per_link_under_a_race,
+        surveys::callback_answers_and_results,
     ]
 );
