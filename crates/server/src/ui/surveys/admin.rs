@@ -220,7 +220,8 @@ async fn done(
         Ok(()) => Ok(Redirect::to(&format!("{PAGE}?saved=1")).into_response()),
         Err(e) if e.status().is_client_error() && e.code() != "forbidden" => {
             let status = e.status();
-            let shown = show(page, form, Some(e.to_string()), false).await?;
+            let message = super::answer_error_text(&page.t(), &e);
+            let shown = show(page, form, Some(message), false).await?;
             Ok((status, shown).into_response())
         }
         Err(e) => Err(page.error(e)),

@@ -71,7 +71,8 @@ fn error_question(e: &AppError) -> Option<usize> {
     rest.split(':').next()?.trim().parse().ok()
 }
 
-/// The refusal of an answer in the page's language.
+/// A refusal (of an answer, a template, a setting) in the page's language; the English
+/// message when there is no translation for its code.
 pub fn answer_error_text(t: &Tr<'_>, e: &AppError) -> String {
     let n = error_question(e).map(|n| n.to_string()).unwrap_or_default();
     let key = format!("survey_error.{}", e.code());
