@@ -241,7 +241,12 @@ pub fn parse_answers(
         let n = i + 1;
         let values: Vec<&str> = raw
             .get(&q.id)
-            .map(|v| v.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect())
+            .map(|v| {
+                v.iter()
+                    .map(|s| s.trim())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
             .unwrap_or_default();
         if values.is_empty() {
             if q.required {
@@ -256,7 +261,11 @@ pub fn parse_answers(
                 } else {
                     (0, 10)
                 };
-                let range = AnswerError::OutOfRange { question: n, min, max };
+                let range = AnswerError::OutOfRange {
+                    question: n,
+                    min,
+                    max,
+                };
                 if values.len() != 1 {
                     return Err(range);
                 }

@@ -27,10 +27,10 @@ mod logs;
 mod migrations;
 #[path = "conformance/org.rs"]
 mod org;
-#[path = "conformance/surveys.rs"]
-mod surveys;
 #[path = "conformance/search_log.rs"]
 mod search_log;
+#[path = "conformance/surveys.rs"]
+mod surveys;
 #[path = "conformance/tickets.rs"]
 mod tickets;
 #[path = "conformance/users.rs"]

@@ -18,7 +18,12 @@ fn template() -> Vec<Question> {
             raw("csat", "您对本次服务满意吗？", &[], true),
             raw("nps", "您向朋友推荐我们的可能性？", &[], false),
             raw("single", "问题解决了吗？", &["已解决", "未解决"], false),
-            raw("multiple", "哪些方面需要改进？", &["速度", "态度", "专业"], false),
+            raw(
+                "multiple",
+                "哪些方面需要改进？",
+                &["速度", "态度", "专业"],
+                false,
+            ),
             raw("text", "其他意见", &[], false),
         ],
     )
@@ -52,7 +57,10 @@ fn templates_get_ids_and_are_checked() {
         TemplateError::UnknownKind(1, "stars".into())
     );
     assert_eq!(
-        bad("n", vec![raw("csat", "ok", &[], true), raw("text", " ", &[], false)]),
+        bad(
+            "n",
+            vec![raw("csat", "ok", &[], true), raw("text", " ", &[], false)]
+        ),
         TemplateError::QuestionText(2)
     );
     assert_eq!(
@@ -68,7 +76,10 @@ fn templates_get_ids_and_are_checked() {
         TemplateError::UnexpectedOptions(1)
     );
     assert_eq!(
-        bad("n", vec![raw("csat", "x", &[], true), raw("csat", "y", &[], true)]),
+        bad(
+            "n",
+            vec![raw("csat", "x", &[], true), raw("csat", "y", &[], true)]
+        ),
         TemplateError::DuplicateScore
     );
     assert_eq!(TemplateError::Options(1).field(), "questions");
@@ -111,7 +122,10 @@ fn answers_are_checked_against_the_template() {
             max: 5
         }
     );
-    assert_eq!(err(&[("q1", &["3"]), ("q2", &["11"])]).code(), "score_out_of_range");
+    assert_eq!(
+        err(&[("q1", &["3"]), ("q2", &["11"])]).code(),
+        "score_out_of_range"
+    );
     assert_eq!(err(&[("q1", &["x"])]).question(), Some(1));
     assert_eq!(
         err(&[("q1", &["3"]), ("q3", &["也许"])]),
@@ -140,10 +154,16 @@ fn the_dissatisfied_rule_defaults_to_csat_2_and_nps_6() {
     assert!(!t.is_dissatisfied(Some(3), None));
     assert!(t.is_dissatisfied(None, Some(6)));
     assert!(!t.is_dissatisfied(None, Some(7)));
-    assert!(!t.is_dissatisfied(None, None), "no scores, nothing to judge");
+    assert!(
+        !t.is_dissatisfied(None, None),
+        "no scores, nothing to judge"
+    );
     let strict = Thresholds::new(Some(3), None).unwrap();
     assert!(strict.is_dissatisfied(Some(3), Some(0)));
-    assert!(!strict.is_dissatisfied(Some(4), Some(0)), "NPS switched off");
+    assert!(
+        !strict.is_dissatisfied(Some(4), Some(0)),
+        "NPS switched off"
+    );
     assert_eq!(Thresholds::new(Some(5), None), Err(ThresholdError::Csat));
     assert_eq!(Thresholds::new(Some(0), None), Err(ThresholdError::Csat));
     assert_eq!(Thresholds::new(None, Some(10)), Err(ThresholdError::Nps));
@@ -198,7 +218,16 @@ fn a_signed_link_is_accepted_until_it_expires() {
 
 #[test]
 fn forged_links_are_refused() {
-    for token in ["", "abc", "a.b.c", "x.1.zz", "a.1.00", "a..0011", "a.b.c.d", "a-b.1.00112233445566778899aabbccddeeff"] {
+    for token in [
+        "",
+        "abc",
+        "a.b.c",
+        "x.1.zz",
+        "a.1.00",
+        "a..0011",
+        "a.b.c.d",
+        "a-b.1.00112233445566778899aabbccddeeff",
+    ] {
         assert_eq!(parse_link(token), Err(LinkError::Forged), "{token:?}");
     }
     // Well-formed but naming no invitation.

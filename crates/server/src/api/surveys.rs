@@ -3,8 +3,7 @@
 
 use super::{Json, Path, Query};
 use crate::app::surveys::answer::{
-    self, AgentAnswerPayload, AnsweredView, AnswersPayload, PublicSurveyView, SendPayload,
-    SentView,
+    self, AgentAnswerPayload, AnsweredView, AnswersPayload, PublicSurveyView, SendPayload, SentView,
 };
 use crate::app::surveys::results::{self, ResultsParams, ResultsView};
 use crate::app::surveys::{
@@ -64,7 +63,9 @@ async fn get_template(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Json<TemplateView>, AppError> {
-    Ok(Json(template_view(&app::template(&state, &ctx, &id).await?)))
+    Ok(Json(template_view(
+        &app::template(&state, &ctx, &id).await?,
+    )))
 }
 
 /// Replace a template. Its questions cannot change once it has answers (409

@@ -44,7 +44,10 @@ pub(crate) async fn send_link(app: &TestApp, template: &str, customer: &str) -> 
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let sent = r.json();
-    assert!(sent["recipient"].as_str().unwrap().contains("****"), "{sent}");
+    assert!(
+        sent["recipient"].as_str().unwrap().contains("****"),
+        "{sent}"
+    );
     let message = sent["message"].as_str().unwrap();
     let url = sent["url"].as_str().unwrap();
     assert!(message.contains(url), "{message}");
@@ -106,7 +109,10 @@ pub async fn templates_and_thresholds_name_the_bad_field(backend: TestBackend) {
         }
     };
     let mut body = template_body(" ");
-    assert_eq!(bad(body.clone()).await, ("invalid_name".into(), "name".into()));
+    assert_eq!(
+        bad(body.clone()).await,
+        ("invalid_name".into(), "name".into())
+    );
     body["name"] = json!("回访");
     body["questions"][2]["options"] = json!(["只有一个"]);
     assert_eq!(
@@ -123,20 +129,35 @@ pub async fn templates_and_thresholds_name_the_bad_field(backend: TestBackend) {
 
     let id = create_template(&app, "售后回访").await;
     let again = app
-        .post("/api/v1/surveys/templates", &manager, template_body("售后回访"))
+        .post(
+            "/api/v1/surveys/templates",
+            &manager,
+            template_body("售后回访"),
+        )
         .await;
     assert_eq!(again.error_code(), "duplicate_name");
     // 回访专员 send, but do not manage templates.
     let callback = app.login("callback1").await;
     let r = app
-        .post("/api/v1/surveys/templates", &callback, template_body("另一个"))
+        .post(
+            "/api/v1/surveys/templates",
+            &callback,
+            template_body("另一个"),
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let listed = app.get("/api/v1/surveys/templates", &callback).await.json();
     assert_eq!(listed[0]["id"], id.as_str());
     assert_eq!(listed[0]["questions"][0]["id"], "q1");
 
-    let put = |body: Value| app.api(Method::PUT, "/api/v1/surveys/settings", Some(&manager), Some(body));
+    let put = |body: Value| {
+        app.api(
+            Method::PUT,
+            "/api/v1/surveys/settings",
+            Some(&manager),
+            Some(body),
+        )
+    };
     let r = put(json!({"csat_max": 5, "nps_max": 6, "link_days": 7})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["error"]["field"], "csat_max");
@@ -168,10 +189,18 @@ pub async fn forged_expired_reused_and_tampered_links_are_refused(backend: TestB
     // Forged: not shaped like a link, or naming no invitation.
     for forged in [
         "not-a-link".to_string(),
-        format!("{}.1893456000.00112233445566778899aabbccddeeff", "0".repeat(32)),
+        format!(
+            "{}.1893456000.00112233445566778899aabbccddeeff",
+            "0".repeat(32)
+        ),
     ] {
         let r = app
-            .api(Method::GET, &format!("/api/v1/public/surveys/{forged}"), None, None)
+            .api(
+                Method::GET,
+                &format!("/api/v1/public/surveys/{forged}"),
+                None,
+                None,
+            )
             .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
         assert_eq!(r.error_code(), "survey_link_forged");
@@ -206,7 +235,10 @@ pub async fn forged_expired_reused_and_tampered_links_are_refused(backend: TestB
         (StatusCode::UNPROCESSABLE_ENTITY, "answer_required")
     );
     let good = json!({"q1": 4, "q2": 9, "q3": "已解决", "q4": ["速度", "态度"], "q5": "送货很快"});
-    assert_eq!(answer(&app, &token, good.clone()).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        answer(&app, &token, good.clone()).await.0,
+        StatusCode::NO_CONTENT
+    );
     // Reused.
     assert_eq!(
         answer(&app, &token, good.clone()).await,
@@ -272,13 +304,22 @@ pub async fn dissatisfied_answer_opens_exactly_one_followup(backend: TestBackend
         .to_string();
     let token = send_link(&app, &template, &customer).await;
     let low = json!({"q1": 2, "q2": 8, "q5": "等了很久"});
-    assert_eq!(answer(&app, &token, low.clone()).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        answer(&app, &token, low.clone()).await.0,
+        StatusCode::NO_CONTENT
+    );
     // Answering again, and an agent retrying on a callback, open nothing more.
-    assert_eq!(answer(&app, &token, low.clone()).await.0, StatusCode::CONFLICT);
+    assert_eq!(
+        answer(&app, &token, low.clone()).await.0,
+        StatusCode::CONFLICT
+    );
 
     let r = results(&app, "dissatisfied=true").await;
     assert_eq!(r["items"].as_array().unwrap().len(), 1, "{r}");
-    let followup = r["items"][0]["followup_ticket_id"].as_str().unwrap().to_string();
+    let followup = r["items"][0]["followup_ticket_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let t = app
         .get(&format!("/api/v1/tickets/{followup}"), &manager)
         .await
@@ -300,13 +341,18 @@ pub async fn dissatisfied_answer_opens_exactly_one_followup(backend: TestBackend
         .json()
         .to_string();
     assert!(timeline.contains("survey_answered"), "{timeline}");
-    assert!(timeline.contains(t["number"].as_str().unwrap()), "{timeline}");
+    assert!(
+        timeline.contains(t["number"].as_str().unwrap()),
+        "{timeline}"
+    );
 
     // An agent's answer on a callback: a retry of the same callback is refused.
     let callback = app.login("callback1").await;
     let body = json!({"template_id": template, "customer_id": customer,
         "callback_id": "cb-7", "answers": {"q1": 1, "q2": 0}});
-    let first = app.post("/api/v1/surveys/responses", &callback, body.clone()).await;
+    let first = app
+        .post("/api/v1/surveys/responses", &callback, body.clone())
+        .await;
     assert_eq!(first.status, StatusCode::CREATED, "{}", first.text());
     assert!(first.json()["followup_ticket"]["number"].is_string());
     let retry = app.post("/api/v1/surveys/responses", &callback, body).await;
@@ -350,7 +396,11 @@ pub async fn agent_answers_on_a_callback(backend: TestBackend) {
             "callback_id": "cb-42", "answers": answers})
     };
     let r = app
-        .post("/api/v1/surveys/responses", &callback, body(json!({"q1": 6})))
+        .post(
+            "/api/v1/surveys/responses",
+            &callback,
+            body(json!({"q1": 6})),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["error"]["field"], "answers");
@@ -367,7 +417,11 @@ pub async fn agent_answers_on_a_callback(backend: TestBackend) {
     let r = app
         .post("/api/v1/surveys/responses", &agent, body(json!({"q1": 5})))
         .await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN, "agents do not hold survey.send");
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "agents do not hold survey.send"
+    );
 
     let r = app
         .post(
@@ -391,7 +445,9 @@ pub async fn agent_answers_on_a_callback(backend: TestBackend) {
         app.get("/api/v1/surveys/responses", &agent).await.status,
         StatusCode::FORBIDDEN
     );
-    let r = app.get("/api/v1/surveys/responses?from=2026-13-01", &callback).await;
+    let r = app
+        .get("/api/v1/surveys/responses?from=2026-13-01", &callback)
+        .await;
     assert_eq!(r.json()["error"]["field"], "from");
     app.cleanup().await;
 }

@@ -41,8 +41,10 @@ pub async fn customer_answers_a_survey_link_on_a_phone(b: Browser) {
     b.login("manager").await;
     let (template, customer) = template_and_customer(&b, "售后回访").await;
     // The agent makes the link on the answer page (no gateway yet: it is shown to send).
-    b.goto(&format!("/surveys/answer?customer={customer}&template={template}"))
-        .await;
+    b.goto(&format!(
+        "/surveys/answer?customer={customer}&template={template}"
+    ))
+    .await;
     b.submit("#send-link").await;
     let url = b.text("#sent-url").await;
     assert!(b.text("#sent-message").await.contains(&url));
@@ -107,7 +109,10 @@ pub async fn customer_answers_a_survey_link_on_a_phone(b: Browser) {
     assert_eq!(b.text("#summary-answers").await, "1");
     assert_eq!(b.text("#summary-csat").await, "2");
     let row = b.text("#responses tr.response-row").await;
-    assert!(row.contains("等了三天才送到") && row.contains("速度"), "{row}");
+    assert!(
+        row.contains("等了三天才送到") && row.contains("速度"),
+        "{row}"
+    );
     let followup = b.text("#responses a.followup").await;
     assert!(followup.starts_with("GD"), "{followup}");
 }
@@ -154,7 +159,10 @@ pub async fn survey_settings_and_agent_answer_pages(b: Browser) {
     choose(&b, "#question-q2 input[value='未解决']").await;
     b.submit("#agent-answer-submit").await;
     let saved = b.text("#answer-saved").await;
-    assert!(saved.contains("跟进工单"), "CSAT 3 is dissatisfied now: {saved}");
+    assert!(
+        saved.contains("跟进工单"),
+        "CSAT 3 is dissatisfied now: {saved}"
+    );
     let number = b.text("#answer-followup").await;
     assert!(number.starts_with("GD"), "{number}");
     // Recording the same callback again is refused.

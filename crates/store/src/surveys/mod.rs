@@ -143,18 +143,18 @@ impl Db {
         .bind(to_millis(now))
         .execute(&self.write)
         .await?;
-        let (secret,): (String,) = sqlx::query_as("SELECT secret FROM survey_link_keys WHERE id = 1")
-            .fetch_one(&self.write)
-            .await?;
+        let (secret,): (String,) =
+            sqlx::query_as("SELECT secret FROM survey_link_keys WHERE id = 1")
+                .fetch_one(&self.write)
+                .await?;
         Ok(secret)
     }
 
     pub async fn get_survey_settings(&self) -> Result<SurveySettings, StoreError> {
-        let (csat_max, nps_max, link_days): (Option<i64>, Option<i64>, i64) = sqlx::query_as(
-            "SELECT csat_max, nps_max, link_days FROM survey_settings WHERE id = 1",
-        )
-        .fetch_one(&self.read)
-        .await?;
+        let (csat_max, nps_max, link_days): (Option<i64>, Option<i64>, i64) =
+            sqlx::query_as("SELECT csat_max, nps_max, link_days FROM survey_settings WHERE id = 1")
+                .fetch_one(&self.read)
+                .await?;
         Ok(SurveySettings {
             thresholds: Thresholds { csat_max, nps_max },
             link_days,

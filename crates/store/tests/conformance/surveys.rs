@@ -24,9 +24,12 @@ fn questions() -> Vec<Question> {
         options: Vec::new(),
         required: true,
     };
-    parse_template("售后回访", &[raw("csat", "满意吗？"), raw("nps", "推荐吗？")])
-        .unwrap()
-        .1
+    parse_template(
+        "售后回访",
+        &[raw("csat", "满意吗？"), raw("nps", "推荐吗？")],
+    )
+    .unwrap()
+    .1
 }
 
 fn input(name: &str) -> TemplateInput {
@@ -125,7 +128,8 @@ pub async fn templates_settings_and_link_key(backend: TestBackend) {
         .await
         .unwrap();
     assert!(matches!(
-        db.create_survey_template(&admin, t0(), &input("售后回访")).await,
+        db.create_survey_template(&admin, t0(), &input("售后回访"))
+            .await,
         Err(SurveyError::DuplicateName)
     ));
     // Without answers the questions may change.
@@ -151,7 +155,9 @@ pub async fn templates_settings_and_link_key(backend: TestBackend) {
         thresholds: Thresholds::new(Some(3), None).unwrap(),
         link_days: 14,
     };
-    db.update_survey_settings(&admin, at(3), &new).await.unwrap();
+    db.update_survey_settings(&admin, at(3), &new)
+        .await
+        .unwrap();
     assert_eq!(db.get_survey_settings().await.unwrap(), new);
 
     // The first server's key wins; later ones read it back.
@@ -168,11 +174,10 @@ pub async fn one_answer_per_link_under_a_race(backend: TestBackend) {
     cust.contacts.push(mobile("13800138000"));
     let customer_id = create_customer(&t.db, &cust).await;
     let admin = actor_for(&c.lead, "lead");
-    let template = t
-        .db
-        .create_survey_template(&admin, t0(), &input("售后回访"))
-        .await
-        .unwrap();
+    let template =
+        t.db.create_survey_template(&admin, t0(), &input("售后回访"))
+            .await
+            .unwrap();
     let inv = invitation(&t.db, &template, &customer_id).await;
     let outbox = t.db.survey_outbox_of(&inv).await.unwrap();
     assert_eq!(outbox.len(), 1);
@@ -203,11 +208,10 @@ pub async fn one_answer_per_link_under_a_race(backend: TestBackend) {
     assert_eq!(followups_of(&t.db, &customer_id).await, 1, "one follow-up");
     let inv_row = t.db.get_survey_invitation(&inv).await.unwrap().unwrap();
     assert!(inv_row.answered_at.is_some());
-    let page = t
-        .db
-        .list_survey_responses(&ResponseFilter::default(), None, 10)
-        .await
-        .unwrap();
+    let page =
+        t.db.list_survey_responses(&ResponseFilter::default(), None, 10)
+            .await
+            .unwrap();
     assert_eq!(page.items.len(), 1);
     assert!(page.items[0].followup_number.is_some());
 
@@ -215,7 +219,8 @@ pub async fn one_answer_per_link_under_a_race(backend: TestBackend) {
     let mut locked = input("售后回访");
     locked.questions.pop();
     assert!(matches!(
-        t.db.update_survey_template(&admin, at(9), &template, &locked).await,
+        t.db.update_survey_template(&admin, at(9), &template, &locked)
+            .await,
         Err(SurveyError::TemplateAnswered)
     ));
     t.db.update_survey_template(&admin, at(9), &template, &input("售后回访（旧）"))
@@ -233,21 +238,31 @@ pub async fn callback_answers_and_results(backend: TestBackend) {
     let c = center(&t.db).await;
     let customer_id = create_customer(&t.db, &customer("李雷")).await;
     let agent = actor_for(&c.agent, "agent1");
-    let template = t
-        .db
-        .create_survey_template(&agent, t0(), &input("投诉回访"))
-        .await
-        .unwrap();
-    let r = response(&template, &customer_id, None, Some("cb-1"), scores("2", "8"));
+    let template =
+        t.db.create_survey_template(&agent, t0(), &input("投诉回访"))
+            .await
+            .unwrap();
+    let r = response(
+        &template,
+        &customer_id,
+        None,
+        Some("cb-1"),
+        scores("2", "8"),
+    );
     let f = followup(&c, &customer_id);
-    let rec = t
-        .db
-        .record_survey_response(&agent, Some(&c.agent), at(1), &r, "投诉回访", Some(&f))
-        .await
-        .unwrap();
+    let rec =
+        t.db.record_survey_response(&agent, Some(&c.agent), at(1), &r, "投诉回访", Some(&f))
+            .await
+            .unwrap();
     assert!(rec.followup.is_some());
     // The same callback again: refused, nothing more opened.
-    let again = response(&template, &customer_id, None, Some("cb-1"), scores("2", "8"));
+    let again = response(
+        &template,
+        &customer_id,
+        None,
+        Some("cb-1"),
+        scores("2", "8"),
+    );
     assert!(matches!(
         t.db.record_survey_response(&agent, Some(&c.agent), at(2), &again, "投诉回访", Some(&f))
             .await,
@@ -255,14 +270,25 @@ pub async fn callback_answers_and_results(backend: TestBackend) {
     ));
     assert_eq!(followups_of(&t.db, &customer_id).await, 1);
     // Other callbacks and agents' answers without a callback are separate answers.
-    for (i, (cb, csat, nps)) in [(Some("cb-2"), "5", "10"), (None, "4", "9"), (None, "3", "5")]
-        .into_iter()
-        .enumerate()
+    for (i, (cb, csat, nps)) in [
+        (Some("cb-2"), "5", "10"),
+        (None, "4", "9"),
+        (None, "3", "5"),
+    ]
+    .into_iter()
+    .enumerate()
     {
         let r = response(&template, &customer_id, None, cb, scores(csat, nps));
-        t.db.record_survey_response(&agent, Some(&c.agent), at(10 + i as i64), &r, "投诉回访", None)
-            .await
-            .unwrap();
+        t.db.record_survey_response(
+            &agent,
+            Some(&c.agent),
+            at(10 + i as i64),
+            &r,
+            "投诉回访",
+            None,
+        )
+        .await
+        .unwrap();
     }
     let all = ResponseFilter::default();
     let s = t.db.summarize_survey_responses(&all).await.unwrap();
@@ -278,14 +304,16 @@ pub async fn callback_answers_and_results(backend: TestBackend) {
     assert_eq!(page.items.len(), 2);
     assert_eq!(page.items[0].csat, Some(3), "newest first");
     assert_eq!(page.items[1].callback_id.as_deref(), Some("cb-1"));
-    assert_eq!(page.items[1].answered_by_name.as_deref(), Some("agent1 坐席"));
+    assert_eq!(
+        page.items[1].answered_by_name.as_deref(),
+        Some("agent1 坐席")
+    );
     // Paging and the date range.
     let first = t.db.list_survey_responses(&all, None, 3).await.unwrap();
-    let rest = t
-        .db
-        .list_survey_responses(&all, first.next_cursor.as_deref(), 3)
-        .await
-        .unwrap();
+    let rest =
+        t.db.list_survey_responses(&all, first.next_cursor.as_deref(), 3)
+            .await
+            .unwrap();
     assert_eq!((first.items.len(), rest.items.len()), (3, 1));
     assert!(rest.next_cursor.is_none());
     let window = ResponseFilter {
@@ -293,6 +321,12 @@ pub async fn callback_answers_and_results(backend: TestBackend) {
         to: Some(kefu_store::to_millis(at(12))),
         ..ResponseFilter::default()
     };
-    assert_eq!(t.db.summarize_survey_responses(&window).await.unwrap().answers, 2);
+    assert_eq!(
+        t.db.summarize_survey_responses(&window)
+            .await
+            .unwrap()
+            .answers,
+        2
+    );
     t.cleanup().await;
 }

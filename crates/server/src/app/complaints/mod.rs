@@ -301,7 +301,10 @@ pub(crate) fn day_start(day: NaiveDate) -> i64 {
         .unwrap_or_default()
 }
 
-pub(crate) fn parse_day(field: &'static str, raw: Option<&str>) -> Result<Option<NaiveDate>, AppError> {
+pub(crate) fn parse_day(
+    field: &'static str,
+    raw: Option<&str>,
+) -> Result<Option<NaiveDate>, AppError> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")

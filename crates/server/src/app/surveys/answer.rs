@@ -5,8 +5,8 @@
 //! rule, and — when dissatisfied — stored together with its follow-up work order.
 
 use super::link_secret;
-use crate::app::rfc3339;
 use crate::app::public::limit::Kind;
+use crate::app::rfc3339;
 use crate::app::tickets::opening_deadlines;
 use crate::auth::Ctx;
 use crate::error::AppError;
@@ -228,13 +228,21 @@ pub async fn send(
         SurveyChannel::Email => ContactKind::Email,
         _ => ContactKind::Mobile,
     };
-    let raw = match p.recipient.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let raw = match p
+        .recipient
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         Some(r) => r.to_string(),
         None => contact_of(&customer, kind).ok_or_else(|| {
             AppError::invalid_field(
                 "no_recipient",
                 "recipient",
-                format!("the customer has no {} contact; give a recipient", kind.code()),
+                format!(
+                    "the customer has no {} contact; give a recipient",
+                    kind.code()
+                ),
             )
         })?,
     };
@@ -285,7 +293,10 @@ async fn checked_invitation(
     token: &str,
 ) -> Result<(InvitationRow, TemplateRow), AppError> {
     let claims = parse_link(token)?;
-    let inv = state.db().get_survey_invitation(&claims.invitation_id).await?;
+    let inv = state
+        .db()
+        .get_survey_invitation(&claims.invitation_id)
+        .await?;
     let facts = inv.as_ref().map(|i| InvitationFacts {
         expires_at: from_millis(i.expires_at),
         answered: i.answered_at.is_some(),
@@ -311,7 +322,11 @@ pub async fn open_link(
     Ok(PublicSurveyView {
         title: template.name.clone(),
         description: template.description.clone(),
-        questions: template.questions.iter().map(super::question_view).collect(),
+        questions: template
+            .questions
+            .iter()
+            .map(super::question_view)
+            .collect(),
         expires_at: rfc3339(inv.expires_at),
     })
 }
@@ -532,7 +547,10 @@ async fn followup(
             SurveyChannel::Callback => Channel::Phone,
         },
         priority: Priority::High,
-        subject: subject.chars().take(crate::app::tickets::MAX_SUBJECT_CHARS).collect(),
+        subject: subject
+            .chars()
+            .take(crate::app::tickets::MAX_SUBJECT_CHARS)
+            .collect(),
         description: lines.join("\n"),
         occurred_at: None,
         place: None,

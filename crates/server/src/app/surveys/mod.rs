@@ -43,13 +43,11 @@ impl From<SurveyError> for AppError {
             SurveyError::Store(s) => s.into(),
             SurveyError::AlreadyAnswered => AppError::conflict("survey_already_answered", message),
             SurveyError::TemplateAnswered => AppError::conflict("template_answered", message),
-            SurveyError::DuplicateName => {
-                AppError::InvalidField {
-                    code: "duplicate_name",
-                    field: "name",
-                    message,
-                }
-            }
+            SurveyError::DuplicateName => AppError::InvalidField {
+                code: "duplicate_name",
+                field: "name",
+                message,
+            },
         }
     }
 }

@@ -172,7 +172,10 @@ fn split_options(s: &str) -> Vec<String> {
 }
 
 /// The form as typed, and the payload of its filled rows.
-fn read_form(id: Option<String>, pairs: &[(String, String)]) -> (TemplateFormView, TemplatePayload) {
+fn read_form(
+    id: Option<String>,
+    pairs: &[(String, String)],
+) -> (TemplateFormView, TemplatePayload) {
     let mut rows = Vec::new();
     let mut i = 0;
     while pairs.iter().any(|(k, _)| k == &format!("kind_{i}")) {

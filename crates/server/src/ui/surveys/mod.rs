@@ -54,9 +54,8 @@ pub struct QuestionForm {
 pub fn raw_from_pairs(pairs: &[(String, String)]) -> BTreeMap<String, Vec<String>> {
     let mut raw: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (k, v) in pairs {
-        let is_question = k.len() > 1
-            && k.starts_with('q')
-            && k[1..].bytes().all(|b| b.is_ascii_digit());
+        let is_question =
+            k.len() > 1 && k.starts_with('q') && k[1..].bytes().all(|b| b.is_ascii_digit());
         if is_question {
             raw.entry(k.clone()).or_default().push(v.clone());
         }

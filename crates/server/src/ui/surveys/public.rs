@@ -14,8 +14,8 @@ use crate::i18n::{Lang, Tr};
 use crate::state::AppState;
 use crate::ui::{lang_cookie, lang_of, render, same_origin};
 use askama::Template;
-use axum::extract::{Path, Query};
 use axum::extract::State;
+use axum::extract::{Path, Query};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -63,8 +63,11 @@ fn refused(state: &AppState, lang: Lang, e: &AppError) -> Response {
     let t = state.i18n().tr(lang);
     let code = e.code();
     let key = match code {
-        "survey_link_forged" | "survey_link_tampered" | "survey_link_expired"
-        | "survey_link_used" | "rate_limited" => code,
+        "survey_link_forged"
+        | "survey_link_tampered"
+        | "survey_link_expired"
+        | "survey_link_used"
+        | "rate_limited" => code,
         _ => "survey_link_error",
     };
     let page = RefusedPage {
