@@ -150,6 +150,10 @@ pub async fn survey_settings_and_agent_answer_pages(b: Browser) {
     let template = templates[0]["id"].as_str().unwrap().to_string();
     let (_, list) = b.api("GET", "/api/v1/customers?limit=1", Value::Null).await;
     let customer = list["items"][0]["id"].as_str().unwrap().to_string();
+    // The customer's page leads to the survey page.
+    b.goto(&format!("/customers/{customer}")).await;
+    b.submit("#customer-survey").await;
+    b.wait_for("#agent-answer-form").await;
     b.goto(&format!(
         "/surveys/answer?customer={customer}&template={template}&callback=cb-9"
     ))

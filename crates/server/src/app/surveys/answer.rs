@@ -2,12 +2,12 @@
 //! gateway, and shown to the agent to send by hand), the customer answering through it
 //! without a log-in, and an agent recording the answers given on a callback. Every answer
 //! goes through [`record`]: checked against its template, judged by the dissatisfied
-//! rule, and — when dissatisfied — stored together with its follow-up work order.
+//! rule, and — when dissatisfied — stored together with its follow-up work order (see
+//! `followup`).
 
 use super::link_secret;
 use crate::app::public::limit::Kind;
 use crate::app::rfc3339;
-use crate::app::tickets::opening_deadlines;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -15,22 +15,16 @@ use crate::state::AppState;
 use chrono::Duration;
 use kefu_domain::customer::{ContactKind, ContactValue};
 use kefu_domain::survey::{
-    check_link, parse_answers, parse_link, sign_link, Answer, InvitationFacts, LinkError,
-    SurveyChannel,
+    check_link, parse_answers, parse_link, sign_link, InvitationFacts, LinkError, SurveyChannel,
 };
-use kefu_domain::ticket::{Channel, Priority, TicketType};
 use kefu_domain::Permission;
 use kefu_store::audit::Actor;
 use kefu_store::customers::CustomerRow;
 use kefu_store::surveys::{InvitationRow, NewInvitation, NewResponse, TemplateRow};
-use kefu_store::tickets::{NewTicket, TicketToOpen};
 use kefu_store::{from_millis, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
-
-/// The tag every follow-up work order carries (the queue can filter on it).
-pub const FOLLOWUP_TAG: &str = "满意度跟进";
 
 /// Send a survey link by SMS or e-mail. The recipient defaults to the customer's first
 /// mobile number (SMS) or e-mail address.
@@ -141,7 +135,7 @@ pub fn raw_answers(answers: &BTreeMap<String, serde_json::Value>) -> BTreeMap<St
         .collect()
 }
 
-async fn customer(state: &AppState, id: &str) -> Result<CustomerRow, AppError> {
+pub(super) async fn customer(state: &AppState, id: &str) -> Result<CustomerRow, AppError> {
     match state.db().get_customer(id.trim()).await {
         Ok(c) => Ok(c),
         Err(StoreError::NotFound) => Err(AppError::invalid_field(
@@ -182,7 +176,7 @@ async fn active_template(state: &AppState, id: &str) -> Result<TemplateRow, AppE
 }
 
 /// The first contact of `kind` the customer has.
-fn contact_of(c: &CustomerRow, kind: ContactKind) -> Option<String> {
+pub(super) fn contact_of(c: &CustomerRow, kind: ContactKind) -> Option<String> {
     c.contacts
         .iter()
         .find(|x| x.kind == kind.code())
@@ -406,13 +400,13 @@ pub async fn answer_as_agent(
 }
 
 /// What an answer is about.
-struct Subject<'a> {
-    template: &'a TemplateRow,
-    customer_id: &'a str,
-    ticket_id: Option<&'a str>,
-    callback_id: Option<&'a str>,
-    invitation_id: Option<&'a str>,
-    channel: SurveyChannel,
+pub(super) struct Subject<'a> {
+    pub template: &'a TemplateRow,
+    pub customer_id: &'a str,
+    pub ticket_id: Option<&'a str>,
+    pub callback_id: Option<&'a str>,
+    pub invitation_id: Option<&'a str>,
+    pub channel: SurveyChannel,
 }
 
 impl From<kefu_domain::survey::AnswerError> for AppError {
@@ -445,7 +439,7 @@ async fn record(
         dissatisfied,
     };
     let followup = match dissatisfied {
-        true => Some(followup(state, actor, s, &response).await?),
+        true => Some(super::followup::followup(state, actor, s, &response).await?),
         false => None,
     };
     let recorded = state
@@ -466,117 +460,5 @@ async fn record(
             id,
             number: number.as_str().to_string(),
         }),
-    })
-}
-
-/// Where a follow-up goes: the department of the ticket the survey is about, else the
-/// department of the customer's owner (from the balanced assignment), else the intake
-/// department of the public form.
-async fn followup_department(
-    state: &AppState,
-    ticket_id: Option<&str>,
-    customer: &CustomerRow,
-) -> Result<String, AppError> {
-    if let Some(t) = ticket_id {
-        return Ok(state.db().get_ticket(t).await?.ticket.department_id);
-    }
-    if let Some(owner) = &customer.core.owner_id {
-        let mut departments = state.db().user_departments(owner).await?;
-        departments.sort();
-        if let Some(d) = departments.into_iter().next() {
-            return Ok(d);
-        }
-    }
-    let intake = &state.config().public_intake_department;
-    state.db().intake_department(intake).await?.ok_or_else(|| {
-        AppError::Internal(anyhow::anyhow!(
-            "no department for survey follow-ups: create {intake:?}"
-        ))
-    })
-}
-
-/// The follow-up work order of a dissatisfied answer, unassigned in its department's
-/// queue, saying which survey and answer it follows.
-async fn followup(
-    state: &AppState,
-    actor: &Actor,
-    s: &Subject<'_>,
-    r: &NewResponse,
-) -> Result<TicketToOpen, AppError> {
-    let customer = customer(state, s.customer_id).await?;
-    let department_id = followup_department(state, s.ticket_id, &customer).await?;
-    let tr = state.i18n().tr(Lang::ZhCn);
-    let scores = [
-        r.answers.csat.map(|c| format!("CSAT {c}")),
-        r.answers.nps.map(|n| format!("NPS {n}")),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(" / ");
-    let subject = tr.f(
-        "survey.followup_subject",
-        &[("template", &s.template.name), ("scores", &scores)],
-    );
-    let mut lines = vec![tr.f(
-        "survey.followup_intro",
-        &[
-            ("template", s.template.name.as_str()),
-            ("response", r.id.as_str()),
-            ("channel", tr.label("survey_channel", s.channel.code())),
-        ],
-    )];
-    if let Some(cb) = s.callback_id {
-        lines.push(tr.f("survey.followup_callback", &[("callback", cb)]));
-    }
-    for q in &s.template.questions {
-        if let Some(a) = r.answers.answers.get(&q.id) {
-            let text = match a {
-                Answer::Score(n) => n.to_string(),
-                Answer::Choices(c) => c.join("、"),
-                Answer::Text(t) => t.clone(),
-            };
-            lines.push(format!("{}：{}", q.text, text));
-        }
-    }
-    let ticket = NewTicket {
-        ticket_type: TicketType::Inquiry,
-        channel: match s.channel {
-            SurveyChannel::Sms => Channel::Sms,
-            SurveyChannel::Email => Channel::Email,
-            SurveyChannel::Callback => Channel::Phone,
-        },
-        priority: Priority::High,
-        subject: subject
-            .chars()
-            .take(crate::app::tickets::MAX_SUBJECT_CHARS)
-            .collect(),
-        description: lines.join("\n"),
-        occurred_at: None,
-        place: None,
-        people: None,
-        contact_name: Some(customer.core.name.clone()),
-        contact_phone: contact_of(&customer, ContactKind::Mobile)
-            .or_else(|| contact_of(&customer, ContactKind::Landline)),
-        customer_id: Some(customer.core.id.clone()),
-        department_id,
-        owner_id: None,
-        tags: vec![FOLLOWUP_TAG.to_string()],
-        call_id: None,
-    };
-    let now = state.clock().now();
-    let deadlines = opening_deadlines(
-        state,
-        now,
-        TicketType::Inquiry,
-        Priority::High,
-        Some(&customer.core.tier),
-    )
-    .await?;
-    Ok(TicketToOpen {
-        actor: actor.clone(),
-        now,
-        ticket,
-        deadlines,
     })
 }

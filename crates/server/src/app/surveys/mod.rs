@@ -4,6 +4,7 @@
 //! in [`answer`]) and the results (`survey.view`, in [`results`]).
 
 pub mod answer;
+mod followup;
 pub mod results;
 
 use crate::auth::Ctx;
