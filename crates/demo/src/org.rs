@@ -139,6 +139,8 @@ pub(crate) const POSITIONS: &[PositionSpec] = &[
             TicketWrite,
             CallHandle,
             KnowledgeRead,
+            SurveySend,
+            SurveyView,
         ],
         excluded_with: &[],
     },
@@ -209,6 +211,8 @@ pub(crate) const POSITIONS: &[PositionSpec] = &[
             KnowledgeWrite,
             // 客服主管按数量均衡、兼顾业务能力分配客户 (document 7).
             CustomerAssign,
+            // Reads the satisfaction results for the monthly quality report.
+            SurveyView,
         ],
         excluded_with: &[],
     },

@@ -85,6 +85,10 @@ actions! {
     ComplaintCauseCreated = "complaint.cause_create",
     ComplaintCauseUpdated = "complaint.cause_update",
     ComplaintCauseDeleted = "complaint.cause_delete",
+    SurveyTemplateSaved = "survey.template_save",
+    SurveySettingsSaved = "survey.settings_save",
+    SurveySent = "survey.send",
+    SurveyAnswered = "survey.answer",
 }
 
 /// Whether the action touched personal data (PII); the audit page can filter on it.

@@ -48,6 +48,11 @@ permissions! {
     // Close a complaint without a satisfied callback, with a written reason; serious
     // complaints are escalated to whoever holds it over the department (the manager).
     ComplaintCloseOverride = "complaint.close_override",
+    // Satisfaction surveys: templates and the dissatisfied thresholds; sending links and
+    // recording answers given on a callback; the results page.
+    SurveyManage = "survey.manage",
+    SurveySend = "survey.send",
+    SurveyView = "survey.view",
 }
 
 impl std::fmt::Display for Permission {

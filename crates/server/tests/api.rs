@@ -37,6 +37,8 @@ mod routes;
 mod scheduler;
 #[path = "api/search.rs"]
 mod search;
+#[path = "api/surveys.rs"]
+mod surveys;
 #[path = "api/tickets.rs"]
 mod tickets;
 
@@ -65,6 +67,10 @@ kefu_test_support::suite!(
         complaints::closing_needs_a_satisfied_callback_or_a_managers_reason,
         complaints::bad_forms_name_the_field_and_pii_stays_masked,
         complaints::archive_stats_and_cause_tree,
+        surveys::templates_and_thresholds_name_the_bad_field,
+        surveys::forged_expired_reused_and_tampered_links_are_refused,
+        surveys::dissatisfied_answer_opens_exactly_one_followup,
+        surveys::agent_answers_on_a_callback,
         tickets::create_work_and_timeline,
         tickets::departments_see_only_their_tickets,
         tickets::queues_count_what_they_list,

@@ -17,6 +17,7 @@ mod org_forms;
 mod public;
 mod search;
 mod sla;
+mod surveys;
 mod tickets;
 
 use crate::auth::{Ctx, Via};
@@ -73,6 +74,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(logs::routes())
         .merge(search::routes())
         .merge(knowledge::routes(state))
+        .merge(surveys::routes())
         .merge(public::routes())
 }
 
@@ -141,6 +143,7 @@ pub struct Chrome {
     pub nav_calls: bool,
     pub nav_ivr: bool,
     pub nav_knowledge: bool,
+    pub nav_surveys: bool,
 }
 
 /// A signed-in page request: the user, their language and the page frame.
@@ -170,6 +173,7 @@ impl Page {
             nav_calls: c.can(Permission::CallHandle),
             nav_ivr: c.can(Permission::ServiceConfigure),
             nav_knowledge: c.can(Permission::KnowledgeRead),
+            nav_surveys: c.can(Permission::SurveyView),
         }
     }
 
