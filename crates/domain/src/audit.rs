@@ -85,6 +85,12 @@ actions! {
     ComplaintCauseCreated = "complaint.cause_create",
     ComplaintCauseUpdated = "complaint.cause_update",
     ComplaintCauseDeleted = "complaint.cause_delete",
+    CampaignCreated = "campaign.create",
+    CampaignUpdated = "campaign.update",
+    CampaignStatusChanged = "campaign.status",
+    CampaignTargetsAdded = "campaign.targets_add",
+    CampaignCalled = "campaign.call",
+    CustomerDoNotCallSet = "customer.do_not_call",
 }
 
 /// Whether the action touched personal data (PII); the audit page can filter on it.

@@ -48,6 +48,10 @@ permissions! {
     // Close a complaint without a satisfied callback, with a written reason; serious
     // complaints are escalated to whoever holds it over the department (the manager).
     ComplaintCloseOverride = "complaint.close_override",
+    // Outbound campaigns (主动拨打): set up, start, pause and finish them …
+    CampaignManage = "campaign.manage",
+    // … and work one's daily calling list.
+    CampaignCall = "campaign.call",
 }
 
 impl std::fmt::Display for Permission {
