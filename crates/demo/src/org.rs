@@ -114,6 +114,8 @@ pub(crate) const POSITIONS: &[PositionSpec] = &[
             TicketWrite,
             CallHandle,
             KnowledgeRead,
+            // 主动拨打: each agent works a daily calling list (document 2).
+            CampaignCall,
         ],
         excluded_with: &[],
     },
@@ -209,6 +211,8 @@ pub(crate) const POSITIONS: &[PositionSpec] = &[
             KnowledgeWrite,
             // 客服主管按数量均衡、兼顾业务能力分配客户 (document 7).
             CustomerAssign,
+            // Sets up outbound campaigns and follows their progress.
+            CampaignManage,
         ],
         excluded_with: &[],
     },

@@ -38,6 +38,9 @@ use imports::*;
 #[path = "browser/assign.rs"]
 mod assign;
 use assign::*;
+#[path = "browser/campaigns.rs"]
+mod campaigns;
+use campaigns::*;
 #[path = "browser/foundation.rs"]
 mod foundation;
 use foundation::*;
@@ -96,6 +99,8 @@ fn main() {
         knowledge_script_filled_for_a_ticket_with_copy,
         search_page_and_suggestions_beside_a_ticket,
         complaint_form_rounds_archive_and_stats,
+        campaign_page_define_start_and_import,
+        agent_calling_list_records_outcomes,
     ];
 
     let Some(driver_path) = std::env::var(CHROMEDRIVER_VAR)

@@ -174,6 +174,7 @@ struct DetailPage<'a> {
     can_write: bool,
     can_reveal: bool,
     contact_tasks: Vec<super::assignment::CustomerTaskLine>,
+    do_not_call: bool,
 }
 
 struct DetailView {
@@ -243,6 +244,10 @@ async fn render_detail(
         can_write: page.ctx.can(Permission::CustomerWrite),
         can_reveal: page.ctx.can(Permission::CustomerPiiRead),
         contact_tasks: super::assignment::customer_task_lines(page, id).await?,
+        do_not_call: crate::app::campaigns::calls::get_do_not_call(&page.state, &page.ctx, id)
+            .await
+            .map_err(|e| page.error(e))?
+            .do_not_call,
     };
     Ok(render(&detail))
 }

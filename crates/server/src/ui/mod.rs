@@ -6,6 +6,8 @@ mod assignment;
 mod audit;
 mod calendar;
 mod calls;
+mod campaign_calls;
+mod campaigns;
 mod complaints;
 mod customers;
 mod imports;
@@ -66,6 +68,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(audit::routes())
         .merge(tickets::routes(state))
         .merge(complaints::routes())
+        .merge(campaigns::routes())
+        .merge(campaign_calls::routes())
         .merge(calendar::routes())
         .merge(sla::routes())
         .merge(calls::routes())
@@ -141,6 +145,7 @@ pub struct Chrome {
     pub nav_calls: bool,
     pub nav_ivr: bool,
     pub nav_knowledge: bool,
+    pub nav_campaigns: bool,
 }
 
 /// A signed-in page request: the user, their language and the page frame.
@@ -170,6 +175,7 @@ impl Page {
             nav_calls: c.can(Permission::CallHandle),
             nav_ivr: c.can(Permission::ServiceConfigure),
             nav_knowledge: c.can(Permission::KnowledgeRead),
+            nav_campaigns: c.can(Permission::CampaignManage),
         }
     }
 
