@@ -36,6 +36,7 @@
 //! [`reset_demo_passwords`] gives every demo account a fresh one, so a server started
 //! with `--demo` can print working log-ins at every start.
 
+mod campaigns;
 mod complaints;
 mod customers;
 mod knowledge;
@@ -283,6 +284,17 @@ pub async fn load_demo_complaints(db: &Db, now: DateTime<Utc>) -> Result<usize, 
         }
     }
     complaints::load(db, now, &users, &departments).await
+}
+
+/// Adds the demo outbound campaigns (see the `campaigns` module: an active one calling
+/// registered-but-unverified customers with yesterday's calls made, and a draft) to a
+/// center loaded by [`load_demo`]; `serve --demo` loads them. Returns how many.
+pub async fn load_demo_campaigns(db: &Db, now: DateTime<Utc>) -> Result<usize, DemoError> {
+    let mut users: HashMap<&str, String> = HashMap::new();
+    for username in org::USERNAMES {
+        users.insert(username, db.get_user_by_username(username).await?.id);
+    }
+    campaigns::load(db, now, &users).await
 }
 
 /// Adds the demo knowledge base (categories, FAQs, manuals, scripts with placeholders,
