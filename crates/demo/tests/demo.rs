@@ -369,7 +369,10 @@ async fn demo_campaigns_have_progress_and_todays_lists() {
     assert!(campaigns.iter().any(|c| c.status == "draft"));
     let p = db.campaign_progress(&active.id, now).await.unwrap();
     assert!(p.targets > 24, "registered customers: {}", p.targets);
-    assert_eq!(p.calls_total, 24, "six calls by each of four agents yesterday");
+    assert_eq!(
+        p.calls_total, 24,
+        "six calls by each of four agents yesterday"
+    );
     assert_eq!(p.outcome("converted"), 4);
     // Today's lists are full (8 each), retries first where due.
     let agent1 = db.get_user_by_username("agent1").await.unwrap().id;

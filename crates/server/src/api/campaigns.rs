@@ -64,7 +64,10 @@ async fn create_campaign(
     ctx: Ctx,
     Json(p): Json<CampaignPayload>,
 ) -> Result<(StatusCode, Json<CampaignView>), AppError> {
-    Ok((StatusCode::CREATED, Json(app::create(&state, &ctx, &p).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(app::create(&state, &ctx, &p).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/campaigns/{id}", tag = "campaigns", security(("bearer" = ["campaign.manage"])),

@@ -153,7 +153,10 @@ pub async fn quotas_and_retry_rules_over_several_days(backend: TestBackend) {
     assert_eq!(dnc.status, StatusCode::NO_CONTENT, "{}", dnc.text());
     let id = start(&app, &manager, definition(&[&a1, &a2])).await;
     let p = progress(&app, &id).await;
-    assert_eq!((p["targets"].as_i64(), p["do_not_call"].as_i64()), (Some(6), Some(1)));
+    assert_eq!(
+        (p["targets"].as_i64(), p["do_not_call"].as_i64()),
+        (Some(6), Some(1))
+    );
 
     // Day 1: two customers each, nobody twice, never 己.
     let l1 = list_of(&app, "agent1").await;
@@ -161,11 +164,18 @@ pub async fn quotas_and_retry_rules_over_several_days(backend: TestBackend) {
     assert_eq!((l1.len(), l2.len()), (2, 2));
     assert!(ids(&l1).iter().all(|x| !ids(&l2).contains(x)));
     assert!(!ids(&l1).contains(&c[5].as_str()) && !ids(&l2).contains(&c[5].as_str()));
-    assert_eq!(list_of(&app, "agent1").await.len(), 2, "no more on reopening");
+    assert_eq!(
+        list_of(&app, "agent1").await.len(),
+        2,
+        "no more on reopening"
+    );
     let token = app.login("agent1").await;
     let mine = app.get("/api/v1/campaigns/my-list", &token).await.json();
     let script = mine["items"][0]["script"].as_str().unwrap();
-    assert!(script.contains("KF101") && !script.contains("{工号}"), "{script}");
+    assert!(
+        script.contains("KF101") && !script.contains("{工号}"),
+        "{script}"
+    );
     assert!(mine["items"][0]["phone"].as_str().unwrap().contains('*'));
 
     let (retry, later) = (l1[0].0.clone(), l1[1].0.clone());
@@ -174,7 +184,14 @@ pub async fn quotas_and_retry_rules_over_several_days(backend: TestBackend) {
         (r.status, r.error_code().as_str()),
         (StatusCode::CONFLICT, "not_on_list")
     );
-    let r = call(&app, "agent1", &id, &retry, json!({"outcome": "unreachable"})).await;
+    let r = call(
+        &app,
+        "agent1",
+        &id,
+        &retry,
+        json!({"outcome": "unreachable"}),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     assert_eq!(r.json()["state"], "pending");
     let r = call(
@@ -201,17 +218,30 @@ pub async fn quotas_and_retry_rules_over_several_days(backend: TestBackend) {
     assert!(again.iter().all(|(_, called)| *called));
 
     let (converted, refused) = (l2[0].0.clone(), l2[1].0.clone());
-    let r = call(&app, "agent2", &id, &converted, json!({"outcome": "converted"})).await;
+    let r = call(
+        &app,
+        "agent2",
+        &id,
+        &converted,
+        json!({"outcome": "converted"}),
+    )
+    .await;
     assert_eq!(r.json()["converted_to"], "verified", "{}", r.text());
     let customer = app
         .get(&format!("/api/v1/customers/{converted}"), &manager)
         .await
         .json();
-    assert_eq!(customer["status"], "verified", "the conversion updates the customer");
+    assert_eq!(
+        customer["status"], "verified",
+        "the conversion updates the customer"
+    );
     let r = call(&app, "agent2", &id, &refused, json!({"outcome": "refused"})).await;
     assert_eq!(r.json()["do_not_call_set"], true, "{}", r.text());
     let flag = app
-        .get(&format!("/api/v1/customers/{refused}/do-not-call"), &manager)
+        .get(
+            &format!("/api/v1/customers/{refused}/do-not-call"),
+            &manager,
+        )
         .await
         .json();
     assert_eq!(flag["do_not_call"], true);
@@ -222,16 +252,33 @@ pub async fn quotas_and_retry_rules_over_several_days(backend: TestBackend) {
     let fresh = c[4].clone();
     let l1 = list_of(&app, "agent1").await;
     assert_eq!(ids(&l1), [retry.as_str(), fresh.as_str()]);
-    let r = call(&app, "agent1", &id, &retry, json!({"outcome": "unreachable"})).await;
+    let r = call(
+        &app,
+        "agent1",
+        &id,
+        &retry,
+        json!({"outcome": "unreachable"}),
+    )
+    .await;
     assert_eq!(
         (r.status, r.error_code().as_str()),
         (StatusCode::CONFLICT, "outside_calling_hours")
     );
-    assert!(list_of(&app, "agent2").await.is_empty(), "nothing due for agent2");
+    assert!(
+        list_of(&app, "agent2").await.is_empty(),
+        "nothing due for agent2"
+    );
 
     // 10:00: agent1 works the list.
     go_to(&app, 12, 1, 10, 0).await;
-    let r = call(&app, "agent1", &id, &retry, json!({"outcome": "unreachable"})).await;
+    let r = call(
+        &app,
+        "agent1",
+        &id,
+        &retry,
+        json!({"outcome": "unreachable"}),
+    )
+    .await;
     assert_eq!(r.json()["attempts"], 2, "{}", r.text());
     let r = call(&app, "agent1", &id, &fresh, json!({"outcome": "reached"})).await;
     assert_eq!(r.json()["state"], "done", "{}", r.text());
@@ -240,7 +287,14 @@ pub async fn quotas_and_retry_rules_over_several_days(backend: TestBackend) {
     // 15:30: the appointment appears (agent1's quota is used, so agent2 takes it).
     go_to(&app, 12, 1, 15, 30).await;
     assert_eq!(ids(&list_of(&app, "agent2").await), [later.as_str()]);
-    let r = call(&app, "agent2", &id, &later, json!({"outcome": "interested"})).await;
+    let r = call(
+        &app,
+        "agent2",
+        &id,
+        &later,
+        json!({"outcome": "interested"}),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let p = progress(&app, &id).await;
     assert_eq!(p["calls_today"], 3);
@@ -252,7 +306,14 @@ pub async fn quotas_and_retry_rules_over_several_days(backend: TestBackend) {
     go_to(&app, 12, 2, 10, 0).await;
     let l1 = list_of(&app, "agent1").await;
     assert_eq!(ids(&l1), [retry.as_str(), later.as_str()]);
-    let r = call(&app, "agent1", &id, &retry, json!({"outcome": "unreachable"})).await;
+    let r = call(
+        &app,
+        "agent1",
+        &id,
+        &retry,
+        json!({"outcome": "unreachable"}),
+    )
+    .await;
     assert_eq!(
         (r.json()["state"].as_str(), r.json()["attempts"].as_i64()),
         (Some("done"), Some(3)),
@@ -306,9 +367,23 @@ pub async fn once_a_day_across_campaigns_and_do_not_call(backend: TestBackend) {
     // agent1 lists both first; agent3 gets neither the same day.
     assert_eq!(list_of(&app, "agent1").await.len(), 2);
     assert!(list_of(&app, "agent3").await.is_empty());
-    let r = call(&app, "agent1", &campaigns[0], &c[0], json!({"outcome": "unreachable"})).await;
+    let r = call(
+        &app,
+        "agent1",
+        &campaigns[0],
+        &c[0],
+        json!({"outcome": "unreachable"}),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    let r = call(&app, "agent3", &campaigns[1], &c[0], json!({"outcome": "reached"})).await;
+    let r = call(
+        &app,
+        "agent3",
+        &campaigns[1],
+        &c[0],
+        json!({"outcome": "reached"}),
+    )
+    .await;
     assert_eq!(r.error_code(), "not_on_list");
     // Flagged do-not-call while on the list: off the list, and a call is refused.
     let r = app
@@ -320,7 +395,14 @@ pub async fn once_a_day_across_campaigns_and_do_not_call(backend: TestBackend) {
         )
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
-    let r = call(&app, "agent1", &campaigns[0], &c[1], json!({"outcome": "reached"})).await;
+    let r = call(
+        &app,
+        "agent1",
+        &campaigns[0],
+        &c[1],
+        json!({"outcome": "reached"}),
+    )
+    .await;
     assert_eq!(
         (r.status, r.error_code().as_str()),
         (StatusCode::CONFLICT, "do_not_call")
@@ -329,15 +411,29 @@ pub async fn once_a_day_across_campaigns_and_do_not_call(backend: TestBackend) {
     let events = app
         .get(&format!("/api/v1/customers/{}/timeline", c[1]), &manager)
         .await;
-    assert!(events.text().contains("do_not_call_on"), "{}", events.text());
+    assert!(
+        events.text().contains("do_not_call_on"),
+        "{}",
+        events.text()
+    );
 
     // Next day the second campaign may call the shared customer — once.
     go_to(&app, 12, 1, 10, 0).await;
     assert_eq!(ids(&list_of(&app, "agent3").await), [c[0].as_str()]);
     assert!(list_of(&app, "agent1").await.is_empty());
-    let r = call(&app, "agent3", &campaigns[1], &c[0], json!({"outcome": "interested"})).await;
+    let r = call(
+        &app,
+        "agent3",
+        &campaigns[1],
+        &c[0],
+        json!({"outcome": "interested"}),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    assert!(list_of(&app, "agent1").await.is_empty(), "called today by the other campaign");
+    assert!(
+        list_of(&app, "agent1").await.is_empty(),
+        "called today by the other campaign"
+    );
 
     // Bad input and permissions (a day later: a fresh session).
     let manager = app.login("manager").await;
@@ -351,10 +447,21 @@ pub async fn once_a_day_across_campaigns_and_do_not_call(backend: TestBackend) {
     let r = app.post("/api/v1/campaigns", &manager, bad).await;
     assert_eq!(r.json()["error"]["field"], "calling_hours");
     let r = app
-        .post("/api/v1/campaigns", &app.login("agent1").await, definition(&[]))
+        .post(
+            "/api/v1/campaigns",
+            &app.login("agent1").await,
+            definition(&[]),
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = call(&app, "agent3", &campaigns[1], &c[0], json!({"outcome": "maybe"})).await;
+    let r = call(
+        &app,
+        "agent3",
+        &campaigns[1],
+        &c[0],
+        json!({"outcome": "maybe"}),
+    )
+    .await;
     assert_eq!(r.json()["error"]["field"], "outcome");
     let r = app
         .post(

@@ -47,7 +47,8 @@ pub async fn campaign_page_define_start_and_import(b: Browser) {
     b.type_into("#daily_quota", "很多").await;
     b.type_into("#calling_hours", "00:00-24:00").await;
     b.type_into("#filter_tag", TAG).await;
-    b.type_into("#script", "您好{客户姓名}，我是客服{工号}").await;
+    b.type_into("#script", "您好{客户姓名}，我是客服{工号}")
+        .await;
     b.click(&format!("#agent-{a1}")).await;
     b.submit("#save-campaign").await;
     let error = b.text("#campaign-error").await;
@@ -65,21 +66,31 @@ pub async fn campaign_page_define_start_and_import(b: Browser) {
     assert_eq!(b.text("#campaign-status").await, "草稿");
     b.submit("#action-start").await;
     assert_eq!(b.text("#campaign-status").await, "进行中");
-    assert_eq!(b.text("#p-targets").await, "3", "the registered, tagged customers");
+    assert_eq!(
+        b.text("#p-targets").await,
+        "3",
+        "the registered, tagged customers"
+    );
     assert_eq!(b.text("#p-rate").await, "0.0%");
 
     // An imported list: a phone number of another customer, and a line that matches nobody.
     b.type_into("#lines", "137 5550 9999\n13700000000").await;
     b.submit("#import-submit").await;
     let flash = b.text("#campaign-flash").await;
-    assert!(flash.contains("已加入 1 位客户") && flash.contains("未匹配"), "{flash}");
+    assert!(
+        flash.contains("已加入 1 位客户") && flash.contains("未匹配"),
+        "{flash}"
+    );
     assert_eq!(b.text("#p-targets").await, "4");
     assert!(extra["id"].is_string());
     let row = format!("#per-agent tr[data-agent=\"{a1}\"] td.calls-today");
     assert_eq!(b.text(&row).await, "0 / 20");
     b.goto("/campaigns").await;
     let listed = b.text("table#campaigns").await;
-    assert!(listed.contains("注册未认证激活") && listed.contains("进行中"), "{listed}");
+    assert!(
+        listed.contains("注册未认证激活") && listed.contains("进行中"),
+        "{listed}"
+    );
 }
 
 /// The agent opens the day's list from the workspace, a call back later without a time is
@@ -128,11 +139,17 @@ pub async fn agent_calling_list_records_outcomes(b: Browser) {
     assert!(is_masked_mobile(&phone), "{phone}");
     b.click(&format!("{row} details summary")).await;
     let script = b.text(&format!("{row} .script-box")).await;
-    assert!(script.contains("名单甲") && script.contains("KF101"), "{script}");
+    assert!(
+        script.contains("名单甲") && script.contains("KF101"),
+        "{script}"
+    );
 
-    b.click(&format!("{row} select.outcome option[value=call_back_later]"))
+    b.click(&format!(
+        "{row} select.outcome option[value=call_back_later]"
+    ))
+    .await;
+    b.type_into(&format!("{row} input.note"), "客户在开会")
         .await;
-    b.type_into(&format!("{row} input.note"), "客户在开会").await;
     b.submit(&format!("{row} button.record")).await;
     let error = b.text(&format!("{row} .call-error")).await;
     assert!(error.contains("回拨时间"), "{error}");
@@ -147,6 +164,9 @@ pub async fn agent_calling_list_records_outcomes(b: Browser) {
     assert!(b.all("#calling-list tr.to-call").await.is_empty());
     b.goto(&format!("/customers/{}", ids[0])).await;
     let body = body_text(&b).await;
-    assert!(body.contains("已认证"), "the conversion verified the customer");
+    assert!(
+        body.contains("已认证"),
+        "the conversion verified the customer"
+    );
     assert!(body.contains("主动拨打：已转化"), "on the timeline");
 }

@@ -145,7 +145,14 @@ impl Db {
             return Err(CampaignError::OutsideHours(hours.0.to_string()));
         }
         lock_agent(self.backend(), &mut tx, call.campaign_id, &agent_id).await?;
-        type Target = (String, i64, Option<String>, Option<String>, Option<String>, i64);
+        type Target = (
+            String,
+            i64,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            i64,
+        );
         let target: Option<Target> = sqlx::query_as(
             "SELECT t.state, t.attempts, t.agent_id, t.list_day, t.last_call_day, c.do_not_call \
              FROM campaign_targets t JOIN customers c ON c.id = t.customer_id \
@@ -167,8 +174,7 @@ impl Db {
         if last_call_day.as_deref() == Some(day.as_str()) {
             return Err(CampaignError::CalledToday);
         }
-        if listed_for.as_deref() != Some(agent_id.as_str()) || list_day.as_deref() != Some(&day)
-        {
+        if listed_for.as_deref() != Some(agent_id.as_str()) || list_day.as_deref() != Some(&day) {
             return Err(CampaignError::NotOnList);
         }
         let called = calls_today(&mut tx, call.campaign_id, &agent_id, &day).await?;
@@ -188,7 +194,13 @@ impl Db {
             return Err(CampaignError::CalledToday);
         }
         let attempts = attempts as u32 + 1;
-        let step = next_step(call.outcome, attempts, now, call.callback_at, campaign.retry())?;
+        let step = next_step(
+            call.outcome,
+            attempts,
+            now,
+            call.callback_at,
+            campaign.retry(),
+        )?;
         let call_id = new_id();
         sqlx::query(
             "INSERT INTO campaign_calls (id, campaign_id, customer_id, agent_id, outcome, note, \

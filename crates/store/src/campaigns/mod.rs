@@ -9,9 +9,7 @@ use crate::{new_id, to_millis, Db, Sql, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use kefu_domain::audit::AuditAction;
 use kefu_domain::calendar::Span;
-use kefu_domain::campaign::{
-    CallError, CallingHours, CampaignAction, CampaignStatus, RetryRules,
-};
+use kefu_domain::campaign::{CallError, CallingHours, CampaignAction, CampaignStatus, RetryRules};
 use kefu_domain::customer::CustomerStatus;
 use serde::{Deserialize, Serialize};
 
@@ -139,7 +137,10 @@ pub enum CampaignError {
     #[error("agent {0} is deactivated")]
     InactiveAgent(String),
     #[error("a {from} campaign cannot {action}")]
-    BadTransition { from: &'static str, action: &'static str },
+    BadTransition {
+        from: &'static str,
+        action: &'static str,
+    },
     #[error("a finished campaign cannot be changed")]
     Finished,
     #[error("the campaign is not active")]
@@ -314,12 +315,10 @@ impl Db {
         crate::backend::lock_row(self.backend(), &mut tx, "campaigns", id).await?;
         let current = fetch_campaign(&mut tx, id).await?;
         let from = current.status();
-        let to = from
-            .apply(action)
-            .ok_or(CampaignError::BadTransition {
-                from: from.code(),
-                action: action.code(),
-            })?;
+        let to = from.apply(action).ok_or(CampaignError::BadTransition {
+            from: from.code(),
+            action: action.code(),
+        })?;
         let ms = to_millis(now);
         sqlx::query(
             "UPDATE campaigns SET status = $1, updated_at = $2, \
@@ -532,7 +531,11 @@ pub(crate) async fn set_do_not_call_in(
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
-    let kind = if on { "do_not_call_on" } else { "do_not_call_off" };
+    let kind = if on {
+        "do_not_call_on"
+    } else {
+        "do_not_call_off"
+    };
     append_event(tx, customer_id, actor, now, kind, why.unwrap_or(kind), None).await?;
     Ok(())
 }

@@ -101,12 +101,7 @@ impl Db {
                 a.converted += n;
             }
         }
-        let count = |s: &str| {
-            states
-                .iter()
-                .find(|(x, _)| x == s)
-                .map_or(0, |(_, n)| *n)
-        };
+        let count = |s: &str| states.iter().find(|(x, _)| x == s).map_or(0, |(_, n)| *n);
         Ok(CampaignProgress {
             targets: states.iter().map(|(_, n)| n).sum(),
             pending: count("pending"),

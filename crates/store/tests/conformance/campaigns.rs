@@ -115,11 +115,17 @@ pub async fn lists_respect_the_quota_and_retries_come_back(backend: TestBackend)
     let la = list(db, &a, now).await;
     let lb = list(db, &b, now).await;
     assert_eq!((la.len(), lb.len()), (2, 2));
-    assert!(la.iter().all(|x| !lb.iter().any(|y| y.1 == x.1)), "disjoint");
+    assert!(
+        la.iter().all(|x| !lb.iter().any(|y| y.1 == x.1)),
+        "disjoint"
+    );
     assert_eq!(list(db, &a, now).await, la, "opening again adds nothing");
 
     // Not on a's list: refused.
-    let other = customers.iter().find(|c| !la.iter().any(|x| &x.1 == *c)).unwrap();
+    let other = customers
+        .iter()
+        .find(|c| !la.iter().any(|x| &x.1 == *c))
+        .unwrap();
     assert!(matches!(
         call(db, &a, now, &id, other, Outcome::Reached).await,
         Err(CampaignError::NotOnList)

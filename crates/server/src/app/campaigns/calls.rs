@@ -171,7 +171,12 @@ pub async fn record_call(
             format!("the note is longer than {MAX_NOTE_CHARS} characters"),
         ));
     }
-    let callback_at = match p.callback_at.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let callback_at = match p
+        .callback_at
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         None => None,
         Some(raw) => Some(parse_time(raw).ok_or_else(|| {
             AppError::invalid_field(
@@ -235,7 +240,12 @@ pub async fn set_do_not_call(
     ctx.require(Permission::CustomerWrite)?;
     state
         .db()
-        .set_do_not_call(&ctx.actor(), state.clock().now(), customer_id, p.do_not_call)
+        .set_do_not_call(
+            &ctx.actor(),
+            state.clock().now(),
+            customer_id,
+            p.do_not_call,
+        )
         .await
         .map_err(customer_not_found)
 }
