@@ -396,7 +396,8 @@ mod tests {
         let ok = draft().validate().unwrap();
         assert_eq!(ok.name, "未认证用户激活");
         assert_eq!(ok.daily_quota, 30);
-        let cases: [(fn(&mut CampaignDraft), &str); 6] = [
+        type Change = fn(&mut CampaignDraft);
+        let cases: [(Change, &str); 6] = [
             (|d| d.name = "  ".into(), "name"),
             (|d| d.daily_quota = 0, "daily_quota"),
             (|d| d.daily_quota = 501, "daily_quota"),

@@ -69,6 +69,7 @@ kefu_test_support::suite!(
         assignment::recording_a_contact_closes_the_task,
         campaigns::lists_respect_the_quota_and_retries_come_back,
         campaigns::once_a_day_do_not_call_and_calling_hours,
+        campaigns::racing_agents_never_share_a_customer,
         audit::append_and_filter,
         audit::cursor,
         audit::database_refuses_update_and_delete,

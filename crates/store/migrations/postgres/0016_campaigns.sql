@@ -59,8 +59,8 @@ CREATE TABLE campaign_targets (
     added_at BIGINT NOT NULL,
     PRIMARY KEY (campaign_id, customer_id)
 );
--- An agent's list of the day.
-CREATE INDEX campaign_targets_list ON campaign_targets (campaign_id, agent_id, list_day);
+-- An agent's list of the day (over all their campaigns).
+CREATE INDEX campaign_targets_list ON campaign_targets (agent_id, list_day);
 -- What is due next (list refills) and the progress counts by state.
 CREATE INDEX campaign_targets_due ON campaign_targets (campaign_id, state, next_attempt_at);
 -- Progress by outcome (reached, converted …).

@@ -94,11 +94,13 @@ impl Db {
         for (campaign_id, quota) in &campaigns {
             let mut tx = self.write.begin().await?;
             lock_agent(self.backend(), &mut tx, campaign_id, agent_id).await?;
-            fill_list(&mut tx, campaign_id, agent_id, *quota, &day, now).await?;
+            fill_list(self.backend(), &mut tx, campaign_id, agent_id, *quota, &day, now).await?;
             tx.commit().await?;
         }
         let sql = format!(
-            "{ENTRY_SELECT} WHERE k.status = 'active' AND t.agent_id = $1 AND t.list_day = $2 \
+            "{ENTRY_SELECT} WHERE t.agent_id = $1 AND t.list_day = $2 AND k.status = 'active' \
+             AND EXISTS (SELECT 1 FROM campaign_agents a WHERE a.campaign_id = t.campaign_id \
+             AND a.agent_id = $1) \
              AND (t.last_call_day = $2 OR (t.state = 'pending' AND {CALLABLE})) \
              ORDER BY CASE WHEN t.last_call_day = $2 THEN 1 ELSE 0 END, k.created_at, \
              CASE WHEN t.attempts > 0 THEN 0 ELSE 1 END, t.next_attempt_at, t.customer_id"
@@ -350,6 +352,7 @@ async fn calls_today(
 /// today: callbacks and retries first, then fresh ones; customers on another campaign's
 /// list today are left for that campaign.
 async fn fill_list(
+    backend: Backend,
     tx: &mut Tx<'_>,
     campaign_id: &str,
     agent_id: &str,
@@ -374,16 +377,26 @@ async fn fill_list(
     if allowance == 0 {
         return Ok(());
     }
+    // PostgreSQL: agents filling at the same moment pass over each other's picks instead
+    // of waiting and then claiming nothing (SQLite's single writer never races).
+    let skip_locked = match backend {
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    // The picks are a materialized CTE: PostgreSQL would otherwise re-run a locking
+    // `IN (SELECT … LIMIT n)` subquery and claim more than n.
     let claim = format!(
-        "UPDATE campaign_targets SET agent_id = $3, list_day = $2 \
-         WHERE campaign_id = $1 AND (list_day IS NULL OR list_day < $2) AND customer_id IN (\
+        "WITH picked AS MATERIALIZED (\
          SELECT t.customer_id FROM campaign_targets t WHERE t.campaign_id = $1 \
          AND t.state = 'pending' AND t.next_attempt_at <= $4 \
          AND (t.list_day IS NULL OR t.list_day < $2) AND {CALLABLE} \
          AND NOT EXISTS (SELECT 1 FROM campaign_targets o WHERE o.customer_id = t.customer_id \
          AND o.campaign_id <> t.campaign_id AND o.list_day = $2 AND o.state = 'pending') \
          ORDER BY CASE WHEN t.attempts > 0 THEN 0 ELSE 1 END, t.next_attempt_at, t.customer_id \
-         LIMIT $5)"
+         LIMIT $5{skip_locked}) \
+         UPDATE campaign_targets SET agent_id = $3, list_day = $2 \
+         WHERE campaign_id = $1 AND (list_day IS NULL OR list_day < $2) \
+         AND customer_id IN (SELECT customer_id FROM picked)"
     );
     sqlx::query(&claim)
         .bind(campaign_id)

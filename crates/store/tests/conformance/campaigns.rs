@@ -254,3 +254,34 @@ pub async fn once_a_day_do_not_call_and_calling_hours(backend: TestBackend) {
         .unwrap();
     t.cleanup().await;
 }
+
+/// Four agents open their lists at the same moment: every target lands on one list only,
+/// and no list exceeds the quota.
+pub async fn racing_agents_never_share_a_customer(backend: TestBackend) {
+    let t = TestDb::new(backend).await;
+    let db = &t.db;
+    let mut agents = Vec::new();
+    for name in ["r1", "r2", "r3", "r4"] {
+        agents.push(create_user(db, name).await);
+    }
+    registered(db, "并发", 10).await;
+    let refs: Vec<&String> = agents.iter().collect();
+    let id = db
+        .create_campaign(&system(), t0(), &campaign("并发", 3, "00:00-24:00", &refs))
+        .await
+        .unwrap();
+    db.change_campaign_status(&system(), t0(), &id, CampaignAction::Start)
+        .await
+        .unwrap();
+    let now = t0() + Duration::minutes(1);
+    let lists = futures::future::join_all(agents.iter().map(|a| list(db, a, now))).await;
+    let mut seen = std::collections::HashSet::new();
+    for l in &lists {
+        assert!(l.len() <= 3, "{l:?}");
+        for (_, customer, _) in l {
+            assert!(seen.insert(customer.clone()), "{customer} on two lists");
+        }
+    }
+    assert_eq!(seen.len(), 10, "four lists of at most three take all ten");
+    t.cleanup().await;
+}
