@@ -94,7 +94,16 @@ impl Db {
         for (campaign_id, quota) in &campaigns {
             let mut tx = self.write.begin().await?;
             lock_agent(self.backend(), &mut tx, campaign_id, agent_id).await?;
-            fill_list(self.backend(), &mut tx, campaign_id, agent_id, *quota, &day, now).await?;
+            fill_list(
+                self.backend(),
+                &mut tx,
+                campaign_id,
+                agent_id,
+                *quota,
+                &day,
+                now,
+            )
+            .await?;
             tx.commit().await?;
         }
         let sql = format!(
