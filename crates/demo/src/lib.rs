@@ -36,6 +36,7 @@
 //! [`reset_demo_passwords`] gives every demo account a fresh one, so a server started
 //! with `--demo` can print working log-ins at every start.
 
+mod campaigns;
 mod complaints;
 mod customers;
 mod knowledge;
@@ -245,10 +246,7 @@ pub async fn load_demo(
 /// [`load_demo`]; `serve --demo` does both, tests usually only the first. Returns how many
 /// tickets were opened.
 pub async fn load_demo_tickets(db: &Db, now: DateTime<Utc>) -> Result<usize, DemoError> {
-    let mut users: HashMap<&str, String> = HashMap::new();
-    for username in org::USERNAMES {
-        users.insert(username, db.get_user_by_username(username).await?.id);
-    }
+    let users = demo_users(db).await?;
     let all = db.list_departments().await?;
     let mut departments: HashMap<&str, String> = HashMap::new();
     for d in org::DEPARTMENTS {
@@ -272,10 +270,7 @@ pub async fn load_demo_tickets(db: &Db, now: DateTime<Utc>) -> Result<usize, Dem
 /// one waiting for its callback, a major one escalated to the manager) to a center
 /// loaded by [`load_demo`]; `serve --demo` loads them. Returns how many were registered.
 pub async fn load_demo_complaints(db: &Db, now: DateTime<Utc>) -> Result<usize, DemoError> {
-    let mut users: HashMap<&str, String> = HashMap::new();
-    for username in org::USERNAMES {
-        users.insert(username, db.get_user_by_username(username).await?.id);
-    }
+    let users = demo_users(db).await?;
     let all = db.list_departments().await?;
     let mut departments: HashMap<&str, String> = HashMap::new();
     for d in org::DEPARTMENTS {
@@ -290,10 +285,7 @@ pub async fn load_demo_complaints(db: &Db, now: DateTime<Utc>) -> Result<usize, 
 /// answers by link and by phone, two dissatisfied ones with their follow-up tickets) to a
 /// center loaded by [`load_demo`]; `serve --demo` loads them. Returns how many answers.
 pub async fn load_demo_surveys(db: &Db, now: DateTime<Utc>) -> Result<usize, DemoError> {
-    let mut users: HashMap<&str, String> = HashMap::new();
-    for username in org::USERNAMES {
-        users.insert(username, db.get_user_by_username(username).await?.id);
-    }
+    let users = demo_users(db).await?;
     let intake = db
         .list_departments()
         .await?
@@ -309,6 +301,23 @@ pub async fn load_demo_surveys(db: &Db, now: DateTime<Utc>) -> Result<usize, Dem
         .map(|c| c.id)
         .collect();
     surveys::load(db, now, &users, &intake, &customer_ids).await
+}
+
+/// Adds the demo outbound campaigns (see the `campaigns` module: an active one calling
+/// registered-but-unverified customers with yesterday's calls made, and a draft) to a
+/// center loaded by [`load_demo`]; `serve --demo` loads them. Returns how many.
+pub async fn load_demo_campaigns(db: &Db, now: DateTime<Utc>) -> Result<usize, DemoError> {
+    let users = demo_users(db).await?;
+    campaigns::load(db, now, &users).await
+}
+
+/// The demo staff's ids by username.
+async fn demo_users(db: &Db) -> Result<HashMap<&'static str, String>, DemoError> {
+    let mut users = HashMap::new();
+    for username in org::USERNAMES {
+        users.insert(username, db.get_user_by_username(username).await?.id);
+    }
+    Ok(users)
 }
 
 /// Adds the demo knowledge base (categories, FAQs, manuals, scripts with placeholders,

@@ -114,6 +114,8 @@ pub(crate) const POSITIONS: &[PositionSpec] = &[
             TicketWrite,
             CallHandle,
             KnowledgeRead,
+            // 主动拨打: each agent works a daily calling list (document 2).
+            CampaignCall,
         ],
         excluded_with: &[],
     },
@@ -213,6 +215,8 @@ pub(crate) const POSITIONS: &[PositionSpec] = &[
             CustomerAssign,
             // Reads the satisfaction results for the monthly quality report.
             SurveyView,
+            // Sets up outbound campaigns and follows their progress.
+            CampaignManage,
         ],
         excluded_with: &[],
     },

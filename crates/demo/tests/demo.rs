@@ -378,3 +378,24 @@ async fn demo_surveys_have_answers_and_follow_ups() {
         .unwrap();
     assert!(page.items.iter().all(|r| r.followup_number.is_some()));
 }
+
+#[tokio::test]
+async fn demo_campaigns_have_progress_and_todays_lists() {
+    let (_dir, db, _) = loaded().await;
+    let now = Utc::now();
+    assert_eq!(kefu_demo::load_demo_campaigns(&db, now).await.unwrap(), 2);
+    let campaigns = db.list_campaigns(None).await.unwrap();
+    let active = campaigns.iter().find(|c| c.status == "active").unwrap();
+    assert!(campaigns.iter().any(|c| c.status == "draft"));
+    let p = db.campaign_progress(&active.id, now).await.unwrap();
+    assert!(p.targets > 24, "registered customers: {}", p.targets);
+    assert_eq!(
+        p.calls_total, 24,
+        "six calls by each of four agents yesterday"
+    );
+    assert_eq!(p.outcome("converted"), 4);
+    // Today's lists are full (8 each), retries first where due.
+    let agent1 = db.get_user_by_username("agent1").await.unwrap().id;
+    let list = db.todays_calling_list(&agent1, now).await.unwrap();
+    assert_eq!(list.len(), 8);
+}

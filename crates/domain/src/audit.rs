@@ -89,6 +89,12 @@ actions! {
     SurveySettingsSaved = "survey.settings_save",
     SurveySent = "survey.send",
     SurveyAnswered = "survey.answer",
+    CampaignCreated = "campaign.create",
+    CampaignUpdated = "campaign.update",
+    CampaignStatusChanged = "campaign.status",
+    CampaignTargetsAdded = "campaign.targets_add",
+    CampaignCalled = "campaign.call",
+    CustomerDoNotCallSet = "customer.do_not_call",
 }
 
 /// Whether the action touched personal data (PII); the audit page can filter on it.

@@ -53,6 +53,10 @@ permissions! {
     SurveyManage = "survey.manage",
     SurveySend = "survey.send",
     SurveyView = "survey.view",
+    // Outbound campaigns (主动拨打): set up, start, pause and finish them …
+    CampaignManage = "campaign.manage",
+    // … and work one's daily calling list.
+    CampaignCall = "campaign.call",
 }
 
 impl std::fmt::Display for Permission {

@@ -157,9 +157,11 @@ pub async fn demo(db: &Db, now: DateTime<Utc>) -> anyhow::Result<()> {
             let complaints = kefu_demo::load_demo_complaints(db, now).await?;
             let articles = kefu_demo::load_demo_knowledge(db, now).await?;
             let surveys = kefu_demo::load_demo_surveys(db, now).await?;
+            let campaigns = kefu_demo::load_demo_campaigns(db, now).await?;
             println!(
                 "loaded the demo customer service center (500 customers, {tickets} tickets, \
-                 {complaints} complaints, {articles} knowledge articles, {surveys} survey answers)"
+                 {complaints} complaints, {articles} knowledge articles, {surveys} survey \
+                 answers, {campaigns} campaigns)"
             );
             logins
         }

@@ -35,11 +35,13 @@ pub const ZH_CN: &[&str] = &[
     include_str!("../locales/zh-CN/core.toml"),
     include_str!("../locales/zh-CN/service.toml"),
     include_str!("../locales/zh-CN/surveys.toml"),
+    include_str!("../locales/zh-CN/campaigns.toml"),
 ];
 pub const EN: &[&str] = &[
     include_str!("../locales/en/core.toml"),
     include_str!("../locales/en/service.toml"),
     include_str!("../locales/en/surveys.toml"),
+    include_str!("../locales/en/campaigns.toml"),
 ];
 
 #[derive(Debug)]

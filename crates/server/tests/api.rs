@@ -13,6 +13,8 @@ mod auth;
 mod calendars;
 #[path = "api/calls.rs"]
 mod calls;
+#[path = "api/campaigns.rs"]
+mod campaigns;
 #[path = "api/complaints.rs"]
 mod complaints;
 #[path = "api/customers.rs"]
@@ -92,6 +94,8 @@ kefu_test_support::suite!(
         assignment::preview_commit_and_first_contact,
         assignment::bad_input_is_refused_with_codes,
         assignment::a_leaving_agents_customers_move_with_their_history,
+        campaigns::quotas_and_retry_rules_over_several_days,
+        campaigns::once_a_day_across_campaigns_and_do_not_call,
         org::organization_admin,
         org::assignment_rules_name_the_rule,
         org::agents_cannot_edit_the_organization,

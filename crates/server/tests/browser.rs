@@ -41,6 +41,9 @@ use assign::*;
 #[path = "browser/surveys.rs"]
 mod surveys;
 use surveys::*;
+#[path = "browser/campaigns.rs"]
+mod campaigns;
+use campaigns::*;
 #[path = "browser/foundation.rs"]
 mod foundation;
 use foundation::*;
@@ -101,6 +104,8 @@ fn main() {
         complaint_form_rounds_archive_and_stats,
         customer_answers_a_survey_link_on_a_phone,
         survey_settings_and_agent_answer_pages,
+        campaign_page_define_start_and_import,
+        agent_calling_list_records_outcomes,
     ];
 
     let Some(driver_path) = std::env::var(CHROMEDRIVER_VAR)

@@ -12,6 +12,7 @@ pub mod backend;
 pub mod blobs;
 pub mod calendars;
 pub mod calls;
+pub mod campaigns;
 pub mod complaints;
 pub mod contact_tasks;
 pub mod customers;

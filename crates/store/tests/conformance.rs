@@ -9,6 +9,8 @@ mod audit;
 mod calendars;
 #[path = "conformance/calls.rs"]
 mod calls;
+#[path = "conformance/campaigns.rs"]
+mod campaigns;
 #[path = "conformance/common.rs"]
 mod common;
 #[path = "conformance/complaints.rs"]
@@ -67,6 +69,9 @@ kefu_test_support::suite!(
         assignment::filters_and_bad_choices_are_refused,
         assignment::a_leaving_agents_customers_are_redistributed,
         assignment::recording_a_contact_closes_the_task,
+        campaigns::lists_respect_the_quota_and_retries_come_back,
+        campaigns::once_a_day_do_not_call_and_calling_hours,
+        campaigns::racing_agents_never_share_a_customer,
         audit::append_and_filter,
         audit::cursor,
         audit::database_refuses_update_and_delete,

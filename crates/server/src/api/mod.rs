@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod calendars;
 mod calls;
+mod campaigns;
 mod clock;
 mod complaints;
 mod cti;
@@ -94,6 +95,7 @@ pub fn router(state: &AppState) -> (Router<AppState>, OpenApiDoc) {
         .merge(audit::routes())
         .merge(tickets::routes(state))
         .merge(complaints::routes())
+        .merge(campaigns::routes())
         .merge(calendars::routes())
         .merge(sla::routes())
         .merge(calls::routes())

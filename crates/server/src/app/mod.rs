@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod calendars;
 pub mod calls;
+pub mod campaigns;
 pub mod complaints;
 pub mod cti;
 pub mod customers;

@@ -176,6 +176,7 @@ struct DetailPage<'a> {
     /// May send a survey link or record a survey on a callback.
     can_survey: bool,
     contact_tasks: Vec<super::assignment::CustomerTaskLine>,
+    do_not_call: bool,
 }
 
 struct DetailView {
@@ -246,6 +247,10 @@ async fn render_detail(
         can_reveal: page.ctx.can(Permission::CustomerPiiRead),
         can_survey: page.ctx.can(Permission::SurveySend),
         contact_tasks: super::assignment::customer_task_lines(page, id).await?,
+        do_not_call: crate::app::campaigns::calls::get_do_not_call(&page.state, &page.ctx, id)
+            .await
+            .map_err(|e| page.error(e))?
+            .do_not_call,
     };
     Ok(render(&detail))
 }

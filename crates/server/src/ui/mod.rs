@@ -6,6 +6,8 @@ mod assignment;
 mod audit;
 mod calendar;
 mod calls;
+mod campaign_calls;
+mod campaigns;
 mod complaints;
 mod customers;
 mod imports;
@@ -67,6 +69,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(audit::routes())
         .merge(tickets::routes(state))
         .merge(complaints::routes())
+        .merge(campaigns::routes())
+        .merge(campaign_calls::routes())
         .merge(calendar::routes())
         .merge(sla::routes())
         .merge(calls::routes())
@@ -144,6 +148,7 @@ pub struct Chrome {
     pub nav_ivr: bool,
     pub nav_knowledge: bool,
     pub nav_surveys: bool,
+    pub nav_campaigns: bool,
 }
 
 /// A signed-in page request: the user, their language and the page frame.
@@ -174,6 +179,7 @@ impl Page {
             nav_ivr: c.can(Permission::ServiceConfigure),
             nav_knowledge: c.can(Permission::KnowledgeRead),
             nav_surveys: c.can(Permission::SurveyView),
+            nav_campaigns: c.can(Permission::CampaignManage),
         }
     }
 

@@ -64,6 +64,7 @@ struct WorkspacePage<'a> {
     cursor: String,
     can_write: bool,
     can_take_calls: bool,
+    can_campaign_call: bool,
 }
 
 #[derive(Deserialize)]
@@ -116,6 +117,7 @@ async fn workspace(page: Page, Query(p): Query<WorkspaceParams>) -> Result<Respo
         cursor: p.cursor.unwrap_or_default(),
         can_write: page.ctx.can(Permission::TicketWrite),
         can_take_calls: page.ctx.can(Permission::CallHandle),
+        can_campaign_call: page.ctx.can(Permission::CampaignCall),
     };
     Ok(render(&body))
 }

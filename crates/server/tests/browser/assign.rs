@@ -3,7 +3,7 @@
 
 use super::*;
 
-async fn staff_id(b: &Browser, username: &str) -> String {
+pub async fn staff_id(b: &Browser, username: &str) -> String {
     let (_, staff) = b.api("GET", "/api/v1/staff", json!(null)).await;
     staff
         .as_array()

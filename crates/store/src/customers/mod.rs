@@ -508,7 +508,7 @@ impl Db {
     }
 }
 
-fn push_filter(sql: &mut Sql, filter: &CustomerFilter) {
+pub(crate) fn push_filter(sql: &mut Sql, filter: &CustomerFilter) {
     if let Some(tier) = &filter.tier {
         sql.push(" AND c.tier = ").bind_text(tier);
     }
