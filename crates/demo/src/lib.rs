@@ -315,7 +315,7 @@ pub async fn load_demo_campaigns(db: &Db, now: DateTime<Utc>) -> Result<usize, D
 async fn demo_users(db: &Db) -> Result<HashMap<&'static str, String>, DemoError> {
     let mut users = HashMap::new();
     for username in org::USERNAMES {
-        users.insert(username, db.get_user_by_username(username).await?.id);
+        users.insert(*username, db.get_user_by_username(username).await?.id);
     }
     Ok(users)
 }
