@@ -393,7 +393,9 @@ impl Moves {
         let moves = Moves { backend };
         moves.drop(tx).await?;
         for ddl in [
-            format!("CREATE TEMP TABLE assign_moves (pos {key}, customer_id TEXT NOT NULL){suffix}"),
+            format!(
+                "CREATE TEMP TABLE assign_moves (pos {key}, customer_id TEXT NOT NULL){suffix}"
+            ),
             format!("CREATE TEMP TABLE assign_deal (pos {key}, agent BIGINT NOT NULL){suffix}"),
             format!(
                 "CREATE TEMP TABLE assign_agents (idx {key}, agent_id TEXT NOT NULL, \
