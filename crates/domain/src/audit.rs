@@ -85,6 +85,12 @@ actions! {
     ComplaintCauseCreated = "complaint.cause_create",
     ComplaintCauseUpdated = "complaint.cause_update",
     ComplaintCauseDeleted = "complaint.cause_delete",
+    CallbackCreated = "callback.create",
+    CallbackAttempted = "callback.attempt",
+    CallbackChanged = "callback.change",
+    CallbackViewed = "callback.view",
+    CallbackPlanSaved = "settings.callback_plan_save",
+    CallbacksImported = "callback.import",
 }
 
 /// Whether the action touched personal data (PII); the audit page can filter on it.
@@ -99,6 +105,7 @@ impl AuditAction {
                 | AuditAction::CallViewed
                 | AuditAction::CallRecordingDownloaded
                 | AuditAction::ComplaintAddressRevealed
+                | AuditAction::CallbackViewed
         )
     }
 }
