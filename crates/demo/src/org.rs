@@ -139,6 +139,8 @@ pub(crate) const POSITIONS: &[PositionSpec] = &[
             TicketWrite,
             CallHandle,
             KnowledgeRead,
+            CallbackView,
+            CallbackWork,
         ],
         excluded_with: &[],
     },
@@ -209,6 +211,9 @@ pub(crate) const POSITIONS: &[PositionSpec] = &[
             KnowledgeWrite,
             // 客服主管按数量均衡、兼顾业务能力分配客户 (document 7).
             CustomerAssign,
+            CallbackView,
+            CallbackWork,
+            CallbackManage,
         ],
         excluded_with: &[],
     },

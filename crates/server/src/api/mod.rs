@@ -7,6 +7,7 @@ mod assignment;
 mod audit;
 mod auth;
 mod calendars;
+mod callbacks;
 mod calls;
 mod clock;
 mod complaints;
@@ -93,6 +94,7 @@ pub fn router(state: &AppState) -> (Router<AppState>, OpenApiDoc) {
         .merge(audit::routes())
         .merge(tickets::routes(state))
         .merge(complaints::routes())
+        .merge(callbacks::routes())
         .merge(calendars::routes())
         .merge(sla::routes())
         .merge(calls::routes())
