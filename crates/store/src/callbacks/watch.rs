@@ -86,3 +86,17 @@ pub async fn raise_stale_callbacks_in(
         notified: counts.into_keys().collect(),
     })
 }
+
+impl crate::Db {
+    /// [`raise_stale_callbacks_in`] in its own transaction.
+    pub async fn raise_stale_callbacks(
+        &self,
+        now: DateTime<Utc>,
+        lookahead: Duration,
+    ) -> Result<Raised, StoreError> {
+        let mut tx = self.write.begin().await?;
+        let r = raise_stale_callbacks_in(&mut tx, now, lookahead).await?;
+        tx.commit().await?;
+        Ok(r)
+    }
+}
