@@ -346,7 +346,7 @@ mod tests {
                 wanted.extend(CallbackKind::ALL.iter().flat_map(|x| {
                     [
                         format!("callback_kind.{}", x.code()),
-                        format!("callback.script.{}", x.code()),
+                        format!("callback_script.{}", x.code()),
                     ]
                 }));
                 wanted.extend(

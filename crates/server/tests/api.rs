@@ -11,6 +11,8 @@ mod audit;
 mod auth;
 #[path = "api/calendars.rs"]
 mod calendars;
+#[path = "api/callbacks.rs"]
+mod callbacks;
 #[path = "api/calls.rs"]
 mod calls;
 #[path = "api/complaints.rs"]
@@ -65,6 +67,10 @@ kefu_test_support::suite!(
         complaints::closing_needs_a_satisfied_callback_or_a_managers_reason,
         complaints::bad_forms_name_the_field_and_pii_stays_masked,
         complaints::archive_stats_and_cause_tree,
+        callbacks::tier_plans_over_a_quarter,
+        callbacks::attempts_watch_and_bad_input,
+        callbacks::complaint_callbacks_drive_the_loop,
+        callbacks::plans_and_settings,
         tickets::create_work_and_timeline,
         tickets::departments_see_only_their_tickets,
         tickets::queues_count_what_they_list,

@@ -6,6 +6,7 @@ mod assignment;
 mod audit;
 mod calendar;
 mod calls;
+mod callbacks;
 mod complaints;
 mod customers;
 mod imports;
@@ -66,6 +67,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(audit::routes())
         .merge(tickets::routes(state))
         .merge(complaints::routes())
+        .merge(callbacks::routes())
         .merge(calendar::routes())
         .merge(sla::routes())
         .merge(calls::routes())
@@ -141,6 +143,7 @@ pub struct Chrome {
     pub nav_calls: bool,
     pub nav_ivr: bool,
     pub nav_knowledge: bool,
+    pub nav_callbacks: bool,
 }
 
 /// A signed-in page request: the user, their language and the page frame.
@@ -170,6 +173,7 @@ impl Page {
             nav_calls: c.can(Permission::CallHandle),
             nav_ivr: c.can(Permission::ServiceConfigure),
             nav_knowledge: c.can(Permission::KnowledgeRead),
+            nav_callbacks: c.can(Permission::CallbackView),
         }
     }
 

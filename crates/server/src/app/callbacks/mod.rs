@@ -151,7 +151,7 @@ async fn script_for(
         None => match task.plan_script.clone().filter(|s| !s.trim().is_empty()) {
             Some(s) => (s, None),
             None => {
-                let key = format!("callback.script.{}", task.kind);
+                let key = format!("callback_script.{}", task.kind);
                 (state.i18n().tr(lang).t(&key).to_string(), None)
             }
         },
