@@ -32,6 +32,9 @@ use search::*;
 #[path = "browser/complaints.rs"]
 mod complaints;
 use complaints::*;
+#[path = "browser/callbacks.rs"]
+mod callbacks;
+use callbacks::*;
 #[path = "browser/imports.rs"]
 mod imports;
 use imports::*;
@@ -96,6 +99,7 @@ fn main() {
         knowledge_script_filled_for_a_ticket_with_copy,
         search_page_and_suggestions_beside_a_ticket,
         complaint_form_rounds_archive_and_stats,
+        callback_queue_task_page_and_plans,
     ];
 
     let Some(driver_path) = std::env::var(CHROMEDRIVER_VAR)
