@@ -74,7 +74,11 @@ pub async fn run(database: &Path, customers: u64, seed: u64) -> anyhow::Result<(
         batch.insert(None, now, &chunk).await?;
     }
     batch
-        .commit(&actor, now, &NewAuditEntry::new(AuditAction::CustomersImported))
+        .commit(
+            &actor,
+            now,
+            &NewAuditEntry::new(AuditAction::CustomersImported),
+        )
         .await?;
     println!(
         "seeded {customers} customers in {:.1} s",

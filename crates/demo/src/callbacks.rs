@@ -43,7 +43,8 @@ pub async fn load(db: &Db, now: DateTime<Utc>) -> Result<i64, DemoError> {
         .enumerate()
     {
         let day = (now + Duration::days(7 + 5 * i as i64)).date_naive();
-        db.set_customer_expiry(&system, now, &c.id, Some(day)).await?;
+        db.set_customer_expiry(&system, now, &c.id, Some(day))
+            .await?;
     }
     db.generate_callbacks(now).await?;
     let cb1 = db.get_user_by_username("callback1").await?;
@@ -60,7 +61,12 @@ pub async fn load(db: &Db, now: DateTime<Utc>) -> Result<i64, DemoError> {
             .await?;
     }
     let due = db
-        .list_callback_tasks(&Queue::Kind(CallbackKind::Periodic), &Assignee::Anyone, None, 2)
+        .list_callback_tasks(
+            &Queue::Kind(CallbackKind::Periodic),
+            &Assignee::Anyone,
+            None,
+            2,
+        )
         .await?
         .items;
     let me = actor(&cb1.id, &cb1.display_name);

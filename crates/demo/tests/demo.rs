@@ -378,7 +378,10 @@ async fn demo_callbacks_fill_the_queue() {
             .items
     };
     use kefu_domain::callback::CallbackKind;
-    assert!(!kinds(CallbackKind::Periodic).await.is_empty(), "VIP monthly");
+    assert!(
+        !kinds(CallbackKind::Periodic).await.is_empty(),
+        "VIP monthly"
+    );
     assert_eq!(kinds(CallbackKind::Renewal).await.len(), 5);
     assert_eq!(kinds(CallbackKind::PreSale).await.len(), 1);
     assert_eq!(

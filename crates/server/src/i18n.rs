@@ -342,7 +342,9 @@ mod tests {
                 );
             }
             {
-                use kefu_domain::callback::{AttemptResult, CallbackKind, Outcome, Period, PlanKind};
+                use kefu_domain::callback::{
+                    AttemptResult, CallbackKind, Outcome, Period, PlanKind,
+                };
                 wanted.extend(CallbackKind::ALL.iter().flat_map(|x| {
                     [
                         format!("callback_kind.{}", x.code()),

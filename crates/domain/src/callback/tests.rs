@@ -11,12 +11,21 @@ fn t(s: &str) -> DateTime<Utc> {
 
 #[test]
 fn period_windows_and_keys() {
-    assert_eq!(Period::Month.window(d(2026, 11, 29)), (d(2026, 11, 1), d(2026, 12, 1)));
+    assert_eq!(
+        Period::Month.window(d(2026, 11, 29)),
+        (d(2026, 11, 1), d(2026, 12, 1))
+    );
     assert_eq!(Period::Month.key(d(2026, 11, 29)), "2026-11");
-    assert_eq!(Period::Quarter.window(d(2026, 12, 31)), (d(2026, 10, 1), d(2027, 1, 1)));
+    assert_eq!(
+        Period::Quarter.window(d(2026, 12, 31)),
+        (d(2026, 10, 1), d(2027, 1, 1))
+    );
     assert_eq!(Period::Quarter.key(d(2026, 2, 1)), "2026-Q1");
     assert_eq!(Period::HalfYear.key(d(2026, 7, 1)), "2026-H2");
-    assert_eq!(Period::Year.window(d(2026, 5, 5)), (d(2026, 1, 1), d(2027, 1, 1)));
+    assert_eq!(
+        Period::Year.window(d(2026, 5, 5)),
+        (d(2026, 1, 1), d(2027, 1, 1))
+    );
     assert_eq!(Period::Year.key(d(2026, 5, 5)), "2026");
 }
 
@@ -62,11 +71,15 @@ fn retry_policy_spaces_attempts_and_gives_up() {
     let now = t("2026-11-29T02:00:00Z");
     assert_eq!(
         p.after(0, Attempt::Unreachable, now),
-        Ok(AfterAttempt::Retry { next_at: now + Duration::minutes(120) })
+        Ok(AfterAttempt::Retry {
+            next_at: now + Duration::minutes(120)
+        })
     );
     assert_eq!(
         p.after(1, Attempt::Busy, now),
-        Ok(AfterAttempt::Retry { next_at: now + Duration::minutes(30) })
+        Ok(AfterAttempt::Retry {
+            next_at: now + Duration::minutes(30)
+        })
     );
     assert_eq!(
         p.after(2, Attempt::Busy, now),
@@ -77,7 +90,10 @@ fn retry_policy_spaces_attempts_and_gives_up() {
         p.after(2, Attempt::Later(later), now),
         Ok(AfterAttempt::Retry { next_at: later })
     );
-    assert_eq!(p.after(0, Attempt::Later(now), now), Err(Refusal::LaterInThePast));
+    assert_eq!(
+        p.after(0, Attempt::Later(now), now),
+        Err(Refusal::LaterInThePast)
+    );
     assert_eq!(
         p.after(0, Attempt::Done(Outcome::Unreachable), now),
         Err(Refusal::OutcomeNotRecordable)
@@ -103,7 +119,12 @@ fn holidays_fall_due_on_their_first_day() {
     let special = parse_special_dates("12-25, 09-28").unwrap();
     assert_eq!(
         care_dates(d(2026, 9, 20), d(2026, 12, 31), &days, &special),
-        vec![d(2026, 9, 25), d(2026, 9, 28), d(2026, 10, 1), d(2026, 12, 25)]
+        vec![
+            d(2026, 9, 25),
+            d(2026, 9, 28),
+            d(2026, 10, 1),
+            d(2026, 12, 25)
+        ]
     );
     assert_eq!(parse_special_dates("13-01"), Err("13-01".to_string()));
     assert_eq!(MonthDay::parse("02-29").unwrap().in_year(2026), None);
@@ -112,7 +133,10 @@ fn holidays_fall_due_on_their_first_day() {
 #[test]
 fn local_times_and_follow_up_cutoff() {
     let off = crate::calendar::china_offset();
-    assert_eq!(local_at(d(2026, 10, 1), DUE_HOUR, off), t("2026-10-01T01:00:00Z"));
+    assert_eq!(
+        local_at(d(2026, 10, 1), DUE_HOUR, off),
+        t("2026-10-01T01:00:00Z")
+    );
     assert_eq!(local_day(t("2026-09-30T16:30:00Z"), off), d(2026, 10, 1));
     let now = t("2026-11-29T12:00:00Z");
     assert_eq!(
@@ -127,7 +151,10 @@ fn text_fields_are_trimmed_and_bounded() {
     assert_eq!(parse_text("notes", Some(" ok "), 10), Ok(Some("ok".into())));
     assert_eq!(
         parse_text("notes", Some("12345678901"), 10),
-        Err(FieldError { field: "notes", code: "too_long" })
+        Err(FieldError {
+            field: "notes",
+            code: "too_long"
+        })
     );
     assert!(check_range("follow_up_hours", 0, 1, 720).is_err());
 }

@@ -101,11 +101,9 @@ async fn record_attempt(
 
 pub(crate) fn result_view(r: &kefu_store::callbacks::AttemptRecorded) -> AttemptResultView {
     let (status, next_at, outcome) = match r.after {
-        AfterAttempt::Retry { next_at } => (
-            "open",
-            Some(rfc3339(kefu_store::to_millis(next_at))),
-            None,
-        ),
+        AfterAttempt::Retry { next_at } => {
+            ("open", Some(rfc3339(kefu_store::to_millis(next_at))), None)
+        }
         AfterAttempt::Close(o) => ("done", None, Some(o.code().to_string())),
     };
     AttemptResultView {
@@ -140,7 +138,10 @@ async fn assign(
 /// not created again.
 #[utoipa::path(post, path = "/callbacks/generate", tag = "callbacks", security(("bearer" = ["callback.manage"])),
     responses((status = 200, body = GeneratedView)))]
-async fn generate(State(state): State<AppState>, ctx: Ctx) -> Result<Json<GeneratedView>, AppError> {
+async fn generate(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<GeneratedView>, AppError> {
     Ok(Json(app::generate(&state, &ctx).await?))
 }
 
@@ -158,7 +159,10 @@ async fn import_pre_sale(
 
 #[utoipa::path(get, path = "/callbacks/plans", tag = "callbacks", security(("bearer" = ["callback.view"])),
     responses((status = 200, body = Vec<PlanView>)))]
-async fn list_plans(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<PlanView>>, AppError> {
+async fn list_plans(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<PlanView>>, AppError> {
     Ok(Json(plans::list(&state, &ctx).await?))
 }
 
@@ -190,7 +194,10 @@ async fn update_plan(
 
 #[utoipa::path(get, path = "/callbacks/settings", tag = "callbacks", security(("bearer" = ["callback.view"])),
     responses((status = 200, body = SettingsView)))]
-async fn get_settings(State(state): State<AppState>, ctx: Ctx) -> Result<Json<SettingsView>, AppError> {
+async fn get_settings(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<SettingsView>, AppError> {
     Ok(Json(plans::settings(&state, &ctx).await?))
 }
 

@@ -49,7 +49,8 @@ pub async fn callback_queue_task_page_and_plans(b: Browser) {
         .into_iter()
         .find(|u| u.username == "callback2")
         .unwrap();
-    b.click(&format!("#assign-to option[value='{}']", callback2.id)).await;
+    b.click(&format!("#assign-to option[value='{}']", callback2.id))
+        .await;
     b.submit("#assign-save").await;
     assert_eq!(b.text("#fact-assignee").await, callback2.display_name);
     b.logout().await;
@@ -58,7 +59,10 @@ pub async fn callback_queue_task_page_and_plans(b: Browser) {
     b.login("callback2").await;
     b.goto(&task).await;
     let script = b.text("#script-text").await;
-    assert!(!script.contains("{客户姓名}") && !script.contains("{工号}"), "{script}");
+    assert!(
+        !script.contains("{客户姓名}") && !script.contains("{工号}"),
+        "{script}"
+    );
     assert!(b.text("#fact-phone").await.contains("****"), "masked");
     b.wait_for("#survey").await;
     // Later without a time: refused, the notes stay.
@@ -66,7 +70,10 @@ pub async fn callback_queue_task_page_and_plans(b: Browser) {
     b.type_into("#attempt-notes", "客户正在开会").await;
     b.submit("#save-attempt").await;
     assert!(b.text("#attempt-error").await.contains("later_at"));
-    assert_eq!(b.value("#attempt-notes").await.as_deref(), Some("客户正在开会"));
+    assert_eq!(
+        b.value("#attempt-notes").await.as_deref(),
+        Some("客户正在开会")
+    );
     b.click("#result-unreachable").await;
     b.submit("#save-attempt").await;
     b.wait_for(".attempt-row").await;
@@ -81,7 +88,10 @@ pub async fn callback_queue_task_page_and_plans(b: Browser) {
     assert_eq!(b.text("#task-outcome").await, "满意");
     assert_eq!(b.text("#record-suggestions").await, "希望周末也能配送");
     assert_eq!(b.all(".attempt-row").await.len(), 2);
-    assert!(b.all("#attempt-form").await.is_empty(), "closed: no more attempts");
+    assert!(
+        b.all("#attempt-form").await.is_empty(),
+        "closed: no more attempts"
+    );
     b.goto("/callbacks?tab=overdue").await;
     b.wait_for("#tab-overdue.on").await;
     b.logout().await;

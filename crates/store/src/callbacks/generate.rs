@@ -38,7 +38,11 @@ struct Batch<'a> {
     extra: Option<(&'static str, String)>,
 }
 
-async fn insert_batch(tx: &mut Tx<'_>, now: DateTime<Utc>, b: &Batch<'_>) -> Result<u64, StoreError> {
+async fn insert_batch(
+    tx: &mut Tx<'_>,
+    now: DateTime<Utc>,
+    b: &Batch<'_>,
+) -> Result<u64, StoreError> {
     // Ids: a fresh time-ordered id for the statement followed by the customer's id —
     // unique, and generated in SQL so the insert stays one statement.
     let mut sql = Sql::new(

@@ -17,8 +17,8 @@ mod watch;
 mod work;
 
 pub use generate::{generate_callbacks_in, Generated};
-pub use watch::{raise_stale_callbacks_in, Raised};
 pub use plans::{CallbackSettings, PlanInput, PlanRow};
+pub use watch::{raise_stale_callbacks_in, Raised};
 pub(crate) use work::{complaint_called_back_in, complaint_handled_in, ticket_resolved_in};
 pub use work::{AttemptInput, AttemptRecorded, NewTask, PreSaleRow};
 
@@ -240,7 +240,9 @@ impl Db {
         until: DateTime<Utc>,
         who: &Assignee,
     ) -> Result<QueueCounts, StoreError> {
-        let mut due = Sql::new("SELECT COUNT(*) FROM callback_tasks t WHERE t.status = 'open' AND t.next_at < ");
+        let mut due = Sql::new(
+            "SELECT COUNT(*) FROM callback_tasks t WHERE t.status = 'open' AND t.next_at < ",
+        );
         due.bind_int(crate::to_millis(until));
         push_assignee(&mut due, who);
         let (due,): (i64,) = due.query_as().fetch_one(&self.read).await?;
@@ -266,10 +268,7 @@ impl Db {
 
     pub async fn get_callback_task(&self, id: &str) -> Result<TaskRow, StoreError> {
         let sql = format!("{TASK_SELECT} WHERE t.id = $1");
-        Ok(sqlx::query_as(&sql)
-            .bind(id)
-            .fetch_one(&self.read)
-            .await?)
+        Ok(sqlx::query_as(&sql).bind(id).fetch_one(&self.read).await?)
     }
 
     /// The tasks of a ticket (its after-sale, repair or complaint callbacks), oldest first.
@@ -285,7 +284,10 @@ impl Db {
     }
 
     /// A task's attempts, oldest first.
-    pub async fn list_callback_attempts(&self, task_id: &str) -> Result<Vec<AttemptRow>, StoreError> {
+    pub async fn list_callback_attempts(
+        &self,
+        task_id: &str,
+    ) -> Result<Vec<AttemptRow>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT a.id, a.result, a.later_at, a.outcome, a.notes, u.display_name AS by_name, a.at \
              FROM callback_attempts a LEFT JOIN users u ON u.id = a.by_id \

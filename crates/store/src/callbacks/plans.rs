@@ -238,7 +238,8 @@ impl Db {
                 id
             }
         };
-        let entry = NewAuditEntry::new(AuditAction::CallbackPlanSaved).subject("callback_plan", &id);
+        let entry =
+            NewAuditEntry::new(AuditAction::CallbackPlanSaved).subject("callback_plan", &id);
         append_in(&mut tx, actor, now, &entry).await?;
         tx.commit().await?;
         Ok(id)
@@ -255,12 +256,13 @@ impl Db {
         expires_on: Option<chrono::NaiveDate>,
     ) -> Result<(), StoreError> {
         let mut tx = self.write.begin().await?;
-        let done = sqlx::query("UPDATE customers SET expires_on = $1, updated_at = $2 WHERE id = $3")
-            .bind(expires_on.map(|d| d.to_string()))
-            .bind(to_millis(now))
-            .bind(customer_id)
-            .execute(&mut *tx)
-            .await?;
+        let done =
+            sqlx::query("UPDATE customers SET expires_on = $1, updated_at = $2 WHERE id = $3")
+                .bind(expires_on.map(|d| d.to_string()))
+                .bind(to_millis(now))
+                .bind(customer_id)
+                .execute(&mut *tx)
+                .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }

@@ -112,10 +112,7 @@ pub(crate) async fn ticket_resolved_in(
         dedupe_key: Some(format!("{}:{ticket_id}", kind.code())),
         customer_id,
         ticket_id: Some(ticket_id.to_string()),
-        ..NewTask::new(
-            kind,
-            now + Duration::hours(settings.after_sale_delay_hours),
-        )
+        ..NewTask::new(kind, now + Duration::hours(settings.after_sale_delay_hours))
     };
     insert_task_in(tx, None, now, &task).await?;
     Ok(())
@@ -359,7 +356,10 @@ impl Db {
         .bind(at)
         .execute(&mut *tx)
         .await?;
-        let failed = i64::from(matches!(input.attempt, Attempt::Unreachable | Attempt::Busy));
+        let failed = i64::from(matches!(
+            input.attempt,
+            Attempt::Unreachable | Attempt::Busy
+        ));
         let done = matches!(input.attempt, Attempt::Done(_));
         let i = input;
         let (status, next_at, closed_outcome) = match after {
@@ -463,8 +463,8 @@ impl Db {
                 created += 1;
             }
         }
-        let entry = NewAuditEntry::new(AuditAction::CallbacksImported)
-            .detail(format!("{list}: {created}"));
+        let entry =
+            NewAuditEntry::new(AuditAction::CallbacksImported).detail(format!("{list}: {created}"));
         append_in(&mut tx, actor, now, &entry).await?;
         tx.commit().await?;
         Ok(created)

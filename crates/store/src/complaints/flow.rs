@@ -554,7 +554,8 @@ impl Db {
         cb: &Callback,
     ) -> Result<AfterCallback, ComplaintError> {
         let mut tx = self.write.begin().await?;
-        let next = complaint_callback_in(&mut tx, self.backend(), actor, now, ticket_id, cb).await?;
+        let next =
+            complaint_callback_in(&mut tx, self.backend(), actor, now, ticket_id, cb).await?;
         tx.commit().await?;
         Ok(next)
     }
@@ -633,12 +634,12 @@ async fn mark_closed(
 /// The round's open callback task (回访) is closed with the same outcome, so the
 /// complaint loop and the callback queue agree whichever page recorded it.
 pub(crate) async fn complaint_callback_in(
-tx: &mut Tx<'_>,
-backend: Backend,
-actor: &Actor,
-now: DateTime<Utc>,
-ticket_id: &str,
-cb: &Callback,
+    tx: &mut Tx<'_>,
+    backend: Backend,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    ticket_id: &str,
+    cb: &Callback,
 ) -> Result<AfterCallback, ComplaintError> {
     let state = locked_state(tx, backend, ticket_id).await?;
     let next = rules::callback(state.stage(), &state.round(), cb.outcome)?;
@@ -673,16 +674,7 @@ cb: &Callback,
         AfterCallback::NewRound(_) => {
             // Reopening the ticket opens the round (the same path as a manual reopen);
             // a ticket still open somehow gets its round directly.
-            if !move_ticket(
-                tx,
-                backend,
-                actor,
-                now,
-                ticket_id,
-                StatusAction::Reopen,
-            )
-            .await?
-            {
+            if !move_ticket(tx, backend, actor, now, ticket_id, StatusAction::Reopen).await? {
                 reopened_in(tx, actor, now, ticket_id).await?;
             }
         }

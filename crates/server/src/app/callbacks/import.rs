@@ -60,7 +60,13 @@ fn parse_csv(text: &str) -> Result<(Vec<(usize, Parsed)>, Vec<RejectedRow>), App
     let mut records = reader.records();
     let header = match records.next() {
         Some(Ok(h)) => h,
-        _ => return Err(AppError::invalid_field("empty_list", "csv", "the list is empty")),
+        _ => {
+            return Err(AppError::invalid_field(
+                "empty_list",
+                "csv",
+                "the list is empty",
+            ))
+        }
     };
     let cols: Vec<Option<Column>> = header.iter().map(column_of).collect();
     let find = |c: Column| cols.iter().position(|x| *x == Some(c));
@@ -145,7 +151,11 @@ pub async fn import_pre_sale(
         Some(raw) => parse_local_time("due_at", raw)?,
         None => now,
     };
-    let assignee = p.assignee_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let assignee = p
+        .assignee_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
     if let Some(a) = assignee {
         state.db().get_user(a).await.map_err(|_| {
             AppError::invalid_field("unknown_assignee", "assignee_id", "no such user")

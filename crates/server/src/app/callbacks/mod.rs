@@ -125,7 +125,13 @@ pub async fn detail(
     db.append_audit(&ctx.actor(), state.clock().now(), &entry)
         .await?;
     let script = script_for(state, ctx, &task, lang).await?;
-    Ok(detail_view(&task, &attempts, phone.as_deref(), clear, script))
+    Ok(detail_view(
+        &task,
+        &attempts,
+        phone.as_deref(),
+        clear,
+        script,
+    ))
 }
 
 /// The script to read: the task's knowledge article (when published), else its plan's
@@ -250,7 +256,9 @@ pub fn parse_attempt(p: &AttemptPayload) -> Result<AttemptInput, AppError> {
         "" => None,
         raw => Some(
             PhoneNumber::parse(raw)
-                .map_err(|e| AppError::invalid_field("invalid_phone", "contact_phone", e.to_string()))?
+                .map_err(|e| {
+                    AppError::invalid_field("invalid_phone", "contact_phone", e.to_string())
+                })?
                 .as_str()
                 .to_string(),
         ),
@@ -274,9 +282,19 @@ pub fn parse_attempt(p: &AttemptPayload) -> Result<AttemptInput, AppError> {
 
 /// A fee in yuan (`120`, `85.5`, `85.50`) as cents.
 pub fn parse_fee(raw: &str) -> Result<i64, AppError> {
-    let bad = || AppError::invalid_field("invalid_fee", "fee", "the fee is an amount in yuan such as 85.50");
+    let bad = || {
+        AppError::invalid_field(
+            "invalid_fee",
+            "fee",
+            "the fee is an amount in yuan such as 85.50",
+        )
+    };
     let (whole, frac) = raw.split_once('.').unwrap_or((raw, ""));
-    if whole.is_empty() || frac.len() > 2 || !whole.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit()) {
+    if whole.is_empty()
+        || frac.len() > 2
+        || !whole.chars().all(|c| c.is_ascii_digit())
+        || !frac.chars().all(|c| c.is_ascii_digit())
+    {
         return Err(bad());
     }
     let yuan: i64 = whole.parse().map_err(|_| bad())?;
@@ -311,7 +329,11 @@ pub async fn create(state: &AppState, ctx: &Ctx, p: &CreatePayload) -> Result<St
         k => CallbackKind::from_code(k)
             .filter(|k| !matches!(k, CallbackKind::Complaint | CallbackKind::Periodic))
             .ok_or_else(|| {
-                AppError::invalid_field("invalid_kind", "kind", format!("cannot create a {k:?} callback by hand"))
+                AppError::invalid_field(
+                    "invalid_kind",
+                    "kind",
+                    format!("cannot create a {k:?} callback by hand"),
+                )
             })?,
     };
     let customer_id = p.customer_id.trim();
@@ -325,11 +347,9 @@ pub async fn create(state: &AppState, ctx: &Ctx, p: &CreatePayload) -> Result<St
     let db = state.db();
     if let Err(e) = db.get_customer(customer_id).await {
         return Err(match e {
-            StoreError::NotFound => AppError::invalid_field(
-                "unknown_customer",
-                "customer_id",
-                "no such customer",
-            ),
+            StoreError::NotFound => {
+                AppError::invalid_field("unknown_customer", "customer_id", "no such customer")
+            }
             e => e.into(),
         });
     }
@@ -338,7 +358,11 @@ pub async fn create(state: &AppState, ctx: &Ctx, p: &CreatePayload) -> Result<St
         Some(raw) => parse_local_time("due_at", raw)?,
         None => now,
     };
-    let assignee = p.assignee_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let assignee = p
+        .assignee_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
     if let Some(a) = assignee {
         db.get_user(a).await.map_err(|_| {
             AppError::invalid_field("unknown_assignee", "assignee_id", "no such user")
@@ -367,7 +391,11 @@ pub async fn assign(
     id: &str,
     p: &AssignPayload,
 ) -> Result<(), AppError> {
-    let to = p.assignee_id.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let to = p
+        .assignee_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
     let db = state.db();
     if !ctx.can(Permission::CallbackManage) {
         ctx.require(Permission::CallbackWork)?;

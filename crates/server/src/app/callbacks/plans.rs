@@ -117,7 +117,11 @@ pub async fn list(state: &AppState, ctx: &Ctx) -> Result<Vec<PlanView>, AppError
 /// Checks a plan; every bad field is named.
 async fn parse_plan(state: &AppState, p: &PlanPayload) -> Result<PlanInput, AppError> {
     let kind = PlanKind::from_code(p.kind.trim()).ok_or_else(|| {
-        AppError::invalid_field("invalid_kind", "kind", "kind must be periodic, care or renewal")
+        AppError::invalid_field(
+            "invalid_kind",
+            "kind",
+            "kind must be periodic, care or renewal",
+        )
     })?;
     let name = p.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
@@ -131,7 +135,11 @@ async fn parse_plan(state: &AppState, p: &PlanPayload) -> Result<PlanInput, AppE
     if let Some(tier) = tier {
         let tiers = state.db().list_tiers().await?;
         if !tiers.iter().any(|t| t.code == tier) {
-            return Err(AppError::invalid_field("unknown_tier", "tier", "no such customer tier"));
+            return Err(AppError::invalid_field(
+                "unknown_tier",
+                "tier",
+                "no such customer tier",
+            ));
         }
     }
     let period = match kind {
@@ -157,9 +165,8 @@ async fn parse_plan(state: &AppState, p: &PlanPayload) -> Result<PlanInput, AppE
         )
     })?;
     let lead_days = range("lead_days", p.lead_days.unwrap_or(0), 0, 365)?;
-    let script = parse_script(p.script.as_deref()).map_err(|_| {
-        AppError::invalid_field("too_long", "script", "the script is too long")
-    })?;
+    let script = parse_script(p.script.as_deref())
+        .map_err(|_| AppError::invalid_field("too_long", "script", "the script is too long"))?;
     Ok(PlanInput {
         kind: kind.code().to_string(),
         name: name.to_string(),
@@ -201,11 +208,7 @@ pub async fn settings(state: &AppState, ctx: &Ctx) -> Result<SettingsView, AppEr
     Ok(settings_view(&state.db().callback_settings().await?))
 }
 
-pub async fn save_settings(
-    state: &AppState,
-    ctx: &Ctx,
-    p: &SettingsView,
-) -> Result<(), AppError> {
+pub async fn save_settings(state: &AppState, ctx: &Ctx, p: &SettingsView) -> Result<(), AppError> {
     ctx.require(Permission::CallbackManage)?;
     let mut types = Vec::new();
     for raw in &p.after_sale_types {
@@ -223,7 +226,12 @@ pub async fn save_settings(
     let s = CallbackSettings {
         follow_up_hours: range("follow_up_hours", p.follow_up_hours, 1, 720)?,
         retry: RetryPolicy {
-            unreachable_minutes: range("unreachable_retry_minutes", p.unreachable_retry_minutes, 1, 10080)?,
+            unreachable_minutes: range(
+                "unreachable_retry_minutes",
+                p.unreachable_retry_minutes,
+                1,
+                10080,
+            )?,
             busy_minutes: range("busy_retry_minutes", p.busy_retry_minutes, 1, 10080)?,
             max_attempts: range("max_attempts", p.max_attempts, 1, 20)?,
         },

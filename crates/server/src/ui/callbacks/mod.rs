@@ -113,7 +113,11 @@ async fn queue_page(
     } else {
         q.assignee.clone()
     };
-    let tab = if q.tab.is_empty() { "today".to_string() } else { q.tab.clone() };
+    let tab = if q.tab.is_empty() {
+        "today".to_string()
+    } else {
+        q.tab.clone()
+    };
     let params = app::QueueParams {
         tab: Some(tab.clone()),
         assignee: some(&assignee),
@@ -123,9 +127,9 @@ async fn queue_page(
     let (page_rows, counts) = app::queue(&page.state, &page.ctx, &params)
         .await
         .map_err(|e| page.error(e))?;
-    let next_query = page_rows.next_cursor.map(|c| {
-        query_string(&[("tab", &tab), ("assignee", &assignee), ("cursor", &c)])
-    });
+    let next_query = page_rows
+        .next_cursor
+        .map(|c| query_string(&[("tab", &tab), ("assignee", &assignee), ("cursor", &c)]));
     let items = page_rows
         .items
         .iter()
@@ -180,8 +184,19 @@ async fn create(page: Page, Form(f): Form<CreateForm>) -> Result<Response, UiErr
     };
     match app::create(&page.state, &page.ctx, &p).await {
         Ok(id) => Ok(Redirect::to(&format!("/callbacks/{id}")).into_response()),
-        Err(e @ (AppError::Invalid { .. } | AppError::InvalidField { .. } | AppError::Conflict { .. })) => {
-            queue_page(&page, QueueQuery::default(), Some(e.to_string()), f, ImportForm::default()).await
+        Err(
+            e @ (AppError::Invalid { .. }
+            | AppError::InvalidField { .. }
+            | AppError::Conflict { .. }),
+        ) => {
+            queue_page(
+                &page,
+                QueueQuery::default(),
+                Some(e.to_string()),
+                f,
+                ImportForm::default(),
+            )
+            .await
         }
         Err(e) => Err(page.error(e)),
     }
@@ -209,7 +224,14 @@ async fn import_list(page: Page, Form(f): Form<ImportForm>) -> Result<Response, 
             Ok(back_to_queue(&msg))
         }
         Err(e @ (AppError::Invalid { .. } | AppError::InvalidField { .. })) => {
-            queue_page(&page, QueueQuery::default(), Some(e.to_string()), CreateForm::default(), f).await
+            queue_page(
+                &page,
+                QueueQuery::default(),
+                Some(e.to_string()),
+                CreateForm::default(),
+                f,
+            )
+            .await
         }
         Err(e) => Err(page.error(e)),
     }
@@ -343,7 +365,10 @@ async fn task_page(
         can_manage,
         is_repair: d.task.kind == CallbackKind::RepairVerify.code(),
         outcomes: t.options("callback_result", outcomes.iter().map(|o| o.code())),
-        results: t.options("attempt_result", AttemptResult::ALL.iter().map(|r| r.code())),
+        results: t.options(
+            "attempt_result",
+            AttemptResult::ALL.iter().map(|r| r.code()),
+        ),
         genders: t.options("gender", Gender::ALL.iter().map(|g| g.code())),
         staff,
         chrome: page.chrome("callbacks"),
@@ -367,9 +392,11 @@ async fn attempt(
     page.check_csrf(&f.csrf)?;
     match app::attempt(&page.state, &page.ctx, &id, &f.payload()).await {
         Ok(_) => Ok(Redirect::to(&format!("/callbacks/{id}")).into_response()),
-        Err(e @ (AppError::Invalid { .. } | AppError::InvalidField { .. } | AppError::Conflict { .. })) => {
-            task_page(&page, &id, f, Some(e.to_string())).await
-        }
+        Err(
+            e @ (AppError::Invalid { .. }
+            | AppError::InvalidField { .. }
+            | AppError::Conflict { .. }),
+        ) => task_page(&page, &id, f, Some(e.to_string())).await,
         Err(e) => Err(page.error(e)),
     }
 }

@@ -124,7 +124,10 @@ async fn save_plan(page: Page, Form(f): Form<PlanForm>) -> Result<Response, UiEr
     page.check_csrf(&f.csrf)?;
     let lead_days = match f.lead_days.trim() {
         "" => Ok(None),
-        raw => raw.parse::<i64>().map(Some).map_err(|e| invalid("lead_days", e)),
+        raw => raw
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|e| invalid("lead_days", e)),
     };
     let result = match lead_days {
         Ok(lead_days) => {
@@ -173,11 +176,15 @@ struct SettingsForm {
 
 async fn save_settings(page: Page, Form(f): Form<SettingsForm>) -> Result<Response, UiError> {
     page.check_csrf(&f.csrf)?;
-    let num = |field: &'static str, raw: &str| raw.trim().parse::<i64>().map_err(|e| invalid(field, e));
+    let num =
+        |field: &'static str, raw: &str| raw.trim().parse::<i64>().map_err(|e| invalid(field, e));
     let parsed = (|| {
         Ok::<_, AppError>(SettingsView {
             follow_up_hours: num("follow_up_hours", &f.follow_up_hours)?,
-            unreachable_retry_minutes: num("unreachable_retry_minutes", &f.unreachable_retry_minutes)?,
+            unreachable_retry_minutes: num(
+                "unreachable_retry_minutes",
+                &f.unreachable_retry_minutes,
+            )?,
             busy_retry_minutes: num("busy_retry_minutes", &f.busy_retry_minutes)?,
             max_attempts: num("max_attempts", &f.max_attempts)?,
             after_sale_types: f.after_sale_types.clone(),
