@@ -26,7 +26,7 @@ pub async fn raise_stale_callbacks_in(
     now: DateTime<Utc>,
     lookahead: Duration,
 ) -> Result<Raised, StoreError> {
-    let settings = settings_in(&mut **tx).await?;
+    let settings = settings_in(tx).await?;
     let cutoff = follow_up_cutoff(now, settings.follow_up_hours, lookahead);
     let rows: Vec<(String, Option<String>)> = sqlx::query_as(
         "SELECT id, assignee_id FROM callback_tasks WHERE status = 'open' AND watch_from <= $1 \

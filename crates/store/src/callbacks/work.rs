@@ -99,7 +99,7 @@ pub(crate) async fn ticket_resolved_in(
     if complaints > 0 || ticket_type == TicketType::Complaint {
         return Ok(());
     }
-    let settings = settings_in(&mut **tx).await?;
+    let settings = settings_in(tx).await?;
     if !settings.after_sale_types.contains(&ticket_type) {
         return Ok(());
     }

@@ -52,7 +52,10 @@ struct Parsed {
     note: Option<String>,
 }
 
-fn parse_csv(text: &str) -> Result<(Vec<(usize, Parsed)>, Vec<RejectedRow>), AppError> {
+/// The rows read (with their line numbers) and the rows refused.
+type ParsedList = (Vec<(usize, Parsed)>, Vec<RejectedRow>);
+
+fn parse_csv(text: &str) -> Result<ParsedList, AppError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
