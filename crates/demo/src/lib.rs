@@ -41,6 +41,7 @@ mod complaints;
 mod customers;
 mod knowledge;
 mod org;
+mod surveys;
 mod tickets;
 
 use chrono::{DateTime, Duration, Utc};
@@ -291,6 +292,31 @@ pub async fn load_demo_complaints(db: &Db, now: DateTime<Utc>) -> Result<usize, 
 /// --demo` loads them. Returns how many callback tasks exist.
 pub async fn load_demo_callbacks(db: &Db, now: DateTime<Utc>) -> Result<i64, DemoError> {
     callbacks::load(db, now).await
+}
+
+/// Adds the demo satisfaction surveys (see the `surveys` module: two templates, a week of
+/// answers by link and by phone, two dissatisfied ones with their follow-up tickets) to a
+/// center loaded by [`load_demo`]; `serve --demo` loads them. Returns how many answers.
+pub async fn load_demo_surveys(db: &Db, now: DateTime<Utc>) -> Result<usize, DemoError> {
+    let mut users: HashMap<&str, String> = HashMap::new();
+    for username in org::USERNAMES {
+        users.insert(username, db.get_user_by_username(username).await?.id);
+    }
+    let intake = db
+        .list_departments()
+        .await?
+        .into_iter()
+        .find(|d| d.name == org::INTAKE)
+        .ok_or_else(|| DemoError::Invalid(format!("department {} is missing", org::INTAKE)))?
+        .id;
+    let customer_ids: Vec<String> = db
+        .list_customers(&CustomerFilter::default(), None, 100)
+        .await?
+        .items
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    surveys::load(db, now, &users, &intake, &customer_ids).await
 }
 
 /// Adds the demo knowledge base (categories, FAQs, manuals, scripts with placeholders,

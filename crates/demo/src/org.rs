@@ -141,6 +141,8 @@ pub(crate) const POSITIONS: &[PositionSpec] = &[
             KnowledgeRead,
             CallbackView,
             CallbackWork,
+            SurveySend,
+            SurveyView,
         ],
         excluded_with: &[],
     },
@@ -214,6 +216,8 @@ pub(crate) const POSITIONS: &[PositionSpec] = &[
             CallbackView,
             CallbackWork,
             CallbackManage,
+            // Reads the satisfaction results for the monthly quality report.
+            SurveyView,
         ],
         excluded_with: &[],
     },

@@ -391,3 +391,23 @@ async fn demo_callbacks_fill_the_queue() {
     );
     assert!(n > 10, "{n}");
 }
+
+#[tokio::test]
+async fn demo_surveys_have_answers_and_follow_ups() {
+    let (_dir, db, _) = loaded().await;
+    let n = kefu_demo::load_demo_surveys(&db, Utc::now()).await.unwrap();
+    assert_eq!(n, 7);
+    assert_eq!(db.list_survey_templates(true).await.unwrap().len(), 2);
+    let all = kefu_store::surveys::ResponseFilter::default();
+    let summary = db.summarize_survey_responses(&all).await.unwrap();
+    assert_eq!((summary.answers, summary.dissatisfied), (7, 2));
+    let dissatisfied = kefu_store::surveys::ResponseFilter {
+        dissatisfied_only: true,
+        ..Default::default()
+    };
+    let page = db
+        .list_survey_responses(&dissatisfied, None, 10)
+        .await
+        .unwrap();
+    assert!(page.items.iter().all(|r| r.followup_number.is_some()));
+}

@@ -91,6 +91,10 @@ actions! {
     CallbackViewed = "callback.view",
     CallbackPlanSaved = "settings.callback_plan_save",
     CallbacksImported = "callback.import",
+    SurveyTemplateSaved = "survey.template_save",
+    SurveySettingsSaved = "survey.settings_save",
+    SurveySent = "survey.send",
+    SurveyAnswered = "survey.answer",
 }
 
 /// Whether the action touched personal data (PII); the audit page can filter on it.

@@ -26,6 +26,7 @@ pub mod permission;
 pub mod phone;
 pub mod queue;
 pub mod sla;
+pub mod survey;
 pub mod ticket;
 
 pub use ids::*;

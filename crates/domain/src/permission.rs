@@ -53,6 +53,11 @@ permissions! {
     CallbackView = "callback.view",
     CallbackWork = "callback.work",
     CallbackManage = "callback.manage",
+    // Satisfaction surveys: templates and the dissatisfied thresholds; sending links and
+    // recording answers given on a callback; the results page.
+    SurveyManage = "survey.manage",
+    SurveySend = "survey.send",
+    SurveyView = "survey.view",
 }
 
 impl std::fmt::Display for Permission {

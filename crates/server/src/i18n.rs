@@ -35,11 +35,13 @@ pub const ZH_CN: &[&str] = &[
     include_str!("../locales/zh-CN/core.toml"),
     include_str!("../locales/zh-CN/service.toml"),
     include_str!("../locales/zh-CN/callbacks.toml"),
+    include_str!("../locales/zh-CN/surveys.toml"),
 ];
 pub const EN: &[&str] = &[
     include_str!("../locales/en/core.toml"),
     include_str!("../locales/en/service.toml"),
     include_str!("../locales/en/callbacks.toml"),
+    include_str!("../locales/en/surveys.toml"),
 ];
 
 #[derive(Debug)]

@@ -70,6 +70,8 @@ struct Inner {
     blobs: BlobStore,
     public_limiter: RateLimiter,
     search: crate::search::SearchService,
+    /// The key of survey links, read from the database on first use.
+    survey_secret: tokio::sync::OnceCell<Secret>,
 }
 
 impl AppState {
@@ -82,6 +84,7 @@ impl AppState {
             public_limiter: RateLimiter::new(config.public_limits),
             config,
             i18n: I18n::load(),
+            survey_secret: tokio::sync::OnceCell::new(),
         }))
     }
 
@@ -109,6 +112,11 @@ impl AppState {
 
     pub fn i18n(&self) -> &I18n {
         &self.0.i18n
+    }
+
+    /// The survey links' signing key once loaded (see `app::surveys::link_secret`).
+    pub fn survey_secret(&self) -> &tokio::sync::OnceCell<Secret> {
+        &self.0.survey_secret
     }
 
     /// Counts the public pages' requests per client address.

@@ -39,6 +39,8 @@ mod routes;
 mod scheduler;
 #[path = "api/search.rs"]
 mod search;
+#[path = "api/surveys.rs"]
+mod surveys;
 #[path = "api/tickets.rs"]
 mod tickets;
 
@@ -71,6 +73,10 @@ kefu_test_support::suite!(
         callbacks::attempts_watch_and_bad_input,
         callbacks::complaint_callbacks_drive_the_loop,
         callbacks::plans_and_settings,
+        surveys::templates_and_thresholds_name_the_bad_field,
+        surveys::forged_expired_reused_and_tampered_links_are_refused,
+        surveys::dissatisfied_answer_opens_exactly_one_followup,
+        surveys::agent_answers_on_a_callback,
         tickets::create_work_and_timeline,
         tickets::departments_see_only_their_tickets,
         tickets::queues_count_what_they_list,

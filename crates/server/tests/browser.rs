@@ -41,6 +41,9 @@ use imports::*;
 #[path = "browser/assign.rs"]
 mod assign;
 use assign::*;
+#[path = "browser/surveys.rs"]
+mod surveys;
+use surveys::*;
 #[path = "browser/foundation.rs"]
 mod foundation;
 use foundation::*;
@@ -100,6 +103,8 @@ fn main() {
         search_page_and_suggestions_beside_a_ticket,
         complaint_form_rounds_archive_and_stats,
         callback_queue_task_page_and_plans,
+        customer_answers_a_survey_link_on_a_phone,
+        survey_settings_and_agent_answer_pages,
     ];
 
     let Some(driver_path) = std::env::var(CHROMEDRIVER_VAR)

@@ -170,50 +170,23 @@ impl Db {
         let backend = self.backend();
         let mut tx = self.write.begin().await?;
         let (loads, names) = chosen_agents(&mut tx, source, agent_ids).await?;
-        let mut sql = source_query("SELECT c.id FROM customers c WHERE ", source);
-        sql.push(" ORDER BY c.id");
-        let ids: Vec<(String,)> = sql.query_as().fetch_all(&mut *tx).await?;
-        let ids: Vec<String> = ids.into_iter().map(|(id,)| id).collect();
-        let p = plan(&loads, ids.len() as u64)?;
+        // The source's customers in id order, numbered from 0: the plan deals positions.
+        let moves = Moves::create(&mut tx, backend).await?;
+        let sql = source_query(
+            "INSERT INTO assign_moves (pos, customer_id) \
+             SELECT ROW_NUMBER() OVER (ORDER BY c.id) - 1, c.id FROM customers c WHERE ",
+            source,
+        );
+        let n = sql.query().execute(&mut *tx).await?.rows_affected();
+        let p = plan(&loads, n)?;
         let (days,): (i64,) =
             sqlx::query_as("SELECT contact_days FROM assignment_settings WHERE id = 1")
                 .fetch_one(&mut *tx)
                 .await?;
         let due_at = now + Duration::days(days);
-
-        let mut per_agent: Vec<Vec<&str>> = vec![Vec::new(); loads.len()];
-        for (id, &agent) in ids.iter().zip(&p.assignment) {
-            per_agent[agent].push(id.as_str());
-        }
         let at = to_millis(now);
-        for (agent, customer_ids) in per_agent.iter().enumerate() {
-            for chunk in customer_ids.chunks(500) {
-                let mut sql = Sql::for_backend(backend, "UPDATE customers SET owner_id = ");
-                sql.bind_text(loads[agent].id.clone())
-                    .push(", updated_at = ")
-                    .bind_int(at)
-                    .push(" WHERE id IN (");
-                for (i, id) in chunk.iter().enumerate() {
-                    if i > 0 {
-                        sql.push(", ");
-                    }
-                    sql.bind_text(*id);
-                }
-                sql.push(")");
-                sql.query().execute(&mut *tx).await?;
-            }
-        }
         let from = match source {
             AssignSource::Leaving { agent_id } => {
-                sqlx::query(
-                    "UPDATE contact_tasks SET closed_at = $1, closed_by = $2, outcome = 'reassigned' \
-                     WHERE agent_id = $3 AND closed_at IS NULL",
-                )
-                .bind(at)
-                .bind(actor.user_id.as_deref())
-                .bind(agent_id)
-                .execute(&mut *tx)
-                .await?;
                 let (name,): (String,) =
                     sqlx::query_as("SELECT display_name FROM users WHERE id = $1")
                         .bind(agent_id)
@@ -223,37 +196,69 @@ impl Db {
             }
             AssignSource::Unassigned { .. } => None,
         };
-        let moves: Vec<(&str, usize)> = ids
+        let agents: Vec<(String, String, String)> = loads
             .iter()
-            .map(String::as_str)
-            .zip(p.assignment.iter().copied())
-            .collect();
-        insert_tasks(
-            &mut tx,
-            backend,
-            actor,
-            at,
-            to_millis(due_at),
-            &moves,
-            &loads,
-        )
-        .await?;
-        let summaries: Vec<String> = names
-            .iter()
-            .map(|to| match &from {
-                Some((_, from)) => format!("{from} → {to}"),
-                None => format!("→ {to}"),
+            .zip(&names)
+            .map(|(to, name)| {
+                let (summary, detail) = match &from {
+                    Some((from_id, from_name)) => (
+                        format!("{from_name} → {name}"),
+                        format!("from={from_id} to={}", to.id),
+                    ),
+                    None => (format!("→ {name}"), format!("to={}", to.id)),
+                };
+                (to.id.clone(), summary, detail)
             })
             .collect();
-        let details: Vec<String> = loads
-            .iter()
-            .map(|to| match &from {
-                Some((from, _)) => format!("from={from} to={}", to.id),
-                None => format!("to={}", to.id),
-            })
-            .collect();
-        insert_events(&mut tx, backend, actor, at, &moves, &summaries, &details).await?;
+        moves.deal(&mut tx, &p.assignment, agents).await?;
 
+        sqlx::query(
+            "UPDATE customers SET owner_id = a.agent_id, updated_at = $1 \
+             FROM assign_moves m JOIN assign_deal d ON d.pos = m.pos \
+             JOIN assign_agents a ON a.idx = d.agent WHERE customers.id = m.customer_id",
+        )
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+        if let AssignSource::Leaving { agent_id } = source {
+            sqlx::query(
+                "UPDATE contact_tasks SET closed_at = $1, closed_by = $2, outcome = 'reassigned' \
+                 WHERE agent_id = $3 AND closed_at IS NULL",
+            )
+            .bind(at)
+            .bind(actor.user_id.as_deref())
+            .bind(agent_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        // Ids: a fresh time-ordered id per statement, suffixed with the position. Rows go
+        // in position order, which is id order for the new rows and customer-id order for
+        // their customer indexes (by agent instead, the insert took twice as long).
+        let pos = moves.padded_pos();
+        sqlx::query(&format!(
+            "INSERT INTO contact_tasks (id, customer_id, agent_id, assigned_by, created_at, due_at) \
+             SELECT $1 || {pos}, m.customer_id, a.agent_id, $2, $3, $4 \
+             FROM assign_moves m JOIN assign_deal d ON d.pos = m.pos \
+             JOIN assign_agents a ON a.idx = d.agent ORDER BY m.pos"
+        ))
+        .bind(new_id())
+        .bind(actor.user_id.as_deref())
+        .bind(at)
+        .bind(to_millis(due_at))
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(&format!(
+            "INSERT INTO customer_events (id, customer_id, at, actor_id, kind, summary, detail) \
+             SELECT $1 || {pos}, m.customer_id, $2, $3, 'assigned', a.summary, a.detail \
+             FROM assign_moves m JOIN assign_deal d ON d.pos = m.pos \
+             JOIN assign_agents a ON a.idx = d.agent ORDER BY m.pos"
+        ))
+        .bind(new_id())
+        .bind(at)
+        .bind(actor.user_id.as_deref())
+        .execute(&mut *tx)
+        .await?;
+        moves.drop(&mut tx).await?;
         let source_detail = match source {
             AssignSource::Unassigned { tier, status } => format!(
                 "source=unassigned tier={} status={}",
@@ -274,14 +279,13 @@ impl Db {
         let entry = NewAuditEntry::new(AuditAction::CustomersAssigned)
             .subjects("user", subjects)
             .detail(format!(
-                "{source_detail} customers={} contact_days={days} shares={}",
-                ids.len(),
+                "{source_detail} customers={n} contact_days={days} shares={}",
                 shares.join(",")
             ));
         let audit_seq = append_in(&mut tx, actor, now, &entry).await?;
         tx.commit().await?;
         Ok(AssignmentOutcome {
-            plan: with_names(ids.len() as u64, p.shares, &names),
+            plan: with_names(n, p.shares, &names),
             due_at,
             audit_seq,
         })
@@ -371,77 +375,96 @@ async fn chosen_agents(
     Ok((loads, names))
 }
 
-async fn insert_tasks(
-    tx: &mut Tx<'_>,
+/// The commit's working set, in temporary tables so that the writes are a few set-based
+/// statements instead of 100,000s of bound parameters: `assign_moves` (position → customer),
+/// `assign_deal` (position → agent index, from the plan) and `assign_agents` (index → agent
+/// and the timeline text). They live for the transaction.
+struct Moves {
     backend: crate::Backend,
-    actor: &Actor,
-    at: i64,
-    due_at: i64,
-    moves: &[(&str, usize)],
-    agents: &[AgentLoad],
-) -> Result<(), StoreError> {
-    let by = actor
-        .user_id
-        .as_deref()
-        .map_or(Arg::Null, |s| Arg::Text(s.into()));
-    for chunk in moves.chunks(500) {
-        let mut sql = Sql::for_backend(
-            backend,
-            "INSERT INTO contact_tasks (id, customer_id, agent_id, assigned_by, created_at, \
-             due_at) VALUES ",
-        );
-        for (i, (customer, agent)) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.push_row([
-                Arg::Text(new_id()),
-                Arg::Text(customer.to_string()),
-                Arg::Text(agents[*agent].id.clone()),
-                by.clone(),
-                Arg::Int(at),
-                Arg::Int(due_at),
-            ]);
-        }
-        sql.query().execute(&mut **tx).await?;
-    }
-    Ok(())
 }
 
-async fn insert_events(
-    tx: &mut Tx<'_>,
-    backend: crate::Backend,
-    actor: &Actor,
-    at: i64,
-    moves: &[(&str, usize)],
-    summaries: &[String],
-    details: &[String],
-) -> Result<(), StoreError> {
-    let by = actor
-        .user_id
-        .as_deref()
-        .map_or(Arg::Null, |s| Arg::Text(s.into()));
-    for chunk in moves.chunks(400) {
-        let mut sql = Sql::for_backend(
-            backend,
-            "INSERT INTO customer_events (id, customer_id, at, actor_id, kind, summary, detail) \
-             VALUES ",
-        );
-        for (i, (customer, agent)) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.push_row([
-                Arg::Text(new_id()),
-                Arg::Text(customer.to_string()),
-                Arg::Int(at),
-                by.clone(),
-                Arg::Text("assigned".into()),
-                Arg::Text(summaries[*agent].clone()),
-                Arg::Text(details[*agent].clone()),
-            ]);
+impl Moves {
+    async fn create(tx: &mut Tx<'_>, backend: crate::Backend) -> Result<Self, StoreError> {
+        let (key, suffix) = match backend {
+            // INTEGER PRIMARY KEY is the row id: joins on the position are direct lookups.
+            crate::Backend::Sqlite => ("INTEGER PRIMARY KEY", ""),
+            crate::Backend::Postgres => ("BIGINT PRIMARY KEY", " ON COMMIT DROP"),
+        };
+        let moves = Moves { backend };
+        moves.drop(tx).await?;
+        for ddl in [
+            format!(
+                "CREATE TEMP TABLE assign_moves (pos {key}, customer_id TEXT NOT NULL){suffix}"
+            ),
+            format!("CREATE TEMP TABLE assign_deal (pos {key}, agent BIGINT NOT NULL){suffix}"),
+            format!(
+                "CREATE TEMP TABLE assign_agents (idx {key}, agent_id TEXT NOT NULL, \
+                 summary TEXT NOT NULL, detail TEXT NOT NULL){suffix}"
+            ),
+        ] {
+            sqlx::query(&ddl).execute(&mut **tx).await?;
         }
-        sql.query().execute(&mut **tx).await?;
+        Ok(moves)
     }
-    Ok(())
+
+    /// Writes the plan: `assignment[pos]` is the index of the agent in `agents` (id,
+    /// timeline summary, timeline detail) who takes the customer at `pos`. The deal goes
+    /// in as one JSON array, expanded by the database.
+    async fn deal(
+        &self,
+        tx: &mut Tx<'_>,
+        assignment: &[usize],
+        agents: Vec<(String, String, String)>,
+    ) -> Result<(), StoreError> {
+        let expand = match self.backend {
+            crate::Backend::Sqlite => {
+                "INSERT INTO assign_deal (pos, agent) SELECT key, value FROM json_each($1)"
+            }
+            crate::Backend::Postgres => {
+                "INSERT INTO assign_deal (pos, agent) SELECT ord - 1, val::bigint \
+                 FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY AS t(val, ord)"
+            }
+        };
+        let json = serde_json::to_string(assignment).expect("a list of numbers serializes");
+        sqlx::query(expand).bind(json).execute(&mut **tx).await?;
+        for (chunk_no, chunk) in agents.chunks(200).enumerate() {
+            let mut sql = Sql::for_backend(
+                self.backend,
+                "INSERT INTO assign_agents (idx, agent_id, summary, detail) VALUES ",
+            );
+            for (i, (id, summary, detail)) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.push_row([
+                    Arg::Int((chunk_no * 200 + i) as i64),
+                    Arg::Text(id.clone()),
+                    Arg::Text(summary.clone()),
+                    Arg::Text(detail.clone()),
+                ]);
+            }
+            sql.query().execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+
+    /// SQL for `'-'` and the position zero-padded to 8 digits, so the ids a statement
+    /// writes sort in position order.
+    fn padded_pos(&self) -> &'static str {
+        match self.backend {
+            crate::Backend::Sqlite => "printf('-%08d', m.pos)",
+            crate::Backend::Postgres => "'-' || lpad(m.pos::text, 8, '0')",
+        }
+    }
+
+    /// Drops the tables (PostgreSQL drops them at commit anyway; SQLite keeps temporary
+    /// tables for the connection's life).
+    async fn drop(&self, tx: &mut Tx<'_>) -> Result<(), StoreError> {
+        for table in ["assign_moves", "assign_deal", "assign_agents"] {
+            sqlx::query(&format!("DROP TABLE IF EXISTS {table}"))
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
 }

@@ -25,6 +25,7 @@ pub mod search_docs;
 pub mod search_log;
 pub mod sla;
 mod sla_cache;
+pub mod surveys;
 pub mod tickets;
 mod tree;
 pub mod users;

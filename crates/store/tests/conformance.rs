@@ -31,6 +31,8 @@ mod migrations;
 mod org;
 #[path = "conformance/search_log.rs"]
 mod search_log;
+#[path = "conformance/surveys.rs"]
+mod surveys;
 #[path = "conformance/tickets.rs"]
 mod tickets;
 #[path = "conformance/users.rs"]
@@ -104,5 +106,8 @@ kefu_test_support::suite!(
         calls::identity_check_and_ticket_are_audited,
         calls::ivr_menu_round_trips,
         calls::blob_store_keeps_recordings,
+        surveys::templates_settings_and_link_key,
+        surveys::one_answer_per_link_under_a_race,
+        surveys::callback_answers_and_results,
     ]
 );

@@ -22,6 +22,7 @@ pub(crate) use imports::{receive_upload, refuse_oversized};
 mod org;
 mod public;
 mod sla;
+mod surveys;
 mod tickets;
 
 use crate::auth::Ctx;
@@ -102,6 +103,7 @@ pub fn router(state: &AppState) -> (Router<AppState>, OpenApiDoc) {
         .merge(logs::routes())
         .merge(search::routes())
         .merge(knowledge::routes(state))
+        .merge(surveys::routes())
         .merge(public::routes());
     if state.clock().is_simulated() {
         v1 = v1.merge(clock::routes());

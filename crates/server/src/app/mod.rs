@@ -19,6 +19,7 @@ pub mod org;
 pub mod public;
 pub mod search;
 pub mod sla;
+pub mod surveys;
 pub mod tickets;
 
 /// Formats a stored millisecond timestamp as RFC 3339 with the China offset (+08:00),

@@ -173,6 +173,8 @@ struct DetailPage<'a> {
     revealed: Option<String>,
     can_write: bool,
     can_reveal: bool,
+    /// May send a survey link or record a survey on a callback.
+    can_survey: bool,
     contact_tasks: Vec<super::assignment::CustomerTaskLine>,
 }
 
@@ -242,6 +244,7 @@ async fn render_detail(
         revealed,
         can_write: page.ctx.can(Permission::CustomerWrite),
         can_reveal: page.ctx.can(Permission::CustomerPiiRead),
+        can_survey: page.ctx.can(Permission::SurveySend),
         contact_tasks: super::assignment::customer_task_lines(page, id).await?,
     };
     Ok(render(&detail))

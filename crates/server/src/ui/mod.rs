@@ -18,6 +18,7 @@ mod org_forms;
 mod public;
 mod search;
 mod sla;
+mod surveys;
 mod tickets;
 
 use crate::auth::{Ctx, Via};
@@ -75,6 +76,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(logs::routes())
         .merge(search::routes())
         .merge(knowledge::routes(state))
+        .merge(surveys::routes())
         .merge(public::routes())
 }
 
@@ -144,6 +146,7 @@ pub struct Chrome {
     pub nav_ivr: bool,
     pub nav_knowledge: bool,
     pub nav_callbacks: bool,
+    pub nav_surveys: bool,
 }
 
 /// A signed-in page request: the user, their language and the page frame.
@@ -174,6 +177,7 @@ impl Page {
             nav_ivr: c.can(Permission::ServiceConfigure),
             nav_knowledge: c.can(Permission::KnowledgeRead),
             nav_callbacks: c.can(Permission::CallbackView),
+            nav_surveys: c.can(Permission::SurveyView),
         }
     }
 

@@ -38,7 +38,7 @@ pub async fn every_operation_declares_access(backend: TestBackend) {
         operations >= 30,
         "expected the whole API, found {operations} operations"
     );
-    // Only log-in and the customers' web form and status page are public.
+    // Only log-in, the customers' web form and status page, and survey links are public.
     let mut public: Vec<_> = table
         .iter()
         .filter(|(_, a)| **a == Access::Public)
@@ -48,8 +48,10 @@ pub async fn every_operation_declares_access(backend: TestBackend) {
     assert_eq!(
         public,
         [
+            "GET /api/v1/public/surveys/{token}",
             "GET /api/v1/public/tickets/{number}",
             "POST /api/v1/auth/login",
+            "POST /api/v1/public/surveys/{token}",
             "POST /api/v1/public/tickets",
         ]
     );

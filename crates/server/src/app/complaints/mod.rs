@@ -292,7 +292,7 @@ pub struct ArchiveParams {
     pub limit: Option<usize>,
 }
 
-fn day_start(day: NaiveDate) -> i64 {
+pub(crate) fn day_start(day: NaiveDate) -> i64 {
     let start = day.and_hms_opt(0, 0, 0).unwrap_or_default();
     kefu_store::tickets::local_offset()
         .from_local_datetime(&start)
@@ -301,7 +301,10 @@ fn day_start(day: NaiveDate) -> i64 {
         .unwrap_or_default()
 }
 
-fn parse_day(field: &'static str, raw: Option<&str>) -> Result<Option<NaiveDate>, AppError> {
+pub(crate) fn parse_day(
+    field: &'static str,
+    raw: Option<&str>,
+) -> Result<Option<NaiveDate>, AppError> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")

@@ -278,6 +278,8 @@ struct TaskPage<'a> {
     form: AttemptForm,
     error: Option<String>,
     me: String,
+    /// The satisfaction survey for this callback (`survey.send`).
+    survey_href: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -357,7 +359,19 @@ async fn task_page(
     } else {
         vec![Outcome::Satisfied, Outcome::Dissatisfied, Outcome::Declined]
     };
+    let survey_href = match (&d.task.customer, ctx.can(Permission::SurveySend)) {
+        (Some(c), true) => Some(format!(
+            "/surveys/answer?{}",
+            query_string(&[
+                ("customer", &c.id),
+                ("ticket", d.ticket_id.as_deref().unwrap_or("")),
+                ("callback", &d.task.id),
+            ])
+        )),
+        _ => None,
+    };
     Ok(render(&TaskPage {
+        survey_href,
         kind_key: format!("callback_kind.{}", d.task.kind),
         is_open,
         can_work: is_open && ctx.can(Permission::CallbackWork),
