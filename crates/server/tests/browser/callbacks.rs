@@ -64,7 +64,10 @@ pub async fn callback_queue_task_page_and_plans(b: Browser) {
         "{script}"
     );
     assert!(b.text("#fact-phone").await.contains("****"), "masked");
-    b.wait_for("#survey").await;
+    // The survey section links to the answer page for this callback.
+    let survey = b.wait_for("#survey-link").await;
+    let href = survey.attr("href").await.unwrap().unwrap_or_default();
+    assert!(href.contains("callback="), "{href}");
     // Later without a time: refused, the notes stay.
     b.click("#result-later").await;
     b.type_into("#attempt-notes", "客户正在开会").await;
