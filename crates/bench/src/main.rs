@@ -5,6 +5,7 @@
 //! * `seed-articles`, `search-http`, `search-fresh` and `fts5`: the search benchmark
 //!   (issue 4, `bench/search.sh`); `seed-tickets --text` gives tickets realistic text.
 //! * `assign`: balanced assignment (issue 5), the pure plan and the commit on SQLite.
+//! * `callbacks`: a month's periodic callback tasks for N customers on SQLite (issue 5).
 //! * `login`, `wait-ready`, `free-port` and `mem` are small helpers so the driver script needs no
 //!   other tools.
 //!
@@ -14,6 +15,7 @@ use anyhow::{bail, ensure, Context};
 use clap::{Parser, Subcommand};
 
 mod assign;
+mod callbacks;
 mod customers;
 mod fts5;
 mod search;
@@ -209,6 +211,16 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Generate one month's periodic callback tasks for N customers on SQLite, then rerun.
+    Callbacks {
+        /// The SQLite file to create (replaced).
+        #[arg(long)]
+        database: PathBuf,
+        #[arg(long, default_value_t = 1_000_000)]
+        customers: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Print a TCP port on 127.0.0.1 that is free right now.
     FreePort,
     /// Print a process's peak and current resident memory from /proc (VmHWM, VmRSS, and
@@ -313,6 +325,11 @@ fn main() -> anyhow::Result<()> {
                         agents,
                         seed,
                     } => assign::run(&database, customers, agents, seed).await,
+                    Command::Callbacks {
+                        database,
+                        customers,
+                        seed,
+                    } => callbacks::run(&database, customers, seed).await,
                     Command::Http {
                         base,
                         token,

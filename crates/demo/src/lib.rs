@@ -36,6 +36,7 @@
 //! [`reset_demo_passwords`] gives every demo account a fresh one, so a server started
 //! with `--demo` can print working log-ins at every start.
 
+mod callbacks;
 mod campaigns;
 mod complaints;
 mod customers;
@@ -279,6 +280,13 @@ pub async fn load_demo_complaints(db: &Db, now: DateTime<Utc>) -> Result<usize, 
         }
     }
     complaints::load(db, now, &users, &departments).await
+}
+
+/// Adds the demo callbacks (see the `callbacks` module: today's plan tasks, renewal
+/// reminders, a pre-sale call, attempts) to a center loaded by [`load_demo`]; `serve
+/// --demo` loads them. Returns how many callback tasks exist.
+pub async fn load_demo_callbacks(db: &Db, now: DateTime<Utc>) -> Result<i64, DemoError> {
+    callbacks::load(db, now).await
 }
 
 /// Adds the demo satisfaction surveys (see the `surveys` module: two templates, a week of

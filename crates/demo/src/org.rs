@@ -141,6 +141,8 @@ pub(crate) const POSITIONS: &[PositionSpec] = &[
             TicketWrite,
             CallHandle,
             KnowledgeRead,
+            CallbackView,
+            CallbackWork,
             SurveySend,
             SurveyView,
         ],
@@ -213,6 +215,9 @@ pub(crate) const POSITIONS: &[PositionSpec] = &[
             KnowledgeWrite,
             // 客服主管按数量均衡、兼顾业务能力分配客户 (document 7).
             CustomerAssign,
+            CallbackView,
+            CallbackWork,
+            CallbackManage,
             // Reads the satisfaction results for the monthly quality report.
             SurveyView,
             // Sets up outbound campaigns and follows their progress.

@@ -360,6 +360,39 @@ async fn demo_knowledge_has_scripts_with_placeholders() {
 }
 
 #[tokio::test]
+async fn demo_callbacks_fill_the_queue() {
+    let (_dir, db, _) = loaded().await;
+    let complaints = kefu_demo::load_demo_complaints(&db, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(complaints, 3);
+    let n = kefu_demo::load_demo_callbacks(&db, Utc::now())
+        .await
+        .unwrap();
+    use kefu_store::callbacks::{Assignee, Queue};
+    let db = &db;
+    let kinds = |k| async move {
+        db.list_callback_tasks(&Queue::Kind(k), &Assignee::Anyone, None, 1000)
+            .await
+            .unwrap()
+            .items
+    };
+    use kefu_domain::callback::CallbackKind;
+    assert!(
+        !kinds(CallbackKind::Periodic).await.is_empty(),
+        "VIP monthly"
+    );
+    assert_eq!(kinds(CallbackKind::Renewal).await.len(), 5);
+    assert_eq!(kinds(CallbackKind::PreSale).await.len(), 1);
+    assert_eq!(
+        kinds(CallbackKind::Complaint).await.len(),
+        1,
+        "the complaint waiting for its callback"
+    );
+    assert!(n > 10, "{n}");
+}
+
+#[tokio::test]
 async fn demo_surveys_have_answers_and_follow_ups() {
     let (_dir, db, _) = loaded().await;
     let n = kefu_demo::load_demo_surveys(&db, Utc::now()).await.unwrap();

@@ -85,6 +85,12 @@ actions! {
     ComplaintCauseCreated = "complaint.cause_create",
     ComplaintCauseUpdated = "complaint.cause_update",
     ComplaintCauseDeleted = "complaint.cause_delete",
+    CallbackCreated = "callback.create",
+    CallbackAttempted = "callback.attempt",
+    CallbackChanged = "callback.change",
+    CallbackViewed = "callback.view",
+    CallbackPlanSaved = "settings.callback_plan_save",
+    CallbacksImported = "callback.import",
     SurveyTemplateSaved = "survey.template_save",
     SurveySettingsSaved = "survey.settings_save",
     SurveySent = "survey.send",
@@ -109,6 +115,7 @@ impl AuditAction {
                 | AuditAction::CallViewed
                 | AuditAction::CallRecordingDownloaded
                 | AuditAction::ComplaintAddressRevealed
+                | AuditAction::CallbackViewed
         )
     }
 }

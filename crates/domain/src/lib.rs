@@ -13,6 +13,7 @@ pub mod auth;
 pub mod blob;
 pub mod calendar;
 pub mod call;
+pub mod callback;
 pub mod campaign;
 pub mod complaint;
 pub mod customer;

@@ -48,6 +48,11 @@ permissions! {
     // Close a complaint without a satisfied callback, with a written reason; serious
     // complaints are escalated to whoever holds it over the department (the manager).
     ComplaintCloseOverride = "complaint.close_override",
+    // Callbacks (回访): see the queue and the tasks, record attempts, and keep the plans,
+    // create tasks by hand and import lists.
+    CallbackView = "callback.view",
+    CallbackWork = "callback.work",
+    CallbackManage = "callback.manage",
     // Satisfaction surveys: templates and the dissatisfied thresholds; sending links and
     // recording answers given on a callback; the results page.
     SurveyManage = "survey.manage",

@@ -156,12 +156,13 @@ pub async fn demo(db: &Db, now: DateTime<Utc>) -> anyhow::Result<()> {
             let tickets = kefu_demo::load_demo_tickets(db, now).await?;
             let complaints = kefu_demo::load_demo_complaints(db, now).await?;
             let articles = kefu_demo::load_demo_knowledge(db, now).await?;
+            let callbacks = kefu_demo::load_demo_callbacks(db, now).await?;
             let surveys = kefu_demo::load_demo_surveys(db, now).await?;
             let campaigns = kefu_demo::load_demo_campaigns(db, now).await?;
             println!(
                 "loaded the demo customer service center (500 customers, {tickets} tickets, \
-                 {complaints} complaints, {articles} knowledge articles, {surveys} survey \
-                 answers, {campaigns} campaigns)"
+                 {complaints} complaints, {articles} knowledge articles, {callbacks} callback \
+                 tasks, {surveys} survey answers, {campaigns} campaigns)"
             );
             logins
         }

@@ -181,6 +181,7 @@ async fn serve(state: AppState, settings: &Settings, demo: bool) -> anyhow::Resu
     }
     bootstrap::ensure_admin(db, now, settings.admin_password.clone()).await?;
     kefu_server::jobs::schedule_session_cleanup(&state).await?;
+    kefu_server::jobs::schedule_callback_jobs(&state).await?;
     kefu_server::jobs::spawn(state.clone());
     kefu_server::search::spawn(state.clone());
     let listener = tokio::net::TcpListener::bind(&settings.listen)

@@ -374,3 +374,26 @@ impl From<kefu_store::complaints::ComplaintError> for AppError {
         }
     }
 }
+
+impl From<kefu_store::callbacks::CallbackError> for AppError {
+    fn from(e: kefu_store::callbacks::CallbackError) -> Self {
+        use kefu_domain::callback::Refusal;
+        use kefu_store::callbacks::CallbackError as E;
+        let message = e.to_string();
+        match e {
+            E::Store(StoreError::NotFound) => AppError::NotFound("callback"),
+            E::Store(s) => s.into(),
+            E::Refused(Refusal::NotOpen) => AppError::conflict("callback_closed", message),
+            E::Refused(Refusal::LaterInThePast) => {
+                AppError::invalid_field("later_in_the_past", "later_at", message)
+            }
+            E::Refused(Refusal::OutcomeNotRecordable) => {
+                AppError::invalid_field("invalid_outcome", "outcome", message)
+            }
+            E::Field(f) => AppError::invalid_field("invalid_field", f.field, message),
+            E::Complaint(r) => AppError::conflict(r.code(), message),
+            E::Ticket(t) => t.into(),
+            E::ComplaintOutcome => AppError::invalid_field("invalid_outcome", "outcome", message),
+        }
+    }
+}

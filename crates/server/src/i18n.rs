@@ -34,12 +34,14 @@ impl Lang {
 pub const ZH_CN: &[&str] = &[
     include_str!("../locales/zh-CN/core.toml"),
     include_str!("../locales/zh-CN/service.toml"),
+    include_str!("../locales/zh-CN/callbacks.toml"),
     include_str!("../locales/zh-CN/surveys.toml"),
     include_str!("../locales/zh-CN/campaigns.toml"),
 ];
 pub const EN: &[&str] = &[
     include_str!("../locales/en/core.toml"),
     include_str!("../locales/en/service.toml"),
+    include_str!("../locales/en/callbacks.toml"),
     include_str!("../locales/en/surveys.toml"),
     include_str!("../locales/en/campaigns.toml"),
 ];
@@ -342,6 +344,38 @@ mod tests {
                     ]
                     .map(|k| format!("event.ticket.complaint_{k}")),
                 );
+            }
+            {
+                use kefu_domain::callback::{
+                    AttemptResult, CallbackKind, Outcome, Period, PlanKind,
+                };
+                wanted.extend(CallbackKind::ALL.iter().flat_map(|x| {
+                    [
+                        format!("callback_kind.{}", x.code()),
+                        format!("callback_script.{}", x.code()),
+                    ]
+                }));
+                wanted.extend(
+                    AttemptResult::ALL
+                        .iter()
+                        .map(|x| format!("attempt_result.{}", x.code())),
+                );
+                wanted.extend(
+                    Outcome::ALL
+                        .iter()
+                        .map(|x| format!("callback_result.{}", x.code())),
+                );
+                wanted.extend(
+                    Period::ALL
+                        .iter()
+                        .map(|x| format!("callback_period.{}", x.code())),
+                );
+                wanted.extend(
+                    PlanKind::ALL
+                        .iter()
+                        .map(|x| format!("plan_kind.{}", x.code())),
+                );
+                wanted.push("notify.callback_raised".into());
             }
             for key in wanted {
                 assert!(keys.contains(key.as_str()), "{lang:?} lacks {key}");

@@ -11,6 +11,8 @@ mod audit;
 mod auth;
 #[path = "api/calendars.rs"]
 mod calendars;
+#[path = "api/callbacks.rs"]
+mod callbacks;
 #[path = "api/calls.rs"]
 mod calls;
 #[path = "api/campaigns.rs"]
@@ -69,6 +71,10 @@ kefu_test_support::suite!(
         complaints::closing_needs_a_satisfied_callback_or_a_managers_reason,
         complaints::bad_forms_name_the_field_and_pii_stays_masked,
         complaints::archive_stats_and_cause_tree,
+        callbacks::tier_plans_over_a_quarter,
+        callbacks::attempts_watch_and_bad_input,
+        callbacks::complaint_callbacks_drive_the_loop,
+        callbacks::plans_and_settings,
         surveys::templates_and_thresholds_name_the_bad_field,
         surveys::forged_expired_reused_and_tampered_links_are_refused,
         surveys::dissatisfied_answer_opens_exactly_one_followup,

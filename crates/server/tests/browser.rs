@@ -32,6 +32,9 @@ use search::*;
 #[path = "browser/complaints.rs"]
 mod complaints;
 use complaints::*;
+#[path = "browser/callbacks.rs"]
+mod callbacks;
+use callbacks::*;
 #[path = "browser/imports.rs"]
 mod imports;
 use imports::*;
@@ -102,6 +105,7 @@ fn main() {
         knowledge_script_filled_for_a_ticket_with_copy,
         search_page_and_suggestions_beside_a_ticket,
         complaint_form_rounds_archive_and_stats,
+        callback_queue_task_page_and_plans,
         customer_answers_a_survey_link_on_a_phone,
         survey_settings_and_agent_answer_pages,
         campaign_page_define_start_and_import,

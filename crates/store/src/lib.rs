@@ -11,6 +11,7 @@ pub mod audit;
 pub mod backend;
 pub mod blobs;
 pub mod calendars;
+pub mod callbacks;
 pub mod calls;
 pub mod campaigns;
 pub mod complaints;

@@ -7,6 +7,8 @@ mod assignment;
 mod audit;
 #[path = "conformance/calendars.rs"]
 mod calendars;
+#[path = "conformance/callbacks.rs"]
+mod callbacks;
 #[path = "conformance/calls.rs"]
 mod calls;
 #[path = "conformance/campaigns.rs"]
@@ -88,6 +90,10 @@ kefu_test_support::suite!(
         complaints::close_by_decision_and_reopen,
         complaints::archive_filters_paging_and_monthly_stats,
         complaints::cause_tree_rules,
+        callbacks::plans_generate_once_per_period,
+        callbacks::attempts_follow_the_retry_policy,
+        callbacks::the_watch_raises_only_stale_tasks,
+        callbacks::triggers_and_the_complaint_loop,
         tickets::numbers_and_queue_counters,
         tickets::promise_falls_due_once,
         tickets::merge_link_and_customer_timeline,

@@ -7,6 +7,7 @@ mod assignment;
 mod audit;
 mod auth;
 mod calendars;
+mod callbacks;
 mod calls;
 mod campaigns;
 mod clock;
@@ -96,6 +97,7 @@ pub fn router(state: &AppState) -> (Router<AppState>, OpenApiDoc) {
         .merge(tickets::routes(state))
         .merge(complaints::routes())
         .merge(campaigns::routes())
+        .merge(callbacks::routes())
         .merge(calendars::routes())
         .merge(sla::routes())
         .merge(calls::routes())

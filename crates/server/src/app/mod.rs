@@ -5,6 +5,7 @@ pub mod assignment;
 pub mod audit;
 pub mod auth;
 pub mod calendars;
+pub mod callbacks;
 pub mod calls;
 pub mod campaigns;
 pub mod complaints;

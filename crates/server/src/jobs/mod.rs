@@ -4,6 +4,7 @@
 //! server's clock; the server calls it every second, and after every move of a
 //! simulated clock.
 
+mod callbacks;
 mod sessions;
 mod tickets;
 
@@ -13,6 +14,7 @@ use kefu_store::jobs::ClaimedJob;
 use std::future::Future;
 use std::pin::Pin;
 
+pub use callbacks::schedule_callback_jobs;
 pub use sessions::schedule_session_cleanup;
 
 pub type JobFuture<'a> = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + 'a>>;
@@ -28,6 +30,8 @@ fn handlers() -> Vec<Box<dyn JobHandler>> {
     vec![
         Box::new(sessions::SessionCleanup),
         Box::new(tickets::PromiseDue),
+        Box::new(callbacks::Generate),
+        Box::new(callbacks::Watch),
     ]
 }
 

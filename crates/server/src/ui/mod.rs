@@ -5,6 +5,7 @@ mod account;
 mod assignment;
 mod audit;
 mod calendar;
+mod callbacks;
 mod calls;
 mod campaign_calls;
 mod campaigns;
@@ -71,6 +72,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(complaints::routes())
         .merge(campaigns::routes())
         .merge(campaign_calls::routes())
+        .merge(callbacks::routes())
         .merge(calendar::routes())
         .merge(sla::routes())
         .merge(calls::routes())
@@ -147,6 +149,7 @@ pub struct Chrome {
     pub nav_calls: bool,
     pub nav_ivr: bool,
     pub nav_knowledge: bool,
+    pub nav_callbacks: bool,
     pub nav_surveys: bool,
     pub nav_campaigns: bool,
 }
@@ -178,6 +181,7 @@ impl Page {
             nav_calls: c.can(Permission::CallHandle),
             nav_ivr: c.can(Permission::ServiceConfigure),
             nav_knowledge: c.can(Permission::KnowledgeRead),
+            nav_callbacks: c.can(Permission::CallbackView),
             nav_surveys: c.can(Permission::SurveyView),
             nav_campaigns: c.can(Permission::CampaignManage),
         }

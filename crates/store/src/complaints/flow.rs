@@ -529,6 +529,7 @@ impl Db {
             StatusAction::Resolve,
         )
         .await?;
+        crate::callbacks::complaint_handled_in(&mut tx, now, ticket_id, state.round).await?;
         audit(
             &mut tx,
             actor,
@@ -552,62 +553,9 @@ impl Db {
         ticket_id: &str,
         cb: &Callback,
     ) -> Result<AfterCallback, ComplaintError> {
-        let backend = self.backend();
         let mut tx = self.write.begin().await?;
-        let state = locked_state(&mut tx, backend, ticket_id).await?;
-        let next = rules::callback(state.stage(), &state.round(), cb.outcome)?;
-        let at = to_millis(now);
-        sqlx::query(
-            "UPDATE complaint_rounds SET callback_outcome = $1, callback_notes = $2, \
-             callback_at = $3, callback_by = $4 WHERE ticket_id = $5 AND round = $6",
-        )
-        .bind(cb.outcome.code())
-        .bind(&cb.notes)
-        .bind(at)
-        .bind(actor.user_id.as_deref())
-        .bind(ticket_id)
-        .bind(state.round)
-        .execute(&mut *tx)
-        .await?;
-        let detail = serde_json::json!({ "round": state.round, "outcome": cb.outcome.code() });
-        append_event(
-            &mut tx,
-            &Event::new(ticket_id, actor, now, "complaint_callback")
-                .body(&cb.notes)
-                .detail(detail),
-        )
-        .await?;
-        match next {
-            AfterCallback::Close => {
-                mark_closed(&mut tx, actor, now, ticket_id, state.round, None).await?;
-                close_ticket(&mut tx, backend, actor, now, ticket_id).await?;
-            }
-            AfterCallback::NewRound(_) => {
-                // Reopening the ticket opens the round (the same path as a manual reopen);
-                // a ticket still open somehow gets its round directly.
-                if !move_ticket(
-                    &mut tx,
-                    backend,
-                    actor,
-                    now,
-                    ticket_id,
-                    StatusAction::Reopen,
-                )
-                .await?
-                {
-                    reopened_in(&mut tx, actor, now, ticket_id).await?;
-                }
-            }
-        }
-        audit(
-            &mut tx,
-            actor,
-            now,
-            AuditAction::ComplaintChanged,
-            ticket_id,
-            &format!("callback_{}", cb.outcome.code()),
-        )
-        .await?;
+        let next =
+            complaint_callback_in(&mut tx, self.backend(), actor, now, ticket_id, cb).await?;
         tx.commit().await?;
         Ok(next)
     }
@@ -679,4 +627,66 @@ async fn mark_closed(
         event = event.body(reason);
     }
     append_event(tx, &event).await
+}
+
+/// The callback after handling: satisfied closes the complaint and its ticket;
+/// dissatisfied reopens the ticket as a new round of handling.
+/// The round's open callback task (回访) is closed with the same outcome, so the
+/// complaint loop and the callback queue agree whichever page recorded it.
+pub(crate) async fn complaint_callback_in(
+    tx: &mut Tx<'_>,
+    backend: Backend,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    ticket_id: &str,
+    cb: &Callback,
+) -> Result<AfterCallback, ComplaintError> {
+    let state = locked_state(tx, backend, ticket_id).await?;
+    let next = rules::callback(state.stage(), &state.round(), cb.outcome)?;
+    crate::callbacks::complaint_called_back_in(tx, actor, now, ticket_id, state.round, cb.outcome)
+        .await?;
+    let at = to_millis(now);
+    sqlx::query(
+        "UPDATE complaint_rounds SET callback_outcome = $1, callback_notes = $2, \
+         callback_at = $3, callback_by = $4 WHERE ticket_id = $5 AND round = $6",
+    )
+    .bind(cb.outcome.code())
+    .bind(&cb.notes)
+    .bind(at)
+    .bind(actor.user_id.as_deref())
+    .bind(ticket_id)
+    .bind(state.round)
+    .execute(&mut **tx)
+    .await?;
+    let detail = serde_json::json!({ "round": state.round, "outcome": cb.outcome.code() });
+    append_event(
+        tx,
+        &Event::new(ticket_id, actor, now, "complaint_callback")
+            .body(&cb.notes)
+            .detail(detail),
+    )
+    .await?;
+    match next {
+        AfterCallback::Close => {
+            mark_closed(tx, actor, now, ticket_id, state.round, None).await?;
+            close_ticket(tx, backend, actor, now, ticket_id).await?;
+        }
+        AfterCallback::NewRound(_) => {
+            // Reopening the ticket opens the round (the same path as a manual reopen);
+            // a ticket still open somehow gets its round directly.
+            if !move_ticket(tx, backend, actor, now, ticket_id, StatusAction::Reopen).await? {
+                reopened_in(tx, actor, now, ticket_id).await?;
+            }
+        }
+    }
+    audit(
+        tx,
+        actor,
+        now,
+        AuditAction::ComplaintChanged,
+        ticket_id,
+        &format!("callback_{}", cb.outcome.code()),
+    )
+    .await?;
+    Ok(next)
 }

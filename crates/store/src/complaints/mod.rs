@@ -11,7 +11,7 @@ mod causes;
 mod flow;
 
 pub use causes::{CauseInput, CauseRow};
-pub(crate) use flow::{close_allowed_in, reopened_in};
+pub(crate) use flow::{close_allowed_in, complaint_callback_in, reopened_in};
 pub use flow::{Callback, Handling, NewComplaint, Registered};
 
 #[derive(Debug, thiserror::Error)]

@@ -330,6 +330,9 @@ pub(crate) async fn change_in(
             if *action == StatusAction::Reopen {
                 crate::complaints::reopened_in(tx, actor, now, id).await?;
             }
+            if to == TicketStatus::Resolved {
+                crate::callbacks::ticket_resolved_in(tx, now, id).await?;
+            }
             if let Some(r) = resumed {
                 sqlx::query(
                     "UPDATE tickets SET \

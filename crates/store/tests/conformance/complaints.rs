@@ -18,12 +18,12 @@ use kefu_store::tickets::{TicketChange, TicketChangeError, TicketDeadlines, Tick
 use kefu_store::Db;
 use kefu_test_support::{TestBackend, TestDb};
 
-struct Fixture {
-    c: Center,
-    manager: String,
+pub(crate) struct Fixture {
+    pub(crate) c: Center,
+    pub(crate) manager: String,
 }
 
-async fn fixture(db: &Db) -> Fixture {
+pub(crate) async fn fixture(db: &Db) -> Fixture {
     use Permission::*;
     let c = center(db).await;
     // The manager sits over the center (the parent of 业务受理组), as in the handbook.
@@ -63,7 +63,7 @@ fn complaint(severity: Severity) -> NewComplaint {
     }
 }
 
-async fn register(
+pub(crate) async fn register(
     db: &Db,
     f: &Fixture,
     now: DateTime<Utc>,
@@ -83,7 +83,7 @@ async fn register(
     (r.ticket_id, r.escalated_to)
 }
 
-fn handling(f: &Fixture, cause: Option<&str>) -> Handling {
+pub(crate) fn handling(f: &Fixture, cause: Option<&str>) -> Handling {
     Handling {
         department_id: f.c.tech.clone(),
         analysis: "快递站点分拣错误".into(),

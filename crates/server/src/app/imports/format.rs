@@ -28,7 +28,7 @@ impl FileFormat {
 
 /// Columns kefu understands, by the names people put in spreadsheet headers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(super) enum Column {
+pub(crate) enum Column {
     Name,
     Company,
     Mobile,
@@ -45,7 +45,7 @@ pub(super) enum Column {
     Owner,
 }
 
-pub(super) fn column_of(header: &str) -> Option<Column> {
+pub(crate) fn column_of(header: &str) -> Option<Column> {
     let h = header.trim().trim_start_matches('\u{feff}').to_lowercase();
     let h = h.split_whitespace().next().unwrap_or("");
     Some(match h {

@@ -20,7 +20,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use utoipa::ToSchema;
 
-mod format;
+pub(crate) mod format;
 
 use format::{column_label, column_of, open_rows, parse_row, read_up_to, Column, Context, Mapping};
 pub use format::{detect_format, FileFormat};
