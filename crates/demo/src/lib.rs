@@ -257,13 +257,7 @@ pub async fn load_demo_tickets(db: &Db, now: DateTime<Utc>) -> Result<usize, Dem
             .ok_or_else(|| DemoError::Invalid(format!("department {} is missing", d.name)))?;
         departments.insert(d.name, row.id.clone());
     }
-    let customer_ids: Vec<String> = db
-        .list_customers(&CustomerFilter::default(), None, 100)
-        .await?
-        .items
-        .into_iter()
-        .map(|c| c.id)
-        .collect();
+    let customer_ids = first_customer_ids(db).await?;
     tickets::load(db, now, &users, &departments, &customer_ids).await
 }
 
@@ -301,13 +295,7 @@ pub async fn load_demo_surveys(db: &Db, now: DateTime<Utc>) -> Result<usize, Dem
         .find(|d| d.name == org::INTAKE)
         .ok_or_else(|| DemoError::Invalid(format!("department {} is missing", org::INTAKE)))?
         .id;
-    let customer_ids: Vec<String> = db
-        .list_customers(&CustomerFilter::default(), None, 100)
-        .await?
-        .items
-        .into_iter()
-        .map(|c| c.id)
-        .collect();
+    let customer_ids = first_customer_ids(db).await?;
     surveys::load(db, now, &users, &intake, &customer_ids).await
 }
 
@@ -317,6 +305,14 @@ pub async fn load_demo_surveys(db: &Db, now: DateTime<Utc>) -> Result<usize, Dem
 pub async fn load_demo_campaigns(db: &Db, now: DateTime<Utc>) -> Result<usize, DemoError> {
     let users = demo_users(db).await?;
     campaigns::load(db, now, &users).await
+}
+
+/// The ids of the first 100 customers of the list, for the demo stories to pick from.
+async fn first_customer_ids(db: &Db) -> Result<Vec<String>, DemoError> {
+    let page = db
+        .list_customers(&CustomerFilter::default(), None, 100)
+        .await?;
+    Ok(page.items.into_iter().map(|c| c.id).collect())
 }
 
 /// The demo staff's ids by username.
