@@ -9,12 +9,11 @@
 use anyhow::{ensure, Context};
 use chrono::Utc;
 use kefu_domain::assignment::{plan, AgentLoad, SkillWeight};
-use kefu_domain::audit::AuditAction;
-use kefu_domain::customer::{CustomerStatus, Gender};
+use kefu_domain::customer::CustomerStatus;
 use kefu_domain::org::StaffProfile;
 use kefu_store::assignment::AssignSource;
-use kefu_store::audit::{Actor, NewAuditEntry};
-use kefu_store::customers::{CustomerFilter, CustomerInput};
+use kefu_store::audit::Actor;
+use kefu_store::customers::CustomerFilter;
 use kefu_store::users::NewUser;
 use kefu_store::Db;
 use rand::rngs::StdRng;
@@ -95,37 +94,16 @@ pub async fn run(database: &Path, customers: u64, agents: usize, seed: u64) -> a
         ids.push(id);
     }
     let t = Instant::now();
-    let mut batch = db.begin_customer_batch().await?;
-    let mut chunk: Vec<CustomerInput> = Vec::with_capacity(1_000);
-    for i in 0..customers {
-        chunk.push(CustomerInput {
-            name: format!("客户{i:06}"),
-            company: None,
-            gender: Gender::Unknown,
-            tier: ["VIP", "A", "B", "C"][rng.gen_range(0..4)].into(),
-            status: CustomerStatus::Registered,
-            owner_id: None,
-            id_number: None,
-            address: None,
-            notes: None,
-            contacts: Vec::new(),
-            tags: Vec::new(),
-        });
-        if chunk.len() == 1_000 {
-            batch.insert(None, now, &chunk).await?;
-            chunk.clear();
-        }
-    }
-    if !chunk.is_empty() {
-        batch.insert(None, now, &chunk).await?;
-    }
-    batch
-        .commit(
-            &actor,
-            now,
-            &NewAuditEntry::new(AuditAction::CustomersImported),
-        )
-        .await?;
+    crate::seed::customers(
+        &db,
+        &actor,
+        now,
+        customers,
+        CustomerStatus::Registered,
+        &mut rng,
+        |_| None,
+    )
+    .await?;
     println!(
         "seeded {customers} unassigned customers and {agents} agents in {:.0} ms",
         ms(t.elapsed())

@@ -7,12 +7,10 @@
 
 use anyhow::{ensure, Context};
 use chrono::{NaiveDate, Utc};
-use kefu_domain::audit::AuditAction;
-use kefu_domain::customer::{CustomerStatus, Gender};
+use kefu_domain::customer::CustomerStatus;
 use kefu_domain::org::StaffProfile;
-use kefu_store::audit::{Actor, NewAuditEntry};
+use kefu_store::audit::Actor;
 use kefu_store::callbacks::PlanInput;
-use kefu_store::customers::CustomerInput;
 use kefu_store::users::NewUser;
 use kefu_store::Db;
 use rand::rngs::StdRng;
@@ -49,37 +47,16 @@ pub async fn run(database: &Path, customers: u64, seed: u64) -> anyhow::Result<(
         agents.push(db.create_user(&actor, now, &user).await?);
     }
     let t = Instant::now();
-    let mut batch = db.begin_customer_batch().await?;
-    let mut chunk: Vec<CustomerInput> = Vec::with_capacity(1_000);
-    for i in 0..customers {
-        chunk.push(CustomerInput {
-            name: format!("客户{i:07}"),
-            company: None,
-            gender: Gender::Unknown,
-            tier: ["VIP", "A", "B", "C"][rng.gen_range(0..4)].into(),
-            status: CustomerStatus::Active,
-            owner_id: Some(agents[rng.gen_range(0..agents.len())].clone()),
-            id_number: None,
-            address: None,
-            notes: None,
-            contacts: Vec::new(),
-            tags: Vec::new(),
-        });
-        if chunk.len() == 1_000 {
-            batch.insert(None, now, &chunk).await?;
-            chunk.clear();
-        }
-    }
-    if !chunk.is_empty() {
-        batch.insert(None, now, &chunk).await?;
-    }
-    batch
-        .commit(
-            &actor,
-            now,
-            &NewAuditEntry::new(AuditAction::CustomersImported),
-        )
-        .await?;
+    crate::seed::customers(
+        &db,
+        &actor,
+        now,
+        customers,
+        CustomerStatus::Active,
+        &mut rng,
+        |rng| Some(agents[rng.gen_range(0..agents.len())].clone()),
+    )
+    .await?;
     println!(
         "seeded {customers} customers in {:.1} s",
         t.elapsed().as_secs_f64()

@@ -19,6 +19,7 @@ mod callbacks;
 mod customers;
 mod fts5;
 mod search;
+mod seed;
 mod text;
 mod tickets;
 use rand::rngs::StdRng;
