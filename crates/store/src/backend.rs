@@ -1,6 +1,7 @@
 //! Connecting to SQLite or PostgreSQL, migrating, and the few places where the two
 //! engines differ.
 
+use crate::checkpoint::Checkpointer;
 use crate::sla_cache::SlaCache;
 use crate::tickets::CreateQueue;
 use crate::StoreError;
@@ -25,6 +26,8 @@ pub struct Db {
     pub(crate) sla_cache: Arc<SlaCache>,
     /// SQLite: where ticket creates wait for the single writer, to commit in batches.
     pub(crate) ticket_queue: Option<CreateQueue>,
+    /// SQLite: the task that checkpoints the write-ahead log instead of the commits.
+    _checkpointer: Option<Checkpointer>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -54,7 +57,9 @@ impl Db {
                     Box::pin(async move {
                         conn.execute(SQLITE_PRAGMAS).await?;
                         // The writer carries bulk imports: a larger page cache (32 MB).
-                        conn.execute("PRAGMA cache_size = -32000;").await?;
+                        // Its commits never checkpoint: the checkpointer task does.
+                        conn.execute("PRAGMA cache_size = -32000; PRAGMA wal_autocheckpoint = 0;")
+                            .await?;
                         Ok(())
                     })
                 })
@@ -81,6 +86,7 @@ impl Db {
                 backend: Backend::Sqlite,
                 sla_cache: Arc::default(),
                 ticket_queue: None,
+                _checkpointer: Some(Checkpointer::spawn(&url)?),
             }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = match connect_postgres(url).await {
@@ -96,6 +102,7 @@ impl Db {
                 backend: Backend::Postgres,
                 sla_cache: Arc::default(),
                 ticket_queue: None,
+                _checkpointer: None,
             }
         } else {
             return Err(StoreError::Refused(format!(
