@@ -83,14 +83,29 @@ enum SearchAction {
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc commits its arenas eagerly and advises the kernel to back them with
+/// transparent huge pages, so a few kilobytes touched in a 2 MB region made the whole
+/// region resident: an idle server with an empty database held 80 MB of anonymous
+/// memory, 78 MB of it huge pages, and 45 MB without them. The flag covers the whole
+/// process, including the mappings made before it was set (they are not faulted in yet).
+fn disable_transparent_huge_pages() -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    rustix::thread::disable_transparent_huge_pages(true)?;
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let huge_pages = disable_transparent_huge_pages();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("KEFU_LOG")
                 .unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
         .init();
+    if let Err(e) = huge_pages {
+        tracing::debug!(error = %e, "transparent huge pages stay enabled");
+    }
     let cli = Cli::parse();
     let (listen, clock) = match &cli.command {
         Command::Serve { listen, clock, .. } => (listen.clone(), clock.clone()),
