@@ -64,6 +64,20 @@ MEM="$("$BENCH" mem --pid "$SERVER_PID")"
 echo "server after the run: $MEM"
 stop_server
 
+# The same load on a server started on the finished index: the steady state, without
+# what the build left behind (mapped index pages the merges read, allocator caches).
+log "B2 again after a restart"
+PORT="$("$BENCH" free-port)"
+start_server "$PORT"
+BASE="http://127.0.0.1:$PORT"
+TOKEN="$(KEFU_ADMIN_PASSWORD="$PASSWORD" "$BENCH" login --base "$BASE")"
+LAST_C="${CONCURRENCY##* }"
+"$BENCH" http --base "$BASE" --token "$TOKEN" --requests "$REQUESTS" --concurrency "$LAST_C" \
+    --phones "$PHONES" --warmup 1000 --time-limit 120 | tee "$WORK/http-restart.out"
+MEM_RESTART="$("$BENCH" mem --pid "$SERVER_PID")"
+echo "server after the run, restarted: $MEM_RESTART"
+stop_server
+
 HWM_MB="$(field VmHWM_MB "$MEM")"
 RSS_MB="$(field VmRSS_MB "$MEM")"
 ANON_MB="$(field RssAnon_MB "$MEM")"
@@ -90,4 +104,7 @@ EOF
 done
 cat <<EOF
 B2 server memory after all runs: VmHWM $HWM_MB MB, VmRSS $RSS_MB MB (anonymous $ANON_MB MB, mapped files $FILE_MB MB)   (target RSS <= 150)
+B2 after a restart, concurrency $LAST_C:
+   phone lookup:         p99 $(field p99_ms "$(grep 'scenario=phone_lookup' "$WORK/http-restart.out")") ms; first page p99 $(field p99_ms "$(grep 'scenario=first_page' "$WORK/http-restart.out")") ms
+   server memory:        VmHWM $(field VmHWM_MB "$MEM_RESTART") MB, VmRSS $(field VmRSS_MB "$MEM_RESTART") MB (anonymous $(field RssAnon_MB "$MEM_RESTART") MB, mapped files $(field RssFile_MB "$MEM_RESTART") MB)
 EOF
