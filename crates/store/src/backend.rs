@@ -25,6 +25,8 @@ pub struct Db {
     pub(crate) sla_cache: Arc<SlaCache>,
     /// SQLite: where ticket creates wait for the single writer, to commit in batches.
     pub(crate) ticket_queue: Option<CreateQueue>,
+    /// PostgreSQL: the URL, for connections of their own (`LISTEN`, see `chat::feed`).
+    pub(crate) listen_url: Option<crate::chat::ListenUrl>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -81,6 +83,7 @@ impl Db {
                 backend: Backend::Sqlite,
                 sla_cache: Arc::default(),
                 ticket_queue: None,
+                listen_url: None,
             }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = match connect_postgres(url).await {
@@ -96,6 +99,7 @@ impl Db {
                 backend: Backend::Postgres,
                 sla_cache: Arc::default(),
                 ticket_queue: None,
+                listen_url: Some(crate::chat::ListenUrl(Arc::from(url))),
             }
         } else {
             return Err(StoreError::Refused(format!(

@@ -14,6 +14,7 @@ pub mod calendars;
 pub mod callbacks;
 pub mod calls;
 pub mod campaigns;
+pub mod chat;
 pub mod complaints;
 pub mod contact_tasks;
 pub mod customers;
