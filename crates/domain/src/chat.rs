@@ -133,15 +133,20 @@ pub struct Waiting {
     pub routing: Routing,
     /// The skills its topic needs.
     pub skills: BTreeSet<String>,
+    /// The agent who handed it back to the queue: anyone but them.
+    pub not_agent: Option<String>,
 }
 
 /// The agent `routing` picks for a chat needing `required`, if anyone may take it.
 pub fn pick_agent<'a>(
     routing: Routing,
     required: &BTreeSet<String>,
+    not_agent: Option<&str>,
     agents: &'a [AgentLoad],
 ) -> Option<&'a AgentLoad> {
-    let eligible = agents.iter().filter(|a| a.can_take(required));
+    let eligible = agents
+        .iter()
+        .filter(|a| a.can_take(required) && Some(a.user_id.as_str()) != not_agent);
     // `None` (never assigned) sorts before any time: a newcomer is next in line.
     match routing {
         Routing::RoundRobin => eligible
@@ -165,7 +170,7 @@ pub fn route(queue: &[Waiting], agents: &[AgentLoad], now: i64) -> Vec<(String, 
     let mut loads = agents.to_vec();
     let mut out = Vec::new();
     for (i, w) in queue.iter().enumerate() {
-        let Some(pos) = pick_agent(w.routing, &w.skills, &loads)
+        let Some(pos) = pick_agent(w.routing, &w.skills, w.not_agent.as_deref(), &loads)
             .and_then(|a| loads.iter().position(|l| l.user_id == a.user_id))
         else {
             continue;
@@ -203,7 +208,21 @@ mod tests {
             conversation_id: id.into(),
             routing,
             skills: skills(sk),
+            not_agent: None,
         }
+    }
+
+    #[test]
+    fn a_chat_handed_back_goes_to_someone_else() {
+        let agents = [agent("a", 0, 3, None, ""), agent("b", 2, 3, Some(1), "")];
+        let mut w = waiting("1", Routing::LeastBusy, "");
+        w.not_agent = Some("a".into());
+        assert_eq!(
+            route(&[w.clone()], &agents, 0),
+            vec![("1".into(), "b".into())]
+        );
+        // Nobody else: it waits.
+        assert!(route(&[w], &agents[..1], 0).is_empty());
     }
 
     #[test]

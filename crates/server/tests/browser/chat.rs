@@ -177,11 +177,11 @@ pub async fn chat_console_holds_several_chats(b: Browser) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     loop {
         let c = b.state.db().get_chat(&first.id).await.expect("chat");
-        // Back in the queue, or (the agent still has room) routed again to someone.
+        // Back in the queue (it never comes back to the agent who handed it on).
         if b.all(&format!(".chat-item[data-id='{}']", first.id))
             .await
             .is_empty()
-            || c.agent_id.as_deref() != Some(me.id.as_str())
+            && c.agent_id.as_deref() != Some(me.id.as_str())
         {
             break;
         }

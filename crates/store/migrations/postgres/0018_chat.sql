@@ -46,7 +46,8 @@ INSERT INTO chat_routing (id, routed_at) VALUES ('default', 0);
 
 -- A conversation: queued → active (an agent) → closed. `token_hash` is the SHA-256 of
 -- the visitor's short-lived token (the token itself is never stored); `last_seq` is the
--- last message's sequence number.
+-- last message's sequence number; `passed_by` is the agent who transferred it back to
+-- a queue (routing gives it to someone else).
 CREATE TABLE chat_conversations (
     id TEXT PRIMARY KEY,
     topic_id TEXT NOT NULL REFERENCES chat_topics(id),
@@ -57,6 +58,7 @@ CREATE TABLE chat_conversations (
     customer_id TEXT REFERENCES customers(id),
     agent_id TEXT REFERENCES users(id),
     ticket_id TEXT REFERENCES tickets(id),
+    passed_by TEXT REFERENCES users(id),
     last_seq BIGINT NOT NULL DEFAULT 0,
     queued_at BIGINT NOT NULL,
     assigned_at BIGINT,

@@ -141,7 +141,7 @@ impl Db {
             TransferTarget::Topic(topic) => {
                 let done = sqlx::query(
                     "UPDATE chat_conversations SET state = 'queued', agent_id = NULL, \
-                     assigned_at = NULL, topic_id = $1 WHERE id = $2 \
+                     assigned_at = NULL, topic_id = $1, passed_by = agent_id WHERE id = $2 \
                      AND EXISTS (SELECT 1 FROM chat_topics t WHERE t.id = $1 AND t.active = 1)",
                 )
                 .bind(topic)

@@ -27,8 +27,8 @@ impl Db {
     pub async fn route_chats(&self, now: DateTime<Utc>) -> Result<Vec<Routed>, StoreError> {
         let mut tx = self.write.begin().await?;
         lock_row(self.backend(), &mut tx, "chat_routing", "default").await?;
-        let queue: Vec<(String, String, String, String)> = sqlx::query_as(
-            "SELECT c.id, c.topic_id, t.routing, t.skills FROM chat_conversations c \
+        let queue: Vec<(String, String, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT c.id, c.topic_id, t.routing, t.skills, c.passed_by FROM chat_conversations c \
              JOIN chat_topics t ON t.id = c.topic_id WHERE c.state = 'queued' \
              ORDER BY c.queued_at, c.id LIMIT $1",
         )
@@ -59,10 +59,11 @@ impl Db {
             .collect();
         let waiting: Vec<Waiting> = queue
             .iter()
-            .map(|(id, _, routing, skills)| Waiting {
+            .map(|(id, _, routing, skills, passed_by)| Waiting {
                 conversation_id: id.clone(),
                 routing: Routing::from_code(routing).unwrap_or(Routing::LeastBusy),
                 skills: parse_skills(skills).unwrap_or_default(),
+                not_agent: passed_by.clone(),
             })
             .collect();
         let at = to_millis(now);

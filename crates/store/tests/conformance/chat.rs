@@ -302,10 +302,19 @@ pub async fn transfer_link_and_convert(backend: TestBackend) {
         (c.state(), c.topic_id.as_str()),
         (ChatState::Queued, second.as_str())
     );
+    // The agent who handed it back does not get it again, even with the skill; the
+    // first agent, once they have it, does.
     db.set_chat_agent(&system(), at(9), &other, 1, &skills(&["vip"]))
         .await
         .unwrap();
-    assert_eq!(db.route_chats(at(9)).await.unwrap().len(), 1);
+    assert!(db.route_chats(at(9)).await.unwrap().is_empty());
+    db.set_chat_agent(&system(), at(9), &holder, 1, &skills(&["vip"]))
+        .await
+        .unwrap();
+    let routed = db.route_chats(at(9)).await.unwrap();
+    assert_eq!(routed.len(), 1);
+    assert_eq!(routed[0].agent_id, holder);
+    let now_holder = me.clone();
     // Link the customer: the transcript so far lands on their timeline, and what follows.
     let cust = create_customer(db, &customer("张三")).await;
     db.link_chat_customer(&now_holder, at(10), &c1, &cust, false)
