@@ -48,6 +48,8 @@ struct ConsolePage<'a> {
     /// … and (topic id, name) of the active topics (groups).
     topics: Vec<(String, String)>,
     ticket_types: Vec<(String, String)>,
+    /// Links the transcripts (`chat.manage`).
+    can_manage: bool,
 }
 
 async fn console(page: Page) -> Result<Response, UiError> {
@@ -79,6 +81,7 @@ async fn console(page: Page) -> Result<Response, UiError> {
         agents,
         topics,
         ticket_types: t.options("ticket_type", TicketType::ALL.iter().map(|x| x.code())),
+        can_manage: page.ctx.can(Permission::ChatManage),
         chrome: page.chrome("chat"),
         t,
     }))

@@ -191,6 +191,18 @@ pub async fn chat_console_holds_several_chats(b: Browser) {
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+    // The shift lead reads the transcripts: the list, then one chat in full.
+    b.logout().await;
+    b.login("lead").await;
+    b.goto("/chat/console").await;
+    b.click("#chat-transcripts-link").await;
+    b.wait_for("#chat-transcripts .chat-row").await;
+    b.goto(&format!("/chat/transcripts/{}", first.id)).await;
+    let transcript = b.text("#chat-transcript").await;
+    assert!(
+        transcript.contains("路由器连不上网") && transcript.contains("请重启一下路由器试试"),
+        "{transcript}"
+    );
 }
 
 pub async fn chat_widget_on_a_test_page_with_the_agent_in_a_second_browser(b: Browser) {
