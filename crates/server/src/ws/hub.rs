@@ -160,20 +160,19 @@ impl ChatHub {
         }
         let hub = self.clone();
         let db = db.clone();
-        self.listening
-            .get_or_init(move || async move {
-                let feed = match db.chat_feed().await {
-                    Ok(Some(feed)) => feed,
-                    Ok(None) => return,
-                    Err(e) => {
-                        tracing::error!(error = %e, "chat listener not started");
-                        return;
-                    }
-                };
-                let weak = Arc::downgrade(&hub);
-                tokio::spawn(listen(weak, feed));
+        // A failed start is not remembered: the next connection tries again.
+        let started = self
+            .listening
+            .get_or_try_init(move || async move {
+                if let Some(feed) = db.chat_feed().await? {
+                    tokio::spawn(listen(Arc::downgrade(&hub), feed));
+                }
+                Ok::<(), kefu_store::StoreError>(())
             })
             .await;
+        if let Err(e) = started {
+            tracing::error!(error = %e, "chat listener not started; other servers' changes arrive on the next read");
+        }
     }
 }
 
