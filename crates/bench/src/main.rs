@@ -6,6 +6,7 @@
 //!   (issue 4, `bench/search.sh`); `seed-tickets --text` gives tickets realistic text.
 //! * `assign`: balanced assignment (issue 5), the pure plan and the commit on SQLite.
 //! * `callbacks`: a month's periodic callback tasks for N customers on SQLite (issue 5).
+//! * `chat`: concurrent web chat connections and message delivery latency (issue 6).
 //! * `login`, `wait-ready`, `free-port` and `mem` are small helpers so the driver script needs no
 //!   other tools.
 //!
@@ -16,6 +17,7 @@ use clap::{Parser, Subcommand};
 
 mod assign;
 mod callbacks;
+mod chat;
 mod customers;
 mod fts5;
 mod search;
@@ -222,6 +224,25 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Web chat (issue 6: 1,000 connections, p99 delivery ≤ 50 ms): N visitor WebSockets
+    /// and one agent console on a running server; every visitor sends paced messages.
+    Chat {
+        #[arg(long)]
+        base: String,
+        /// A user with chat.answer and chat.manage (the demo's manager).
+        #[arg(long)]
+        token: String,
+        #[arg(long, default_value_t = 999)]
+        visitors: usize,
+        /// Messages per visitor.
+        #[arg(long, default_value_t = 10)]
+        messages: usize,
+        /// Milliseconds between one visitor's messages.
+        #[arg(long, default_value_t = 1_000)]
+        interval_ms: u64,
+        #[arg(long, default_value_t = 300)]
+        time_limit: u64,
+    },
     /// Print a TCP port on 127.0.0.1 that is free right now.
     FreePort,
     /// Print a process's peak and current resident memory from /proc (VmHWM, VmRSS, and
@@ -331,6 +352,24 @@ fn main() -> anyhow::Result<()> {
                         customers,
                         seed,
                     } => callbacks::run(&database, customers, seed).await,
+                    Command::Chat {
+                        base,
+                        token,
+                        visitors,
+                        messages,
+                        interval_ms,
+                        time_limit,
+                    } => {
+                        chat::run(chat::ChatArgs {
+                            base,
+                            token,
+                            visitors,
+                            messages,
+                            interval: Duration::from_millis(interval_ms),
+                            time_limit: Duration::from_secs(time_limit),
+                        })
+                        .await
+                    }
                     Command::Http {
                         base,
                         token,

@@ -116,6 +116,8 @@ pub(crate) const POSITIONS: &[PositionSpec] = &[
             KnowledgeRead,
             // 主动拨打: each agent works a daily calling list (document 2).
             CampaignCall,
+            // 在线咨询: agents answer the web chat during its hours (documents 10, 13).
+            ChatAnswer,
         ],
         excluded_with: &[],
     },
@@ -222,6 +224,9 @@ pub(crate) const POSITIONS: &[PositionSpec] = &[
             SurveyView,
             // Sets up outbound campaigns and follows their progress.
             CampaignManage,
+            // Takes chats at peaks, keeps the chat topics and capacities, reads transcripts.
+            ChatAnswer,
+            ChatManage,
         ],
         excluded_with: &[],
     },

@@ -101,6 +101,13 @@ actions! {
     CampaignTargetsAdded = "campaign.targets_add",
     CampaignCalled = "campaign.call",
     CustomerDoNotCallSet = "customer.do_not_call",
+    ChatTopicSaved = "settings.chat_topic_save",
+    ChatAgentSaved = "chat.agent_save",
+    ChatTransferred = "chat.transfer",
+    ChatClosed = "chat.close",
+    ChatConverted = "chat.convert",
+    ChatCustomerLinked = "chat.customer_link",
+    ChatTranscriptViewed = "chat.transcript_view",
 }
 
 /// Whether the action touched personal data (PII); the audit page can filter on it.
@@ -116,6 +123,7 @@ impl AuditAction {
                 | AuditAction::CallRecordingDownloaded
                 | AuditAction::ComplaintAddressRevealed
                 | AuditAction::CallbackViewed
+                | AuditAction::ChatTranscriptViewed
         )
     }
 }

@@ -15,6 +15,7 @@ pub mod calendar;
 pub mod call;
 pub mod callback;
 pub mod campaign;
+pub mod chat;
 pub mod complaint;
 pub mod customer;
 pub mod export;

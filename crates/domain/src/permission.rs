@@ -62,6 +62,11 @@ permissions! {
     CampaignManage = "campaign.manage",
     // … and work one's daily calling list.
     CampaignCall = "campaign.call",
+    // Web chat (在线客服): answer chats in the console (take, reply, transfer, convert to a
+    // ticket) …
+    ChatAnswer = "chat.answer",
+    // … and keep the topics, the agents' capacity and skills, and read any transcript.
+    ChatManage = "chat.manage",
 }
 
 impl std::fmt::Display for Permission {

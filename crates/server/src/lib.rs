@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod search;
 pub mod state;
 pub mod ui;
+pub mod ws;
 
 pub use clock::Clock;
 pub use error::AppError;
@@ -32,12 +33,14 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .merge(ui::router(&state))
+        .merge(ws::routes())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .route("/readyz", axum::routing::get(readyz))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::middleware::authenticate,
         ))
+        .layer(axum::middleware::from_fn(ws::cors))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -72,6 +72,8 @@ struct Inner {
     search: crate::search::SearchService,
     /// The key of survey links, read from the database on first use.
     survey_secret: tokio::sync::OnceCell<Secret>,
+    /// Who hears of chat changes (this server's subscribers, and the other servers).
+    chat: Arc<crate::ws::hub::ChatHub>,
 }
 
 impl AppState {
@@ -85,6 +87,7 @@ impl AppState {
             config,
             i18n: I18n::load(),
             survey_secret: tokio::sync::OnceCell::new(),
+            chat: Arc::default(),
         }))
     }
 
@@ -108,6 +111,11 @@ impl AppState {
     /// The search index under `<data_dir>/search` (opened on first use).
     pub fn search(&self) -> &crate::search::SearchService {
         &self.0.search
+    }
+
+    /// The chat hub (see [`crate::ws::hub`]).
+    pub fn chat(&self) -> &Arc<crate::ws::hub::ChatHub> {
+        &self.0.chat
     }
 
     pub fn i18n(&self) -> &I18n {

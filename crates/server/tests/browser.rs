@@ -50,6 +50,9 @@ use campaigns::*;
 #[path = "browser/foundation.rs"]
 mod foundation;
 use foundation::*;
+#[path = "browser/chat.rs"]
+mod chat;
+use chat::*;
 
 use common::TestApp;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -110,6 +113,8 @@ fn main() {
         survey_settings_and_agent_answer_pages,
         campaign_page_define_start_and_import,
         agent_calling_list_records_outcomes,
+        chat_console_holds_several_chats,
+        chat_widget_on_a_test_page_with_the_agent_in_a_second_browser,
     ];
 
     let Some(driver_path) = std::env::var(CHROMEDRIVER_VAR)
@@ -233,6 +238,8 @@ struct Browser {
     passwords: HashMap<String, String>,
     /// The app under test, for seeding what no page creates (CTI calls).
     state: kefu_server::AppState,
+    /// chromedriver, for a second browser (a customer beside an agent).
+    webdriver_url: String,
 }
 
 /// Runs one trial: a fresh app on a loopback port, a fresh browser profile and session,
@@ -259,6 +266,7 @@ fn run_trial(webdriver_url: &str, test: BrowserTest) -> Result<(), Failed> {
             base,
             passwords: app.passwords.clone(),
             state: app.state.clone(),
+            webdriver_url: webdriver_url.to_string(),
         };
         let outcome = AssertUnwindSafe(test(browser)).catch_unwind().await;
         let _ = client.close().await;
@@ -314,6 +322,20 @@ async fn new_session(webdriver_url: &str, profile: &std::path::Path) -> Result<C
 // Helpers
 
 impl Browser {
+    /// A second browser with its own profile (a second context: no shared cookies),
+    /// on the same app. The profile directory lives as long as the returned guard.
+    async fn second(&self) -> (Browser, tempfile::TempDir) {
+        let profile = tempfile::tempdir().expect("profile dir");
+        let client = new_session(&self.webdriver_url, profile.path())
+            .await
+            .unwrap_or_else(|e| panic!("a second browser session: {e}"));
+        let b = Browser {
+            client,
+            ..self.clone()
+        };
+        (b, profile)
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

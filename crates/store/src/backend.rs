@@ -28,6 +28,8 @@ pub struct Db {
     pub(crate) ticket_queue: Option<CreateQueue>,
     /// SQLite: the task that checkpoints the write-ahead log instead of the commits.
     _checkpointer: Option<Checkpointer>,
+    /// PostgreSQL: the URL, for connections of their own (`LISTEN`, see `chat::feed`).
+    pub(crate) listen_url: Option<crate::chat::ListenUrl>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -87,6 +89,7 @@ impl Db {
                 sla_cache: Arc::default(),
                 ticket_queue: None,
                 _checkpointer: Some(Checkpointer::spawn(&url)?),
+                listen_url: None,
             }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = match connect_postgres(url).await {
@@ -103,6 +106,7 @@ impl Db {
                 sla_cache: Arc::default(),
                 ticket_queue: None,
                 _checkpointer: None,
+                listen_url: Some(crate::chat::ListenUrl(Arc::from(url))),
             }
         } else {
             return Err(StoreError::Refused(format!(

@@ -15,6 +15,7 @@ pub mod callbacks;
 pub mod calls;
 pub mod campaigns;
 mod checkpoint;
+pub mod chat;
 pub mod complaints;
 pub mod contact_tasks;
 pub mod customers;

@@ -13,6 +13,8 @@ mod callbacks;
 mod calls;
 #[path = "conformance/campaigns.rs"]
 mod campaigns;
+#[path = "conformance/chat.rs"]
+mod chat;
 #[path = "conformance/common.rs"]
 mod common;
 #[path = "conformance/complaints.rs"]
@@ -44,6 +46,10 @@ kefu_test_support::suite!(
     "store conformance",
     [
         migrations::backends_match,
+        chat::routing_respects_skills_and_capacity,
+        chat::messages_resume_after_seq_and_are_stored_once,
+        chat::tokens_expire_and_renew,
+        chat::transfer_link_and_convert,
         jobs::fires_once_when_due,
         jobs::a_crash_before_commit_fires_again_once,
         jobs::failures_are_retried_then_given_up,

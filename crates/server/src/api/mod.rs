@@ -10,6 +10,7 @@ mod calendars;
 mod callbacks;
 mod calls;
 mod campaigns;
+mod chat;
 mod clock;
 mod complaints;
 mod cti;
@@ -106,6 +107,7 @@ pub fn router(state: &AppState) -> (Router<AppState>, OpenApiDoc) {
         .merge(search::routes())
         .merge(knowledge::routes(state))
         .merge(surveys::routes())
+        .merge(chat::routes())
         .merge(public::routes());
     if state.clock().is_simulated() {
         v1 = v1.merge(clock::routes());

@@ -8,6 +8,7 @@ pub mod calendars;
 pub mod callbacks;
 pub mod calls;
 pub mod campaigns;
+pub mod chat;
 pub mod complaints;
 pub mod cti;
 pub mod customers;

@@ -9,6 +9,7 @@ mod callbacks;
 mod calls;
 mod campaign_calls;
 mod campaigns;
+mod chat;
 mod complaints;
 mod customers;
 mod imports;
@@ -81,6 +82,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(search::routes())
         .merge(knowledge::routes(state))
         .merge(surveys::routes())
+        .merge(chat::routes())
         .merge(public::routes())
 }
 
@@ -152,6 +154,7 @@ pub struct Chrome {
     pub nav_callbacks: bool,
     pub nav_surveys: bool,
     pub nav_campaigns: bool,
+    pub nav_chat: bool,
 }
 
 /// A signed-in page request: the user, their language and the page frame.
@@ -184,6 +187,7 @@ impl Page {
             nav_callbacks: c.can(Permission::CallbackView),
             nav_surveys: c.can(Permission::SurveyView),
             nav_campaigns: c.can(Permission::CampaignManage),
+            nav_chat: c.can(Permission::ChatAnswer),
         }
     }
 

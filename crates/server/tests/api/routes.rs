@@ -38,7 +38,8 @@ pub async fn every_operation_declares_access(backend: TestBackend) {
         operations >= 30,
         "expected the whole API, found {operations} operations"
     );
-    // Only log-in, the customers' web form and status page, and survey links are public.
+    // Only log-in, the customers' web form and status page, survey links and the chat
+    // visitor's endpoints (which check the chat token themselves) are public.
     let mut public: Vec<_> = table
         .iter()
         .filter(|(_, a)| **a == Access::Public)
@@ -48,9 +49,17 @@ pub async fn every_operation_declares_access(backend: TestBackend) {
     assert_eq!(
         public,
         [
+            "GET /api/v1/chat/visitor/poll",
+            "GET /api/v1/chat/visitor/topics/{code}",
             "GET /api/v1/public/surveys/{token}",
             "GET /api/v1/public/tickets/{number}",
             "POST /api/v1/auth/login",
+            "POST /api/v1/chat/visitor/close",
+            "POST /api/v1/chat/visitor/conversations",
+            "POST /api/v1/chat/visitor/messages",
+            "POST /api/v1/chat/visitor/offline",
+            "POST /api/v1/chat/visitor/token",
+            "POST /api/v1/chat/visitor/typing",
             "POST /api/v1/public/surveys/{token}",
             "POST /api/v1/public/tickets",
         ]
