@@ -101,6 +101,8 @@ actions! {
     CampaignTargetsAdded = "campaign.targets_add",
     CampaignCalled = "campaign.call",
     CustomerDoNotCallSet = "customer.do_not_call",
+    MailboxChanged = "mail.mailbox_change",
+    MailReviewed = "mail.review",
 }
 
 /// Whether the action touched personal data (PII); the audit page can filter on it.

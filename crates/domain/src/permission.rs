@@ -62,6 +62,10 @@ permissions! {
     CampaignManage = "campaign.manage",
     // … and work one's daily calling list.
     CampaignCall = "campaign.call",
+    // E-mail: keep the mailboxes (servers, secrets, signatures) …
+    MailManage = "mail.manage",
+    // … and decide about held messages and see the ones that could not be read.
+    MailReview = "mail.review",
 }
 
 impl std::fmt::Display for Permission {
