@@ -222,6 +222,8 @@ pub(crate) const POSITIONS: &[PositionSpec] = &[
             SurveyView,
             // Sets up outbound campaigns and follows their progress.
             CampaignManage,
+            // Decides about e-mails held for review (a forged or stranger's reply).
+            MailReview,
         ],
         excluded_with: &[],
     },

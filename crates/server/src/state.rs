@@ -72,6 +72,8 @@ struct Inner {
     search: crate::search::SearchService,
     /// The key of survey links, read from the database on first use.
     survey_secret: tokio::sync::OnceCell<Secret>,
+    /// The key of e-mail reply tokens, read from the database on first use.
+    mail_secret: tokio::sync::OnceCell<Secret>,
 }
 
 impl AppState {
@@ -85,6 +87,7 @@ impl AppState {
             config,
             i18n: I18n::load(),
             survey_secret: tokio::sync::OnceCell::new(),
+            mail_secret: tokio::sync::OnceCell::new(),
         }))
     }
 
@@ -117,6 +120,11 @@ impl AppState {
     /// The survey links' signing key once loaded (see `app::surveys::link_secret`).
     pub fn survey_secret(&self) -> &tokio::sync::OnceCell<Secret> {
         &self.0.survey_secret
+    }
+
+    /// The e-mail reply tokens' signing key once loaded (see `app::mail::token_secret`).
+    pub fn mail_secret(&self) -> &tokio::sync::OnceCell<Secret> {
+        &self.0.mail_secret
     }
 
     /// Counts the public pages' requests per client address.

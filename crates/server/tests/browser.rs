@@ -47,6 +47,9 @@ use surveys::*;
 #[path = "browser/campaigns.rs"]
 mod campaigns;
 use campaigns::*;
+#[path = "browser/mail.rs"]
+mod mail;
+use mail::*;
 #[path = "browser/foundation.rs"]
 mod foundation;
 use foundation::*;
@@ -110,6 +113,7 @@ fn main() {
         survey_settings_and_agent_answer_pages,
         campaign_page_define_start_and_import,
         agent_calling_list_records_outcomes,
+        mailbox_settings_held_review_and_failed_pages,
     ];
 
     let Some(driver_path) = std::env::var(CHROMEDRIVER_VAR)

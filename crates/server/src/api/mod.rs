@@ -17,6 +17,7 @@ mod customers;
 mod imports;
 mod knowledge;
 mod logs;
+mod mail;
 mod search;
 
 pub(crate) use imports::{receive_upload, refuse_oversized};
@@ -106,6 +107,7 @@ pub fn router(state: &AppState) -> (Router<AppState>, OpenApiDoc) {
         .merge(search::routes())
         .merge(knowledge::routes(state))
         .merge(surveys::routes())
+        .merge(mail::routes())
         .merge(public::routes());
     if state.clock().is_simulated() {
         v1 = v1.merge(clock::routes());

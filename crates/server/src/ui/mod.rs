@@ -15,6 +15,7 @@ mod imports;
 mod ivr;
 mod knowledge;
 mod logs;
+mod mail;
 mod org;
 mod org_forms;
 mod public;
@@ -81,6 +82,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(search::routes())
         .merge(knowledge::routes(state))
         .merge(surveys::routes())
+        .merge(mail::routes())
         .merge(public::routes())
 }
 
@@ -152,6 +154,7 @@ pub struct Chrome {
     pub nav_callbacks: bool,
     pub nav_surveys: bool,
     pub nav_campaigns: bool,
+    pub nav_mail: bool,
 }
 
 /// A signed-in page request: the user, their language and the page frame.
@@ -184,6 +187,7 @@ impl Page {
             nav_callbacks: c.can(Permission::CallbackView),
             nav_surveys: c.can(Permission::SurveyView),
             nav_campaigns: c.can(Permission::CampaignManage),
+            nav_mail: c.can(Permission::MailManage) || c.can(Permission::MailReview),
         }
     }
 
