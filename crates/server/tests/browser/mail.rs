@@ -26,6 +26,15 @@ pub async fn mailbox_settings_held_review_and_failed_pages(b: Browser) {
         .await;
     b.type_into("#imap-secret", "pw-imap-42").await;
     b.type_into("#smtp-host", "smtp.example.com").await;
+    // New tickets go to the intake group, where the shift lead works.
+    b.client
+        .execute(
+            "const s = document.querySelector('#mb-department'); \
+             s.value = [...s.options].find(o => o.text === '业务受理组').value; return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
     // Plain to a remote host is refused, and the form keeps what was typed.
     b.client
         .execute(
