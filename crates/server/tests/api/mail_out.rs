@@ -170,9 +170,12 @@ pub async fn replies_go_out_thread_back_and_retry(backend: TestBackend) {
     app.cleanup().await;
 }
 
+/// What the SMS provider received: the Authorization header and the JSON body.
+type Received = Arc<Mutex<Vec<(Option<String>, Value)>>>;
+
 /// A tiny SMS provider: records each request and accepts it.
-async fn sms_provider() -> (String, Arc<Mutex<Vec<(Option<String>, Value)>>>) {
-    let seen: Arc<Mutex<Vec<(Option<String>, Value)>>> = Arc::default();
+async fn sms_provider() -> (String, Received) {
+    let seen: Received = Arc::default();
     let log = seen.clone();
     let app = axum::Router::new().route(
         "/send",
