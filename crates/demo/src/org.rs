@@ -227,6 +227,8 @@ pub(crate) const POSITIONS: &[PositionSpec] = &[
             // Takes chats at peaks, keeps the chat topics and capacities, reads transcripts.
             ChatAnswer,
             ChatManage,
+            // Decides about e-mails held for review (a forged or stranger's reply).
+            MailReview,
         ],
         excluded_with: &[],
     },

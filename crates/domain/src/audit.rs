@@ -108,6 +108,8 @@ actions! {
     ChatConverted = "chat.convert",
     ChatCustomerLinked = "chat.customer_link",
     ChatTranscriptViewed = "chat.transcript_view",
+    MailboxChanged = "mail.mailbox_change",
+    MailReviewed = "mail.review",
 }
 
 /// Whether the action touched personal data (PII); the audit page can filter on it.

@@ -23,6 +23,7 @@ pub mod id_number;
 pub mod ids;
 pub mod knowledge;
 pub mod logs;
+pub mod mail;
 pub mod org;
 pub mod permission;
 pub mod phone;

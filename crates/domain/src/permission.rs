@@ -67,6 +67,10 @@ permissions! {
     ChatAnswer = "chat.answer",
     // … and keep the topics, the agents' capacity and skills, and read any transcript.
     ChatManage = "chat.manage",
+    // E-mail: keep the mailboxes (servers, secrets, signatures) …
+    MailManage = "mail.manage",
+    // … and decide about held messages and see the ones that could not be read.
+    MailReview = "mail.review",
 }
 
 impl std::fmt::Display for Permission {

@@ -38,6 +38,7 @@ pub const ZH_CN: &[&str] = &[
     include_str!("../locales/zh-CN/surveys.toml"),
     include_str!("../locales/zh-CN/campaigns.toml"),
     include_str!("../locales/zh-CN/chat.toml"),
+    include_str!("../locales/zh-CN/mail.toml"),
 ];
 pub const EN: &[&str] = &[
     include_str!("../locales/en/core.toml"),
@@ -46,6 +47,7 @@ pub const EN: &[&str] = &[
     include_str!("../locales/en/surveys.toml"),
     include_str!("../locales/en/campaigns.toml"),
     include_str!("../locales/en/chat.toml"),
+    include_str!("../locales/en/mail.toml"),
 ];
 
 #[derive(Debug)]

@@ -74,6 +74,8 @@ struct Inner {
     survey_secret: tokio::sync::OnceCell<Secret>,
     /// Who hears of chat changes (this server's subscribers, and the other servers).
     chat: Arc<crate::ws::hub::ChatHub>,
+    /// The key of e-mail reply tokens, read from the database on first use.
+    mail_secret: tokio::sync::OnceCell<Secret>,
 }
 
 impl AppState {
@@ -88,6 +90,7 @@ impl AppState {
             i18n: I18n::load(),
             survey_secret: tokio::sync::OnceCell::new(),
             chat: Arc::default(),
+            mail_secret: tokio::sync::OnceCell::new(),
         }))
     }
 
@@ -125,6 +128,11 @@ impl AppState {
     /// The survey links' signing key once loaded (see `app::surveys::link_secret`).
     pub fn survey_secret(&self) -> &tokio::sync::OnceCell<Secret> {
         &self.0.survey_secret
+    }
+
+    /// The e-mail reply tokens' signing key once loaded (see `app::mail::token_secret`).
+    pub fn mail_secret(&self) -> &tokio::sync::OnceCell<Secret> {
+        &self.0.mail_secret
     }
 
     /// Counts the public pages' requests per client address.

@@ -29,6 +29,12 @@ mod imports;
 mod knowledge;
 #[path = "api/logs.rs"]
 mod logs;
+#[path = "api/mail.rs"]
+mod mail;
+#[path = "api/mail_imap.rs"]
+mod mail_imap;
+#[path = "api/mail_out.rs"]
+mod mail_out;
 #[path = "api/org.rs"]
 mod org;
 #[path = "api/promises.rs"]
@@ -58,6 +64,13 @@ kefu_test_support::suite!(
         public::bad_input_is_refused_and_not_counted,
         public::rate_limits_answer_429_with_retry_after,
         public::public_pages_form_status_and_forgery,
+        mail::chinese_corpus_threads_and_survives,
+        mail::held_mail_review_and_permissions,
+        mail::mailbox_settings_hide_secrets_and_name_bad_fields,
+        mail::signed_tokens_thread_and_a_30mb_attachment_arrives_whole,
+        mail_imap::imap_poll_ingests_once_and_shows_errors,
+        mail_out::replies_go_out_thread_back_and_retry,
+        mail_out::survey_links_go_out_by_sms,
         knowledge::writers_write_readers_read_published,
         knowledge::stale_edits_conflict_and_bad_fields_are_named,
         knowledge::history_diff_and_restore,

@@ -47,6 +47,9 @@ use surveys::*;
 #[path = "browser/campaigns.rs"]
 mod campaigns;
 use campaigns::*;
+#[path = "browser/mail.rs"]
+mod mail;
+use mail::*;
 #[path = "browser/foundation.rs"]
 mod foundation;
 use foundation::*;
@@ -115,6 +118,7 @@ fn main() {
         agent_calling_list_records_outcomes,
         chat_console_holds_several_chats,
         chat_widget_on_a_test_page_with_the_agent_in_a_second_browser,
+        mailbox_settings_held_review_and_failed_pages,
     ];
 
     let Some(driver_path) = std::env::var(CHROMEDRIVER_VAR)

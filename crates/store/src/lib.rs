@@ -23,6 +23,7 @@ pub mod imports;
 pub mod jobs;
 pub mod knowledge;
 pub mod logs;
+pub mod mail;
 pub mod org;
 pub mod search_docs;
 pub mod search_log;

@@ -29,6 +29,8 @@ mod jobs;
 mod knowledge;
 #[path = "conformance/logs.rs"]
 mod logs;
+#[path = "conformance/mail.rs"]
+mod mail;
 #[path = "conformance/migrations.rs"]
 mod migrations;
 #[path = "conformance/org.rs"]
@@ -96,6 +98,10 @@ kefu_test_support::suite!(
         complaints::close_by_decision_and_reopen,
         complaints::archive_filters_paging_and_monthly_stats,
         complaints::cause_tree_rules,
+        mail::messages_open_tickets_once_and_replies_thread,
+        mail::held_messages_are_decided_once,
+        mail::machines_and_unreadable_mail_open_nothing,
+        mail::one_server_polls_a_mailbox_at_a_time,
         callbacks::plans_generate_once_per_period,
         callbacks::attempts_follow_the_retry_policy,
         callbacks::the_watch_raises_only_stale_tasks,

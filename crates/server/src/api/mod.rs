@@ -18,6 +18,7 @@ mod customers;
 mod imports;
 mod knowledge;
 mod logs;
+mod mail;
 mod search;
 
 pub(crate) use imports::{receive_upload, refuse_oversized};
@@ -108,6 +109,7 @@ pub fn router(state: &AppState) -> (Router<AppState>, OpenApiDoc) {
         .merge(knowledge::routes(state))
         .merge(surveys::routes())
         .merge(chat::routes())
+        .merge(mail::routes())
         .merge(public::routes());
     if state.clock().is_simulated() {
         v1 = v1.merge(clock::routes());

@@ -17,6 +17,7 @@ pub mod files;
 pub mod imports;
 pub mod knowledge;
 pub mod logs;
+pub mod mail;
 pub mod org;
 pub mod public;
 pub mod search;

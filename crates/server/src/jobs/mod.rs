@@ -5,6 +5,7 @@
 //! simulated clock.
 
 mod callbacks;
+pub mod mail;
 mod sessions;
 mod tickets;
 

@@ -16,6 +16,7 @@ mod imports;
 mod ivr;
 mod knowledge;
 mod logs;
+mod mail;
 mod org;
 mod org_forms;
 mod public;
@@ -83,6 +84,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(knowledge::routes(state))
         .merge(surveys::routes())
         .merge(chat::routes())
+        .merge(mail::routes())
         .merge(public::routes())
 }
 
@@ -155,6 +157,7 @@ pub struct Chrome {
     pub nav_surveys: bool,
     pub nav_campaigns: bool,
     pub nav_chat: bool,
+    pub nav_mail: bool,
 }
 
 /// A signed-in page request: the user, their language and the page frame.
@@ -188,6 +191,7 @@ impl Page {
             nav_surveys: c.can(Permission::SurveyView),
             nav_campaigns: c.can(Permission::CampaignManage),
             nav_chat: c.can(Permission::ChatAnswer),
+            nav_mail: c.can(Permission::MailManage) || c.can(Permission::MailReview),
         }
     }
 

@@ -15,6 +15,8 @@ use serde_json::Value;
 use std::collections::HashMap;
 use tower::ServiceExt;
 
+pub mod mail_servers;
+
 /// A cheap argon2id hash for fixtures (real parameters would make every test slow);
 /// verification reads the parameters from the hash, so log-in works unchanged.
 pub fn quick_hash(password: &str) -> String {

@@ -606,6 +606,39 @@ async fn check_mobiles_free(
     Ok(())
 }
 
+/// Creates a customer inside the caller's transaction, for intake that opens customers
+/// as it goes (an e-mail from an unknown address). No mobile uniqueness check: callers
+/// pass contacts that are not mobiles.
+pub(crate) async fn create_customer_in(
+    tx: &mut Tx<'_>,
+    backend: crate::Backend,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    input: &CustomerInput,
+) -> Result<String, StoreError> {
+    let id = new_id();
+    insert_customer_rows(
+        tx,
+        backend,
+        &[(id.clone(), input)],
+        actor.user_id.as_deref(),
+        now,
+    )
+    .await?;
+    append_event(tx, &id, actor, now, "created", "created", None).await?;
+    search_log::record_in(
+        tx,
+        backend,
+        Entity::Customer,
+        std::slice::from_ref(&id),
+        now,
+    )
+    .await?;
+    let entry = NewAuditEntry::new(AuditAction::CustomerCreated).subject("customer", id.clone());
+    append_in(tx, actor, now, &entry).await?;
+    Ok(id)
+}
+
 /// Appends to a customer's timeline inside the caller's transaction.
 pub async fn append_event(
     tx: &mut Tx<'_>,

@@ -1,0 +1,113 @@
+//! The IMAP poll against a real Dovecot: new messages become tickets and replies once,
+//! the mailbox remembers where it stopped, a server that does not hold the lease
+//! leaves the mailbox alone, and a refused login shows on the mailbox.
+
+use crate::common::mail_servers::{Dovecot, IMAP_PASSWORD, IMAP_USER};
+use crate::common::TestApp;
+use crate::mail::{filled, fixture, mailbox_payload};
+use axum::http::{Method, StatusCode};
+use kefu_server::jobs::mail::poll_mailboxes;
+use kefu_test_support::TestBackend;
+use serde_json::{json, Value};
+
+pub async fn imap_poll_ingests_once_and_shows_errors(backend: TestBackend) {
+    let Some(mut imap) = Dovecot::start_if_installed() else {
+        return;
+    };
+    let app = TestApp::new(backend).await;
+    imap.deliver(&fixture("gbk_body.eml"));
+    imap.deliver(&fixture("bounce.eml"));
+    imap.deliver(&fixture("garbage.eml"));
+
+    let token = app.login("manager").await;
+    let dept = app.department(&token, "业务受理组").await;
+    let mut p = mailbox_payload(&dept);
+    p["imap_host"] = json!("127.0.0.1");
+    p["imap_port"] = json!(imap.port);
+    p["imap_security"] = json!("plain");
+    p["imap_username"] = json!(IMAP_USER);
+    p["imap_secret"] = json!(IMAP_PASSWORD);
+    let r = app.post("/api/v1/mailboxes", &token, p.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let mb = r.json()["id"].as_str().unwrap().to_string();
+
+    let report = poll_mailboxes(&app.state, "server-a").await.unwrap();
+    assert_eq!(
+        (report.polled, report.ingested, report.failed),
+        (1, 3, 0),
+        "{report:?}"
+    );
+    let view = app
+        .get(&format!("/api/v1/mailboxes/{mb}"), &token)
+        .await
+        .json();
+    assert_eq!(view["last_uid"], 3);
+    assert_eq!(view["last_error"], Value::Null);
+    let held_or_failed = app.get("/api/v1/mail?list=failed", &token).await.json();
+    assert_eq!(held_or_failed["items"].as_array().unwrap().len(), 1);
+    let tickets = app
+        .get("/api/v1/tickets?status=new&limit=200", &token)
+        .await
+        .json();
+    let ticket = tickets["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["subject"] == "空调不制冷，请尽快维修")
+        .cloned()
+        .expect("the GBK message became a ticket");
+    let id = ticket["id"].as_str().unwrap().to_string();
+    let number = ticket["number"].as_str().unwrap().to_string();
+
+    // Nothing new: nothing ingested again.
+    let report = poll_mailboxes(&app.state, "server-a").await.unwrap();
+    assert_eq!((report.polled, report.ingested), (1, 0));
+
+    // The QQ Mail reply arrives and joins the ticket.
+    imap.deliver(&filled("qq_reply.eml", &number, &id));
+    // Another server holds the mailbox: this one does not touch it.
+    let now = app.state.clock().now();
+    assert!(app
+        .state
+        .db()
+        .take_mailbox_lease(&mb, "server-b", now, now + chrono::Duration::minutes(5))
+        .await
+        .unwrap());
+    let report = poll_mailboxes(&app.state, "server-a").await.unwrap();
+    assert_eq!(report.polled, 0);
+    let report = poll_mailboxes(&app.state, "server-b").await.unwrap();
+    assert_eq!((report.polled, report.ingested), (1, 1));
+    let timeline = app
+        .get(&format!("/api/v1/tickets/{id}/timeline"), &token)
+        .await
+        .json();
+    assert!(timeline
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["body"] == "师傅明天上午能来吗？我下午不在家。𠀀"));
+
+    // A wrong password: the poll fails, the mailbox page says why, nothing is lost.
+    p["imap_secret"] = json!("wrong");
+    let r = app
+        .api(
+            Method::PUT,
+            &format!("/api/v1/mailboxes/{mb}"),
+            Some(&token),
+            Some(p),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    imap.deliver(&fixture("gb2312_qp.eml"));
+    let report = poll_mailboxes(&app.state, "server-a").await.unwrap();
+    assert_eq!((report.polled, report.ingested, report.failed), (1, 0, 1));
+    let view = app
+        .get(&format!("/api/v1/mailboxes/{mb}"), &token)
+        .await
+        .json();
+    let error = view["last_error"].as_str().expect("the error is shown");
+    assert!(error.contains("login refused"), "{error}");
+    assert!(!error.contains("wrong"), "the secret never shows: {error}");
+    assert_eq!(view["last_uid"], 4);
+    app.cleanup().await;
+}

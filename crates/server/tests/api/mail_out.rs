@@ -1,0 +1,253 @@
+//! E-mail and SMS out through real servers: an agent's reply is queued with the ticket
+//! change and delivered over SMTP (aiosmtpd) with the ticket number, the signature, our
+//! Message-ID and a signed reply-to that threads the customer's answer back; a broken
+//! mail server means retries with backoff and finally the dead-letter list; survey
+//! links go out by SMS through the gateway adapter (a small HTTP server in the test).
+
+use crate::common::mail_servers::{free_port, SmtpSink};
+use crate::common::TestApp;
+use crate::mail::{fixture, import, mailbox_payload};
+use axum::http::{Method, StatusCode};
+use kefu_server::jobs::mail::send_outbox;
+use kefu_test_support::TestBackend;
+use mail_parser::MessageParser;
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
+
+async fn advance(app: &TestApp, token: &str, seconds: i64) {
+    let r = app
+        .post(
+            "/api/v1/test-clock/advance",
+            token,
+            json!({ "seconds": seconds }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+}
+
+pub async fn replies_go_out_thread_back_and_retry(backend: TestBackend) {
+    let Some(smtp) = SmtpSink::start_if_installed() else {
+        return;
+    };
+    let app = TestApp::new(backend).await;
+    let token = app.login("manager").await;
+    let dept = app.department(&token, "业务受理组").await;
+    let mut p = mailbox_payload(&dept);
+    p["smtp_host"] = json!("127.0.0.1");
+    p["smtp_port"] = json!(smtp.port);
+    p["smtp_security"] = json!("plain");
+    p["smtp_username"] = Value::Null;
+    let r = app.post("/api/v1/mailboxes", &token, p.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let mb = r.json()["id"].as_str().unwrap().to_string();
+    let first = import(&app, &token, &mb, fixture("gbk_body.eml")).await;
+    let ticket = first["ticket_id"].as_str().unwrap().to_string();
+    let number = first["ticket_number"].as_str().unwrap().to_string();
+
+    let path = format!("/api/v1/tickets/{ticket}/email-replies");
+    let r = app.post(&path, &token, json!({"body": "  "})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post(
+            &path,
+            &token,
+            json!({"body": "您好，师傅明天上午九点上门。"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    // Queued, not sent: the page did not wait for the mail server.
+    assert!(smtp.messages().is_empty());
+    let timeline = app
+        .get(&format!("/api/v1/tickets/{ticket}/timeline"), &token)
+        .await
+        .json();
+    assert!(timeline
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["kind"] == "reply" && e["channel"] == "email"));
+
+    let report = send_outbox(&app.state, "server-a").await.unwrap();
+    assert_eq!(report.sent, 1, "{report:?}");
+    let sent = smtp.messages();
+    assert_eq!(sent.len(), 1);
+    let msg = MessageParser::default().parse(&sent[0]).unwrap();
+    assert_eq!(
+        msg.to().and_then(|a| a.first()).and_then(|a| a.address()),
+        Some("zhang.san@qq.com")
+    );
+    let subject = msg.subject().unwrap();
+    assert!(
+        subject.contains(&number) && subject.contains("空调不制冷"),
+        "{subject}"
+    );
+    let body = msg.body_text(0).unwrap();
+    assert!(body.contains("您好，师傅明天上午九点上门。"), "{body}");
+    assert!(body.contains("—— 客户服务中心"), "the signature: {body}");
+    assert_eq!(
+        msg.in_reply_to().as_text(),
+        Some("gbk-1@qq.com"),
+        "answers the customer's message"
+    );
+    let reply_to = msg
+        .reply_to()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .unwrap()
+        .to_string();
+    assert!(reply_to.starts_with("support+t."), "{reply_to}");
+    let our_id = msg.message_id().unwrap().to_string();
+
+    // The customer's colleague answers to the reply-to address: it joins, signed.
+    let answer = format!(
+        "From: colleague@example.cn\r\nTo: {reply_to}\r\nSubject: Re: x\r\n\
+         Message-ID: <answer-1@example.cn>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n好的，谢谢。\r\n"
+    );
+    let r = import(&app, &token, &mb, answer.into_bytes()).await;
+    assert_eq!(r["outcome"], "replied", "{r}");
+    assert_eq!(r["ticket_id"], ticket.as_str());
+    // A client that drops the reply-to but keeps In-Reply-To threads too.
+    let answer = format!(
+        "From: other@example.cn\r\nTo: support@kefu.example.com\r\nSubject: Re: y\r\n\
+         In-Reply-To: <{our_id}>\r\nMessage-ID: <answer-2@example.cn>\r\n\r\nthanks\r\n"
+    );
+    let r = import(&app, &token, &mb, answer.into_bytes()).await;
+    assert_eq!(r["outcome"], "replied", "{r}");
+
+    // The mail server goes away: retries with backoff, then the dead-letter list.
+    p["smtp_port"] = json!(free_port());
+    let r = app
+        .api(
+            Method::PUT,
+            &format!("/api/v1/mailboxes/{mb}"),
+            Some(&token),
+            Some(p),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = app.post(&path, &token, json!({"body": "第二次答复"})).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let mut retried = 0;
+    let mut dead = 0;
+    for _ in 0..8 {
+        let report = send_outbox(&app.state, "server-a").await.unwrap();
+        retried += report.retried;
+        dead += report.dead;
+        advance(&app, &token, 1200).await;
+    }
+    assert_eq!((retried, dead), (5, 1));
+    let list = app
+        .get("/api/v1/mail-outbox?status=dead", &token)
+        .await
+        .json();
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert!(
+        items[0]["last_error"].as_str().unwrap().contains("SMTP"),
+        "{list}"
+    );
+    assert_eq!(items[0]["attempts"], 6);
+    let id = items[0]["id"].as_str().unwrap();
+    let r = app
+        .post(
+            &format!("/api/v1/mail-outbox/{id}/retry"),
+            &token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+    let r = app
+        .post(
+            &format!("/api/v1/mail-outbox/{id}/retry"),
+            &token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let agent = app.login("agent1").await;
+    assert_eq!(
+        app.get("/api/v1/mail-outbox", &agent).await.status,
+        StatusCode::FORBIDDEN
+    );
+    app.cleanup().await;
+}
+
+/// What the SMS provider received: the Authorization header and the JSON body.
+type Received = Arc<Mutex<Vec<(Option<String>, Value)>>>;
+
+/// A tiny SMS provider: records each request and accepts it.
+async fn sms_provider() -> (String, Received) {
+    let seen: Received = Arc::default();
+    let log = seen.clone();
+    let app = axum::Router::new().route(
+        "/send",
+        axum::routing::post(
+            move |headers: axum::http::HeaderMap, axum::Json(body): axum::Json<Value>| {
+                let log = log.clone();
+                async move {
+                    let auth = headers
+                        .get("authorization")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string);
+                    let mut seen = log.lock().unwrap();
+                    seen.push((auth, body));
+                    axum::Json(json!({"id": format!("sms-{}", seen.len())}))
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/send", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url, seen)
+}
+
+pub async fn survey_links_go_out_by_sms(backend: TestBackend) {
+    let app = TestApp::new(backend).await;
+    let token = app.login("manager").await;
+    let (url, seen) = sms_provider().await;
+    let r = app
+        .api(
+            Method::PUT,
+            "/api/v1/sms-settings",
+            Some(&token),
+            Some(json!({"enabled": true, "url": "http://sms.example.com/send", "template": "T1"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.error_code(), "invalid_url");
+    let r = app
+        .api(
+            Method::PUT,
+            "/api/v1/sms-settings",
+            Some(&token),
+            Some(json!({"enabled": true, "url": url, "api_key": "key-1", "template": "SMS_0001"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["api_key_set"], true);
+    assert!(!r.text().contains("key-1"));
+
+    let template = crate::surveys::create_template(&app, "邮件短信测试").await;
+    let customer = app.any_customer(&token).await;
+    let link = crate::surveys::send_link(&app, &template, &customer).await;
+    let report = send_outbox(&app.state, "server-a").await.unwrap();
+    assert_eq!((report.adopted, report.sent), (1, 1), "{report:?}");
+    // Adopted once: a second round sends nothing more.
+    let report = send_outbox(&app.state, "server-b").await.unwrap();
+    assert_eq!((report.adopted, report.sent), (0, 0));
+    let requests = seen.lock().unwrap().clone();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].0.as_deref(), Some("Bearer key-1"));
+    assert_eq!(requests[0].1["template"], "SMS_0001");
+    assert!(requests[0].1["text"].as_str().unwrap().contains(&link));
+    let sent = app
+        .get("/api/v1/mail-outbox?status=sent", &token)
+        .await
+        .json();
+    assert_eq!(sent["items"][0]["channel"], "sms");
+    assert_eq!(sent["items"][0]["provider_ref"], "sms-1");
+    app.cleanup().await;
+}
