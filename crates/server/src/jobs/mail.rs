@@ -246,7 +246,9 @@ pub async fn send_outbox(state: &AppState, holder: &str) -> anyhow::Result<SendR
                 } else {
                     report.dead += 1;
                 }
-                tracing::warn!(outbox = %row.id, channel = %row.channel, error = %format!("{e:#}"), "sending failed");
+                // The reason stays on the outbox entry, not in the log: a server's answer
+                // often quotes the recipient's address or number.
+                tracing::warn!(outbox = %row.id, channel = %row.channel, attempts = row.attempts, "sending failed");
                 state
                     .db()
                     .mark_outgoing_failed(&row, holder, &format!("{e:#}"), retry)
