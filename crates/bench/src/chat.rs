@@ -216,6 +216,7 @@ fn report(name: &str, mut l: Vec<u64>) {
 }
 
 pub async fn run(a: ChatArgs) -> anyhow::Result<()> {
+    kefu_server::install_tls_provider();
     let client = reqwest::Client::builder()
         .no_proxy()
         .timeout(Duration::from_secs(30))

@@ -423,6 +423,7 @@ struct HttpArgs {
 }
 
 fn client() -> anyhow::Result<reqwest::Client> {
+    kefu_server::install_tls_provider();
     Ok(reqwest::Client::builder()
         .no_proxy()
         .timeout(Duration::from_secs(10))

@@ -97,6 +97,7 @@ fn disable_transparent_huge_pages() -> std::io::Result<()> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let huge_pages = disable_transparent_huge_pages();
+    kefu_server::install_tls_provider();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("KEFU_LOG")

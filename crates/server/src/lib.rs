@@ -17,6 +17,15 @@ pub mod state;
 pub mod ui;
 pub mod ws;
 
+/// Makes aws-lc-rs the process's TLS provider. reqwest is built with rustls and no
+/// provider of its own (a second provider, ring, would make rustls refuse to pick one),
+/// so every process that builds an HTTP client calls this first: the server, the
+/// benchmarks and the process tests. Calling it again does nothing.
+pub fn install_tls_provider() {
+    // An error only says a provider is installed already.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}
+
 pub use clock::Clock;
 pub use error::AppError;
 pub use state::{AppState, ServerConfig};

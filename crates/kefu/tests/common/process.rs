@@ -59,6 +59,7 @@ impl Drop for Server {
 impl Server {
     /// Starts a server on a free loopback port and waits until it answers `/readyz`.
     pub async fn start(database_url: &str, data_dir: &Path, name: &str) -> Server {
+        kefu_server::install_tls_provider();
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(120))
             .build()

@@ -22,9 +22,9 @@ impl std::fmt::Debug for SmsSettings {
 }
 
 pub async fn send(s: &SmsSettings, to: &str, text: &str) -> anyhow::Result<String> {
-    // reqwest takes the process's TLS provider; kefu uses aws-lc-rs everywhere (an error
-    // only says one is installed already).
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    // reqwest takes the process's TLS provider (the binary installs it at start; tests
+    // may call this without the binary).
+    crate::install_tls_provider();
     let client = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(30))
         .build()?;
