@@ -174,6 +174,9 @@ async fn visitor(
     ws.send(Message::Text(hello.to_string().into())).await?;
     // All connections are open before anyone writes: the measurement runs at full count.
     ready.wait().await;
+    // Then the visitors start spread evenly over one interval, as people typing do: the
+    // server sees a steady stream of messages, not all of them in the same millisecond.
+    tokio::time::sleep(a.interval.mul_f64(i as f64 / a.visitors.max(1) as f64)).await;
     let mut delivered = 0;
     for n in 0..a.messages {
         let body = format!("t={} v{i} #{n}", now_us(start));

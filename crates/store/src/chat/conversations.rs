@@ -173,12 +173,12 @@ impl Db {
         body: &str,
         client_id: Option<&str>,
     ) -> Result<MessageRow, ChatError> {
+        let mut tx = self.write.begin().await?;
         if let Some(cid) = client_id {
-            if let Some(m) = self.chat_message_by_client_id(conversation_id, cid).await? {
+            if let Some(m) = message_by_client_id(&mut *tx, conversation_id, cid).await? {
                 return Ok(m);
             }
         }
-        let mut tx = self.write.begin().await?;
         // Taking the number first locks the conversation row for the transaction.
         let seq: Option<(i64,)> = sqlx::query_as(
             "UPDATE chat_conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq",
@@ -227,8 +227,7 @@ impl Db {
             Err(StoreError::Conflict { .. }) if client_id.is_some() => {
                 drop(tx);
                 let cid = client_id.unwrap_or_default();
-                return self
-                    .chat_message_by_client_id(conversation_id, cid)
+                return message_by_client_id(&self.write, conversation_id, cid)
                     .await?
                     .ok_or(ChatError::Store(StoreError::NotFound));
             }
@@ -265,22 +264,10 @@ impl Db {
         })
     }
 
-    async fn chat_message_by_client_id(
-        &self,
-        conversation_id: &str,
-        client_id: &str,
-    ) -> Result<Option<MessageRow>, StoreError> {
-        let sql = format!("{MESSAGE_SELECT} WHERE m.conversation_id = $1 AND m.client_id = $2");
-        Ok(sqlx::query_as(&sql)
-            .bind(conversation_id)
-            .bind(client_id)
-            .fetch_optional(&self.write)
-            .await?)
-    }
-
     /// Messages after sequence number `after`, in order, at most `limit` (walks
-    /// `chat_messages_seq`). Read through the writer on SQLite, so a message whose
-    /// notification just arrived is always there.
+    /// `chat_messages_seq`). Notifications go out after the message's commit, and a read
+    /// that starts after a commit sees it (WAL), so a reader serves the fan-out: the
+    /// single writer only writes.
     pub async fn list_chat_messages(
         &self,
         conversation_id: &str,
@@ -294,7 +281,7 @@ impl Db {
             .bind(conversation_id)
             .bind(after)
             .bind(limit as i64)
-            .fetch_all(&self.write)
+            .fetch_all(&self.read)
             .await?)
     }
 
@@ -412,4 +399,22 @@ pub(super) async fn mirror_message(
         .await?;
     }
     Ok(())
+}
+
+/// The message a client already sent under `client_id`, if any (a resend after a
+/// reconnect). Inside the append's transaction, so it costs no second turn at the writer.
+async fn message_by_client_id<'e, E>(
+    conn: E,
+    conversation_id: &str,
+    client_id: &str,
+) -> Result<Option<MessageRow>, StoreError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let sql = format!("{MESSAGE_SELECT} WHERE m.conversation_id = $1 AND m.client_id = $2");
+    Ok(sqlx::query_as(&sql)
+        .bind(conversation_id)
+        .bind(client_id)
+        .fetch_optional(conn)
+        .await?)
 }
