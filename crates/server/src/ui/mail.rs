@@ -235,7 +235,7 @@ async fn done(
 ) -> Result<Response, UiError> {
     match result {
         Ok(()) => Ok(Redirect::to("/mail?saved=1").into_response()),
-        Err(e) if e.status().is_client_error() && e.code() != "forbidden" => {
+        Err(e) if crate::ui::shown_on_form(&e) => {
             let status = e.status();
             let shown = show(page, form, Some(e.to_string()), false).await?;
             Ok((status, shown).into_response())

@@ -160,6 +160,13 @@ pub struct Chrome {
     pub nav_mail: bool,
 }
 
+/// Whether a failed form submission is answered by the form again, with the reason on
+/// it: a mistake the user can correct (a 4xx), but not a refusal, which gets the error
+/// page like any other forbidden request.
+pub(crate) fn shown_on_form(e: &crate::error::AppError) -> bool {
+    e.status().is_client_error() && e.code() != "forbidden"
+}
+
 /// A signed-in page request: the user, their language and the page frame.
 pub struct Page {
     pub ctx: Ctx,

@@ -85,9 +85,7 @@ async fn done(
 ) -> Result<Response, UiError> {
     match result {
         Ok(()) => Ok(Redirect::to("/settings/knowledge?saved=1").into_response()),
-        Err(e) if e.status().is_client_error() && e.code() != "forbidden" => {
-            show(page, Some(e.to_string()), false).await
-        }
+        Err(e) if crate::ui::shown_on_form(&e) => show(page, Some(e.to_string()), false).await,
         Err(e) => Err(page.error(e)),
     }
 }

@@ -221,7 +221,7 @@ async fn done(
 ) -> Result<Response, UiError> {
     match result {
         Ok(()) => Ok(Redirect::to(&format!("{PAGE}?saved=1")).into_response()),
-        Err(e) if e.status().is_client_error() && e.code() != "forbidden" => {
+        Err(e) if crate::ui::shown_on_form(&e) => {
             let status = e.status();
             let message = super::answer_error_text(&page.t(), &e);
             let shown = show(page, form, Some(message), false).await?;

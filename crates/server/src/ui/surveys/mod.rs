@@ -327,7 +327,7 @@ async fn answer_submit(
                 sent: Some(sent),
                 ..view
             }),
-            Err(e) if e.status().is_client_error() && e.code() != "forbidden" => {
+            Err(e) if crate::ui::shown_on_form(&e) => {
                 let status = e.status();
                 view.error = Some(answer_error_text(&view.t, &e));
                 (status, render(&view)).into_response()
@@ -353,7 +353,7 @@ async fn answer_submit(
                 ..view
             }))
         }
-        Err(e) if e.status().is_client_error() && e.code() != "forbidden" => {
+        Err(e) if crate::ui::shown_on_form(&e) => {
             let status = e.status();
             let view = answer_view(&page, q, &raw, Some(e)).await?;
             Ok((status, render(&view)).into_response())
