@@ -3,6 +3,7 @@
 
 use crate::checkpoint::Checkpointer;
 use crate::sla_cache::SlaCache;
+use crate::chat::AppendQueue;
 use crate::tickets::CreateQueue;
 use crate::StoreError;
 use sqlx::any::{install_default_drivers, AnyPoolOptions};
@@ -26,6 +27,8 @@ pub struct Db {
     pub(crate) sla_cache: Arc<SlaCache>,
     /// SQLite: where ticket creates wait for the single writer, to commit in batches.
     pub(crate) ticket_queue: Option<CreateQueue>,
+    /// SQLite: where chat messages wait for the single writer, to commit in batches.
+    pub(crate) chat_queue: Option<AppendQueue>,
     /// SQLite: the task that checkpoints the write-ahead log instead of the commits.
     _checkpointer: Option<Checkpointer>,
     /// PostgreSQL: the URL, for connections of their own (`LISTEN`, see `chat::feed`).
@@ -88,6 +91,7 @@ impl Db {
                 backend: Backend::Sqlite,
                 sla_cache: Arc::default(),
                 ticket_queue: None,
+                chat_queue: None,
                 _checkpointer: Some(Checkpointer::spawn(&url)?),
                 listen_url: None,
             }
@@ -105,6 +109,7 @@ impl Db {
                 backend: Backend::Postgres,
                 sla_cache: Arc::default(),
                 ticket_queue: None,
+                chat_queue: None,
                 _checkpointer: None,
                 listen_url: Some(crate::chat::ListenUrl(Arc::from(url))),
             }
@@ -116,9 +121,20 @@ impl Db {
         };
         db.migrate().await?;
         if db.backend == Backend::Sqlite {
-            let queue = CreateQueue::spawn(db.clone());
+            // The writer tasks hold clones without queues, so they end with the last Db.
+            let writer = db.clone();
+            let tickets = CreateQueue::spawn(crate::tickets::CREATE_BATCH, move |items| {
+                let db = writer.clone();
+                async move { db.create_tickets(&items).await }
+            });
+            let writer = db.clone();
+            let chat = AppendQueue::spawn(crate::chat::APPEND_BATCH, move |items| {
+                let db = writer.clone();
+                async move { db.append_chat_messages(&items).await }
+            });
             return Ok(Db {
-                ticket_queue: Some(queue),
+                ticket_queue: Some(tickets),
+                chat_queue: Some(chat),
                 ..db
             });
         }

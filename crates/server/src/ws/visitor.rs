@@ -8,6 +8,7 @@ use super::hub::{conversation_key, topic_key, Signal};
 use super::inbox::{Delivery, Inbox};
 use super::{recv_json, send_json, HELLO_TIMEOUT};
 use crate::app::chat::visitor::{self, ChatSendPayload, VisitorView};
+use crate::app::chat::ChatMessageView;
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::extract::ws::WebSocket;
@@ -115,8 +116,11 @@ async fn serve(
                             send(socket, json!({"type": "typing", "on": on})).await?;
                         }
                     }
-                    // Messages, state, queue movement, or missed signals: read and send
-                    // what is new.
+                    // A message changes nothing but the messages.
+                    Some(Delivery::Signal(Signal::Message { .. })) => {
+                        push_messages(state, socket, &conv.id, &mut sent).await?
+                    }
+                    // State, queue movement, or missed signals: read and send what is new.
                     Some(_) => refresh(state, socket, &conv.id, &mut sent).await?,
                 }
             }
@@ -181,30 +185,53 @@ async fn refresh(
     id: &str,
     sent: &mut Sent,
 ) -> Result<(), AppError> {
+    let v: VisitorView = visitor::view(state, id, sent.seq).await?;
+    if v.state != sent.state || v.position != sent.position || v.agent_name != sent.agent {
+        send(
+            socket,
+            json!({"type": "state", "state": v.state, "position": v.position,
+                   "agent_name": v.agent_name, "last_seq": v.last_seq}),
+        )
+        .await?;
+        sent.state = v.state.clone();
+        sent.position = v.position;
+        sent.agent = v.agent_name.clone();
+    }
+    if send_messages(socket, v.messages, sent).await? {
+        push_messages(state, socket, id, sent).await?;
+    }
+    Ok(())
+}
+
+/// Sends every message after the last one sent (one read per batch of messages).
+async fn push_messages(
+    state: &AppState,
+    socket: &mut WebSocket,
+    id: &str,
+    sent: &mut Sent,
+) -> Result<(), AppError> {
     loop {
-        let v: VisitorView = visitor::view(state, id, sent.seq).await?;
-        if v.state != sent.state || v.position != sent.position || v.agent_name != sent.agent {
-            send(
-                socket,
-                json!({"type": "state", "state": v.state, "position": v.position,
-                       "agent_name": v.agent_name, "last_seq": v.last_seq}),
-            )
-            .await?;
-            sent.state = v.state.clone();
-            sent.position = v.position;
-            sent.agent = v.agent_name.clone();
-        }
-        let full = v.messages.len() >= crate::app::chat::READ_BATCH;
-        for m in v.messages {
-            sent.seq = sent.seq.max(m.seq);
-            let mut frame = serde_json::to_value(&m).unwrap_or_default();
-            frame["type"] = json!("message");
-            send(socket, frame).await?;
-        }
-        if !full {
+        let messages = visitor::messages_after(state, id, sent.seq).await?;
+        if !send_messages(socket, messages, sent).await? {
             return Ok(());
         }
     }
+}
+
+/// Sends `messages`; `true` when they were a full batch (there may be more).
+async fn send_messages(
+    socket: &mut WebSocket,
+    messages: Vec<ChatMessageView>,
+    sent: &mut Sent,
+) -> Result<bool, AppError> {
+    let full = messages.len() >= crate::app::chat::READ_BATCH;
+    for m in messages {
+        sent.seq = sent.seq.max(m.seq);
+        let mut frame = serde_json::to_value(&m).unwrap_or_default();
+        frame["type"] = json!("message");
+        send(socket, frame).await?;
+    }
+    Ok(full)
 }
 
 /// The long-poll's wait (see `api::chat::visitor_poll`): the view after `after`,

@@ -5,7 +5,6 @@
 //! A message that arrives while the chat has a ticket or a known customer also lands on
 //! that ticket's and customer's timeline, in the same transaction.
 
-use super::ChatError;
 use crate::audit::Actor;
 use crate::customers::append_event as append_customer_event;
 use crate::tickets::timeline::{append_event as append_ticket_event, Event};
@@ -72,18 +71,9 @@ pub(super) const CONVERSATION_SELECT: &str = "SELECT c.id, c.topic_id, t.name AS
     LEFT JOIN customers cu ON cu.id = c.customer_id LEFT JOIN users u ON u.id = c.agent_id \
     LEFT JOIN tickets k ON k.id = c.ticket_id";
 
-const MESSAGE_SELECT: &str = "SELECT m.conversation_id, m.seq, m.sender, m.author_id, \
+pub(super) const MESSAGE_SELECT: &str = "SELECT m.conversation_id, m.seq, m.sender, m.author_id, \
     u.display_name AS author_name, m.body, m.client_id, m.at FROM chat_messages m \
     LEFT JOIN users u ON u.id = m.author_id";
-
-/// The facts an append needs about its conversation, read under the append's row lock.
-#[derive(sqlx::FromRow)]
-struct AppendFacts {
-    state: String,
-    agent_id: Option<String>,
-    customer_id: Option<String>,
-    ticket_id: Option<String>,
-}
 
 impl Db {
     /// Opens a conversation in its topic's queue. The caller routes right after.
@@ -160,110 +150,6 @@ impl Db {
         Ok(())
     }
 
-    /// Appends a message. A visitor writes to their own chat while it is open; an agent
-    /// only to an active chat they hold. A resend with the same `client_id` returns the
-    /// stored message instead of a second copy.
-    #[tracing::instrument(skip_all)]
-    pub async fn append_chat_message(
-        &self,
-        now: DateTime<Utc>,
-        conversation_id: &str,
-        sender: Sender,
-        author: Option<&Actor>,
-        body: &str,
-        client_id: Option<&str>,
-    ) -> Result<MessageRow, ChatError> {
-        let mut tx = self.write.begin().await?;
-        if let Some(cid) = client_id {
-            if let Some(m) = message_by_client_id(&mut *tx, conversation_id, cid).await? {
-                return Ok(m);
-            }
-        }
-        // Taking the number first locks the conversation row for the transaction.
-        let seq: Option<(i64,)> = sqlx::query_as(
-            "UPDATE chat_conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq",
-        )
-        .bind(conversation_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((seq,)) = seq else {
-            return Err(StoreError::NotFound.into());
-        };
-        let facts: AppendFacts = sqlx::query_as(
-            "SELECT state, agent_id, customer_id, ticket_id FROM chat_conversations WHERE id = $1",
-        )
-        .bind(conversation_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        if facts.state == ChatState::Closed.code() {
-            return Err(ChatError::Closed);
-        }
-        let author_id = author.and_then(|a| a.user_id.clone());
-        if sender == Sender::Agent {
-            if facts.state != ChatState::Active.code() {
-                return Err(ChatError::NotActive);
-            }
-            if facts.agent_id.is_none() || facts.agent_id != author_id {
-                return Err(ChatError::NotYours);
-            }
-        }
-        let inserted = sqlx::query(
-            "INSERT INTO chat_messages (id, conversation_id, seq, sender, author_id, body, \
-             client_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(new_id())
-        .bind(conversation_id)
-        .bind(seq)
-        .bind(sender.code())
-        .bind(author_id.as_deref())
-        .bind(body)
-        .bind(client_id)
-        .bind(to_millis(now))
-        .execute(&mut *tx)
-        .await;
-        match inserted.map_err(StoreError::from) {
-            Ok(_) => {}
-            // The same message raced in on another connection: the first copy stands.
-            Err(StoreError::Conflict { .. }) if client_id.is_some() => {
-                drop(tx);
-                let cid = client_id.unwrap_or_default();
-                return message_by_client_id(&self.write, conversation_id, cid)
-                    .await?
-                    .ok_or(ChatError::Store(StoreError::NotFound));
-            }
-            Err(e) => return Err(e.into()),
-        }
-        let visitor = Actor {
-            user_id: None,
-            name: "visitor".into(),
-            client_addr: None,
-        };
-        let who = author.unwrap_or(&visitor);
-        mirror_message(
-            &mut tx,
-            &facts.ticket_id,
-            &facts.customer_id,
-            who,
-            now,
-            conversation_id,
-            seq,
-            sender,
-            body,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(MessageRow {
-            conversation_id: conversation_id.to_string(),
-            seq,
-            sender: sender.code().to_string(),
-            author_id,
-            author_name: author.map(|a| a.name.clone()),
-            body: body.to_string(),
-            client_id: client_id.map(str::to_string),
-            at: to_millis(now),
-        })
-    }
-
     /// Messages after sequence number `after`, in order, at most `limit` (walks
     /// `chat_messages_seq`). Notifications go out after the message's commit, and a read
     /// that starts after a commit sees it (WAL), so a reader serves the fan-out: the
@@ -295,7 +181,7 @@ impl Db {
              FROM chat_conversations c WHERE c.id = $1 AND c.state = 'queued'",
         )
         .bind(id)
-        .fetch_optional(&self.write)
+        .fetch_optional(&self.read)
         .await?;
         Ok(row.map(|(n,)| n))
     }
@@ -399,22 +285,4 @@ pub(super) async fn mirror_message(
         .await?;
     }
     Ok(())
-}
-
-/// The message a client already sent under `client_id`, if any (a resend after a
-/// reconnect). Inside the append's transaction, so it costs no second turn at the writer.
-async fn message_by_client_id<'e, E>(
-    conn: E,
-    conversation_id: &str,
-    client_id: &str,
-) -> Result<Option<MessageRow>, StoreError>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
-    let sql = format!("{MESSAGE_SELECT} WHERE m.conversation_id = $1 AND m.client_id = $2");
-    Ok(sqlx::query_as(&sql)
-        .bind(conversation_id)
-        .bind(client_id)
-        .fetch_optional(conn)
-        .await?)
 }

@@ -12,11 +12,13 @@ use kefu_domain::chat::{join_skills, Routing};
 use kefu_domain::sla::SlaCalendar;
 use std::collections::BTreeSet;
 
+mod append;
 mod conversations;
 mod feed;
 mod handling;
 mod routing;
 
+pub(crate) use append::{AppendQueue, APPEND_BATCH};
 pub use conversations::{ConversationRow, MessageRow, NewChat};
 pub use feed::{ChatFeed, ListenUrl, CHANNEL};
 pub use handling::TransferTarget;

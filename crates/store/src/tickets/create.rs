@@ -335,6 +335,12 @@ pub(crate) async fn create_tickets_in(
     Ok(ids.into_iter().zip(numbers).collect())
 }
 
+/// Where ticket creates wait for SQLite's writer (see `group_commit`).
+pub(crate) type CreateQueue = crate::group_commit::GroupCommit<TicketToOpen, Opened>;
+
+/// The most tickets one group-committed transaction takes.
+pub(crate) const CREATE_BATCH: usize = 64;
+
 impl Db {
     /// Opens a ticket; returns its id and number. On SQLite the create joins the others
     /// waiting for the writer and commits with them (see `group_commit`); it succeeds or
@@ -354,7 +360,11 @@ impl Db {
             deadlines: deadlines.clone(),
         };
         match &self.ticket_queue {
-            Some(queue) => queue.create(self, item).await,
+            Some(queue) => match queue.submit(item).await {
+                Ok(opened) => opened,
+                Err(Some(item)) => self.create_tickets(&[item]).await.remove(0),
+                Err(None) => Err(StoreError::Database(sqlx::Error::WorkerCrashed)),
+            },
             None => self.create_tickets(&[item]).await.remove(0),
         }
     }

@@ -204,6 +204,20 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<ConversationR
 }
 
 /// The visitor's view: state, queue position, agent, and the messages after `after`.
+/// The messages after `after` (at most [`READ_BATCH`]): what a new message signal asks
+/// the visitor's connection to read.
+pub async fn messages_after(
+    state: &AppState,
+    id: &str,
+    after: i64,
+) -> Result<Vec<ChatMessageView>, AppError> {
+    let messages = state
+        .db()
+        .list_chat_messages(id, after.max(0), READ_BATCH)
+        .await?;
+    Ok(messages.iter().map(message_view).collect())
+}
+
 pub async fn view(state: &AppState, id: &str, after: i64) -> Result<VisitorView, AppError> {
     let c = state.db().get_chat(id).await?;
     let position = if c.state() == ChatState::Queued {
