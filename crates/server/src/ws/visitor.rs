@@ -109,19 +109,27 @@ async fn serve(
                 }
             }
             d = inbox.recv() => {
-                match d {
-                    None => return Ok(()),
-                    Some(Delivery::Signal(Signal::Typing { from, on, .. })) => {
-                        if from == "agent" {
-                            send(socket, json!({"type": "typing", "on": on})).await?;
+                let Some(first) = d else { return Ok(()) };
+                // Everything that has gathered is answered by one read.
+                let mut reread = false;
+                let mut messages = false;
+                for d in std::iter::once(first).chain(std::iter::from_fn(|| inbox.try_recv())) {
+                    match d {
+                        Delivery::Signal(Signal::Typing { from, on, .. }) => {
+                            if from == "agent" {
+                                send(socket, json!({"type": "typing", "on": on})).await?;
+                            }
                         }
+                        // A message changes nothing but the messages.
+                        Delivery::Signal(Signal::Message { .. }) => messages = true,
+                        // State, queue movement, or missed signals.
+                        _ => reread = true,
                     }
-                    // A message changes nothing but the messages.
-                    Some(Delivery::Signal(Signal::Message { .. })) => {
-                        push_messages(state, socket, &conv.id, &mut sent).await?
-                    }
-                    // State, queue movement, or missed signals: read and send what is new.
-                    Some(_) => refresh(state, socket, &conv.id, &mut sent).await?,
+                }
+                if reread {
+                    refresh(state, socket, &conv.id, &mut sent).await?;
+                } else if messages {
+                    push_messages(state, socket, &conv.id, &mut sent).await?;
                 }
             }
         }

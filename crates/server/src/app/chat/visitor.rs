@@ -175,7 +175,10 @@ pub async fn start(state: &AppState, p: &StartPayload) -> Result<ChatStarted, Ap
             },
         )
         .await?;
-    route_and_publish(state, vec![Signal::Queue { t: topic.id }]).await?;
+    // A chat joining the back of the queue moves nobody else's place: only routing (in
+    // `route_and_publish`) tells the topic's waiting visitors. Telling all of them about
+    // every arrival made each start cost a reread per waiting visitor.
+    route_and_publish(state, vec![]).await?;
     Ok(ChatStarted {
         token,
         expires_at: super::rfc3339(kefu_store::to_millis(expires)),
