@@ -7,6 +7,8 @@
 //! * `assign`: balanced assignment (issue 5), the pure plan and the commit on SQLite.
 //! * `callbacks`: a month's periodic callback tasks for N customers on SQLite (issue 5).
 //! * `chat`: concurrent web chat connections and message delivery latency (issue 6).
+//! * `mail-append` and `mail-ingest`: e-mail read from a local IMAP server into tickets
+//!   (issue 6, `bench/mail.sh`).
 //! * `login`, `wait-ready`, `free-port` and `mem` are small helpers so the driver script needs no
 //!   other tools.
 //!
@@ -20,6 +22,7 @@ mod callbacks;
 mod chat;
 mod customers;
 mod fts5;
+mod mail;
 mod search;
 mod seed;
 mod text;
@@ -243,6 +246,40 @@ enum Command {
         #[arg(long, default_value_t = 300)]
         time_limit: u64,
     },
+    /// APPEND realistic messages (GBK and UTF-8, replies, HTML, attachments) to the INBOX
+    /// of an IMAP server on 127.0.0.1.
+    MailAppend {
+        #[arg(long)]
+        imap_port: u16,
+        #[arg(long)]
+        user: String,
+        #[arg(long, env = "KEFU_BENCH_IMAP_PASSWORD", hide_env_values = true)]
+        password: String,
+        #[arg(long, default_value_t = 10_000)]
+        messages: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Mail ingest (issue 6: 10,000 messages, ≥ 500 messages/s end to end): add the IMAP
+    /// mailbox to a running kefu and time until every message is read.
+    MailIngest {
+        #[arg(long)]
+        base: String,
+        /// A user with mail.manage and ticket.read (the admin).
+        #[arg(long)]
+        token: String,
+        #[arg(long)]
+        imap_port: u16,
+        #[arg(long)]
+        user: String,
+        #[arg(long, env = "KEFU_BENCH_IMAP_PASSWORD", hide_env_values = true)]
+        password: String,
+        /// How many messages the INBOX holds (its last UID).
+        #[arg(long, default_value_t = 10_000)]
+        messages: usize,
+        #[arg(long, default_value_t = 600)]
+        time_limit: u64,
+    },
     /// Print a TCP port on 127.0.0.1 that is free right now.
     FreePort,
     /// Print a process's peak and current resident memory from /proc (VmHWM, VmRSS, and
@@ -366,6 +403,33 @@ fn main() -> anyhow::Result<()> {
                             visitors,
                             messages,
                             interval: Duration::from_millis(interval_ms),
+                            time_limit: Duration::from_secs(time_limit),
+                        })
+                        .await
+                    }
+                    Command::MailAppend {
+                        imap_port,
+                        user,
+                        password,
+                        messages,
+                        seed,
+                    } => mail::append(imap_port, &user, &password, messages, seed).await,
+                    Command::MailIngest {
+                        base,
+                        token,
+                        imap_port,
+                        user,
+                        password,
+                        messages,
+                        time_limit,
+                    } => {
+                        mail::ingest(mail::IngestArgs {
+                            base,
+                            token,
+                            imap_port,
+                            user,
+                            password,
+                            count: messages,
                             time_limit: Duration::from_secs(time_limit),
                         })
                         .await

@@ -110,6 +110,7 @@ actions! {
     ChatTranscriptViewed = "chat.transcript_view",
     MailboxChanged = "mail.mailbox_change",
     MailReviewed = "mail.review",
+    MailOutboxDiscarded = "mail.outbox_discard",
 }
 
 /// Whether the action touched personal data (PII); the audit page can filter on it.

@@ -76,6 +76,8 @@ struct Inner {
     chat: Arc<crate::ws::hub::ChatHub>,
     /// The key of e-mail reply tokens, read from the database on first use.
     mail_secret: tokio::sync::OnceCell<Secret>,
+    /// Rung when a mailbox is added or changed, so the mailbox readers look at once.
+    mail_wake: tokio::sync::Notify,
 }
 
 impl AppState {
@@ -91,6 +93,7 @@ impl AppState {
             survey_secret: tokio::sync::OnceCell::new(),
             chat: Arc::default(),
             mail_secret: tokio::sync::OnceCell::new(),
+            mail_wake: tokio::sync::Notify::new(),
         }))
     }
 
@@ -133,6 +136,11 @@ impl AppState {
     /// The e-mail reply tokens' signing key once loaded (see `app::mail::token_secret`).
     pub fn mail_secret(&self) -> &tokio::sync::OnceCell<Secret> {
         &self.0.mail_secret
+    }
+
+    /// Rung when a mailbox is added or changed (see `jobs::mail::spawn_readers`).
+    pub fn mail_wake(&self) -> &tokio::sync::Notify {
+        &self.0.mail_wake
     }
 
     /// Counts the public pages' requests per client address.

@@ -119,6 +119,8 @@ fn main() {
         chat_console_holds_several_chats,
         chat_widget_on_a_test_page_with_the_agent_in_a_second_browser,
         mailbox_settings_held_review_and_failed_pages,
+        email_reply_from_the_ticket_page_and_the_outbox_pages,
+        sms_gateway_page_keeps_the_key_and_masks_numbers,
     ];
 
     let Some(driver_path) = std::env::var(CHROMEDRIVER_VAR)

@@ -32,6 +32,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(email_reply))
         .routes(routes!(list_outbox))
         .routes(routes!(retry_outgoing))
+        .routes(routes!(discard_outgoing))
         .routes(routes!(get_sms_settings, save_sms_settings))
 }
 
@@ -239,8 +240,11 @@ async fn email_reply(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct OutboxParams {
-    /// queued, sending, sent or dead (default: the dead letters).
+    /// queued, retrying (queued again after a failed attempt), sending, sent, dead,
+    /// discarded or all (default: the dead letters).
     pub status: Option<String>,
+    /// email or sms (default: both); `sms` with any status is the SMS delivery log.
+    pub channel: Option<String>,
     pub cursor: Option<String>,
 }
 
@@ -262,6 +266,7 @@ async fn list_outbox(
         &state,
         &ctx,
         p.status.as_deref().unwrap_or("dead"),
+        p.channel.as_deref(),
         p.cursor.as_deref(),
     )
     .await?;
@@ -280,6 +285,19 @@ async fn retry_outgoing(
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
     outbox::retry(&state, &ctx, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Give up a message that failed (waiting for its next attempt, or dead); it stays
+/// listed as discarded.
+#[utoipa::path(post, path = "/mail-outbox/{id}/discard", tag = "mail", security(("bearer" = ["mail.manage"])),
+    params(("id" = String, Path)), responses((status = 204), (status = 409)))]
+async fn discard_outgoing(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    outbox::discard(&state, &ctx, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,20 +1,34 @@
-//! Polling the mailboxes. Not a durable job: a scheduler job holds the database's write
-//! transaction while it runs, and a poll talks to an IMAP server for seconds and ingests
-//! each message in a transaction of its own. Instead each server runs this loop, and a
+//! Reading the mailboxes and sending the outbox. Not durable jobs: a scheduler job holds
+//! the database's write transaction while it runs, and reading a mailbox talks to an
+//! IMAP server for seconds (or, with IDLE, for as long as the server runs) and ingests
+//! each message in a transaction of its own. Instead each server runs these loops, and a
 //! lease row per mailbox (`Db::take_mailbox_lease`, one conditional UPDATE) makes sure
 //! only one server at a time reads a mailbox; a server that dies loses its lease when it
-//! runs out.
+//! runs out, and another one takes the mailbox over.
+//!
+//! Where the IMAP server offers IDLE, the server holding a mailbox keeps its connection
+//! open and waits for the IMAP server to announce new mail (renewing its lease every
+//! minute, re-issuing IDLE every 25 minutes), so a message becomes a ticket within a
+//! second of arriving; elsewhere the mailbox is polled every minute.
 
-use crate::app::mail::imap::{fetch_new, ImapSettings};
+use crate::app::mail::imap::{connect, Connection, ImapSettings, Woken, MAX_PER_POLL};
 use crate::app::mail::ingest::ingest_raw;
 use crate::state::AppState;
 use chrono::Duration;
+use kefu_store::mail::MailboxRow;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-/// How long a poll may hold a mailbox before another server may take it over.
+/// How long a server holds a mailbox without renewing before another may take it over.
 const LEASE_MINUTES: i64 = 5;
-/// Seconds between polls.
-const EVERY_SECS: u64 = 60;
+/// Seconds between polls of a mailbox whose server has no IDLE (and between looks for
+/// mailboxes no server reads).
+pub const EVERY_SECS: u64 = 60;
+/// Longest single IDLE before it is ended and re-issued (servers may drop a client idle
+/// for 30 minutes, RFC 2177).
+const IDLE_ROUND: std::time::Duration = std::time::Duration::from_secs(25 * 60);
+/// How often a server waiting in IDLE renews its lease (well inside [`LEASE_MINUTES`]).
+const RENEW_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// This process's name in the lease column.
 pub fn holder() -> &'static str {
@@ -31,89 +45,246 @@ pub struct PollReport {
     pub failed: usize,
 }
 
-/// Polls every enabled mailbox this server can lease, as `holder`.
+/// Polls every enabled mailbox this server can lease, as `holder`, once (without
+/// waiting in IDLE).
 pub async fn poll_mailboxes(state: &AppState, holder: &str) -> anyhow::Result<PollReport> {
     let mut report = PollReport::default();
     for mailbox in state.db().list_mailboxes().await? {
-        if mailbox.enabled == 0 {
-            continue;
-        }
-        let now = state.clock().now();
-        let until = now + Duration::minutes(LEASE_MINUTES);
-        if !state
-            .db()
-            .take_mailbox_lease(&mailbox.id, holder, now, until)
-            .await?
-        {
+        if mailbox.enabled == 0 || !take_lease(state, &mailbox.id, holder).await? {
             continue;
         }
         report.polled += 1;
-        let secrets = state.db().mailbox_secrets(&mailbox.id).await?;
-        let settings = ImapSettings {
-            host: mailbox.imap_host.clone(),
-            port: u16::try_from(mailbox.imap_port).unwrap_or(993),
-            security: mailbox.imap_security.clone(),
-            username: mailbox.imap_username.clone(),
-            auth: mailbox.imap_auth.clone(),
-            secret: secrets.imap_secret.unwrap_or_default(),
-            folder: mailbox.imap_folder.clone(),
-        };
-        let known_validity = mailbox.uid_validity.and_then(|v| u32::try_from(v).ok());
-        let last_uid = u32::try_from(mailbox.last_uid).unwrap_or(0);
-        let (position, error) = match fetch_new(&settings, known_validity, last_uid).await {
-            Err(e) => (None, Some(format!("{e:#}"))),
-            Ok(fetched) => {
-                let same_folder = known_validity == Some(fetched.uid_validity);
-                let mut last = if same_folder { last_uid } else { 0 };
-                let mut error = None;
-                for (uid, raw) in &fetched.messages {
-                    match ingest_raw(state, &mailbox.id, &mailbox.address, raw).await {
-                        Ok(_) => {
-                            report.ingested += 1;
-                            last = *uid;
-                        }
-                        Err(e) => {
-                            // Stop here: the next poll starts again at this message.
-                            error = Some(format!("message UID {uid}: {e}"));
-                            break;
-                        }
-                    }
-                }
-                (
-                    Some((i64::from(fetched.uid_validity), i64::from(last))),
-                    error,
-                )
-            }
-        };
-        if let Some(e) = &error {
-            report.failed += 1;
-            tracing::warn!(mailbox = %mailbox.id, error = %e, "mailbox poll failed");
-        }
-        state
-            .db()
-            .finish_mailbox_poll(
-                &mailbox.id,
-                holder,
-                state.clock().now(),
-                position,
-                error.as_deref(),
-            )
-            .await?;
+        read_mailbox(state, &mailbox, holder, false, &mut report).await?;
     }
     Ok(report)
 }
 
-/// Polls the mailboxes every minute until the process ends.
-pub fn spawn(state: AppState) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(EVERY_SECS));
-        loop {
-            tick.tick().await;
-            if let Err(e) = poll_mailboxes(&state, holder()).await {
-                tracing::warn!(error = %format!("{e:#}"), "mail poll round failed");
+async fn take_lease(state: &AppState, id: &str, holder: &str) -> anyhow::Result<bool> {
+    let now = state.clock().now();
+    let until = now + Duration::minutes(LEASE_MINUTES);
+    Ok(state
+        .db()
+        .take_mailbox_lease(id, holder, now, until)
+        .await?)
+}
+
+/// The settings a connection was made with; when the admin changes any of them, the
+/// server reading the mailbox lets it go and connects again.
+fn settings_key(m: &MailboxRow) -> impl PartialEq {
+    (
+        m.enabled,
+        m.imap_host.clone(),
+        m.imap_port,
+        m.imap_security.clone(),
+        m.imap_username.clone(),
+        m.imap_auth.clone(),
+        m.imap_folder.clone(),
+        m.updated_at,
+    )
+}
+
+/// Records where the mailbox stands and keeps the lease; false when it is not this
+/// server's to read any more (lease lost, disabled, settings changed).
+async fn keep_reading(
+    state: &AppState,
+    mailbox: &MailboxRow,
+    holder: &str,
+    position: Option<(u32, u32)>,
+) -> anyhow::Result<bool> {
+    let current = state.db().get_mailbox(&mailbox.id).await?;
+    if settings_key(&current) != settings_key(mailbox) {
+        return Ok(false);
+    }
+    let now = state.clock().now();
+    Ok(state
+        .db()
+        .record_mailbox_poll(
+            &mailbox.id,
+            holder,
+            now,
+            now + Duration::minutes(LEASE_MINUTES),
+            (&mailbox.imap_host, &mailbox.imap_folder),
+            position.map(|(v, u)| (i64::from(v), i64::from(u))),
+            None,
+        )
+        .await?)
+}
+
+/// Fetches and ingests until the folder has nothing new, recording the position after
+/// each batch. `Ok(false)`: the mailbox is not this server's any more.
+async fn drain(
+    state: &AppState,
+    conn: &mut Connection,
+    mailbox: &MailboxRow,
+    holder: &str,
+    position: &mut (Option<u32>, u32),
+    report: &mut PollReport,
+) -> Result<bool, String> {
+    loop {
+        let batch = conn
+            .fetch_after(position.0, position.1)
+            .await
+            .map_err(|e| format!("{e:#}"))?;
+        if position.0 != Some(conn.uid_validity) {
+            *position = (Some(conn.uid_validity), 0);
+        }
+        let full = batch.len() == MAX_PER_POLL;
+        let mut failure = None;
+        for (uid, raw) in &batch {
+            match ingest_raw(state, &mailbox.id, &mailbox.address, raw).await {
+                Ok(_) => {
+                    report.ingested += 1;
+                    position.1 = *uid;
+                }
+                Err(e) => {
+                    // Stop here: the next read starts again at this message.
+                    failure = Some(format!("message UID {uid}: {e}"));
+                    break;
+                }
             }
         }
-    });
+        if let Some(f) = failure {
+            return Err(f);
+        }
+        let kept = keep_reading(state, mailbox, holder, position.0.map(|v| (v, position.1)))
+            .await
+            .map_err(|e| format!("{e:#}"))?;
+        if !kept {
+            return Ok(false);
+        }
+        if !full {
+            return Ok(true);
+        }
+    }
+}
+
+/// Reads a mailbox whose lease `holder` took: everything new, then (with `idle` and a
+/// server that offers it) waits in IDLE for more until the mailbox is not this server's
+/// any more or the connection fails; finally gives the lease back with the outcome.
+async fn read_mailbox(
+    state: &AppState,
+    mailbox: &MailboxRow,
+    holder: &str,
+    idle: bool,
+    report: &mut PollReport,
+) -> anyhow::Result<()> {
+    let secrets = state.db().mailbox_secrets(&mailbox.id).await?;
+    let settings = ImapSettings {
+        host: mailbox.imap_host.clone(),
+        port: u16::try_from(mailbox.imap_port).unwrap_or(993),
+        security: mailbox.imap_security.clone(),
+        username: mailbox.imap_username.clone(),
+        auth: mailbox.imap_auth.clone(),
+        secret: secrets.imap_secret.unwrap_or_default(),
+        folder: mailbox.imap_folder.clone(),
+    };
+    let mut position = (
+        mailbox.uid_validity.and_then(|v| u32::try_from(v).ok()),
+        u32::try_from(mailbox.last_uid).unwrap_or(0),
+    );
+    let outcome: Result<bool, String> = async {
+        let mut conn = connect(&settings).await.map_err(|e| format!("{e:#}"))?;
+        loop {
+            if !drain(state, &mut conn, mailbox, holder, &mut position, report).await? {
+                conn.logout().await;
+                return Ok(false);
+            }
+            if !(idle && conn.idle) {
+                conn.logout().await;
+                return Ok(true);
+            }
+            let (back, woken) = conn
+                .wait_for_change(IDLE_ROUND, RENEW_EVERY, || {
+                    keep_reading(state, mailbox, holder, None)
+                })
+                .await
+                .map_err(|e| format!("{e:#}"))?;
+            conn = back;
+            if woken == Woken::Stopped {
+                conn.logout().await;
+                return Ok(false);
+            }
+        }
+    }
+    .await;
+    let error = match &outcome {
+        Err(e) => {
+            report.failed += 1;
+            tracing::warn!(mailbox = %mailbox.id, error = %e, "mailbox read failed");
+            Some(e.as_str())
+        }
+        Ok(_) => None,
+    };
+    // The position was recorded after each batch (a batch cut short by an error is read
+    // again; its Message-IDs keep it from opening tickets twice). Here the lease goes back
+    // with the outcome; when the mailbox was taken over or changed, only the lease.
+    state
+        .db()
+        .finish_mailbox_poll(&mailbox.id, holder, state.clock().now(), None, error)
+        .await?;
+    Ok(())
+}
+
+/// Reads the mailboxes until the process ends: every `every` (and whenever a mailbox is
+/// added or changed) it takes the lease of each enabled mailbox no server reads and
+/// reads it in a task of its own — waiting in IDLE where the server offers it, once per
+/// round otherwise. Aborting the returned task stops every reader it started.
+pub fn spawn_readers(state: AppState, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut readers = tokio::task::JoinSet::new();
+        let mut reading: HashMap<tokio::task::Id, String> = HashMap::new();
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = state.mail_wake().notified() => {}
+                Some(done) = readers.join_next_with_id() => {
+                    let id = match done {
+                        Ok((id, ())) => id,
+                        Err(e) => e.id(),
+                    };
+                    reading.remove(&id);
+                    continue;
+                }
+            }
+            if let Err(e) = start_readers(&state, &mut readers, &mut reading).await {
+                tracing::warn!(error = %format!("{e:#}"), "mail read round failed");
+            }
+        }
+    })
+}
+
+async fn start_readers(
+    state: &AppState,
+    readers: &mut tokio::task::JoinSet<()>,
+    reading: &mut HashMap<tokio::task::Id, String>,
+) -> anyhow::Result<()> {
+    let busy: HashSet<&String> = reading.values().collect();
+    let mut started = Vec::new();
+    for mailbox in state.db().list_mailboxes().await? {
+        if mailbox.enabled == 0
+            || busy.contains(&mailbox.id)
+            || !take_lease(state, &mailbox.id, holder()).await?
+        {
+            continue;
+        }
+        let st = state.clone();
+        let id = mailbox.id.clone();
+        let task = readers.spawn(async move {
+            let mut report = PollReport::default();
+            if let Err(e) = read_mailbox(&st, &mailbox, holder(), true, &mut report).await {
+                tracing::warn!(mailbox = %mailbox.id, error = %format!("{e:#}"), "mailbox reader failed");
+            }
+        });
+        started.push((task.id(), id));
+    }
+    reading.extend(started);
+    Ok(())
+}
+
+/// Reads the mailboxes every minute (or continuously, with IDLE) until the process ends.
+pub fn spawn(state: AppState) {
+    spawn_readers(state, std::time::Duration::from_secs(EVERY_SECS));
 }
 
 /// Attempts before a message is given up (dead); waits between them double from a minute.
@@ -152,6 +323,7 @@ pub async fn send_outbox(state: &AppState, holder: &str) -> anyhow::Result<SendR
             recipient: s.recipient.clone(),
             subject: subject.clone(),
             body: s.message.clone(),
+            automatic: true,
             ..Default::default()
         };
         if state.db().adopt_survey_message(now, &s.id, &m).await? {
@@ -210,6 +382,7 @@ pub async fn send_outbox(state: &AppState, holder: &str) -> anyhow::Result<SendR
                                 body: &row.body,
                                 message_id: row.message_id.as_deref(),
                                 in_reply_to: row.in_reply_to.as_deref(),
+                                automatic: row.automatic != 0,
                             },
                         )
                         .await

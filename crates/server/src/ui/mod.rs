@@ -17,6 +17,7 @@ mod ivr;
 mod knowledge;
 mod logs;
 mod mail;
+mod mail_out;
 mod org;
 mod org_forms;
 mod public;
@@ -85,6 +86,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(surveys::routes())
         .merge(chat::routes())
         .merge(mail::routes())
+        .merge(mail_out::routes())
         .merge(public::routes())
 }
 

@@ -40,6 +40,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/tickets/new", get(new_form).post(create))
         .route("/tickets/{id}", get(detail))
         .route("/tickets/{id}/act", post(act))
+        .route("/tickets/{id}/email-reply", post(email_reply))
         .route("/notifications", get(notifications).post(read_all))
 }
 
@@ -306,6 +307,19 @@ struct DetailPage<'a> {
     complaint: Option<super::complaints::Panel>,
     error: Option<String>,
     draft: ActForm,
+    /// The e-mail reply form, when the ticket has an address to write to.
+    email_reply: Option<EmailReplyBox>,
+    /// An e-mail reply was just queued.
+    emailed: bool,
+}
+
+/// Where an e-mail reply from the ticket page goes, as the form shows it.
+pub struct EmailReplyBox {
+    /// Masked without `customer.pii.read`.
+    to: String,
+    from_name: String,
+    from_address: String,
+    signature: String,
 }
 
 /// The ticket page with an error from an action taken elsewhere (the complaint steps).
@@ -314,7 +328,32 @@ pub(super) async fn detail_with_error(
     id: &str,
     error: String,
 ) -> Result<Response, UiError> {
-    render_detail(page, id, Some(error), ActForm::default()).await
+    render_detail(page, id, Some(error), ActForm::default(), false).await
+}
+
+/// The e-mail reply form of a ticket the user may answer, when an address is known.
+async fn email_reply_box(
+    page: &Page,
+    ticket_id: &str,
+    customer_id: Option<&str>,
+) -> Result<Option<EmailReplyBox>, UiError> {
+    let target =
+        match crate::app::mail::outbox::reply_target(&page.state, ticket_id, customer_id).await {
+            Ok(t) => t,
+            // No mailbox to send from: no form (the mail settings page says why).
+            Err(AppError::Invalid { .. }) => None,
+            Err(e) => return Err(page.error(e)),
+        };
+    Ok(target.map(|t| EmailReplyBox {
+        to: if page.ctx.can(Permission::CustomerPiiRead) {
+            t.recipient
+        } else {
+            crate::app::customers::mask_contact("email", &t.recipient)
+        },
+        from_name: t.mailbox.name,
+        from_address: t.mailbox.address,
+        signature: t.mailbox.signature,
+    }))
 }
 
 async fn render_detail(
@@ -322,6 +361,7 @@ async fn render_detail(
     id: &str,
     error: Option<String>,
     draft: ActForm,
+    emailed: bool,
 ) -> Result<Response, UiError> {
     let (detail, scope) = app::load_checked(&page.state, &page.ctx, id, None)
         .await
@@ -401,6 +441,17 @@ async fn render_detail(
                 Default::default()
             });
     let complaint = super::complaints::panel(page, &detail, &scope).await?;
+    let can_write = page.ctx.can(Permission::TicketWrite) && in_department;
+    let email_reply = if can_write && status.is_open() {
+        email_reply_box(
+            page,
+            &detail.ticket.id,
+            detail.ticket.customer_id.as_deref(),
+        )
+        .await?
+    } else {
+        None
+    };
     if complaint.is_some() {
         // A complaint closes by its callback or the manager's decision, never by this.
         status_actions.retain(|(code, _)| *code != "close");
@@ -441,7 +492,7 @@ async fn render_detail(
         apology,
         script,
         unassigned: detail.ticket.assignee_id.is_none(),
-        can_write: page.ctx.can(Permission::TicketWrite) && in_department,
+        can_write,
         can_note: page.ctx.can(Permission::TicketWrite),
         open: status.is_open(),
         attachments,
@@ -450,6 +501,8 @@ async fn render_detail(
         v,
         error,
         draft,
+        email_reply,
+        emailed,
     };
     Ok(render(&body))
 }
@@ -499,8 +552,41 @@ fn event_note(t: &Tr<'_>, e: &TicketEventView) -> String {
     }
 }
 
-async fn detail(page: Page, Path(id): Path<String>) -> Result<Response, UiError> {
-    render_detail(&page, &id, None, ActForm::default()).await
+#[derive(Deserialize)]
+struct DetailParams {
+    emailed: Option<String>,
+}
+
+async fn detail(
+    page: Page,
+    Path(id): Path<String>,
+    Query(p): Query<DetailParams>,
+) -> Result<Response, UiError> {
+    render_detail(&page, &id, None, ActForm::default(), p.emailed.is_some()).await
+}
+
+/// Queues an e-mail reply (never sent inside the request; the outbox sends it).
+async fn email_reply(
+    page: Page,
+    Path(id): Path<String>,
+    Form(form): Form<ActForm>,
+) -> Result<Response, UiError> {
+    page.check_csrf(&form.csrf)?;
+    let payload = crate::app::mail::outbox::EmailReplyPayload {
+        body: form.body.clone(),
+        lang: Some(page.lang.code().to_string()),
+    };
+    match crate::app::mail::outbox::reply(&page.state, &page.ctx, &id, &payload).await {
+        Ok(_) => Ok(Redirect::to(&format!("/tickets/{id}?emailed=1")).into_response()),
+        Err(e) if super::shown_on_form(&e) && e.code() != "not_found" => {
+            let draft = ActForm {
+                op: "email_reply".into(),
+                ..form
+            };
+            render_detail(&page, &id, Some(e.to_string()), draft, false).await
+        }
+        Err(e) => Err(page.error(e)),
+    }
 }
 
 /// Every action form on the ticket page posts here with `op` naming the action.
@@ -611,7 +697,7 @@ async fn act(
             | AppError::Conflict { .. }
             | AppError::Refused { .. }
             | AppError::BadRequest { .. }),
-        ) => render_detail(&page, &id, Some(e.to_string()), form).await,
+        ) => render_detail(&page, &id, Some(e.to_string()), form, false).await,
         Err(e) => Err(page.error(e)),
     }
 }
@@ -688,7 +774,7 @@ async fn upload(
             | AppError::Refused { .. }
             | AppError::TooLarge { .. }
             | AppError::BadRequest { .. }),
-        ) => render_detail(&page, &id, Some(e.to_string()), ActForm::default()).await,
+        ) => render_detail(&page, &id, Some(e.to_string()), ActForm::default(), false).await,
         Err(e) => Err(page.error(e)),
     }
 }

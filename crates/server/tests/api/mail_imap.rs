@@ -6,7 +6,7 @@ use crate::common::mail_servers::{Dovecot, IMAP_PASSWORD, IMAP_USER};
 use crate::common::TestApp;
 use crate::mail::{filled, fixture, mailbox_payload};
 use axum::http::{Method, StatusCode};
-use kefu_server::jobs::mail::poll_mailboxes;
+use kefu_server::jobs::mail::{poll_mailboxes, spawn_readers};
 use kefu_test_support::TestBackend;
 use serde_json::{json, Value};
 
@@ -110,4 +110,89 @@ pub async fn imap_poll_ingests_once_and_shows_errors(backend: TestBackend) {
     assert!(!error.contains("wrong"), "the secret never shows: {error}");
     assert_eq!(view["last_uid"], 4);
     app.cleanup().await;
+}
+
+/// APPENDs a message to the INBOX, as another mail client or a delivery agent would.
+async fn append(port: u16, raw: &[u8]) {
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let mut client = async_imap::Client::new(tcp);
+    client.read_response().await.unwrap().unwrap();
+    let mut session = client
+        .login(IMAP_USER, IMAP_PASSWORD)
+        .await
+        .map_err(|(e, _)| e)
+        .unwrap();
+    session.append("INBOX", None, None, raw).await.unwrap();
+    session.logout().await.unwrap();
+}
+
+pub async fn idle_brings_new_mail_without_waiting_for_the_poll(backend: TestBackend) {
+    let Some(mut imap) = Dovecot::start_if_installed() else {
+        return;
+    };
+    let app = TestApp::new(backend).await;
+    imap.deliver(&fixture("gbk_body.eml"));
+    let token = app.login("manager").await;
+    let dept = app.department(&token, "业务受理组").await;
+    let mut p = mailbox_payload(&dept);
+    p["imap_host"] = json!("127.0.0.1");
+    p["imap_port"] = json!(imap.port);
+    p["imap_security"] = json!("plain");
+    p["imap_username"] = json!(IMAP_USER);
+    p["imap_secret"] = json!(IMAP_PASSWORD);
+    let r = app.post("/api/v1/mailboxes", &token, p).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let mb = r.json()["id"].as_str().unwrap().to_string();
+
+    // Polling once a day: only IDLE can bring a message in during this test.
+    let readers = spawn_readers(app.state.clone(), std::time::Duration::from_secs(24 * 3600));
+    let view = wait_until(&app, &token, &mb, |v| v["last_uid"] == 1).await;
+    assert_eq!(view["last_error"], Value::Null);
+    // The reader holds the mailbox while it waits: another server leaves it alone.
+    let report = poll_mailboxes(&app.state, "server-b").await.unwrap();
+    assert_eq!(report.polled, 0);
+
+    let raw = b"From: li.si@163.com\r\nTo: support@kefu.example.com\r\n\
+        Subject: =?UTF-8?B?55S16KeG5py65pi+56S65LiN5Lqu?=\r\n\
+        Message-ID: <idle-1@163.com>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+        \xe6\x98\xa8\xe5\xa4\xa9\xe4\xb9\xb0\xe7\x9a\x84\xe3\x80\x82\r\n";
+    append(imap.port, raw).await;
+    wait_until(&app, &token, &mb, |v| v["last_uid"] == 2).await;
+    let tickets = app
+        .get("/api/v1/tickets?status=new&limit=200", &token)
+        .await
+        .json();
+    assert!(
+        tickets["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["subject"] == "电视机显示不亮"),
+        "{tickets}"
+    );
+    readers.abort();
+    app.cleanup().await;
+}
+
+/// Reads the mailbox until `done` says so; the reader works in the background, so this
+/// waits for its outcome (a minute at most, far beyond what it needs) instead of timing it.
+async fn wait_until(
+    app: &TestApp,
+    token: &str,
+    mailbox: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    for _ in 0..600 {
+        let view = app
+            .get(&format!("/api/v1/mailboxes/{mailbox}"), token)
+            .await
+            .json();
+        if done(&view) {
+            return view;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the mailbox reader did not get there");
 }

@@ -251,3 +251,219 @@ pub async fn survey_links_go_out_by_sms(backend: TestBackend) {
     assert_eq!(sent["items"][0]["provider_ref"], "sms-1");
     app.cleanup().await;
 }
+
+/// A mailbox sending to the SMTP sink; returns (manager token, mailbox id, payload).
+async fn sending_mailbox(app: &TestApp, smtp: &SmtpSink) -> (String, String, Value) {
+    let token = app.login("manager").await;
+    let dept = app.department(&token, "业务受理组").await;
+    let mut p = mailbox_payload(&dept);
+    p["smtp_host"] = json!("127.0.0.1");
+    p["smtp_port"] = json!(smtp.port);
+    p["smtp_security"] = json!("plain");
+    p["smtp_username"] = Value::Null;
+    let r = app.post("/api/v1/mailboxes", &token, p.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let mb = r.json()["id"].as_str().unwrap().to_string();
+    (token, mb, p)
+}
+
+fn header<'a>(msg: &'a mail_parser::Message<'a>, name: &'static str) -> Option<&'a str> {
+    msg.header_raw(name).map(str::trim)
+}
+
+pub async fn automatic_mail_says_so_and_never_opens_a_ticket(backend: TestBackend) {
+    let Some(smtp) = SmtpSink::start_if_installed() else {
+        return;
+    };
+    let app = TestApp::new(backend).await;
+    let (token, mb, _) = sending_mailbox(&app, &smtp).await;
+    let first = import(&app, &token, &mb, fixture("gbk_body.eml")).await;
+    let ticket = first["ticket_id"].as_str().unwrap().to_string();
+    let customer = app
+        .get(&format!("/api/v1/tickets/{ticket}"), &token)
+        .await
+        .json()["customer"]["id"]
+        .as_str()
+        .expect("the sender became the ticket's customer")
+        .to_string();
+
+    // An agent's reply and a survey link (kefu's own) go out in one round.
+    let r = app
+        .post(
+            &format!("/api/v1/tickets/{ticket}/email-replies"),
+            &token,
+            json!({"body": "您好，已为您安排师傅。"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let template = crate::surveys::create_template(&app, "邮件回访").await;
+    let callback = app.login("callback1").await;
+    let r = app
+        .post(
+            "/api/v1/surveys/invitations",
+            &callback,
+            json!({"template_id": template, "customer_id": customer, "channel": "email"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let report = send_outbox(&app.state, "server-a").await.unwrap();
+    assert_eq!((report.adopted, report.sent), (1, 2), "{report:?}");
+
+    let sent = smtp.messages();
+    assert_eq!(sent.len(), 2);
+    let parsed: Vec<_> = sent
+        .iter()
+        .map(|raw| MessageParser::default().parse(raw).unwrap())
+        .collect();
+    let (survey, reply): (Vec<_>, Vec<_>) = parsed
+        .iter()
+        .partition(|m| m.subject().is_some_and(|s| s.contains("打分")));
+    let (survey, reply) = (survey[0], reply[0]);
+    assert_eq!(header(survey, "Auto-Submitted"), Some("auto-generated"));
+    assert_eq!(header(survey, "X-Auto-Response-Suppress"), Some("All"));
+    assert_eq!(header(reply, "Auto-Submitted"), None, "a person wrote it");
+    assert_eq!(header(reply, "X-Auto-Response-Suppress"), None);
+    let automatic = app
+        .get("/api/v1/mail-outbox?status=sent", &token)
+        .await
+        .json();
+    let flags: Vec<bool> = automatic["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["automatic"].as_bool().unwrap())
+        .collect();
+    assert_eq!(flags.iter().filter(|a| **a).count(), 1, "{automatic}");
+
+    // Our own automatic message comes back (a forwarding rule, a loop): recorded as an
+    // automatic message, never a ticket.
+    let survey_raw = sent
+        .iter()
+        .find(|raw| {
+            MessageParser::default()
+                .parse(raw)
+                .and_then(|m| m.subject().map(|s| s.contains("打分")))
+                .unwrap_or(false)
+        })
+        .unwrap()
+        .clone();
+    let before = app
+        .get("/api/v1/tickets?status=new&limit=200", &token)
+        .await
+        .json()["items"]
+        .as_array()
+        .unwrap()
+        .len();
+    let back = import(&app, &token, &mb, survey_raw).await;
+    assert_eq!(back["outcome"], "auto_reply", "{back}");
+    assert_eq!(back["ticket_id"], Value::Null);
+    let after = app
+        .get("/api/v1/tickets?status=new&limit=200", &token)
+        .await
+        .json()["items"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(before, after);
+
+    // The e-mail reply is on the customer's timeline too.
+    let timeline = app
+        .get(&format!("/api/v1/customers/{customer}/timeline"), &token)
+        .await
+        .json();
+    assert!(
+        timeline
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "ticket.reply"),
+        "{timeline}"
+    );
+    app.cleanup().await;
+}
+
+pub async fn failed_mail_retries_lists_and_discards(backend: TestBackend) {
+    let Some(smtp) = SmtpSink::start_if_installed() else {
+        return;
+    };
+    let app = TestApp::new(backend).await;
+    let (token, mb, mut p) = sending_mailbox(&app, &smtp).await;
+    let first = import(&app, &token, &mb, fixture("gbk_body.eml")).await;
+    let ticket = first["ticket_id"].as_str().unwrap().to_string();
+    // The mail server goes away.
+    p["smtp_port"] = json!(free_port());
+    let r = app
+        .api(
+            Method::PUT,
+            &format!("/api/v1/mailboxes/{mb}"),
+            Some(&token),
+            Some(p),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let path = format!("/api/v1/tickets/{ticket}/email-replies");
+    for body in ["第一封", "第二封"] {
+        let r = app.post(&path, &token, json!({ "body": body })).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    }
+    let queued = app
+        .get("/api/v1/mail-outbox?status=queued", &token)
+        .await
+        .json();
+    assert_eq!(queued["items"].as_array().unwrap().len(), 2);
+    assert!(queued["items"][0]["next_attempt_at"].is_string());
+    let report = send_outbox(&app.state, "server-a").await.unwrap();
+    assert_eq!(report.retried, 2, "{report:?}");
+
+    // Both wait for their next attempt, with the reason.
+    let retrying = app
+        .get("/api/v1/mail-outbox?status=retrying", &token)
+        .await
+        .json();
+    let items = retrying["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{retrying}");
+    assert_eq!(items[0]["attempts"], 1);
+    assert!(items[0]["last_error"].as_str().unwrap().contains("SMTP"));
+    let id = items[0]["id"].as_str().unwrap().to_string();
+    // Only e-mail so far: the SMS log is empty.
+    let sms = app
+        .get("/api/v1/mail-outbox?status=all&channel=sms", &token)
+        .await
+        .json();
+    assert_eq!(sms["items"].as_array().unwrap().len(), 0);
+    let r = app.get("/api/v1/mail-outbox?status=lost", &token).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.error_code(), "invalid_status");
+
+    // The admin gives one up: it is not sent, and stays listed as discarded.
+    let discard = format!("/api/v1/mail-outbox/{id}/discard");
+    let agent = app.login("agent1").await;
+    assert_eq!(
+        app.post(&discard, &agent, json!({})).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = app.post(&discard, &token, json!({})).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+    let r = app.post(&discard, &token, json!({})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.error_code(), "not_discardable");
+    let discarded = app
+        .get("/api/v1/mail-outbox?status=discarded", &token)
+        .await
+        .json();
+    assert_eq!(discarded["items"][0]["id"], id.as_str());
+    advance(&app, &token, 3600).await;
+    let report = send_outbox(&app.state, "server-a").await.unwrap();
+    assert_eq!(
+        report.retried, 1,
+        "only the other one is tried again: {report:?}"
+    );
+    // An hour later the session has run out: log in again.
+    let token = app.login("manager").await;
+    let audit = app
+        .get("/api/v1/audit?action=mail.outbox_discard", &token)
+        .await;
+    assert_eq!(audit.status, StatusCode::OK, "{}", audit.text());
+    assert!(audit.text().contains(&id), "{}", audit.text());
+    app.cleanup().await;
+}

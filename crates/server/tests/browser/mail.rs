@@ -115,3 +115,193 @@ pub async fn mailbox_settings_held_review_and_failed_pages(b: Browser) {
         .unwrap_or_default()
         .starts_with("/mail/raw/"));
 }
+
+/// A mailbox of the intake group whose SMTP server is not there (every send fails).
+async fn failing_mailbox(b: &Browser) -> String {
+    let db = b.state.db();
+    let intake = db
+        .list_departments()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.name == "业务受理组")
+        .unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let input = kefu_store::mail::MailboxInput {
+        name: "客服邮箱".into(),
+        address: "support@kefu.example.com".into(),
+        department_id: intake.id,
+        enabled: true,
+        imap_host: "127.0.0.1".into(),
+        imap_port: 993,
+        imap_security: "plain".into(),
+        imap_username: "support".into(),
+        imap_auth: "password".into(),
+        imap_secret: Some("imap-pass".into()),
+        imap_folder: "INBOX".into(),
+        smtp_host: "127.0.0.1".into(),
+        smtp_port: closed,
+        smtp_security: "plain".into(),
+        smtp_username: None,
+        smtp_secret: None,
+        signature: "—— 客户服务中心 400-800-1234".into(),
+    };
+    let actor = kefu_store::audit::Actor {
+        user_id: None,
+        name: "test".into(),
+        client_addr: None,
+    };
+    db.create_mailbox(&actor, b.state.clock().now(), &input)
+        .await
+        .unwrap()
+}
+
+pub async fn email_reply_from_the_ticket_page_and_the_outbox_pages(b: Browser) {
+    let mailbox = failing_mailbox(&b).await;
+    let first = receive(&b, &mailbox, &fixture("gbk_body.eml")).await;
+    let kefu_store::mail::Ingested::Opened { ticket_id, .. } = first else {
+        panic!("expected a ticket, got {first:?}");
+    };
+
+    // An agent without customer.pii.read sees where the reply goes, masked.
+    b.login("agent1").await;
+    b.goto(&format!("/tickets/{ticket_id}")).await;
+    let to = b.text("#email-reply-to").await;
+    assert!(to.contains('*') && !to.contains("zhang.san"), "{to}");
+    assert!(b
+        .text("#email-reply-from")
+        .await
+        .contains("support@kefu.example.com"));
+    assert!(b
+        .text("#email-reply-signature")
+        .await
+        .contains("400-800-1234"));
+    // Nothing typed: refused on the page, nothing queued.
+    b.submit("#send-email-reply").await;
+    assert!(!b.text("#action-error").await.is_empty());
+    b.type_into("#email-reply-body", "您好，师傅明天上午九点上门。")
+        .await;
+    b.submit("#send-email-reply").await;
+    b.wait_for("#email-queued").await;
+    let timeline = b.text("#timeline").await;
+    assert!(timeline.contains("师傅明天上午九点上门"), "{timeline}");
+    b.logout().await;
+
+    // The mail server is down: the first attempt fails and the message waits.
+    let report = kefu_server::jobs::mail::send_outbox(&b.state, "server-a")
+        .await
+        .unwrap();
+    assert_eq!(report.retried, 1, "{report:?}");
+
+    b.login("manager").await;
+    b.goto("/mail").await;
+    b.click("#to-outbox").await;
+    b.wait_for("#outbox").await;
+    let row = b.text(".outbox-row").await;
+    assert!(
+        row.contains("zhang.san@qq.com"),
+        "the manager reads PII: {row}"
+    );
+    assert_eq!(b.text(".outbox-row .attempts").await, "1");
+    assert!(b.text(".outbox-row .last-error").await.contains("SMTP"));
+    assert!(!b.text(".outbox-row .next-attempt").await.is_empty());
+    b.submit(".outbox-row button.discard").await;
+    b.wait_for("#done").await;
+    b.wait_for("#empty").await;
+    b.goto("/mail/outbox?list=discarded").await;
+    assert_eq!(b.all(".outbox-row").await.len(), 1);
+
+    // A dead letter goes back in the queue with the retry button.
+    let now = b.state.clock().now();
+    let db = b.state.db();
+    let queued = db
+        .queue_outgoing(
+            now,
+            &kefu_store::mail::NewOutgoing {
+                channel: "email".into(),
+                mailbox_id: Some(mailbox.clone()),
+                recipient: "li.si@163.com".into(),
+                subject: "工单进展通知".into(),
+                body: "您的工单已处理".into(),
+                automatic: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    for row in db
+        .claim_outgoing("server-a", now, now + chrono::Duration::minutes(5), 10)
+        .await
+        .unwrap()
+    {
+        db.mark_outgoing_failed(&row, "server-a", "SMTP 127.0.0.1: refused", None)
+            .await
+            .unwrap();
+    }
+    b.click("#list-dead").await;
+    b.wait_for(&format!("#out-{queued}")).await;
+    assert!(b.text(&format!("#out-{queued}")).await.contains("系统自动"));
+    b.submit(&format!("#out-{queued} button.retry")).await;
+    b.wait_for("#done").await;
+    b.goto("/mail/outbox?list=queued").await;
+    b.wait_for(&format!("#out-{queued}")).await;
+}
+
+pub async fn sms_gateway_page_keeps_the_key_and_masks_numbers(b: Browser) {
+    let now = b.state.clock().now();
+    b.state
+        .db()
+        .queue_outgoing(
+            now,
+            &kefu_store::mail::NewOutgoing {
+                channel: "sms".into(),
+                recipient: "13812345678".into(),
+                subject: "请为我们的服务打分".into(),
+                body: "请点击链接评价".into(),
+                automatic: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    b.login("manager").await;
+    b.goto("/mail/sms").await;
+    assert!(b.text("#sms-key-state").await.contains("未设置"));
+    // Plain HTTP to another host is refused and the form keeps what was typed.
+    b.type_into("#sms-url", "http://sms.example.com/send").await;
+    b.type_into("#sms-key", "sms-key-7788").await;
+    b.type_into("#sms-template", "SMS_0001").await;
+    b.submit("#save-sms").await;
+    assert!(b.text("#form-error").await.contains("https"));
+    assert_eq!(b.value("#sms-template").await.as_deref(), Some("SMS_0001"));
+    b.type_into("#sms-url", "https://sms.example.com/send")
+        .await;
+    b.type_into("#sms-key", "sms-key-7788").await;
+    b.click("#sms-enabled").await;
+    b.submit("#save-sms").await;
+    b.wait_for("#saved").await;
+    assert!(b.text("#sms-key-state").await.contains("已保存"));
+    let html = b.client.source().await.unwrap();
+    assert!(!html.contains("sms-key-7788"), "the key never comes back");
+    let settings = b.state.db().get_sms_settings().await.unwrap().unwrap();
+    assert_eq!(settings.api_key.as_deref(), Some("sms-key-7788"));
+    assert_eq!(settings.enabled, 1);
+    // The manager reads the number; the delivery log shows it waiting.
+    let row = b.text(".sms-row").await;
+    assert!(
+        row.contains("13812345678") && row.contains("待发送"),
+        "{row}"
+    );
+    b.logout().await;
+
+    // The shift lead cannot manage mail settings.
+    b.login("lead").await;
+    b.goto("/mail/sms").await;
+    let page = b.text("main").await;
+    assert!(!page.contains("13812345678"), "{page}");
+    assert!(b.all("#sms-form").await.is_empty());
+}

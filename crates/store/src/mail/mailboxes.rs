@@ -245,4 +245,40 @@ impl Db {
         .await?;
         Ok(())
     }
+
+    /// Records where a fetch stopped while `holder` goes on watching the mailbox (IMAP
+    /// IDLE): the lease runs on to `until` instead of being given back. Only while the
+    /// lease is `holder`'s, the mailbox enabled and still reading `host`/`folder` (a
+    /// changed folder starts again at its first message, which a stale position must
+    /// not undo); returns whether it was recorded — when not, the watcher stops.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_mailbox_poll(
+        &self,
+        id: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        watched: (&str, &str),
+        position: Option<(i64, i64)>,
+        error: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE mailboxes SET uid_validity = COALESCE($3, uid_validity), \
+             last_uid = COALESCE($4, last_uid), last_polled_at = $5, last_error = $6, \
+             lease_until = $7 WHERE id = $1 AND lease_holder = $2 AND enabled = 1 \
+             AND imap_host = $8 AND imap_folder = $9",
+        )
+        .bind(id)
+        .bind(holder)
+        .bind(position.map(|p| p.0))
+        .bind(position.map(|p| p.1))
+        .bind(to_millis(now))
+        .bind(error)
+        .bind(to_millis(until))
+        .bind(watched.0)
+        .bind(watched.1)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
 }

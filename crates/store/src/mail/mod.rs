@@ -10,7 +10,7 @@ mod review;
 
 pub use ingest::{IncomingMail, Ingested, MailAttachmentIn, ParsedIn};
 pub use mailboxes::{MailboxInput, MailboxRow, Secrets};
-pub use outbox::{NewOutgoing, OutboxRow, QueuedSurvey};
+pub use outbox::{NewOutgoing, OutboxList, OutboxRow, QueuedSurvey};
 pub use review::{HeldAction, MailAttachmentRow, MailRow};
 
 use crate::{to_millis, Db, StoreError};

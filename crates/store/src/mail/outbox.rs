@@ -25,6 +25,9 @@ pub struct NewOutgoing {
     /// The customer's last message on the ticket, for their client's threading.
     pub in_reply_to: Option<String>,
     pub created_by: Option<String>,
+    /// Written by kefu itself (a notification, a survey link, an acknowledgement), not
+    /// by an agent: sent with `Auto-Submitted: auto-generated` so no robot answers it.
+    pub automatic: bool,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -46,11 +49,23 @@ pub struct OutboxRow {
     pub provider_ref: Option<String>,
     pub created_at: i64,
     pub sent_at: Option<i64>,
+    pub automatic: i64,
 }
 
 const COLUMNS: &str = "id, channel, mailbox_id, ticket_id, survey_outbox_id, recipient, \
     subject, body, message_id, in_reply_to, status, attempts, next_attempt_at, last_error, \
-    provider_ref, created_at, sent_at";
+    provider_ref, created_at, sent_at, automatic";
+
+/// Which part of the outbox a page lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxList {
+    /// A status as stored: queued, sending, sent, dead or discarded.
+    Status(&'static str),
+    /// Queued again after a failed attempt (the retries still to come).
+    Retrying,
+    /// Every status (a channel's delivery log).
+    All,
+}
 
 pub(crate) async fn queue_in(
     tx: &mut Tx<'_>,
@@ -62,8 +77,8 @@ pub(crate) async fn queue_in(
     sqlx::query(
         "INSERT INTO mail_outbox (id, channel, mailbox_id, ticket_id, survey_outbox_id, \
          recipient, subject, body, message_id, in_reply_to, status, attempts, next_attempt_at, \
-         created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', 0, \
-         $11, $12, $11)",
+         created_by, created_at, automatic) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+         'queued', 0, $11, $12, $11, $13)",
     )
     .bind(&id)
     .bind(&m.channel)
@@ -77,6 +92,7 @@ pub(crate) async fn queue_in(
     .bind(m.in_reply_to.as_deref())
     .bind(to_millis(now))
     .bind(m.created_by.as_deref())
+    .bind(i64::from(m.automatic))
     .execute(&mut **tx)
     .await?;
     Ok(id)
@@ -289,17 +305,24 @@ impl Db {
         Ok(())
     }
 
-    /// The outbox by status (`queued`, `sent`, `dead` …), newest first.
+    /// A part of the outbox, newest first; only one channel's when `channel` is given
+    /// (the SMS delivery log).
     pub async fn list_outbox(
         &self,
-        status: &str,
+        list: OutboxList,
+        channel: Option<&str>,
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<OutboxRow>, StoreError> {
-        let mut sql = Sql::new(&format!(
-            "SELECT {COLUMNS} FROM mail_outbox WHERE status = "
-        ));
-        sql.bind_text(status);
+        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM mail_outbox WHERE 1 = 1"));
+        match list {
+            OutboxList::Status(status) => sql.push(" AND status = ").bind_text(status),
+            OutboxList::Retrying => sql.push(" AND status = 'queued' AND attempts > 0"),
+            OutboxList::All => &mut sql,
+        };
+        if let Some(c) = channel {
+            sql.push(" AND channel = ").bind_text(c);
+        }
         if let Some(c) = cursor {
             sql.push(" AND id < ").bind_text(c);
         }
@@ -307,6 +330,41 @@ impl Db {
             .bind_int(limit as i64 + 1);
         let rows: Vec<OutboxRow> = sql.query_as().fetch_all(&self.read).await?;
         Ok(Page::from_overfetch(rows, limit, |r| r.id.clone()))
+    }
+
+    /// Gives up a message waiting to be sent again (queued after a failure, or dead): it
+    /// stays listed as `discarded`; a survey link's invitation is marked failed.
+    pub async fn discard_outgoing(
+        &self,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        id: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write.begin().await?;
+        let row: Option<(String, Option<String>)> = sqlx::query_as(
+            "UPDATE mail_outbox SET status = 'discarded', lease_holder = NULL, lease_until = NULL \
+             WHERE id = $1 AND status IN ('queued', 'dead') \
+             RETURNING channel, survey_outbox_id",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((channel, survey)) = row else {
+            return Err(StoreError::NotFound);
+        };
+        if let Some(survey) = survey {
+            sqlx::query("UPDATE survey_outbox SET status = 'failed' WHERE id = $1")
+                .bind(survey)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let entry =
+            crate::audit::NewAuditEntry::new(kefu_domain::audit::AuditAction::MailOutboxDiscarded)
+                .subject("mail_outbox", id)
+                .detail(format!("{channel} message discarded"));
+        crate::audit::append_in(&mut tx, actor, now, &entry).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Puts a dead message back in the queue (after the admin fixed the mailbox).

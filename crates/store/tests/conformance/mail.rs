@@ -8,7 +8,8 @@ use kefu_domain::mail::{HoldReason, Kind};
 use kefu_domain::ticket::TicketNumber;
 use kefu_store::blobs::BlobMeta;
 use kefu_store::mail::{
-    HeldAction, IncomingMail, Ingested, MailAttachmentIn, MailboxInput, ParsedIn,
+    HeldAction, IncomingMail, Ingested, MailAttachmentIn, MailboxInput, NewOutgoing, OutboxList,
+    ParsedIn,
 };
 use kefu_store::org::DepartmentInput;
 use kefu_store::tickets::TicketDeadlines;
@@ -447,6 +448,223 @@ pub async fn one_server_polls_a_mailbox_at_a_time(backend: TestBackend) {
             .imap_secret
             .as_deref(),
         Some("imap-pass")
+    );
+    t.cleanup().await;
+}
+
+pub async fn a_watching_server_keeps_its_lease_until_the_settings_change(backend: TestBackend) {
+    let t = TestDb::new(backend).await;
+    let db = &t.db;
+    let mb = setup(db).await;
+    let watched = ("127.0.0.1", "INBOX");
+    assert!(db
+        .take_mailbox_lease(&mb, "server-a", at(0), at(5))
+        .await
+        .unwrap());
+    // Reading on (IDLE): the position is recorded and the lease runs on.
+    assert!(db
+        .record_mailbox_poll(&mb, "server-a", at(4), at(9), watched, Some((7, 10)), None)
+        .await
+        .unwrap());
+    assert!(!db
+        .take_mailbox_lease(&mb, "server-b", at(6), at(11))
+        .await
+        .unwrap());
+    let row = db.get_mailbox(&mb).await.unwrap();
+    assert_eq!((row.uid_validity, row.last_uid), (Some(7), 10));
+    assert_eq!(row.last_polled_at, Some(at(4).timestamp_millis()));
+    // A renewal without a position keeps it.
+    assert!(db
+        .record_mailbox_poll(&mb, "server-a", at(8), at(13), watched, None, None)
+        .await
+        .unwrap());
+    assert_eq!(db.get_mailbox(&mb).await.unwrap().last_uid, 10);
+    // Another server cannot record on a lease it does not hold.
+    assert!(!db
+        .record_mailbox_poll(&mb, "server-b", at(8), at(13), watched, Some((7, 99)), None)
+        .await
+        .unwrap());
+    // The admin points the mailbox at another folder: the position starts again, and the
+    // old reader's stale position cannot undo that.
+    let row = db.get_mailbox(&mb).await.unwrap();
+    let mut input = mailbox_input(&row.department_id);
+    input.imap_secret = None;
+    input.imap_folder = "客服".into();
+    db.update_mailbox(&system(), at(9), &mb, &input)
+        .await
+        .unwrap();
+    assert!(!db
+        .record_mailbox_poll(
+            &mb,
+            "server-a",
+            at(10),
+            at(15),
+            watched,
+            Some((7, 11)),
+            None
+        )
+        .await
+        .unwrap());
+    let row = db.get_mailbox(&mb).await.unwrap();
+    assert_eq!((row.uid_validity, row.last_uid), (None, 0));
+    assert!(db
+        .record_mailbox_poll(
+            &mb,
+            "server-a",
+            at(10),
+            at(15),
+            ("127.0.0.1", "客服"),
+            Some((3, 1)),
+            None
+        )
+        .await
+        .unwrap());
+    t.cleanup().await;
+}
+
+fn outgoing(channel: &str, recipient: &str, automatic: bool) -> NewOutgoing {
+    NewOutgoing {
+        channel: channel.into(),
+        recipient: recipient.into(),
+        subject: "工单进展".into(),
+        body: "您好".into(),
+        automatic,
+        ..Default::default()
+    }
+}
+
+pub async fn outbox_lists_retries_and_discards(backend: TestBackend) {
+    let t = TestDb::new(backend).await;
+    let db = &t.db;
+    let reply = db
+        .queue_outgoing(at(0), &outgoing("email", "li@example.com", false))
+        .await
+        .unwrap();
+    let notice = db
+        .queue_outgoing(at(0), &outgoing("email", "wang@example.com", true))
+        .await
+        .unwrap();
+    let sms = db
+        .queue_outgoing(at(0), &outgoing("sms", "13812345678", true))
+        .await
+        .unwrap();
+    let ids = |p: kefu_store::Page<kefu_store::mail::OutboxRow>| {
+        p.items.into_iter().map(|r| r.id).collect::<Vec<_>>()
+    };
+    let queued = db
+        .list_outbox(OutboxList::Status("queued"), None, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(queued.items.len(), 3);
+    assert_eq!(
+        queued
+            .items
+            .iter()
+            .find(|r| r.id == notice)
+            .unwrap()
+            .automatic,
+        1
+    );
+    assert_eq!(
+        queued
+            .items
+            .iter()
+            .find(|r| r.id == reply)
+            .unwrap()
+            .automatic,
+        0
+    );
+
+    // One round: the reply is sent, the notice fails and waits, the SMS fails for good.
+    let rows = db
+        .claim_outgoing("server-a", at(1), at(6), 10)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 3);
+    for row in &rows {
+        if row.id == reply {
+            db.mark_outgoing_sent(row, "server-a", at(1), Some("250 OK"))
+                .await
+                .unwrap();
+        } else if row.id == notice {
+            db.mark_outgoing_failed(row, "server-a", "SMTP refused", Some(at(3)))
+                .await
+                .unwrap();
+        } else {
+            db.mark_outgoing_failed(row, "server-a", "gateway 500", None)
+                .await
+                .unwrap();
+        }
+    }
+    let retrying = db
+        .list_outbox(OutboxList::Retrying, None, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(ids(retrying.clone()), vec![notice.clone()]);
+    assert_eq!(retrying.items[0].attempts, 1);
+    assert_eq!(retrying.items[0].next_attempt_at, at(3).timestamp_millis());
+    assert_eq!(
+        retrying.items[0].last_error.as_deref(),
+        Some("SMTP refused")
+    );
+    assert_eq!(
+        ids(db
+            .list_outbox(OutboxList::Status("dead"), None, None, 10)
+            .await
+            .unwrap()),
+        vec![sms.clone()]
+    );
+    // The SMS delivery log: every status, SMS only.
+    assert_eq!(
+        ids(db
+            .list_outbox(OutboxList::All, Some("sms"), None, 10)
+            .await
+            .unwrap()),
+        vec![sms.clone()]
+    );
+    let everything = db
+        .list_outbox(OutboxList::All, None, None, 2)
+        .await
+        .unwrap();
+    assert_eq!(everything.items.len(), 2);
+    let rest = db
+        .list_outbox(OutboxList::All, None, everything.next_cursor.as_deref(), 2)
+        .await
+        .unwrap();
+    assert_eq!(rest.items.len(), 1);
+    assert!(rest.next_cursor.is_none());
+
+    // Discard: the retrying notice and the dead SMS; never a sent message, never twice.
+    db.discard_outgoing(&system(), at(2), &notice)
+        .await
+        .unwrap();
+    db.discard_outgoing(&system(), at(2), &sms).await.unwrap();
+    assert!(matches!(
+        db.discard_outgoing(&system(), at(2), &notice).await,
+        Err(kefu_store::StoreError::NotFound)
+    ));
+    assert!(matches!(
+        db.discard_outgoing(&system(), at(2), &reply).await,
+        Err(kefu_store::StoreError::NotFound)
+    ));
+    assert!(
+        db.claim_outgoing("server-a", at(4), at(9), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a discarded message is not sent"
+    );
+    assert!(matches!(
+        db.retry_outgoing(&sms, at(4)).await,
+        Err(kefu_store::StoreError::NotFound)
+    ));
+    assert_eq!(
+        db.list_outbox(OutboxList::Status("discarded"), None, None, 10)
+            .await
+            .unwrap()
+            .items
+            .len(),
+        2
     );
     t.cleanup().await;
 }

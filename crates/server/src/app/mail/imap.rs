@@ -1,11 +1,14 @@
 //! Reading a mailbox over IMAP: connect (TLS, STARTTLS, or plain to the loopback only),
 //! log in with a password or an OAuth2 token (XOAUTH2), select the folder, and fetch the
 //! messages after the last UID seen — all of them again when the folder's UIDVALIDITY
-//! changed (the stored Message-IDs keep that from duplicating tickets).
+//! changed (the stored Message-IDs keep that from duplicating tickets). Where the server
+//! offers IDLE, the connection then stays open and waits for the server to announce
+//! new mail ([`Connection::wait_for_change`]).
 
 use anyhow::{anyhow, bail, Context};
 use futures::TryStreamExt;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
@@ -73,17 +76,37 @@ pub fn tls_connector() -> anyhow::Result<tokio_rustls::TlsConnector> {
     Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
 }
 
-/// Fetches the messages after `last_uid` (or all, when `uid_validity` is not the
-/// folder's any more).
-pub async fn fetch_new(
-    s: &ImapSettings,
-    uid_validity: Option<u32>,
-    last_uid: u32,
-) -> anyhow::Result<Fetched> {
+/// A connection kefu reads IMAP over: TCP to the loopback, or TLS.
+pub trait Duplex: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug> Duplex for T {}
+
+/// A logged-in session with the folder open (read-only).
+pub struct Connection {
+    session: async_imap::Session<Box<dyn Duplex>>,
+    /// The folder's UIDVALIDITY.
+    pub uid_validity: u32,
+    /// Whether the server offers IDLE (RFC 2177): then the watcher waits for the server
+    /// to say a message arrived instead of asking every poll interval.
+    pub idle: bool,
+}
+
+/// What ended a wait in IDLE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Woken {
+    /// The server reported a change in the folder (new mail, most often).
+    Changed,
+    /// Nothing happened for the whole round.
+    Quiet,
+    /// The renewal said stop (the lease is gone or the mailbox changed).
+    Stopped,
+}
+
+/// Connects, logs in and opens the folder.
+pub async fn connect(s: &ImapSettings) -> anyhow::Result<Connection> {
     let tcp = TcpStream::connect((s.host.as_str(), s.port))
         .await
         .with_context(|| format!("connect to {}:{}", s.host, s.port))?;
-    match s.security.as_str() {
+    let client: async_imap::Client<Box<dyn Duplex>> = match s.security.as_str() {
         "tls" => {
             let name = rustls::pki_types::ServerName::try_from(s.host.clone())
                 .map_err(|_| anyhow!("{} is not a valid server name", s.host))?;
@@ -91,9 +114,9 @@ pub async fn fetch_new(
                 .connect(name, tcp)
                 .await
                 .context("TLS handshake")?;
-            let mut client = async_imap::Client::new(tls);
+            let mut client = async_imap::Client::new(Box::new(tls) as Box<dyn Duplex>);
             greeting(&mut client).await?;
-            session(client, s, uid_validity, last_uid).await
+            client
         }
         "starttls" => {
             let mut client = async_imap::Client::new(tcp);
@@ -108,15 +131,33 @@ pub async fn fetch_new(
                 .connect(name, client.into_inner())
                 .await
                 .context("TLS handshake after STARTTLS")?;
-            session(async_imap::Client::new(tls), s, uid_validity, last_uid).await
+            async_imap::Client::new(Box::new(tls) as Box<dyn Duplex>)
         }
         "plain" if super::mailboxes::is_loopback(&s.host) => {
-            let mut client = async_imap::Client::new(tcp);
+            let mut client = async_imap::Client::new(Box::new(tcp) as Box<dyn Duplex>);
             greeting(&mut client).await?;
-            session(client, s, uid_validity, last_uid).await
+            client
         }
         other => bail!("connection security {other} is not allowed to {}", s.host),
-    }
+    };
+    open(client, s).await
+}
+
+/// Fetches the messages after `last_uid` (or all, when `uid_validity` is not the
+/// folder's any more) in one connection.
+pub async fn fetch_new(
+    s: &ImapSettings,
+    uid_validity: Option<u32>,
+    last_uid: u32,
+) -> anyhow::Result<Fetched> {
+    let mut conn = connect(s).await?;
+    let messages = conn.fetch_after(uid_validity, last_uid).await?;
+    let fetched = Fetched {
+        uid_validity: conn.uid_validity,
+        messages,
+    };
+    conn.logout().await;
+    Ok(fetched)
 }
 
 async fn greeting<T>(client: &mut async_imap::Client<T>) -> anyhow::Result<()>
@@ -130,15 +171,10 @@ where
     }
 }
 
-async fn session<T>(
-    client: async_imap::Client<T>,
+async fn open(
+    client: async_imap::Client<Box<dyn Duplex>>,
     s: &ImapSettings,
-    uid_validity: Option<u32>,
-    last_uid: u32,
-) -> anyhow::Result<Fetched>
-where
-    T: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Send,
-{
+) -> anyhow::Result<Connection> {
     let mut session = if s.auth == "oauth2" {
         let auth = XOAuth2 {
             user: &s.username,
@@ -154,22 +190,44 @@ where
             .await
             .map_err(|(e, _)| anyhow!(e).context("login refused"))?
     };
+    let idle = session
+        .capabilities()
+        .await
+        .context("capabilities")?
+        .has_str("IDLE");
     let mailbox = session
         .examine(&s.folder)
         .await
         .with_context(|| format!("open folder {}", s.folder))?;
-    let validity = mailbox
+    let uid_validity = mailbox
         .uid_validity
         .ok_or_else(|| anyhow!("the server gave no UIDVALIDITY"))?;
-    let from = if uid_validity == Some(validity) {
-        last_uid.saturating_add(1)
-    } else {
-        1
-    };
-    let mut messages = Vec::new();
-    if mailbox.exists > 0 {
+    Ok(Connection {
+        session,
+        uid_validity,
+        idle,
+    })
+}
+
+impl Connection {
+    /// The messages after `last_uid` (all, when `known_validity` is not the folder's),
+    /// oldest first, at most [`MAX_PER_POLL`]: one UID SEARCH, then one FETCH of the
+    /// UID range.
+    pub async fn fetch_after(
+        &mut self,
+        known_validity: Option<u32>,
+        last_uid: u32,
+    ) -> anyhow::Result<Vec<(u32, Vec<u8>)>> {
+        // What the server said so far is about to be answered by this fetch.
+        self.take_news();
+        let from = if known_validity == Some(self.uid_validity) {
+            last_uid.saturating_add(1)
+        } else {
+            1
+        };
         // `n:*` always matches the last message, even when its UID is below n.
-        let mut uids: Vec<u32> = session
+        let mut uids: Vec<u32> = self
+            .session
             .uid_search(format!("UID {from}:*"))
             .await
             .context("search")?
@@ -178,28 +236,111 @@ where
             .collect();
         uids.sort_unstable();
         uids.truncate(MAX_PER_POLL);
-        if !uids.is_empty() {
-            let set = uids
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(",");
-            let stream = session
-                .uid_fetch(set, "(UID BODY.PEEK[])")
+        let mut messages = Vec::with_capacity(uids.len());
+        if let (Some(first), Some(last)) = (uids.first(), uids.last()) {
+            // The search listed every UID from `first` on, so the range holds just these.
+            let stream = self
+                .session
+                .uid_fetch(format!("{first}:{last}"), "(UID BODY.PEEK[])")
                 .await
                 .context("fetch")?;
             let fetched: Vec<_> = stream.try_collect().await.context("fetch")?;
             for f in fetched {
                 if let (Some(uid), Some(body)) = (f.uid, f.body()) {
-                    messages.push((uid, body.to_vec()));
+                    if uid >= from {
+                        messages.push((uid, body.to_vec()));
+                    }
                 }
             }
         }
+        messages.sort_by_key(|(uid, _)| *uid);
+        Ok(messages)
     }
-    messages.sort_by_key(|(uid, _)| *uid);
-    let _ = session.logout().await;
-    Ok(Fetched {
-        uid_validity: validity,
-        messages,
-    })
+
+    /// Whether the server announced new messages since the last look (it does so in
+    /// untagged answers to any command).
+    fn take_news(&mut self) -> bool {
+        let mut news = false;
+        while let Ok(r) = self.session.unsolicited_responses.try_recv() {
+            news |= matches!(
+                r,
+                async_imap::types::UnsolicitedResponse::Exists(_)
+                    | async_imap::types::UnsolicitedResponse::Recent(_)
+            );
+        }
+        news
+    }
+
+    /// Waits in IDLE until the server reports a change or `round` passes (then IDLE is
+    /// ended, so the caller re-issues it: servers drop a client idle for 30 minutes).
+    /// Every `renew_every` it calls `renew`; when that answers false, the wait stops.
+    pub async fn wait_for_change<F, Fut>(
+        mut self,
+        round: Duration,
+        renew_every: Duration,
+        mut renew: F,
+    ) -> anyhow::Result<(Connection, Woken)>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = anyhow::Result<bool>>,
+    {
+        if self.take_news() {
+            return Ok((self, Woken::Changed));
+        }
+        let news = self.session.unsolicited_responses.clone();
+        let (uid_validity, idle) = (self.uid_validity, self.idle);
+        let mut handle = self.session.idle();
+        handle.init().await.context("IDLE")?;
+        let deadline = tokio::time::Instant::now() + round;
+        let mut woken = Woken::Quiet;
+        // A message that came while IDLE was starting is announced before the server's
+        // go-ahead, among the answers the library sets aside.
+        let arrived_meanwhile = std::iter::from_fn(|| news.try_recv().ok()).any(|r| {
+            matches!(
+                r,
+                async_imap::types::UnsolicitedResponse::Exists(_)
+                    | async_imap::types::UnsolicitedResponse::Recent(_)
+            )
+        });
+        if arrived_meanwhile {
+            woken = Woken::Changed;
+        } else {
+            let (wait, _stop) = handle.wait_with_timeout(round);
+            tokio::pin!(wait);
+            let mut renewal = tokio::time::interval(renew_every);
+            renewal.tick().await;
+            loop {
+                tokio::select! {
+                    r = &mut wait => {
+                        if let async_imap::extensions::idle::IdleResponse::NewData(_) =
+                            r.context("IDLE")?
+                        {
+                            woken = Woken::Changed;
+                        }
+                        break;
+                    }
+                    _ = tokio::time::sleep_until(deadline) => break,
+                    _ = renewal.tick() => {
+                        if !renew().await? {
+                            woken = Woken::Stopped;
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        let session = handle.done().await.context("ending IDLE")?;
+        Ok((
+            Connection {
+                session,
+                uid_validity,
+                idle,
+            },
+            woken,
+        ))
+    }
+
+    pub async fn logout(mut self) {
+        let _ = self.session.logout().await;
+    }
 }

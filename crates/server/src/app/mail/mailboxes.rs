@@ -256,11 +256,14 @@ pub async fn get(state: &AppState, ctx: &Ctx, id: &str) -> Result<MailboxView, A
 pub async fn create(state: &AppState, ctx: &Ctx, p: &MailboxPayload) -> Result<String, AppError> {
     ctx.require(Permission::MailManage)?;
     let input = parse_payload(p, true)?;
-    state
+    let id = state
         .db()
         .create_mailbox(&ctx.actor(), state.clock().now(), &input)
         .await
-        .map_err(store_error)
+        .map_err(store_error)?;
+    // The readers start on it now rather than at their next round.
+    state.mail_wake().notify_one();
+    Ok(id)
 }
 
 pub async fn update(
@@ -275,5 +278,7 @@ pub async fn update(
         .db()
         .update_mailbox(&ctx.actor(), state.clock().now(), id, &input)
         .await
-        .map_err(store_error)
+        .map_err(store_error)?;
+    state.mail_wake().notify_one();
+    Ok(())
 }

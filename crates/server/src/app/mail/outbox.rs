@@ -13,7 +13,7 @@ use crate::state::AppState;
 use kefu_domain::mail::token;
 use kefu_domain::ticket::TicketAction;
 use kefu_domain::Permission;
-use kefu_store::mail::{NewOutgoing, OutboxRow};
+use kefu_store::mail::{MailboxRow, NewOutgoing, OutboxList, OutboxRow};
 use kefu_store::Page;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -34,10 +34,14 @@ pub struct OutboxView {
     pub ticket_id: Option<String>,
     pub recipient: String,
     pub subject: String,
-    /// queued, sending, sent or dead.
+    /// queued, sending, sent, dead or discarded.
     pub status: String,
     pub attempts: i64,
+    /// When the next attempt is due (for a queued message).
+    pub next_attempt_at: Option<String>,
     pub last_error: Option<String>,
+    /// Written by kefu (notification, survey link), not by an agent.
+    pub automatic: bool,
     /// The provider's or SMTP server's answer on delivery.
     pub provider_ref: Option<String>,
     pub created_at: String,
@@ -60,7 +64,9 @@ pub fn view_of(ctx: &Ctx, r: &OutboxRow) -> OutboxView {
         subject: r.subject.clone(),
         status: r.status.clone(),
         attempts: r.attempts,
+        next_attempt_at: (r.status == "queued").then(|| crate::app::rfc3339(r.next_attempt_at)),
         last_error: r.last_error.clone(),
+        automatic: r.automatic != 0,
         provider_ref: r.provider_ref.clone(),
         created_at: crate::app::rfc3339(r.created_at),
         sent_at: r.sent_at.map(crate::app::rfc3339),
@@ -88,32 +94,18 @@ pub async fn reply(
         ));
     }
     let lang = Lang::parse(p.lang.as_deref().unwrap_or("zh-CN"));
-    let last = state.db().last_incoming_on_ticket(ticket_id).await?;
-    let (mailbox_id, in_reply_to, recipient) = match last {
-        Some((mailbox, message_id, Some(from))) => (Some(mailbox), message_id, Some(from)),
-        _ => (None, None, None),
-    };
-    let recipient = match recipient {
-        Some(r) => r,
-        None => customer_email(state, detail.ticket.customer_id.as_deref())
-            .await?
-            .ok_or_else(|| {
-                AppError::invalid(
-                    "no_email_address",
-                    "neither the ticket's e-mails nor its customer give an address to write to",
-                )
-            })?,
-    };
-    let mailbox = match mailbox_id {
-        Some(id) => state.db().get_mailbox(&id).await?,
-        None => state
-            .db()
-            .list_mailboxes()
-            .await?
-            .into_iter()
-            .find(|m| m.enabled != 0)
-            .ok_or_else(|| AppError::invalid("no_mailbox", "no enabled mailbox to send from"))?,
-    };
+    let ReplyTarget {
+        recipient,
+        mailbox,
+        in_reply_to,
+    } = reply_target(state, ticket_id, detail.ticket.customer_id.as_deref())
+        .await?
+        .ok_or_else(|| {
+            AppError::invalid(
+                "no_email_address",
+                "neither the ticket's e-mails nor its customer give an address to write to",
+            )
+        })?;
     let tr = state.i18n().tr(lang);
     let number = detail.ticket.number.as_str();
     let subject = tr.f(
@@ -144,11 +136,58 @@ pub async fn reply(
         message_id: Some(message_id),
         in_reply_to,
         created_by: Some(ctx.user_id.clone()),
+        automatic: false,
     };
     Ok(state
         .db()
         .reply_by_email(&ctx.actor(), state.clock().now(), &m)
         .await?)
+}
+
+/// Where an e-mail reply on a ticket goes.
+pub struct ReplyTarget {
+    /// The address the customer last wrote from, else the customer's e-mail.
+    pub recipient: String,
+    /// The mailbox the customer wrote to (its signature signs the reply), else the first
+    /// enabled one.
+    pub mailbox: MailboxRow,
+    /// The customer's message the reply answers, for their client's threading.
+    pub in_reply_to: Option<String>,
+}
+
+/// Where an e-mail reply on the ticket would go; `None` when no address is known.
+pub async fn reply_target(
+    state: &AppState,
+    ticket_id: &str,
+    customer_id: Option<&str>,
+) -> Result<Option<ReplyTarget>, AppError> {
+    let last = state.db().last_incoming_on_ticket(ticket_id).await?;
+    let (mailbox_id, in_reply_to, recipient) = match last {
+        Some((mailbox, message_id, Some(from))) => (Some(mailbox), message_id, Some(from)),
+        _ => (None, None, None),
+    };
+    let recipient = match recipient {
+        Some(r) => r,
+        None => match customer_email(state, customer_id).await? {
+            Some(r) => r,
+            None => return Ok(None),
+        },
+    };
+    let mailbox = match mailbox_id {
+        Some(id) => state.db().get_mailbox(&id).await?,
+        None => state
+            .db()
+            .list_mailboxes()
+            .await?
+            .into_iter()
+            .find(|m| m.enabled != 0)
+            .ok_or_else(|| AppError::invalid("no_mailbox", "no enabled mailbox to send from"))?,
+    };
+    Ok(Some(ReplyTarget {
+        recipient,
+        mailbox,
+        in_reply_to,
+    }))
 }
 
 async fn customer_email(
@@ -166,22 +205,42 @@ async fn customer_email(
         .map(|c| c.value))
 }
 
-/// The outbox by status, for the dead-letter view (`mail.manage`).
+/// The lists the outbox pages and API offer.
+pub const LISTS: [&str; 6] = ["queued", "retrying", "sending", "dead", "sent", "discarded"];
+
+/// The outbox by list (`retrying`: queued again after a failed attempt; `all`; the
+/// others are statuses), for the outbox and dead-letter pages; only SMS for the delivery log
+/// (`mail.manage`).
 pub async fn list(
     state: &AppState,
     ctx: &Ctx,
-    status: &str,
+    list: &str,
+    channel: Option<&str>,
     cursor: Option<&str>,
 ) -> Result<Page<OutboxView>, AppError> {
     ctx.require(Permission::MailManage)?;
-    if !["queued", "sending", "sent", "dead"].contains(&status) {
+    let which = match list {
+        "retrying" => OutboxList::Retrying,
+        "all" => OutboxList::All,
+        other => match LISTS.into_iter().find(|s| *s == other) {
+            Some(status) => OutboxList::Status(status),
+            None => {
+                return Err(AppError::invalid_field(
+                    "invalid_status",
+                    "status",
+                    "use queued, retrying, sending, dead, sent, discarded or all",
+                ))
+            }
+        },
+    };
+    if channel.is_some_and(|c| c != "email" && c != "sms") {
         return Err(AppError::invalid_field(
-            "invalid_status",
-            "status",
-            "use queued, sending, sent or dead",
+            "invalid_channel",
+            "channel",
+            "use email or sms",
         ));
     }
-    let page = state.db().list_outbox(status, cursor, 50).await?;
+    let page = state.db().list_outbox(which, channel, cursor, 50).await?;
     Ok(Page {
         items: page.items.iter().map(|r| view_of(ctx, r)).collect(),
         next_cursor: page.next_cursor,
@@ -199,6 +258,22 @@ pub async fn retry(state: &AppState, ctx: &Ctx, id: &str) -> Result<(), AppError
             kefu_store::StoreError::NotFound => {
                 AppError::conflict("not_dead", "only a dead message can be sent again")
             }
+            e => e.into(),
+        })
+}
+
+/// Gives up a message that failed (waiting for its next attempt, or dead).
+pub async fn discard(state: &AppState, ctx: &Ctx, id: &str) -> Result<(), AppError> {
+    ctx.require(Permission::MailManage)?;
+    state
+        .db()
+        .discard_outgoing(&ctx.actor(), state.clock().now(), id)
+        .await
+        .map_err(|e| match e {
+            kefu_store::StoreError::NotFound => AppError::conflict(
+                "not_discardable",
+                "only a message waiting to be sent or a dead one can be discarded",
+            ),
             e => e.into(),
         })
 }

@@ -1,9 +1,13 @@
 //! Sending one e-mail over SMTP (lettre on tokio with rustls): implicit TLS, STARTTLS,
 //! or plain to the loopback only; with our Message-ID and the ticket's signed reply-to
-//! address, so the customer's answer threads back to the ticket.
+//! address, so the customer's answer threads back to the ticket. What kefu writes by
+//! itself (notifications, survey links, acknowledgements) says so in its headers
+//! (RFC 3834 `Auto-Submitted: auto-generated`, and Exchange's
+//! `X-Auto-Response-Suppress: All`), so out-of-office robots do not answer it and mail
+//! loops cannot start; an agent's reply carries neither, as a person's mail.
 
 use anyhow::{anyhow, bail, Context};
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -40,6 +44,8 @@ pub struct Outgoing<'a> {
     /// Without angle brackets.
     pub message_id: Option<&'a str>,
     pub in_reply_to: Option<&'a str>,
+    /// Written by kefu, not by an agent.
+    pub automatic: bool,
 }
 
 fn mailbox(name: Option<&str>, address: &str) -> anyhow::Result<Mailbox> {
@@ -63,6 +69,17 @@ pub async fn send(s: &SmtpSettings, m: &Outgoing<'_>) -> anyhow::Result<String> 
         builder = builder
             .in_reply_to(format!("<{parent}>"))
             .references(format!("<{parent}>"));
+    }
+    if m.automatic {
+        builder = builder
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("Auto-Submitted"),
+                "auto-generated".into(),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("X-Auto-Response-Suppress"),
+                "All".into(),
+            ));
     }
     let email = builder
         .header(ContentType::TEXT_PLAIN)
