@@ -257,7 +257,10 @@ async fn save_topic(
     done(&page, result, form, ScriptForm::default()).await
 }
 
-async fn create_topic(page: Page, Form(pairs): Form<Vec<(String, String)>>) -> Result<Response, UiError> {
+async fn create_topic(
+    page: Page,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
     save_topic(page, None, pairs).await
 }
 
@@ -269,15 +272,22 @@ async fn update_topic(
     save_topic(page, Some(id), pairs).await
 }
 
-async fn save_agent(page: Page, Form(pairs): Form<Vec<(String, String)>>) -> Result<Response, UiError> {
+async fn save_agent(
+    page: Page,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
     require_manager(&page)?;
     page.check_csrf(&field(&pairs, "_csrf"))?;
-    let capacity = field(&pairs, "capacity").trim().parse::<i64>().unwrap_or(-1);
+    let capacity = field(&pairs, "capacity")
+        .trim()
+        .parse::<i64>()
+        .unwrap_or(-1);
     let payload = AgentPayload {
         capacity,
         skills: skill_list(&field(&pairs, "skills")),
     };
-    let result = manage::save_agent(&page.state, &page.ctx, &field(&pairs, "user_id"), &payload).await;
+    let result =
+        manage::save_agent(&page.state, &page.ctx, &field(&pairs, "user_id"), &payload).await;
     done(&page, result, blank_topic(), ScriptForm::default()).await
 }
 
@@ -310,7 +320,10 @@ async fn save_script(
     done(&page, result, blank_topic(), form).await
 }
 
-async fn create_script(page: Page, Form(pairs): Form<Vec<(String, String)>>) -> Result<Response, UiError> {
+async fn create_script(
+    page: Page,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
     save_script(page, None, pairs).await
 }
 

@@ -81,9 +81,15 @@ mod tests {
         p.opened("a");
         p.opened("a");
         p.closed("a", t0);
-        assert!(p.gone(later(AWAY_GRACE_SECS)).is_empty(), "one console left");
+        assert!(
+            p.gone(later(AWAY_GRACE_SECS)).is_empty(),
+            "one console left"
+        );
         p.closed("a", t0);
-        assert!(p.gone(later(AWAY_GRACE_SECS - 1)).is_empty(), "within grace");
+        assert!(
+            p.gone(later(AWAY_GRACE_SECS - 1)).is_empty(),
+            "within grace"
+        );
         // A reload: the console comes back within the grace period.
         p.opened("a");
         assert!(p.gone(later(AWAY_GRACE_SECS * 2)).is_empty());

@@ -266,7 +266,12 @@ pub async fn chat_widget_on_a_test_page_with_the_agent_in_a_second_browser(b: Br
 }
 
 /// Waits (bounded) until the stored chat desk of `user_id` satisfies `ok`.
-async fn desk_until(b: &Browser, user_id: &str, what: &str, ok: impl Fn(&kefu_store::chat::ChatAgentRow) -> bool) {
+async fn desk_until(
+    b: &Browser,
+    user_id: &str,
+    what: &str,
+    ok: impl Fn(&kefu_store::chat::ChatAgentRow) -> bool,
+) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     loop {
         let a = b.state.db().get_chat_agent(user_id).await.expect("desk");
@@ -317,7 +322,8 @@ pub async fn chat_settings_topics_agents_scripts_and_the_console_uses_them(b: Br
         "{row}"
     );
     // … edited from its link; a taken code is refused on the form, what was typed kept.
-    b.click("#chat-topics .chat-topic-row[data-code=vip] a").await;
+    b.click("#chat-topics .chat-topic-row[data-code=vip] a")
+        .await;
     assert_eq!(b.value("#topic-name").await.as_deref(), Some("会员专线"));
     b.type_into("#topic-name", "会员服务").await;
     b.submit("#save-topic").await;
@@ -335,12 +341,15 @@ pub async fn chat_settings_topics_agents_scripts_and_the_console_uses_them(b: Br
     b.goto("/chat/settings").await;
 
     // An agent's capacity and skills.
-    b.click(&format!("#agent-user option[value='{agent1}']")).await;
+    b.click(&format!("#agent-user option[value='{agent1}']"))
+        .await;
     b.type_into("#agent-capacity", "2").await;
     b.type_into("#agent-skills", "vip").await;
     b.submit("#add-agent").await;
-    b.wait_for(&format!("#chat-agents .chat-agent-row[data-user='{agent1}']"))
-        .await;
+    b.wait_for(&format!(
+        "#chat-agents .chat-agent-row[data-user='{agent1}']"
+    ))
+    .await;
     desk_until(&b, &agent1, "capacity 2 with vip", |a| {
         a.capacity == 2 && a.skills == "vip"
     })
@@ -348,7 +357,8 @@ pub async fn chat_settings_topics_agents_scripts_and_the_console_uses_them(b: Br
 
     // Two scripts: one for every topic, one for the VIP line only.
     b.type_into("#script-title", "问候语").await;
-    b.type_into("#script-body", "您好，请问有什么可以帮您？").await;
+    b.type_into("#script-body", "您好，请问有什么可以帮您？")
+        .await;
     b.submit("#save-script").await;
     b.wait_for("#saved").await;
     let vip = b
@@ -435,10 +445,15 @@ pub async fn inspector_reads_transcripts_masked_without_the_console(b: Browser) 
     b.click("#nav-chat").await;
     b.wait_for("#chat-transcripts .chat-row").await;
     assert_eq!(b.path().await, "/chat/transcripts");
-    b.click(&format!("#chat-transcripts a[href='/chat/transcripts/{}']", conv.id))
-        .await;
+    b.click(&format!(
+        "#chat-transcripts a[href='/chat/transcripts/{}']",
+        conv.id
+    ))
+    .await;
     let transcript = b
-        .wait_for_text("#chat-transcript", "the message", |t| t.contains("回电请打"))
+        .wait_for_text("#chat-transcript", "the message", |t| {
+            t.contains("回电请打")
+        })
         .await;
     assert!(
         transcript.contains("139****5678") && !transcript.contains("13912345678"),

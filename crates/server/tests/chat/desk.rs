@@ -76,7 +76,11 @@ pub async fn scripts_over_the_api(backend: TestBackend) {
     assert_eq!(list[0]["topic_id"], Value::Null);
     assert_eq!(list[1]["topic_id"], general.as_str());
     let refused = app
-        .post("/api/v1/chat/scripts", &agent, json!({"title": "x", "body": "y"}))
+        .post(
+            "/api/v1/chat/scripts",
+            &agent,
+            json!({"title": "x", "body": "y"}),
+        )
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 
@@ -84,7 +88,10 @@ pub async fn scripts_over_the_api(backend: TestBackend) {
     for (body, field) in [
         (json!({"title": " ", "body": "y"}), "title"),
         (json!({"title": "x", "body": "字".repeat(4001)}), "body"),
-        (json!({"title": "x", "body": "y", "topic_id": "nope"}), "topic_id"),
+        (
+            json!({"title": "x", "body": "y", "topic_id": "nope"}),
+            "topic_id",
+        ),
     ] {
         let r = app.post("/api/v1/chat/scripts", &lead, body).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
@@ -154,7 +161,12 @@ pub async fn starting_chats_is_rate_limited_per_address(backend: TestBackend) {
             Some(json!({"topic": "general"})),
         )
         .await;
-    assert_eq!(over.status, StatusCode::TOO_MANY_REQUESTS, "{}", over.text());
+    assert_eq!(
+        over.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        over.text()
+    );
     assert_eq!(over.error_code(), "rate_limited");
     assert!(over.headers.contains_key("retry-after"));
     // The widget has the visitor's words for it, in both languages.
@@ -227,7 +239,10 @@ pub async fn an_expired_token_closes_the_visitor_socket(backend: TestBackend) {
         None,
     )
     .await;
-    assert_eq!((status, e["error"]["code"].as_str()), (401, Some("chat_token")));
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (401, Some("chat_token"))
+    );
     app.cleanup().await;
 }
 
@@ -248,7 +263,10 @@ pub async fn an_agent_whose_console_closed_is_marked_away(backend: TestBackend) 
     let mut console = Ws::connect(&base, "/chat/agent/ws", Some(&agent)).await;
     console.until("the desk", |v| is_type(v, "desk")).await;
     advance(&app, &lead, AWAY_GRACE_SECS + 1).await;
-    assert!(takes_chats(&app, &agent).await, "a reload does not make the agent away");
+    assert!(
+        takes_chats(&app, &agent).await,
+        "a reload does not make the agent away"
+    );
     let (_, started) = start(&app, "吴女士").await;
     assert_eq!(started["conversation"]["state"], "active");
 
@@ -256,7 +274,10 @@ pub async fn an_agent_whose_console_closed_is_marked_away(backend: TestBackend) 
     console.close().await;
     consoles_closed(&app, &me).await;
     advance(&app, &lead, AWAY_GRACE_SECS - 5).await;
-    assert!(takes_chats(&app, &agent).await, "away only after the grace period");
+    assert!(
+        takes_chats(&app, &agent).await,
+        "away only after the grace period"
+    );
     // … after it the agent is away and new chats wait; the one they hold stays theirs.
     advance(&app, &lead, 5).await;
     assert!(!takes_chats(&app, &agent).await, "marked away");
@@ -310,7 +331,11 @@ pub async fn numbers_in_messages_are_masked_without_pii(backend: TestBackend) {
     assert_eq!(t["messages"][0]["body"], masked);
     // An agent's own reply quoting a number is masked in what the API answers too.
     let reply = app
-        .post(&path, &agent, json!({"body": "请核对尾号5678的手机13812345678"}))
+        .post(
+            &path,
+            &agent,
+            json!({"body": "请核对尾号5678的手机13812345678"}),
+        )
         .await;
     assert_eq!(reply.json()["body"], "请核对尾号5678的手机138****5678");
     // The shift lead (customer.pii.read) sees them as written; so does the visitor.
@@ -363,7 +388,10 @@ pub async fn inspectors_read_transcripts_but_not_the_console(backend: TestBacken
         .expect("a chat")
         .to_string();
     let t = app
-        .get(&format!("/api/v1/chat/conversations/{conv}/messages"), &inspector)
+        .get(
+            &format!("/api/v1/chat/conversations/{conv}/messages"),
+            &inspector,
+        )
         .await;
     assert_eq!(t.status, StatusCode::OK, "{}", t.text());
     assert_eq!(t.json()["messages"][0]["body"], "回电请打139****5678");
@@ -388,10 +416,16 @@ pub async fn inspectors_read_transcripts_but_not_the_console(backend: TestBacken
     // Read-only: no reply, no close, no desk, no console socket.
     let path = format!("/api/v1/chat/conversations/{conv}");
     let r = app
-        .post(&format!("{path}/messages"), &inspector, json!({"body": "x"}))
+        .post(
+            &format!("{path}/messages"),
+            &inspector,
+            json!({"body": "x"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = app.post(&format!("{path}/close"), &inspector, json!({})).await;
+    let r = app
+        .post(&format!("{path}/close"), &inspector, json!({}))
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = app.get("/api/v1/chat/desk", &inspector).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);

@@ -437,7 +437,8 @@ pub async fn scripts_are_saved_listed_and_deleted(backend: TestBackend) {
         Err(StoreError::Refused(_))
     ));
     assert!(matches!(
-        db.save_chat_script(&system(), at(3), Some("nope"), &bad).await,
+        db.save_chat_script(&system(), at(3), Some("nope"), &bad)
+            .await,
         Err(StoreError::NotFound) | Err(StoreError::Refused(_))
     ));
 

@@ -54,18 +54,12 @@ fn invalid(field: &'static str, message: impl Into<String>) -> AppError {
 async fn script_input(state: &AppState, p: &ScriptPayload) -> Result<ScriptInput, AppError> {
     let title = p.title.trim();
     if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
-        return Err(invalid(
-            "title",
-            format!("1–{MAX_TITLE_CHARS} characters"),
-        ));
+        return Err(invalid("title", format!("1–{MAX_TITLE_CHARS} characters")));
     }
     // The body is what an agent sends: the message rules apply (trimmed, 1–4,000).
     let body = p.body.trim();
     if body.is_empty() || body.chars().count() > MAX_MESSAGE_CHARS {
-        return Err(invalid(
-            "body",
-            format!("1–{MAX_MESSAGE_CHARS} characters"),
-        ));
+        return Err(invalid("body", format!("1–{MAX_MESSAGE_CHARS} characters")));
     }
     let topic_id = p
         .topic_id
