@@ -165,7 +165,14 @@ pub(crate) const POSITIONS: &[PositionSpec] = &[
         min_years: Some(2),
         certificates: &[MANDARIN],
         headcount_limit: Some(2),
-        permissions: &[CustomerRead, OrgRead, TicketRead, KnowledgeRead],
+        permissions: &[
+            CustomerRead,
+            OrgRead,
+            TicketRead,
+            KnowledgeRead,
+            // 质检: reads chat transcripts as well as listening to calls.
+            ChatInspect,
+        ],
         // An inspector never inspects their own calls.
         excluded_with: &[AGENT, CALLBACK_AGENT],
     },
@@ -227,6 +234,7 @@ pub(crate) const POSITIONS: &[PositionSpec] = &[
             // Takes chats at peaks, keeps the chat topics and capacities, reads transcripts.
             ChatAnswer,
             ChatManage,
+            ChatInspect,
             // Decides about e-mails held for review (a forged or stranger's reply).
             MailReview,
         ],

@@ -108,6 +108,8 @@ actions! {
     ChatConverted = "chat.convert",
     ChatCustomerLinked = "chat.customer_link",
     ChatTranscriptViewed = "chat.transcript_view",
+    ChatScriptSaved = "settings.chat_script_save",
+    ChatScriptDeleted = "settings.chat_script_delete",
     MailboxChanged = "mail.mailbox_change",
     MailReviewed = "mail.review",
     MailOutboxDiscarded = "mail.outbox_discard",

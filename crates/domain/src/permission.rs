@@ -67,6 +67,8 @@ permissions! {
     ChatAnswer = "chat.answer",
     // … and keep the topics, the agents' capacity and skills, and read any transcript.
     ChatManage = "chat.manage",
+    // … and read transcripts without answering chats (质检: quality inspectors).
+    ChatInspect = "chat.inspect",
     // E-mail: keep the mailboxes (servers, secrets, signatures) …
     MailManage = "mail.manage",
     // … and decide about held messages and see the ones that could not be read.

@@ -143,6 +143,7 @@ async fn main() -> anyhow::Result<()> {
     config.cti_secret = settings.cti_secret.clone().map(kefu_server::state::Secret);
     config.max_recording_bytes = settings.max_recording_bytes;
     config.public_intake_department = settings.public_intake_department.trim().to_string();
+    config.public_limits.chats.max = settings.chat_starts_per_minute;
     config.session.idle = chrono::Duration::minutes(settings.session_idle_minutes);
     config.session.absolute = chrono::Duration::hours(settings.session_absolute_hours);
     let state = AppState::new(db.clone(), clock, config);

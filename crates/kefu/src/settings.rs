@@ -36,6 +36,8 @@ pub struct Settings {
     /// The department tickets from the public web form land in, by name; when none has
     /// that name, the first department where someone holds `ticket.write`.
     pub public_intake_department: String,
+    /// New web chats one client address may start per minute (more answer 429).
+    pub chat_starts_per_minute: u32,
 }
 
 impl Default for Settings {
@@ -53,6 +55,7 @@ impl Default for Settings {
             cti_secret: None,
             max_recording_bytes: 200 * 1024 * 1024,
             public_intake_department: kefu_server::state::DEFAULT_PUBLIC_INTAKE_DEPARTMENT.into(),
+            chat_starts_per_minute: kefu_server::app::public::limit::CHATS_PER_WINDOW,
         }
     }
 }
@@ -105,6 +108,7 @@ impl Settings {
                 "cti_secret",
                 "max_recording_bytes",
                 "public_intake_department",
+                "chat_starts_per_minute",
             ]))
             .merge(Serialized::defaults(overrides));
         let settings: Settings = figment
@@ -146,6 +150,9 @@ impl Settings {
         }
         if self.public_intake_department.trim().is_empty() {
             bail!("public_intake_department must name a department, e.g. 业务受理组");
+        }
+        if self.chat_starts_per_minute == 0 {
+            bail!("chat_starts_per_minute must be at least 1");
         }
         if self.max_upload_mb == 0 || self.max_upload_mb > 4096 {
             bail!("max_upload_mb must be between 1 and 4096");

@@ -251,6 +251,11 @@ mod tests {
             wanted.extend(["holiday", "workday"].map(|k| format!("day_kind.{k}")));
             wanted.extend(["working", "on_duty"].map(|k| format!("calendar.{k}")));
             wanted.extend(
+                kefu_domain::chat::Routing::ALL
+                    .iter()
+                    .map(|x| format!("chat_routing.{}", x.code())),
+            );
+            wanted.extend(
                 kefu_domain::sla::SlaCalendar::ALL
                     .iter()
                     .map(|x| format!("sla.calendar.{}", x.code())),

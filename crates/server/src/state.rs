@@ -74,6 +74,8 @@ struct Inner {
     survey_secret: tokio::sync::OnceCell<Secret>,
     /// Who hears of chat changes (this server's subscribers, and the other servers).
     chat: Arc<crate::ws::hub::ChatHub>,
+    /// Which agents have a console open on this server.
+    chat_presence: crate::ws::presence::Presence,
     /// The key of e-mail reply tokens, read from the database on first use.
     mail_secret: tokio::sync::OnceCell<Secret>,
     /// Rung when a mailbox is added or changed, so the mailbox readers look at once.
@@ -92,6 +94,7 @@ impl AppState {
             i18n: I18n::load(),
             survey_secret: tokio::sync::OnceCell::new(),
             chat: Arc::default(),
+            chat_presence: Default::default(),
             mail_secret: tokio::sync::OnceCell::new(),
             mail_wake: tokio::sync::Notify::new(),
         }))
@@ -122,6 +125,11 @@ impl AppState {
     /// The chat hub (see [`crate::ws::hub`]).
     pub fn chat(&self) -> &Arc<crate::ws::hub::ChatHub> {
         &self.0.chat
+    }
+
+    /// Agents' open consoles on this server (see [`crate::ws::presence`]).
+    pub fn chat_presence(&self) -> &crate::ws::presence::Presence {
+        &self.0.chat_presence
     }
 
     pub fn i18n(&self) -> &I18n {

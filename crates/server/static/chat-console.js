@@ -2,7 +2,9 @@
  * The server sends the desk (the chats held); the console asks for each chat's messages
  * after the last one it has, so a reconnect resumes without loss. Replies, typing,
  * transfer, customer link, conversion to a ticket and knowledge search go through the
- * JSON API where they are not WebSocket frames. */
+ * JSON API where they are not WebSocket frames. A visitor's message brings up to three
+ * knowledge articles matching it; the scripts (话术) of the open chat's topic sit beside
+ * the reply box and insert their text on a click. */
 (function () {
   "use strict";
   var root = document.getElementById("chat-console");
@@ -11,7 +13,7 @@
   var csrf = csrfInput ? csrfInput.value : "";
   function S(k) { return root.getAttribute("data-s-" + k) || ""; }
   function $(id) { return document.getElementById(id); }
-  var chats = {};   // id → {conv, seq, log, item, unread, typing}
+  var chats = {};   // id → {conv, seq, log, item, unread, typing, suggest}
   var selected = null;
   var ws = null;
 
@@ -113,6 +115,8 @@
     c.unread = 0;
     $("chat-pane").hidden = false;
     header(c);
+    showScripts(c);
+    showSuggestions(c);
     for (var k in chats) { renderItem(chats[k]); }
     log.scrollTop = log.scrollHeight;
     $("chat-input").focus();
@@ -128,10 +132,59 @@
     b.appendChild(el("small", { "class": "muted" }, (f.sender === "agent" ? (f.author || "") : (c.conv.visitor_name || S("visitor"))) + " " + f.at.slice(11, 16)));
     b.appendChild(el("div", {}, f.body));
     c.log.appendChild(b);
-    if (f.sender === "visitor") { c.typing = false; }
+    if (f.sender === "visitor") { c.typing = false; suggestFor(c, f.body); }
     if (selected !== c.conv.id && f.sender === "visitor") { c.unread += 1; }
     renderItem(c);
     if (selected === c.conv.id) { header(c); $("chat-log").scrollTop = $("chat-log").scrollHeight; }
+  }
+
+  function insertText(text) {
+    var i = $("chat-input");
+    i.value = (i.value ? i.value + "\n" : "") + text;
+    i.focus();
+  }
+
+  // The scripts for every topic and those of the open chat's topic.
+  function showScripts(c) {
+    Array.prototype.forEach.call(document.querySelectorAll(".chat-script"), function (b) {
+      var topic = b.getAttribute("data-topic");
+      b.hidden = !!topic && topic !== c.conv.topic_id;
+    });
+  }
+  Array.prototype.forEach.call(document.querySelectorAll(".chat-script"), function (b) {
+    b.addEventListener("click", function () { insertText(b.getAttribute("data-body") || ""); });
+  });
+
+  function articleItem(it) {
+    // Parsed in an inert document: only the text is used.
+    var title = textOf(it.title_html);
+    var snippet = textOf(it.snippet_html);
+    var li = el("li", {});
+    li.appendChild(el("a", { href: it.url, target: "_blank", rel: "noopener" }, title));
+    var ins = el("button", { type: "button", "class": "chat-kb-insert" }, S("insert"));
+    ins.addEventListener("click", function () { insertText(snippet); });
+    li.appendChild(document.createTextNode(" "));
+    li.appendChild(ins);
+    return li;
+  }
+
+  function showSuggestions(c) {
+    var out = $("chat-kb-suggestions");
+    out.textContent = "";
+    (c.suggest || []).forEach(function (it) { out.appendChild(articleItem(it)); });
+  }
+
+  // Up to three articles matching the visitor's latest message (the same search as the
+  // box above); a burst of messages (a resync) asks once, for the last.
+  function suggestFor(c, text) {
+    clearTimeout(c.suggestTimer);
+    c.suggestTimer = setTimeout(function () {
+      var q = text.slice(0, 200);
+      api("GET", "/search?kind=article&limit=3&q=" + encodeURIComponent(q)).then(function (r) {
+        c.suggest = (r.items || []).slice(0, 3);
+        if (selected === c.conv.id) { showSuggestions(c); }
+      }).catch(function () { /* suggestions are a help, not a must */ });
+    }, 300);
   }
 
   function onDesk(d) {
@@ -255,18 +308,7 @@
     out.textContent = "";
     if (!q) { return; }
     api("GET", "/search?kind=article&q=" + encodeURIComponent(q)).then(function (r) {
-      (r.items || []).slice(0, 8).forEach(function (it) {
-        // Parsed in an inert document: only the text is used.
-        var title = textOf(it.title_html);
-        var snippet = textOf(it.snippet_html);
-        var li = el("li", {});
-        li.appendChild(el("a", { href: it.url, target: "_blank", rel: "noopener" }, title));
-        var ins = el("button", { type: "button", "class": "chat-kb-insert" }, S("insert"));
-        ins.addEventListener("click", function () { var i = $("chat-input"); i.value = (i.value ? i.value + "\n" : "") + snippet; i.focus(); });
-        li.appendChild(document.createTextNode(" "));
-        li.appendChild(ins);
-        out.appendChild(li);
-      });
+      (r.items || []).slice(0, 8).forEach(function (it) { out.appendChild(articleItem(it)); });
     }).catch(function (e) { status(e.message); });
   });
 

@@ -3,6 +3,8 @@
  * Optional: data-lang="en" (Chinese by default). Plain JavaScript, no build step.
  * The chat token lives in sessionStorage and travels in a header or the WebSocket's
  * first frame, never in a URL. WebSocket first; long-polling where it does not connect.
+ * The token is renewed every 30 minutes, on every reconnect and when the tab comes back
+ * into view; a socket whose token expired anyway is closed by the server (chat_token).
  */
 (function () {
   "use strict";
@@ -98,7 +100,7 @@
       if (!s.online) { offlineForm(); return; }
       var saved = null;
       try { saved = JSON.parse(sessionStorage.getItem(storeKey) || "null"); } catch (e) { saved = null; }
-      if (saved && saved.token) { st.token = saved.token; chatView(); connect(); }
+      if (saved && saved.token) { st.token = saved.token; chatView(); renew().then(connect); }
       else { startForm(); }
     }).catch(function () { setStatus(t("unavailable")); });
   }
@@ -123,7 +125,7 @@
         applyState(r.conversation);
         connect();
       }).catch(function (e) {
-        if (e.code === "chat_offline") { offlineForm(); } else { err.textContent = e.message; }
+        if (e.code === "chat_offline") { offlineForm(); } else { err.textContent = refusal(e); }
       });
     });
     ui.body.appendChild(f);
@@ -152,9 +154,15 @@
         message: fields.message.value }).then(function (r) {
         clear(ui.body);
         ui.body.appendChild(el("p", { id: "kefu-offline-done" }, t("left_message", { number: r.number })));
-      }).catch(function (e) { err.textContent = e.message; });
+      }).catch(function (e) { err.textContent = refusal(e); });
     });
     ui.body.appendChild(f);
+  }
+
+  // What to tell the visitor about a refused request: in their language when it is the
+  // rate limit (too many chats from one address), else the server's message.
+  function refusal(e) {
+    return e.status === 429 ? t("too_many") : e.message;
   }
 
   function chatView() {
@@ -294,7 +302,7 @@
       st.ws = null;
       if (st.closed) { return; }
       if (!opened) { st.wsFails += 1; }
-      setTimeout(connect, opened ? 500 : 1500);
+      setTimeout(function () { renew().then(connect); }, opened ? 500 : 1500);
     };
   }
 
@@ -314,9 +322,13 @@
     });
   }
 
+  // A fresh token for the same chat. An expired one cannot be renewed: the chat is over
+  // for this page. Other failures (offline) leave the token as it is.
   function renew() {
-    if (!st.token || st.closed) { return; }
-    request("POST", "/token", null, st.token).then(function (r) { st.token = r.token; save(); }).catch(function () {});
+    if (!st.token || st.closed) { return Promise.resolve(); }
+    return request("POST", "/token", null, st.token).then(function (r) { st.token = r.token; save(); }, function (e) {
+      if (e.code === "chat_token") { onFrame({ type: "error", code: "chat_token" }); }
+    });
   }
 
   function init() {
@@ -324,6 +336,9 @@
       S = s.strings || {};
       build();
       setInterval(renew, 30 * 60 * 1000);
+      document.addEventListener("visibilitychange", function () {
+        if (document.visibilityState === "visible") { renew(); }
+      });
     }).catch(function () { /* the topic does not exist: show nothing */ });
   }
 

@@ -118,6 +118,8 @@ fn main() {
         agent_calling_list_records_outcomes,
         chat_console_holds_several_chats,
         chat_widget_on_a_test_page_with_the_agent_in_a_second_browser,
+        chat_settings_topics_agents_scripts_and_the_console_uses_them,
+        inspector_reads_transcripts_masked_without_the_console,
         mailbox_settings_held_review_and_failed_pages,
         email_reply_from_the_ticket_page_and_the_outbox_pages,
         sms_gateway_page_keeps_the_key_and_masks_numbers,

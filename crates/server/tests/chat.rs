@@ -7,6 +7,8 @@ mod common;
 
 #[path = "chat/capacity.rs"]
 mod capacity;
+#[path = "chat/desk.rs"]
+mod desk;
 #[path = "chat/flows.rs"]
 mod flows;
 #[path = "chat/servers.rs"]
@@ -39,6 +41,12 @@ fn main() {
             BOTH
         ),
         t!(servers::visitor_and_agent_on_different_servers, PG),
+        t!(desk::scripts_over_the_api, BOTH),
+        t!(desk::starting_chats_is_rate_limited_per_address, BOTH),
+        t!(desk::an_expired_token_closes_the_visitor_socket, BOTH),
+        t!(desk::an_agent_whose_console_closed_is_marked_away, BOTH),
+        t!(desk::numbers_in_messages_are_masked_without_pii, BOTH),
+        t!(desk::inspectors_read_transcripts_but_not_the_console, BOTH),
     ];
     run_trials("chat", tests)
 }

@@ -52,6 +52,7 @@ kefu_test_support::suite!(
         chat::messages_resume_after_seq_and_are_stored_once,
         chat::tokens_expire_and_renew,
         chat::transfer_link_and_convert,
+        chat::scripts_are_saved_listed_and_deleted,
         jobs::fires_once_when_due,
         jobs::a_crash_before_commit_fires_again_once,
         jobs::failures_are_retried_then_given_up,

@@ -10,6 +10,7 @@ use crate::app::chat::agent::{
     DeskView,
 };
 use crate::app::chat::manage::{self, AgentPayload, ChatAgentView, TopicPayload, TopicView};
+use crate::app::chat::scripts::{self, ScriptPayload, ScriptView};
 use crate::app::chat::visitor::{
     self, ChatSendPayload, ChatStarted, OfflineCreated, OfflinePayload, StartPayload, TopicStatus,
     VisitorView, TOKEN_HEADER,
@@ -49,6 +50,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(update_topic))
         .routes(routes!(list_agents))
         .routes(routes!(update_agent))
+        .routes(routes!(list_scripts, create_script))
+        .routes(routes!(update_script, delete_script))
 }
 
 /// The visitor's token from `X-Chat-Token`; 401 `chat_token` without one.
@@ -93,15 +96,20 @@ async fn topic_status(
 
 /// Start a chat: it waits in the topic's queue until an agent with the topic's skills
 /// and a free place takes it. Returns the chat token (valid 2 hours, renewable) and the
-/// queue position. 409 `chat_offline` outside the topic's hours.
+/// queue position. 409 `chat_offline` outside the topic's hours; 429 `rate_limited` when
+/// one address starts more than 10 chats a minute.
 #[utoipa::path(post, path = "/chat/visitor/conversations", tag = "chat", security(()),
     request_body = StartPayload,
-    responses((status = 201, body = ChatStarted), (status = 404), (status = 409), (status = 422)))]
+    responses((status = 201, body = ChatStarted), (status = 404), (status = 409), (status = 422), (status = 429)))]
 async fn start(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     Json(p): Json<StartPayload>,
 ) -> Result<(StatusCode, Json<ChatStarted>), AppError> {
-    Ok((StatusCode::CREATED, Json(visitor::start(&state, &p).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(visitor::start(&state, addr.as_deref(), &p).await?),
+    ))
 }
 
 /// The visitor writes (`X-Chat-Token`). A resend with the same `client_id` is stored once.
@@ -252,17 +260,19 @@ pub struct TranscriptView {
     pub messages: Vec<ChatMessageView>,
 }
 
-/// A chat and its messages after `after` (at most 200; ask again for more). Mine, or
-/// any with `chat.manage` (that read is audited).
-#[utoipa::path(get, path = "/chat/conversations/{id}/messages", tag = "chat", security(("bearer" = ["chat.answer"])),
+/// A chat and its messages after `after` (at most 200; ask again for more). Mine
+/// (`chat.answer`), or any with `chat.manage` or `chat.inspect` (that read is audited).
+/// Phone and ID numbers in the messages are masked without `customer.pii.read`.
+#[utoipa::path(get, path = "/chat/conversations/{id}/messages", tag = "chat", security(("bearer" = [])),
     params(("id" = String, Path), AfterParams),
-    responses((status = 200, body = TranscriptView), (status = 404)))]
+    responses((status = 200, body = TranscriptView), (status = 403), (status = 404)))]
 async fn get_messages(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     Query(p): Query<AfterParams>,
 ) -> Result<Json<TranscriptView>, AppError> {
+    agent::require_reader(&ctx)?;
     let (conversation, messages) = agent::messages(&state, &ctx, &id, p.after).await?;
     Ok(Json(TranscriptView {
         conversation,
@@ -374,13 +384,16 @@ pub struct ConversationList {
     pub next_cursor: Option<String>,
 }
 
-/// Conversations, newest first (for reading transcripts).
-#[utoipa::path(get, path = "/chat/conversations", tag = "chat", security(("bearer" = ["chat.manage"])),
-    params(ListParams), responses((status = 200, body = ConversationList), (status = 422)))]
+/// Conversations, newest first, for reading transcripts (`chat.manage` or
+/// `chat.inspect`).
+#[utoipa::path(get, path = "/chat/conversations", tag = "chat", security(("bearer" = [])),
+    params(ListParams), responses((status = 200, body = ConversationList), (status = 403), (status = 422)))]
 async fn list_conversations(
     State(state): State<AppState>,
+    ctx: Ctx,
     Query(p): Query<ListParams>,
 ) -> Result<Json<ConversationList>, AppError> {
+    agent::require_inspector(&ctx)?;
     let (items, next_cursor) = manage::conversations(
         &state,
         p.state.as_deref(),
@@ -446,5 +459,55 @@ async fn update_agent(
     Json(p): Json<AgentPayload>,
 ) -> Result<StatusCode, AppError> {
     manage::save_agent(&state, &ctx, &user_id, &p).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Scripts (话术): canned replies for every topic or one, the general ones first.
+#[utoipa::path(get, path = "/chat/scripts", tag = "chat", security(("bearer" = ["chat.answer"])),
+    responses((status = 200, body = [ScriptView])))]
+async fn list_scripts(State(state): State<AppState>) -> Result<Json<Vec<ScriptView>>, AppError> {
+    Ok(Json(scripts::list(&state).await?))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScriptCreated {
+    pub id: String,
+}
+
+/// Create a script. 422 `invalid_chat_script` naming the field (`title`, `body`,
+/// `topic_id`).
+#[utoipa::path(post, path = "/chat/scripts", tag = "chat", security(("bearer" = ["chat.manage"])),
+    request_body = ScriptPayload,
+    responses((status = 201, body = ScriptCreated), (status = 422)))]
+async fn create_script(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(p): Json<ScriptPayload>,
+) -> Result<(StatusCode, Json<ScriptCreated>), AppError> {
+    let id = scripts::save(&state, &ctx, None, &p).await?;
+    Ok((StatusCode::CREATED, Json(ScriptCreated { id })))
+}
+
+#[utoipa::path(put, path = "/chat/scripts/{id}", tag = "chat", security(("bearer" = ["chat.manage"])),
+    params(("id" = String, Path)), request_body = ScriptPayload,
+    responses((status = 204), (status = 404), (status = 422)))]
+async fn update_script(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Json(p): Json<ScriptPayload>,
+) -> Result<StatusCode, AppError> {
+    scripts::save(&state, &ctx, Some(&id), &p).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(delete, path = "/chat/scripts/{id}", tag = "chat", security(("bearer" = ["chat.manage"])),
+    params(("id" = String, Path)), responses((status = 204), (status = 404)))]
+async fn delete_script(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    scripts::delete(&state, &ctx, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

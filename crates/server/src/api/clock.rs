@@ -26,7 +26,8 @@ pub struct ClockNow {
     pub fired: usize,
 }
 
-/// Move the simulated clock forward and fire every job that falls due.
+/// Move the simulated clock forward and fire every job that falls due (and mark away the
+/// chat agents whose console closed longer ago than the grace period).
 #[utoipa::path(post, path = "/test-clock/advance", tag = "test-clock", security(("bearer" = [])),
     request_body = Advance, responses((status = 200, body = ClockNow)))]
 async fn advance(
@@ -46,6 +47,7 @@ async fn advance(
             AppError::bad_request("clock_not_simulated", "the clock is not simulated")
         })?;
     let fired = crate::jobs::run_due(&state, usize::MAX).await?;
+    crate::app::chat::agent::mark_away(&state).await?;
     Ok(Json(ClockNow {
         now: now.to_rfc3339(),
         fired,

@@ -77,7 +77,8 @@ pub async fn run_due(state: &AppState, max: usize) -> anyhow::Result<usize> {
     Ok(completed)
 }
 
-/// Runs the scheduler every second until the process ends.
+/// Runs the scheduler every second until the process ends (and marks away the chat
+/// agents whose console closed, see `app::chat::agent::mark_away`).
 pub fn spawn(state: AppState) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
@@ -85,6 +86,9 @@ pub fn spawn(state: AppState) {
             tick.tick().await;
             if let Err(e) = run_due(&state, 1000).await {
                 tracing::warn!(error = %format!("{e:#}"), "scheduler tick failed");
+            }
+            if let Err(e) = crate::app::chat::agent::mark_away(&state).await {
+                tracing::warn!(error = %e, "marking chat agents away failed");
             }
         }
     });

@@ -1,10 +1,12 @@
 //! Chat pages: the agent's console (several chats at once; the page is a shell the
-//! console script fills over the WebSocket), the transcripts a manager or inspector reads
-//! (`chat.manage`; each read audited), and a test page that embeds the widget the way a
+//! console script fills over the WebSocket; the scripts beside the reply box), the
+//! transcripts a manager or inspector reads (`chat.manage` or `chat.inspect`; each read
+//! of someone else's chat audited), and a test page that embeds the widget the way a
 //! customer's website would.
 
 use super::{lang_of, render, Chrome, Page, UiError};
 use crate::app::chat::agent;
+use crate::app::chat::scripts::{self, ScriptView};
 use crate::app::chat::{manage, ChatMessageView, ConversationView};
 use crate::i18n::Tr;
 use crate::state::AppState;
@@ -48,7 +50,12 @@ struct ConsolePage<'a> {
     /// … and (topic id, name) of the active topics (groups).
     topics: Vec<(String, String)>,
     ticket_types: Vec<(String, String)>,
-    /// Links the transcripts (`chat.manage`).
+    /// The scripts (话术); the console shows those of the open chat's topic and the
+    /// general ones.
+    scripts: Vec<ScriptView>,
+    /// Links the transcripts (`chat.manage` or `chat.inspect`) …
+    can_inspect: bool,
+    /// … and the settings (`chat.manage`).
     can_manage: bool,
 }
 
@@ -74,6 +81,7 @@ async fn console(page: Page) -> Result<Response, UiError> {
         .filter(|t| t.active)
         .map(|t| (t.id, t.name))
         .collect();
+    let scripts = scripts::list(st).await.map_err(|e| page.error(e))?;
     let t = page.t();
     Ok(render(&ConsolePage {
         available: desk.available,
@@ -81,6 +89,8 @@ async fn console(page: Page) -> Result<Response, UiError> {
         agents,
         topics,
         ticket_types: t.options("ticket_type", TicketType::ALL.iter().map(|x| x.code())),
+        scripts,
+        can_inspect: agent::require_inspector(&page.ctx).is_ok(),
         can_manage: page.ctx.can(Permission::ChatManage),
         chrome: page.chrome("chat"),
         t,
@@ -96,6 +106,8 @@ struct TranscriptsPage<'a> {
     state: String,
     states: Vec<(String, String)>,
     next_cursor: Option<String>,
+    /// Links the console (`chat.answer`).
+    can_answer: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -106,9 +118,7 @@ struct ListQuery {
 }
 
 async fn transcripts(page: Page, Query(q): Query<ListQuery>) -> Result<Response, UiError> {
-    page.ctx
-        .require(Permission::ChatManage)
-        .map_err(|e| page.error(e))?;
+    agent::require_inspector(&page.ctx).map_err(|e| page.error(e))?;
     let (items, next_cursor) =
         manage::conversations(&page.state, Some(q.state.as_str()), q.cursor.as_deref(), 50)
             .await
@@ -122,6 +132,7 @@ async fn transcripts(page: Page, Query(q): Query<ListQuery>) -> Result<Response,
         items,
         state: q.state,
         next_cursor,
+        can_answer: page.ctx.can(Permission::ChatAnswer),
         chrome: page.chrome("chat"),
         t,
     }))
@@ -137,9 +148,7 @@ struct TranscriptPage<'a> {
 }
 
 async fn transcript(page: Page, Path(id): Path<String>) -> Result<Response, UiError> {
-    page.ctx
-        .require(Permission::ChatAnswer)
-        .map_err(|e| page.error(e))?;
+    agent::require_reader(&page.ctx).map_err(|e| page.error(e))?;
     let mut messages = Vec::new();
     let mut after = 0;
     let conversation = loop {

@@ -10,6 +10,7 @@ mod calls;
 mod campaign_calls;
 mod campaigns;
 mod chat;
+mod chat_settings;
 mod complaints;
 mod customers;
 mod imports;
@@ -85,6 +86,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(knowledge::routes(state))
         .merge(surveys::routes())
         .merge(chat::routes())
+        .merge(chat_settings::routes())
         .merge(mail::routes())
         .merge(mail_out::routes())
         .merge(public::routes())
@@ -159,6 +161,8 @@ pub struct Chrome {
     pub nav_surveys: bool,
     pub nav_campaigns: bool,
     pub nav_chat: bool,
+    /// The chat link opens the transcripts (inspectors who do not answer chats).
+    pub nav_chat_transcripts: bool,
     pub nav_mail: bool,
 }
 
@@ -199,7 +203,10 @@ impl Page {
             nav_callbacks: c.can(Permission::CallbackView),
             nav_surveys: c.can(Permission::SurveyView),
             nav_campaigns: c.can(Permission::CampaignManage),
-            nav_chat: c.can(Permission::ChatAnswer),
+            nav_chat: c.can(Permission::ChatAnswer)
+                || c.can(Permission::ChatManage)
+                || c.can(Permission::ChatInspect),
+            nav_chat_transcripts: !c.can(Permission::ChatAnswer),
             nav_mail: c.can(Permission::MailManage) || c.can(Permission::MailReview),
         }
     }

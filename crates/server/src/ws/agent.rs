@@ -2,7 +2,8 @@
 //! sends the desk (`{"type":"desk",…}`: availability and the chats held); the client asks
 //! for each chat's messages after what it has (`sync`), and the server then pushes new
 //! messages, typing, and a fresh desk whenever a chat is assigned, transferred, linked or
-//! closed. The client sends `send` (with `client_id`), `typing` and `sync`.
+//! closed. The client sends `send` (with `client_id`), `typing` and `sync`. While the
+//! socket is open the agent counts as present (see `ws::presence`).
 
 use super::hub::{agent_key, conversation_key, Signal};
 use super::inbox::{Delivery, Inbox};
@@ -38,7 +39,13 @@ enum ClientFrame {
 }
 
 pub async fn run(state: AppState, ctx: Ctx, mut socket: WebSocket) {
-    if let Err(e) = serve(&state, &ctx, &mut socket).await {
+    // Counted before the desk is sent: a console that shows its desk is known to be open.
+    state.chat_presence().opened(&ctx.user_id);
+    let served = serve(&state, &ctx, &mut socket).await;
+    state
+        .chat_presence()
+        .closed(&ctx.user_id, state.clock().now());
+    if let Err(e) = served {
         let _ = send_json(
             &mut socket,
             &json!({"type": "error", "code": e.code(), "message": e.to_string()}),

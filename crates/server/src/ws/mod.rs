@@ -1,12 +1,14 @@
 //! Real-time web chat: the WebSocket endpoints (`/chat/ws` for visitors, `/chat/agent/ws`
 //! for the console), the hub that fans signals out within a server and across servers
-//! ([`hub`]), the embeddable widget's script, and the CORS answer that lets the widget on
-//! a customer's website call the visitor API (token in a header, never a cookie, so
-//! allowing every origin there exposes nothing).
+//! ([`hub`]), which agents have a console open ([`presence`]), the embeddable widget's
+//! script, and the CORS answer that lets the widget on a customer's website call the
+//! visitor API (token in a header, never a cookie, so allowing every origin there
+//! exposes nothing).
 
 pub mod agent;
 pub mod hub;
 pub mod inbox;
+pub mod presence;
 pub mod visitor;
 
 use crate::auth::Ctx;

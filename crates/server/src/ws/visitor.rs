@@ -2,7 +2,10 @@
 //! (the token never travels in the URL); the server answers with the chat's state and
 //! every message after N, then pushes what happens: messages, queue position, the agent
 //! taking the chat, typing, closing. The client sends `send` (with a `client_id`, so a
-//! resend after a reconnect is stored once), `typing` and `close`.
+//! resend after a reconnect is stored once), `typing` and `close`. When the token expires
+//! (the widget did not renew it in time) the server sends the `chat_token` error and
+//! closes the socket: the token is checked on every frame and every signal, and every
+//! [`TOKEN_CHECK`] while the socket is idle.
 
 use super::hub::{conversation_key, topic_key, Signal};
 use super::inbox::{Delivery, Inbox};
@@ -11,7 +14,7 @@ use crate::app::chat::visitor::{self, ChatSendPayload, VisitorView};
 use crate::app::chat::ChatMessageView;
 use crate::error::AppError;
 use crate::state::AppState;
-use axum::extract::ws::WebSocket;
+use axum::extract::ws::{Message, WebSocket};
 use kefu_store::chat::ConversationRow;
 use serde::Deserialize;
 use serde_json::json;
@@ -34,6 +37,9 @@ enum ClientFrame {
     Close,
     Ping,
 }
+
+/// How often an idle visitor socket checks that its token is still valid.
+pub const TOKEN_CHECK: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// What the connection last told the client, so it sends only what is new.
 struct Sent {
@@ -65,6 +71,7 @@ pub async fn run(state: AppState, mut socket: WebSocket) {
     };
     if let Err(e) = serve(&state, &mut socket, conv, after).await {
         let _ = send_error(&mut socket, &e).await;
+        let _ = socket.send(Message::Close(None)).await;
     }
 }
 
@@ -93,9 +100,15 @@ async fn serve(
         agent: None,
     };
     refresh(state, socket, &conv.id, &mut sent).await?;
+    let mut expires_at = conv.token_expires_at;
+    let mut check = tokio::time::interval(TOKEN_CHECK);
+    check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             frame = recv_json::<ClientFrame>(socket) => {
+                if frame.is_some() {
+                    token_still_valid(state, &conv.id, &mut expires_at).await?;
+                }
                 match frame {
                     None => return Ok(()),
                     Some(Err(code)) => {
@@ -110,6 +123,7 @@ async fn serve(
             }
             d = inbox.recv() => {
                 let Some(first) = d else { return Ok(()) };
+                token_still_valid(state, &conv.id, &mut expires_at).await?;
                 // Everything that has gathered is answered by one read.
                 let mut reread = false;
                 let mut messages = false;
@@ -132,8 +146,31 @@ async fn serve(
                     push_messages(state, socket, &conv.id, &mut sent).await?;
                 }
             }
+            _ = check.tick() => token_still_valid(state, &conv.id, &mut expires_at).await?,
         }
     }
+}
+
+/// `Ok` while the token is valid; the `chat_token` error (which ends the connection)
+/// once it expired. `expires_at` is what the socket last knew: only past it is the
+/// conversation read again, as the widget may have renewed the token meanwhile.
+async fn token_still_valid(
+    state: &AppState,
+    id: &str,
+    expires_at: &mut i64,
+) -> Result<(), AppError> {
+    if kefu_store::to_millis(state.clock().now()) < *expires_at {
+        return Ok(());
+    }
+    let c = state.db().get_chat(id).await?;
+    *expires_at = c.token_expires_at;
+    if kefu_store::to_millis(state.clock().now()) < *expires_at {
+        return Ok(());
+    }
+    Err(AppError::BadCredentials {
+        code: "chat_token",
+        message: "the chat token expired; start a new chat".into(),
+    })
 }
 
 /// Handles one frame from the client; `false` ends the connection.

@@ -1,7 +1,9 @@
 //! The chat pages: the agent's console holding two chats at once (unread marks, the
 //! visitor typing, a reply, conversion to a ticket, a transfer to a group), and the
 //! widget on the test page in one browser (a phone-sized window) talking to the agent's
-//! console in a second browser.
+//! console in a second browser; the settings page (topics, capacity, scripts) with the
+//! console offering the scripts and suggesting articles; an inspector reading a masked
+//! transcript.
 
 use super::Browser;
 use kefu_domain::sla::SlaCalendar;
@@ -42,6 +44,7 @@ async fn open_general(b: &Browser) {
 async fn visitor_says(b: &Browser, name: &str, text: &str) -> kefu_store::chat::ConversationRow {
     let started = visitor::start(
         &b.state,
+        None,
         &StartPayload {
             topic: "general".into(),
             name: Some(name.into()),
@@ -260,4 +263,204 @@ pub async fn chat_widget_on_a_test_page_with_the_agent_in_a_second_browser(b: Br
         .await;
     agent.wait_for("#chat-empty:not([hidden])").await;
     let _ = agent.client.clone().close().await;
+}
+
+/// Waits (bounded) until the stored chat desk of `user_id` satisfies `ok`.
+async fn desk_until(
+    b: &Browser,
+    user_id: &str,
+    what: &str,
+    ok: impl Fn(&kefu_store::chat::ChatAgentRow) -> bool,
+) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let a = b.state.db().get_chat_agent(user_id).await.expect("desk");
+        if ok(&a) {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "{what} never held");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+pub async fn chat_settings_topics_agents_scripts_and_the_console_uses_them(b: Browser) {
+    kefu_demo::load_demo_knowledge(b.state.db(), b.state.clock().now())
+        .await
+        .expect("the demo's articles");
+    let follower = kefu_server::search::spawn(b.state.clone());
+    open_general(&b).await;
+    let agent1 = b
+        .state
+        .db()
+        .list_users()
+        .await
+        .expect("users")
+        .into_iter()
+        .find(|u| u.username == "agent1")
+        .expect("agent1")
+        .id;
+
+    // The shift lead finds the settings from the console.
+    b.login("lead").await;
+    b.goto("/chat/console").await;
+    b.click("#chat-settings-link").await;
+    b.wait_for("#chat-topics .chat-topic-row[data-code=general]")
+        .await;
+    assert_eq!(b.path().await, "/chat/settings");
+
+    // A new topic …
+    b.type_into("#topic-code", "vip").await;
+    b.type_into("#topic-name", "会员专线").await;
+    b.type_into("#topic-skills", "vip, english").await;
+    b.click("#topic-routing option[value=round_robin]").await;
+    b.click("#topic-hours option[value='24x7']").await;
+    b.submit("#save-topic").await;
+    b.wait_for("#saved").await;
+    let row = b.text("#chat-topics .chat-topic-row[data-code=vip]").await;
+    assert!(
+        row.contains("会员专线") && row.contains("english, vip") && row.contains("轮流分配"),
+        "{row}"
+    );
+    // … edited from its link; a taken code is refused on the form, what was typed kept.
+    b.click("#chat-topics .chat-topic-row[data-code=vip] a")
+        .await;
+    assert_eq!(b.value("#topic-name").await.as_deref(), Some("会员专线"));
+    b.type_into("#topic-name", "会员服务").await;
+    b.submit("#save-topic").await;
+    b.wait_for_text(
+        "#chat-topics .chat-topic-row[data-code=vip]",
+        "the new name",
+        |t| t.contains("会员服务"),
+    )
+    .await;
+    b.type_into("#topic-code", "general").await;
+    b.type_into("#topic-name", "重复").await;
+    b.submit("#save-topic").await;
+    b.wait_for("#form-error").await;
+    assert_eq!(b.value("#topic-name").await.as_deref(), Some("重复"));
+    b.goto("/chat/settings").await;
+
+    // An agent's capacity and skills.
+    b.click(&format!("#agent-user option[value='{agent1}']"))
+        .await;
+    b.type_into("#agent-capacity", "2").await;
+    b.type_into("#agent-skills", "vip").await;
+    b.submit("#add-agent").await;
+    b.wait_for(&format!(
+        "#chat-agents .chat-agent-row[data-user='{agent1}']"
+    ))
+    .await;
+    desk_until(&b, &agent1, "capacity 2 with vip", |a| {
+        a.capacity == 2 && a.skills == "vip"
+    })
+    .await;
+
+    // Two scripts: one for every topic, one for the VIP line only.
+    b.type_into("#script-title", "问候语").await;
+    b.type_into("#script-body", "您好，请问有什么可以帮您？")
+        .await;
+    b.submit("#save-script").await;
+    b.wait_for("#saved").await;
+    let vip = b
+        .state
+        .db()
+        .chat_topic_by_code("vip")
+        .await
+        .expect("vip topic");
+    b.type_into("#script-title", "会员问候").await;
+    b.click(&format!("#script-topic option[value='{}']", vip.id))
+        .await;
+    b.type_into("#script-body", "尊贵的会员您好").await;
+    b.submit("#save-script").await;
+    b.wait_for("#saved").await;
+    assert_eq!(b.all("#chat-scripts .chat-script-row").await.len(), 2);
+    let scripts = b.state.db().list_chat_scripts().await.expect("scripts");
+    let general_script = scripts
+        .iter()
+        .find(|s| s.topic_id.is_none())
+        .expect("general")
+        .id
+        .clone();
+    let vip_script = scripts
+        .iter()
+        .find(|s| s.topic_id.is_some())
+        .expect("vip")
+        .id
+        .clone();
+
+    // The agent's console: a visitor on the general topic asks; an article matching the
+    // message is suggested without asking, and the general script goes into the reply.
+    b.logout().await;
+    b.login("agent1").await;
+    b.goto("/chat/console").await;
+    b.click("#chat-available").await;
+    desk_until(&b, &agent1, "available", |a| a.is_available()).await;
+    // The index (followed in the background) has the demo's articles.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (_, r) = b
+            .api(
+                "GET",
+                "/api/v1/search?kind=article&q=%E8%B7%AF%E7%94%B1%E5%99%A8",
+                serde_json::json!(null),
+            )
+            .await;
+        if r["items"].to_string().contains("无法上网排查步骤") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "not indexed: {r}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    visitor_says(&b, "蒋先生", "路由器无法上网怎么办").await;
+    b.wait_for_text("#chat-log", "the visitor's message", |t| {
+        t.contains("路由器无法上网怎么办")
+    })
+    .await;
+    b.wait_for_text("#chat-kb-suggestions", "a suggested article", |t| {
+        t.contains("路由器无法上网排查步骤")
+    })
+    .await;
+    assert!(b.all("#chat-kb-suggestions li").await.len() <= 3);
+    let vip_button = b
+        .wait_for(&format!(".chat-script[data-id='{vip_script}']"))
+        .await;
+    assert!(
+        !vip_button.is_displayed().await.expect("displayed?"),
+        "the VIP line's script is not offered in a general chat"
+    );
+    b.click(&format!(".chat-script[data-id='{general_script}']"))
+        .await;
+    assert_eq!(
+        b.value("#chat-input").await.as_deref(),
+        Some("您好，请问有什么可以帮您？")
+    );
+    follower.abort();
+}
+
+pub async fn inspector_reads_transcripts_masked_without_the_console(b: Browser) {
+    open_general(&b).await;
+    let conv = visitor_says(&b, "卫先生", "回电请打13912345678").await;
+    b.login("inspector").await;
+    // The chat link leads to the transcripts.
+    b.click("#nav-chat").await;
+    b.wait_for("#chat-transcripts .chat-row").await;
+    assert_eq!(b.path().await, "/chat/transcripts");
+    b.click(&format!(
+        "#chat-transcripts a[href='/chat/transcripts/{}']",
+        conv.id
+    ))
+    .await;
+    let transcript = b
+        .wait_for_text("#chat-transcript", "the message", |t| {
+            t.contains("回电请打")
+        })
+        .await;
+    assert!(
+        transcript.contains("139****5678") && !transcript.contains("13912345678"),
+        "{transcript}"
+    );
+    // The console is not theirs.
+    b.goto("/chat/console").await;
+    b.wait_for("#error-message").await;
+    assert!(b.all("#chat-console").await.is_empty());
 }

@@ -41,7 +41,8 @@ async fn poll_now(router: &axum::Router, token: &str) -> Value {
 }
 
 pub async fn capacity_holds_under_200_visitors_and_nothing_crosses(backend: TestBackend) {
-    let app = TestApp::new(backend).await;
+    // 200 visitors from one address: lift the limit on new chats per address.
+    let app = TestApp::with_config(backend, |c| c.public_limits.chats.max = 1000).await;
     let base = app.serve().await;
     open_general(&app).await;
     let lead = app.login("lead").await;

@@ -84,6 +84,19 @@ impl Ws {
         }
     }
 
+    /// Whether the server ends the connection (a close frame or the end of the stream)
+    /// before sending anything else.
+    pub async fn ended(&mut self) -> bool {
+        loop {
+            match tokio::time::timeout(GUARD, self.inner.next()).await {
+                Err(_) => return false,
+                Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => return true,
+                Ok(Some(Ok(Message::Text(_)))) => return false,
+                Ok(Some(Ok(_))) => {}
+            }
+        }
+    }
+
     pub async fn close(mut self) {
         let _ = self.inner.close(None).await;
     }

@@ -1,8 +1,9 @@
 //! Web chat (在线客服): topics and agents' chat desks (this file), conversations and their
 //! append-only messages ([`conversations`]), routing waiting chats to agents under the
-//! capacity rule ([`routing`]), and transfers, closing, the customer link and conversion
-//! to a ticket ([`handling`]). Real-time delivery is the server's; here a reconnecting
-//! client simply reads the messages after the last sequence number it saw.
+//! capacity rule ([`routing`]), transfers, closing, the customer link and conversion to a
+//! ticket ([`handling`]), and the scripts agents insert as replies ([`scripts`]).
+//! Real-time delivery is the server's; here a reconnecting client simply reads the
+//! messages after the last sequence number it saw.
 
 use crate::audit::{append_in, Actor, NewAuditEntry};
 use crate::{new_id, to_millis, Db, StoreError};
@@ -17,12 +18,14 @@ mod conversations;
 mod feed;
 mod handling;
 mod routing;
+mod scripts;
 
 pub(crate) use append::{AppendQueue, APPEND_BATCH};
 pub use conversations::{ConversationRow, MessageRow, NewChat};
 pub use feed::{ChatFeed, ListenUrl, CHANNEL};
 pub use handling::TransferTarget;
 pub use routing::Routed;
+pub use scripts::{ScriptInput, ScriptRow};
 
 /// What a chat action can refuse besides the database.
 #[derive(Debug, thiserror::Error)]

@@ -1,7 +1,8 @@
 //! Web chat: routing by skills under each agent's capacity (and again as chats close),
 //! queue positions, per-conversation sequence numbers that a reconnecting client resumes
 //! after, resends stored once, who may write, tokens that expire, transfers, and the
-//! transcript landing on the customer's and the ticket's timeline.
+//! transcript landing on the customer's and the ticket's timeline; the scripts agents
+//! insert as replies.
 
 use crate::common::{actor_for, at, create_customer, create_user, customer, system, t0};
 use crate::tickets::{center, ticket};
@@ -9,7 +10,8 @@ use chrono::Duration;
 use kefu_domain::chat::{ChatState, Routing, Sender};
 use kefu_domain::sla::SlaCalendar;
 use kefu_domain::ticket::Channel;
-use kefu_store::chat::{ChatError, NewChat, TopicInput, TransferTarget};
+use kefu_store::audit::AuditFilter;
+use kefu_store::chat::{ChatError, NewChat, ScriptInput, TopicInput, TransferTarget};
 use kefu_store::tickets::{TicketDeadlines, TicketToOpen};
 use kefu_store::{Db, StoreError};
 use kefu_test_support::{TestBackend, TestDb};
@@ -367,5 +369,104 @@ pub async fn transfer_link_and_convert(backend: TestBackend) {
         db.get_chat(&c1).await.unwrap().ticket_id.as_deref(),
         Some(ticket_id.as_str())
     );
+    t.cleanup().await;
+}
+
+pub async fn scripts_are_saved_listed_and_deleted(backend: TestBackend) {
+    let t = TestDb::new(backend).await;
+    let db = &t.db;
+    let vip = topic(db, "vip", &[], Routing::LeastBusy).await;
+    let general = db
+        .save_chat_script(
+            &system(),
+            t0(),
+            None,
+            &ScriptInput {
+                title: "问候".into(),
+                body: "您好，很高兴为您服务。".into(),
+                topic_id: None,
+            },
+        )
+        .await
+        .unwrap();
+    let for_vip = db
+        .save_chat_script(
+            &system(),
+            at(1),
+            None,
+            &ScriptInput {
+                title: "会员权益".into(),
+                body: "尊贵的会员您好".into(),
+                topic_id: Some(vip.clone()),
+            },
+        )
+        .await
+        .unwrap();
+    // The general ones first, then by topic; the topic's name comes along.
+    let list = db.list_chat_scripts().await.unwrap();
+    let ids: Vec<&str> = list.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, [general.as_str(), for_vip.as_str()]);
+    assert_eq!(list[1].topic_name.as_deref(), Some("vip 咨询"));
+    assert_eq!(list[0].topic_id, None);
+
+    db.save_chat_script(
+        &system(),
+        at(2),
+        Some(&for_vip),
+        &ScriptInput {
+            title: "会员权益说明".into(),
+            body: "尊贵的会员您好，<b>不是标签</b>".into(),
+            topic_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    let s = db.get_chat_script(&for_vip).await.unwrap();
+    assert_eq!(
+        (s.title.as_str(), s.body.as_str(), s.topic_id),
+        ("会员权益说明", "尊贵的会员您好，<b>不是标签</b>", None)
+    );
+    // An unknown topic is refused by the database; an unknown script is not found.
+    let bad = ScriptInput {
+        title: "x".into(),
+        body: "x".into(),
+        topic_id: Some("no-such-topic".into()),
+    };
+    assert!(matches!(
+        db.save_chat_script(&system(), at(3), None, &bad).await,
+        Err(StoreError::Refused(_))
+    ));
+    assert!(matches!(
+        db.save_chat_script(&system(), at(3), Some("nope"), &bad)
+            .await,
+        Err(StoreError::NotFound) | Err(StoreError::Refused(_))
+    ));
+
+    db.delete_chat_script(&system(), at(4), &general)
+        .await
+        .unwrap();
+    assert!(matches!(
+        db.delete_chat_script(&system(), at(5), &general).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(db.list_chat_scripts().await.unwrap().len(), 1);
+    // Every write is audited.
+    for (action, n) in [
+        ("settings.chat_script_save", 3),
+        ("settings.chat_script_delete", 1),
+    ] {
+        let page = db
+            .list_audit(
+                &AuditFilter {
+                    action: Some(action.into()),
+                    ..AuditFilter::default()
+                },
+                None,
+                50,
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.items.len(), n, "{action}");
+    }
     t.cleanup().await;
 }

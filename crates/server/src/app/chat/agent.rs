@@ -6,7 +6,7 @@
 
 use super::visitor::{parse_client_id, ChatSendPayload};
 use super::{
-    conversation_view, message_view, route_and_publish, ChatMessageView, ConversationView,
+    conversation_view, route_and_publish, staff_message_view, ChatMessageView, ConversationView,
 };
 use crate::app::tickets::{opening_deadlines, parse_text, MAX_SUBJECT_CHARS};
 use crate::auth::Ctx;
@@ -72,6 +72,30 @@ fn manager(ctx: &Ctx) -> bool {
     ctx.can(Permission::ChatManage)
 }
 
+/// Sees personal numbers in messages unmasked.
+fn pii(ctx: &Ctx) -> bool {
+    ctx.can(Permission::CustomerPiiRead)
+}
+
+/// May read transcripts: those who answer chats (their own), managers and inspectors
+/// (any). Refused with the narrowest permission named.
+pub fn require_reader(ctx: &Ctx) -> Result<(), AppError> {
+    if ctx.can(Permission::ChatAnswer) || manager(ctx) || ctx.can(Permission::ChatInspect) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(Permission::ChatInspect))
+    }
+}
+
+/// May list every conversation: managers and inspectors.
+pub fn require_inspector(ctx: &Ctx) -> Result<(), AppError> {
+    if manager(ctx) || ctx.can(Permission::ChatInspect) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(Permission::ChatInspect))
+    }
+}
+
 pub async fn desk(state: &AppState, ctx: &Ctx) -> Result<DeskView, AppError> {
     let a = state.db().get_chat_agent(&ctx.user_id).await?;
     let chats = state.db().list_agent_chats(&ctx.user_id).await?;
@@ -97,7 +121,27 @@ pub async fn set_available(state: &AppState, ctx: &Ctx, available: bool) -> Resu
     .await
 }
 
-/// A chat the caller may see: their own, or any with `chat.manage` (audited then).
+/// Marks away the agents whose last console closed more than the grace period ago (see
+/// `ws::presence`): they get no new chats; the chats they hold stay theirs. The
+/// scheduler calls it every second and after every move of a simulated clock.
+pub async fn mark_away(state: &AppState) -> Result<(), AppError> {
+    let now = state.clock().now();
+    for user_id in state.chat_presence().gone(now) {
+        if !state.db().get_chat_agent(&user_id).await?.is_available() {
+            continue;
+        }
+        state.db().set_chat_available(now, &user_id, false).await?;
+        tracing::info!(user = %user_id, "chat agent marked away: console closed");
+        state
+            .chat()
+            .publish(state.db(), vec![Signal::Agent { a: user_id }])
+            .await;
+    }
+    Ok(())
+}
+
+/// A chat the caller may see: their own, or any with `chat.manage` or `chat.inspect`
+/// (audited then).
 pub async fn conversation(
     state: &AppState,
     ctx: &Ctx,
@@ -107,7 +151,7 @@ pub async fn conversation(
     if c.agent_id.as_deref() == Some(ctx.user_id.as_str()) {
         return Ok(c);
     }
-    if !manager(ctx) {
+    if !(manager(ctx) || ctx.can(Permission::ChatInspect)) {
         return Err(AppError::NotFound("chat"));
     }
     let entry = NewAuditEntry::new(AuditAction::ChatTranscriptViewed).subject("chat", id);
@@ -129,7 +173,11 @@ pub async fn messages(
         .db()
         .list_chat_messages(id, after.max(0), super::READ_BATCH)
         .await?;
-    Ok((conversation_view(&c), m.iter().map(message_view).collect()))
+    let pii = pii(ctx);
+    Ok((
+        conversation_view(&c),
+        m.iter().map(|m| staff_message_view(m, pii)).collect(),
+    ))
 }
 
 pub async fn send(
@@ -164,7 +212,7 @@ pub async fn send(
         },
     ];
     state.chat().publish(state.db(), signals).await;
-    Ok(message_view(&m))
+    Ok(staff_message_view(&m, pii(ctx)))
 }
 
 /// Typing shows only in a chat the agent holds (others' chats stay silent).

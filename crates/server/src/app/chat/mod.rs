@@ -1,18 +1,21 @@
 //! Web chat (在线客服), independent of transport: the visitor's side ([`visitor`]: start a
 //! chat with a short-lived token, write, read after a sequence number, leave a message
 //! when nobody is on duty), the agent's side ([`agent`]: availability, replies, transfer,
-//! the customer link, conversion to a ticket) and the settings ([`manage`]: topics,
-//! capacity, skills). Every change routes the queue and tells the hub, which reaches the
+//! the customer link, conversion to a ticket, going away when the console closes), the
+//! settings ([`manage`]: topics, capacity, skills) and the scripts agents insert as
+//! replies ([`scripts`]). Every change routes the queue and tells the hub, which reaches the
 //! WebSocket and long-poll clients on this server and the others.
 
 pub mod agent;
 pub mod manage;
+pub mod scripts;
 pub mod visitor;
 
 use super::rfc3339;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::ws::hub::Signal;
+use kefu_domain::id_number::mask_personal_numbers_in_text;
 use kefu_store::chat::{ChatError, ConversationRow, MessageRow};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -67,6 +70,17 @@ pub fn message_view(m: &MessageRow) -> ChatMessageView {
         client_id: m.client_id.clone(),
         at: rfc3339(m.at),
     }
+}
+
+/// A message as staff see it: phone and ID numbers in the text masked (`138****5678`)
+/// unless `pii` (`customer.pii.read`). The stored text, and the visitor's own view of
+/// it, stay as written.
+pub fn staff_message_view(m: &MessageRow, pii: bool) -> ChatMessageView {
+    let mut v = message_view(m);
+    if !pii {
+        v.body = mask_personal_numbers_in_text(&v.body);
+    }
+    v
 }
 
 /// A conversation as the console shows it.

@@ -151,7 +151,13 @@ pub async fn topic_status(
 }
 
 /// Starts a chat in the topic's queue (409 `chat_offline` outside its hours) and routes.
-pub async fn start(state: &AppState, p: &StartPayload) -> Result<ChatStarted, AppError> {
+/// Rate-limited per client address `addr` (429 `rate_limited` over the limit); the
+/// address is the TCP peer's, `None` only for in-process calls.
+pub async fn start(
+    state: &AppState,
+    addr: Option<&str>,
+    p: &StartPayload,
+) -> Result<ChatStarted, AppError> {
     let topic = active_topic(state, &p.topic).await?;
     let name = parse_visitor_name(p.name.as_deref())?.unwrap_or_default();
     if !is_online(state, &topic).await? {
@@ -161,6 +167,9 @@ pub async fn start(state: &AppState, p: &StartPayload) -> Result<ChatStarted, Ap
         ));
     }
     let now = state.clock().now();
+    state
+        .public_limiter()
+        .check(Kind::NewChat, addr.unwrap_or("unknown"), now)?;
     let token = new_secret("kc_");
     let expires = now + Duration::hours(TOKEN_HOURS);
     let conv = state

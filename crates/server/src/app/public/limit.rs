@@ -17,6 +17,10 @@ pub const TICKET_WINDOW_SECS: i64 = 10 * 60;
 /// Status lookups one address may make per window (guessing numbers and phones is slow).
 pub const LOOKUPS_PER_WINDOW: u32 = 30;
 pub const LOOKUP_WINDOW_SECS: i64 = 60;
+/// New chats one address may start per window (the widget's visitors; a company behind
+/// one address opens a few at once, a script opens hundreds).
+pub const CHATS_PER_WINDOW: u32 = 10;
+pub const CHAT_WINDOW_SECS: i64 = 60;
 /// Addresses remembered at most; beyond it expired windows are pruned, then the oldest.
 pub const MAX_TRACKED_CLIENTS: usize = 10_000;
 
@@ -32,6 +36,8 @@ pub struct Limit {
 pub struct PublicLimits {
     pub tickets: Limit,
     pub lookups: Limit,
+    /// New web chats (`POST /api/v1/chat/visitor/conversations`).
+    pub chats: Limit,
     pub max_clients: usize,
 }
 
@@ -46,6 +52,10 @@ impl Default for PublicLimits {
                 max: LOOKUPS_PER_WINDOW,
                 window: Duration::seconds(LOOKUP_WINDOW_SECS),
             },
+            chats: Limit {
+                max: CHATS_PER_WINDOW,
+                window: Duration::seconds(CHAT_WINDOW_SECS),
+            },
             max_clients: MAX_TRACKED_CLIENTS,
         }
     }
@@ -56,6 +66,7 @@ impl Default for PublicLimits {
 pub enum Kind {
     NewTicket,
     Lookup,
+    NewChat,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -83,6 +94,7 @@ impl RateLimiter {
         match kind {
             Kind::NewTicket => self.limits.tickets,
             Kind::Lookup => self.limits.lookups,
+            Kind::NewChat => self.limits.chats,
         }
     }
 
@@ -148,6 +160,10 @@ mod tests {
             },
             lookups: Limit {
                 max: 3,
+                window: Duration::minutes(1),
+            },
+            chats: Limit {
+                max: 1,
                 window: Duration::minutes(1),
             },
             max_clients,
