@@ -1,9 +1,9 @@
 //! Connecting to SQLite or PostgreSQL, migrating, and the few places where the two
 //! engines differ.
 
+use crate::chat::AppendQueue;
 use crate::checkpoint::Checkpointer;
 use crate::sla_cache::SlaCache;
-use crate::chat::AppendQueue;
 use crate::tickets::CreateQueue;
 use crate::StoreError;
 use sqlx::any::{install_default_drivers, AnyPoolOptions};

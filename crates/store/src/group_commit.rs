@@ -71,8 +71,7 @@ where
 {
     let mut batch = Vec::with_capacity(max);
     while rx.recv_many(&mut batch, max).await > 0 {
-        let (items, replies): (Vec<I>, Vec<_>) =
-            batch.drain(..).map(|r| (r.item, r.reply)).unzip();
+        let (items, replies): (Vec<I>, Vec<_>) = batch.drain(..).map(|r| (r.item, r.reply)).unzip();
         let results = write(items).await;
         for (reply, result) in replies.into_iter().zip(results) {
             // The caller may have gone (a dropped request); the write stands regardless.

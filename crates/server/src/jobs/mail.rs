@@ -12,13 +12,16 @@
 //! second of arriving; elsewhere the mailbox is polled every minute.
 
 use crate::app::mail::imap::{connect, Connection, ImapSettings, Woken, MAX_PER_POLL};
-use crate::app::mail::ingest::ingest_raw;
+use crate::app::mail::ingest::{commit, prepare};
 use crate::state::AppState;
 use chrono::Duration;
+use futures::StreamExt;
 use kefu_store::mail::MailboxRow;
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
+/// Messages of one batch parsed and kept ahead of the one being committed.
+const PREPARE_AHEAD: usize = 8;
 /// How long a server holds a mailbox without renewing before another may take it over.
 const LEASE_MINUTES: i64 = 5;
 /// Seconds between polls of a mailbox whose server has no IDLE (and between looks for
@@ -130,11 +133,28 @@ async fn drain(
         }
         let full = batch.len() == MAX_PER_POLL;
         let mut failure = None;
-        for (uid, raw) in &batch {
-            match ingest_raw(state, &mailbox.id, &mailbox.address, raw).await {
-                Ok(_) => {
+        // Parsing and keeping run ahead on their own tasks (both cores); the commits
+        // follow one by one in the folder's order.
+        let mut prepared = futures::stream::iter(batch.into_iter().map(|(uid, raw)| {
+            let state = state.clone();
+            let id = mailbox.id.clone();
+            let address = mailbox.address.clone();
+            tokio::spawn(async move { (uid, prepare(&state, &id, &address, &raw).await) })
+        }))
+        .buffered(PREPARE_AHEAD);
+        while let Some(done) = prepared.next().await {
+            let (uid, outcome) = match done {
+                Ok((uid, Ok(p))) => (uid, commit(state, p).await.map(|_| ())),
+                Ok((uid, Err(e))) => (uid, Err(e)),
+                Err(e) => {
+                    failure = Some(format!("preparing a message: {e}"));
+                    break;
+                }
+            };
+            match outcome {
+                Ok(()) => {
                     report.ingested += 1;
-                    position.1 = *uid;
+                    position.1 = uid;
                 }
                 Err(e) => {
                     // Stop here: the next read starts again at this message.

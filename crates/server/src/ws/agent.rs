@@ -83,26 +83,36 @@ async fn serve(state: &AppState, ctx: &Ctx, socket: &mut WebSocket) -> Result<()
                 }
             }
             d = inbox.recv() => {
-                match d {
-                    None => return Ok(()),
-                    Some(Delivery::Signal(Signal::Message { c, .. })) => {
-                        push_messages(state, ctx, socket, &mut session, &c).await?;
-                    }
-                    Some(Delivery::Signal(Signal::Typing { c, from, on })) => {
-                        if from == "visitor" {
-                            send(socket, json!({"type": "typing", "conversation_id": c, "on": on})).await?;
+                let Some(first) = d else { return Ok(()) };
+                // Everything that has gathered is answered together: one desk read at
+                // most, one message read per chat.
+                let mut reread_desk = false;
+                let mut missed = false;
+                let mut chats: Vec<String> = Vec::new();
+                for d in std::iter::once(first).chain(std::iter::from_fn(|| inbox.try_recv())) {
+                    match d {
+                        Delivery::Signal(Signal::Message { c, .. }) => {
+                            if !chats.contains(&c) {
+                                chats.push(c);
+                            }
                         }
-                    }
-                    Some(Delivery::Missed) => {
-                        desk(state, ctx, socket, &mut inbox, &mut session).await?;
-                        let ids: Vec<String> = session.sent.keys().cloned().collect();
-                        for c in ids {
-                            push_messages(state, ctx, socket, &mut session, &c).await?;
+                        Delivery::Signal(Signal::Typing { c, from, on }) => {
+                            if from == "visitor" {
+                                send(socket, json!({"type": "typing", "conversation_id": c, "on": on})).await?;
+                            }
                         }
+                        Delivery::Missed => missed = true,
+                        Delivery::Signal(_) => reread_desk = true,
                     }
-                    Some(Delivery::Signal(_)) => {
-                        desk(state, ctx, socket, &mut inbox, &mut session).await?;
-                    }
+                }
+                if missed || reread_desk {
+                    desk(state, ctx, socket, &mut inbox, &mut session).await?;
+                }
+                if missed {
+                    chats = session.sent.keys().cloned().collect();
+                }
+                for c in chats {
+                    push_messages(state, ctx, socket, &mut session, &c).await?;
                 }
             }
         }

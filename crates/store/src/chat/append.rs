@@ -97,10 +97,16 @@ impl Db {
             // The same message raced in on another connection (another server): the
             // first copy stands.
             Err(StoreError::Conflict { .. }) if item.client_id.is_some() => {
-                let key = (item.conversation_id.clone(), item.client_id.clone().unwrap_or_default());
+                let key = (
+                    item.conversation_id.clone(),
+                    item.client_id.clone().unwrap_or_default(),
+                );
                 let mut conn = self.write.acquire().await.map_err(StoreError::from)?;
-                let mut found = resent_in(&mut conn, self.backend(), std::slice::from_ref(item)).await?;
-                found.remove(&key).ok_or(ChatError::Store(StoreError::NotFound))
+                let mut found =
+                    resent_in(&mut conn, self.backend(), std::slice::from_ref(item)).await?;
+                found
+                    .remove(&key)
+                    .ok_or(ChatError::Store(StoreError::NotFound))
             }
             Err(e) => Err(e.into()),
         }
@@ -198,7 +204,15 @@ async fn resent_in(
     let rows: Vec<MessageRow> = sql.query_as().fetch_all(&mut *conn).await?;
     Ok(rows
         .into_iter()
-        .map(|m| ((m.conversation_id.clone(), m.client_id.clone().unwrap_or_default()), m))
+        .map(|m| {
+            (
+                (
+                    m.conversation_id.clone(),
+                    m.client_id.clone().unwrap_or_default(),
+                ),
+                m,
+            )
+        })
         .collect())
 }
 

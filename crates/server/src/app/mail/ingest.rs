@@ -52,6 +52,13 @@ fn token_of(secret: &[u8], p: &ParsedMail) -> Option<(String, bool)> {
         })
 }
 
+/// A message kept, parsed and matched, waiting for its transaction.
+pub struct Prepared {
+    actor: Actor,
+    now: chrono::DateTime<chrono::Utc>,
+    incoming: IncomingMail,
+}
+
 /// Ingests one raw message received by `mailbox_id`.
 #[tracing::instrument(skip_all, fields(mailbox = %mailbox_id, size = raw.len()))]
 pub async fn ingest_raw(
@@ -60,6 +67,26 @@ pub async fn ingest_raw(
     mailbox_address: &str,
     raw: &[u8],
 ) -> Result<Ingested, AppError> {
+    let p = prepare(state, mailbox_id, mailbox_address, raw).await?;
+    commit(state, p).await
+}
+
+/// Writes a prepared message: a new ticket, a reply on one, or a message held for
+/// review (one transaction in the store). Messages of one mailbox are committed in the
+/// order they arrived, so a reply finds the ticket its original opened.
+pub async fn commit(state: &AppState, p: Prepared) -> Result<Ingested, AppError> {
+    Ok(state.db().ingest_mail(&p.actor, p.now, &p.incoming).await?)
+}
+
+/// Everything before the transaction: the raw message and its attachments kept, the
+/// message parsed, its token checked, its sender matched to a customer. Independent of
+/// other messages, so a mailbox prepares several at once while the previous ones commit.
+pub async fn prepare(
+    state: &AppState,
+    mailbox_id: &str,
+    mailbox_address: &str,
+    raw: &[u8],
+) -> Result<Prepared, AppError> {
     let now = state.clock().now();
     let raw_blob = keep(state, raw).await?;
     let actor = Actor {
@@ -136,5 +163,9 @@ pub async fn ingest_raw(
         customer_id,
         deadlines,
     };
-    Ok(state.db().ingest_mail(&actor, now, &incoming).await?)
+    Ok(Prepared {
+        actor,
+        now,
+        incoming,
+    })
 }
