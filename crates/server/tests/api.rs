@@ -72,6 +72,7 @@ kefu_test_support::suite!(
         mail_out::replies_go_out_thread_back_and_retry,
         mail_out::survey_links_go_out_by_sms,
         mail_out::automatic_mail_says_so_and_never_opens_a_ticket,
+        mail_out::new_mail_is_acknowledged_in_the_writers_language_once_an_hour,
         mail_out::failed_mail_retries_lists_and_discards,
         mail_imap::idle_brings_new_mail_without_waiting_for_the_poll,
         knowledge::writers_write_readers_read_published,

@@ -105,6 +105,7 @@ kefu_test_support::suite!(
         mail::one_server_polls_a_mailbox_at_a_time,
         mail::a_watching_server_keeps_its_lease_until_the_settings_change,
         mail::outbox_lists_retries_and_discards,
+        mail::acknowledgements_keep_a_quiet_hour,
         callbacks::plans_generate_once_per_period,
         callbacks::attempts_follow_the_retry_policy,
         callbacks::the_watch_raises_only_stale_tasks,

@@ -2,8 +2,10 @@
 //! needs ([`parse`]), telling auto-replies and bounces apart from people ([`classify`]),
 //! the signed reply token that threads replies safely ([`token`]), and the rule that
 //! decides whether a message opens a ticket, joins one or is held for review
-//! ([`thread`]). Pure: the store looks the evidence up, these functions decide.
+//! ([`thread`]), and the acknowledgement a new ticket gets ([`ack`]). Pure: the store
+//! looks the evidence up, these functions decide.
 
+pub mod ack;
 pub mod classify;
 pub mod parse;
 pub mod thread;

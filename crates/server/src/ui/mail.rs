@@ -47,6 +47,8 @@ pub struct MailboxForm {
     pub smtp_username: String,
     pub smtp_secret_set: bool,
     pub signature: String,
+    pub ack_zh: String,
+    pub ack_en: String,
 }
 
 fn blank() -> MailboxForm {
@@ -69,6 +71,8 @@ fn blank() -> MailboxForm {
         smtp_username: String::new(),
         smtp_secret_set: false,
         signature: String::new(),
+        ack_zh: String::new(),
+        ack_en: String::new(),
     }
 }
 
@@ -92,6 +96,8 @@ fn form_of(m: &MailboxView) -> MailboxForm {
         smtp_username: m.smtp_username.clone().unwrap_or_default(),
         smtp_secret_set: m.smtp_secret_set,
         signature: m.signature.clone(),
+        ack_zh: m.ack_zh.clone(),
+        ack_en: m.ack_en.clone(),
     }
 }
 
@@ -204,6 +210,8 @@ fn read_form(id: Option<String>, pairs: &[(String, String)]) -> (MailboxForm, Ma
         smtp_username: optional("smtp_username"),
         smtp_secret: optional("smtp_secret"),
         signature: f("signature"),
+        ack_zh: f("ack_zh"),
+        ack_en: f("ack_en"),
     };
     let form = MailboxForm {
         id,
@@ -224,6 +232,8 @@ fn read_form(id: Option<String>, pairs: &[(String, String)]) -> (MailboxForm, Ma
         smtp_username: f("smtp_username"),
         smtp_secret_set: false,
         signature: payload.signature.clone(),
+        ack_zh: payload.ack_zh.clone(),
+        ack_en: payload.ack_en.clone(),
     };
     (form, payload)
 }

@@ -467,3 +467,156 @@ pub async fn failed_mail_retries_lists_and_discards(backend: TestBackend) {
     assert!(audit.text().contains(&id), "{}", audit.text());
     app.cleanup().await;
 }
+
+fn plain_mail(from: &str, subject: &str, message_id: &str, body: &str) -> Vec<u8> {
+    format!(
+        "From: {from}\r\nTo: support@kefu.example.com\r\nSubject: {subject}\r\n\
+         Message-ID: <{message_id}>\r\nDate: Fri, 04 Dec 2026 09:00:00 +0800\r\n\
+         MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\
+         Content-Transfer-Encoding: 8bit\r\n\r\n{body}\r\n"
+    )
+    .into_bytes()
+}
+
+pub async fn new_mail_is_acknowledged_in_the_writers_language_once_an_hour(backend: TestBackend) {
+    let Some(smtp) = SmtpSink::start_if_installed() else {
+        return;
+    };
+    let app = TestApp::new(backend).await;
+    let (token, mb, mut p) = sending_mailbox(&app, &smtp).await;
+    p["ack_zh"] = json!("{name}您好：您的邮件《{subject}》已受理，工单号 {number}。");
+    p["ack_en"] = json!("Dear {name}, we have your message \"{subject}\" as ticket {number}.");
+    let path = format!("/api/v1/mailboxes/{mb}");
+    let r = app.api(Method::PUT, &path, Some(&token), Some(p)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+
+    let english = import(
+        &app,
+        &token,
+        &mb,
+        plain_mail(
+            "Li Lei <lilei@example.com>",
+            "Printer jam",
+            "en-1@example.com",
+            "The printer in room 3 jams every morning.",
+        ),
+    )
+    .await;
+    let en_ticket = english["ticket_id"].as_str().unwrap().to_string();
+    // The same sender again within the hour: a ticket, but no second acknowledgement.
+    let again = import(
+        &app,
+        &token,
+        &mb,
+        plain_mail(
+            "Li Lei <lilei@example.com>",
+            "Scanner too",
+            "en-2@example.com",
+            "And the scanner.",
+        ),
+    )
+    .await;
+    assert_eq!(again["outcome"], english["outcome"], "{again}");
+    let chinese = import(
+        &app,
+        &token,
+        &mb,
+        plain_mail(
+            "张伟 <zhangwei@example.com>",
+            "打印机卡纸",
+            "zh-1@example.com",
+            "三楼的打印机每天早上卡纸。",
+        ),
+    )
+    .await;
+    let zh_ticket = chinese["ticket_id"].as_str().unwrap().to_string();
+    // An autoresponder's message opens nothing and so is never acknowledged.
+    import(&app, &token, &mb, fixture("auto_reply.eml")).await;
+
+    let outbox = app
+        .get("/api/v1/mail-outbox?status=all", &token)
+        .await
+        .json();
+    let items = outbox["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "one acknowledgement per sender: {outbox}");
+    assert!(items.iter().all(|i| i["automatic"] == true), "{outbox}");
+    let to = |who: &str| {
+        items
+            .iter()
+            .find(|i| i["recipient"] == who)
+            .unwrap_or_else(|| panic!("no acknowledgement to {who}: {outbox}"))
+    };
+    assert_eq!(to("lilei@example.com")["ticket_id"], json!(en_ticket));
+    assert_eq!(to("zhangwei@example.com")["ticket_id"], json!(zh_ticket));
+
+    let report = send_outbox(&app.state, "server-a").await.unwrap();
+    assert_eq!(report.sent, 2, "{report:?}");
+    let sent = smtp.messages();
+    let parsed: Vec<_> = sent
+        .iter()
+        .map(|raw| MessageParser::default().parse(raw).unwrap())
+        .collect();
+    let en = parsed
+        .iter()
+        .find(|m| m.in_reply_to().as_text() == Some("en-1@example.com"))
+        .expect("the English acknowledgement answers the first message");
+    let en_number = app
+        .get(&format!("/api/v1/tickets/{en_ticket}"), &token)
+        .await
+        .json()["number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(en
+        .subject()
+        .unwrap()
+        .starts_with("We received your e-mail: Printer jam"));
+    let en_text = en.body_text(0).unwrap();
+    assert!(
+        en_text.contains(&format!(
+            "Dear Li Lei, we have your message \"Printer jam\" as ticket {en_number}."
+        )),
+        "{en_text}"
+    );
+    assert_eq!(header(en, "Auto-Submitted"), Some("auto-generated"));
+    let zh = parsed
+        .iter()
+        .find(|m| m.in_reply_to().as_text() == Some("zh-1@example.com"))
+        .expect("the Chinese acknowledgement answers its message");
+    let zh_text = zh.body_text(0).unwrap();
+    assert!(
+        zh_text.contains("张伟您好：您的邮件《打印机卡纸》已受理，工单号"),
+        "{zh_text}"
+    );
+    assert!(zh
+        .subject()
+        .unwrap()
+        .starts_with("已收到您的邮件：打印机卡纸"));
+
+    // An hour later the same sender is acknowledged again.
+    app.state.clock().advance(chrono::Duration::minutes(61));
+    let token = app.login("manager").await;
+    import(
+        &app,
+        &token,
+        &mb,
+        plain_mail(
+            "Li Lei <lilei@example.com>",
+            "Toner",
+            "en-3@example.com",
+            "We are out of toner.",
+        ),
+    )
+    .await;
+    let outbox = app
+        .get("/api/v1/mail-outbox?status=all", &token)
+        .await
+        .json();
+    let to_li = outbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["recipient"] == "lilei@example.com")
+        .count();
+    assert_eq!(to_li, 2, "{outbox}");
+}

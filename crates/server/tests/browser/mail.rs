@@ -26,6 +26,11 @@ pub async fn mailbox_settings_held_review_and_failed_pages(b: Browser) {
         .await;
     b.type_into("#imap-secret", "pw-imap-42").await;
     b.type_into("#smtp-host", "smtp.example.com").await;
+    b.type_into(
+        "#mb-ack-zh",
+        "{name}您好，您的邮件已受理，工单号 {number}。",
+    )
+    .await;
     // New tickets go to the intake group, where the shift lead works.
     b.client
         .execute(
@@ -46,6 +51,10 @@ pub async fn mailbox_settings_held_review_and_failed_pages(b: Browser) {
     b.submit("#save-mailbox").await;
     assert!(b.text("#form-error").await.contains("127.0.0.1"));
     assert_eq!(b.value("#mb-name").await.as_deref(), Some("客服邮箱"));
+    assert_eq!(
+        b.value("#mb-ack-zh").await.as_deref(),
+        Some("{name}您好，您的邮件已受理，工单号 {number}。")
+    );
     b.client
         .execute(
             "document.querySelector('#imap-security').value = 'tls'; return true;",
@@ -65,6 +74,11 @@ pub async fn mailbox_settings_held_review_and_failed_pages(b: Browser) {
     assert!(b.text("#imap-secret-state").await.contains("已保存"));
     let html = b.client.source().await.unwrap();
     assert!(!html.contains("pw-imap-42"), "the secret never comes back");
+    assert_eq!(
+        b.value("#mb-ack-zh").await.as_deref(),
+        Some("{name}您好，您的邮件已受理，工单号 {number}。"),
+        "the acknowledgement template is kept"
+    );
 
     let mailbox = b.state.db().list_mailboxes().await.unwrap()[0].id.clone();
     let first = receive(&b, &mailbox, &fixture("gbk_body.eml")).await;
@@ -149,6 +163,8 @@ async fn failing_mailbox(b: &Browser) -> String {
         smtp_username: None,
         smtp_secret: None,
         signature: "—— 客户服务中心 400-800-1234".into(),
+        ack_zh: String::new(),
+        ack_en: String::new(),
     };
     let actor = kefu_store::audit::Actor {
         user_id: None,

@@ -27,6 +27,9 @@ pub struct MailboxInput {
     pub smtp_username: Option<String>,
     pub smtp_secret: Option<String>,
     pub signature: String,
+    /// The acknowledgement templates (empty: none in that language).
+    pub ack_zh: String,
+    pub ack_en: String,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -50,6 +53,8 @@ pub struct MailboxRow {
     pub smtp_username: Option<String>,
     pub smtp_secret_set: i64,
     pub signature: String,
+    pub ack_zh: String,
+    pub ack_en: String,
     pub uid_validity: Option<i64>,
     pub last_uid: i64,
     pub last_polled_at: Option<i64>,
@@ -76,7 +81,7 @@ const SELECT: &str = "SELECT m.id, m.name, m.address, m.department_id, d.name AS
     CAST(CASE WHEN m.imap_secret IS NULL THEN 0 ELSE 1 END AS BIGINT) AS imap_secret_set, m.imap_folder, \
     m.smtp_host, m.smtp_port, m.smtp_security, m.smtp_username, \
     CAST(CASE WHEN m.smtp_secret IS NULL THEN 0 ELSE 1 END AS BIGINT) AS smtp_secret_set, m.signature, \
-    m.uid_validity, m.last_uid, m.last_polled_at, m.last_error, m.created_at, m.updated_at \
+    m.ack_zh, m.ack_en, m.uid_validity, m.last_uid, m.last_polled_at, m.last_error, m.created_at, m.updated_at \
     FROM mailboxes m JOIN departments d ON d.id = m.department_id";
 
 impl Db {
@@ -92,8 +97,8 @@ impl Db {
             "INSERT INTO mailboxes (id, name, address, department_id, enabled, imap_host, \
              imap_port, imap_security, imap_username, imap_auth, imap_secret, imap_folder, \
              smtp_host, smtp_port, smtp_security, smtp_username, smtp_secret, signature, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
-             $12, $13, $14, $15, $16, $17, $18, $19, $19)",
+             created_at, updated_at, ack_zh, ack_en) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+             $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20, $21)",
         )
         .bind(&id)
         .bind(&m.name)
@@ -114,6 +119,8 @@ impl Db {
         .bind(m.smtp_secret.as_deref())
         .bind(&m.signature)
         .bind(to_millis(now))
+        .bind(&m.ack_zh)
+        .bind(&m.ack_en)
         .execute(&mut *tx)
         .await?;
         let entry = NewAuditEntry::new(AuditAction::MailboxChanged)
@@ -143,8 +150,8 @@ impl Db {
              imap_host = $6, imap_port = $7, imap_security = $8, imap_username = $9, \
              imap_auth = $10, imap_folder = $11, imap_secret = COALESCE($12, imap_secret), \
              smtp_host = $13, smtp_port = $14, smtp_security = $15, smtp_username = $16, \
-             smtp_secret = COALESCE($17, smtp_secret), signature = $18, updated_at = $19 \
-             WHERE id = $1",
+             smtp_secret = COALESCE($17, smtp_secret), signature = $18, updated_at = $19, \
+             ack_zh = $20, ack_en = $21 WHERE id = $1",
         )
         .bind(id)
         .bind(&m.name)
@@ -165,6 +172,8 @@ impl Db {
         .bind(m.smtp_secret.as_deref())
         .bind(&m.signature)
         .bind(to_millis(now))
+        .bind(&m.ack_zh)
+        .bind(&m.ack_en)
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {

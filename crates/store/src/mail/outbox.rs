@@ -120,6 +120,27 @@ impl Db {
         Ok(id)
     }
 
+    /// Whether `mailbox_id` queued automatic e-mail to `recipient` since `since` (walks
+    /// `mail_outbox_recipient`): a sender gets at most one acknowledgement an hour, so
+    /// an autoresponder that ignores our headers cannot start a loop.
+    pub async fn automatic_mail_since(
+        &self,
+        mailbox_id: &str,
+        recipient: &str,
+        since: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let found: Option<(i64,)> = sqlx::query_as(
+            "SELECT 1 FROM mail_outbox WHERE recipient = $1 AND created_at >= $2 \
+             AND automatic = 1 AND mailbox_id = $3 LIMIT 1",
+        )
+        .bind(recipient)
+        .bind(to_millis(since))
+        .bind(mailbox_id)
+        .fetch_optional(&self.write)
+        .await?;
+        Ok(found.is_some())
+    }
+
     /// An agent's e-mail reply: the reply on the ticket (first response, promise kept)
     /// and the message queued, in one transaction.
     pub async fn reply_by_email(

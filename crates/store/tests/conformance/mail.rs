@@ -44,6 +44,8 @@ pub fn mailbox_input(department_id: &str) -> MailboxInput {
         smtp_username: Some("support".into()),
         smtp_secret: Some("smtp-pass".into()),
         signature: "—— 客服中心".into(),
+        ack_zh: "您好，工单号 {number}".into(),
+        ack_en: String::new(),
     }
 }
 
@@ -667,4 +669,62 @@ pub async fn outbox_lists_retries_and_discards(backend: TestBackend) {
         2
     );
     t.cleanup().await;
+}
+
+pub async fn acknowledgements_keep_a_quiet_hour(backend: TestBackend) {
+    let t = TestDb::new(backend).await;
+    let db = &t.db;
+    let mailbox = setup(db).await;
+    let row = db.get_mailbox(&mailbox).await.unwrap();
+    assert_eq!(
+        (row.ack_zh.as_str(), row.ack_en.as_str()),
+        ("您好，工单号 {number}", "")
+    );
+
+    let ack = |recipient: &str, automatic: bool| NewOutgoing {
+        mailbox_id: Some(mailbox.clone()),
+        ..outgoing("email", recipient, automatic)
+    };
+    let since = |ms: i64| at(ms);
+    db.queue_outgoing(at(10_000), &ack("li@example.com", true))
+        .await
+        .unwrap();
+    // An agent's reply is not automatic mail; another mailbox's automatic mail is not
+    // this one's.
+    db.queue_outgoing(at(10_000), &ack("wang@example.com", false))
+        .await
+        .unwrap();
+    db.queue_outgoing(at(10_000), &outgoing("email", "zhao@example.com", true))
+        .await
+        .unwrap();
+    assert!(db
+        .automatic_mail_since(&mailbox, "li@example.com", since(10_000))
+        .await
+        .unwrap());
+    assert!(!db
+        .automatic_mail_since(&mailbox, "li@example.com", since(10_001))
+        .await
+        .unwrap());
+    assert!(!db
+        .automatic_mail_since(&mailbox, "wang@example.com", since(0))
+        .await
+        .unwrap());
+    assert!(!db
+        .automatic_mail_since(&mailbox, "zhao@example.com", since(0))
+        .await
+        .unwrap());
+
+    // The templates are saved with the rest of the settings.
+    let dept = row.department_id.clone();
+    let mut input = mailbox_input(&dept);
+    input.ack_zh = String::new();
+    input.ack_en = "Hello, ticket {number}".into();
+    db.update_mailbox(&system(), t0(), &mailbox, &input)
+        .await
+        .unwrap();
+    let row = db.get_mailbox(&mailbox).await.unwrap();
+    assert_eq!(
+        (row.ack_zh.as_str(), row.ack_en.as_str()),
+        ("", "Hello, ticket {number}")
+    );
 }

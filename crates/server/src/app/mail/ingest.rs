@@ -3,6 +3,7 @@
 //! the store in one transaction. A message that cannot be parsed is still stored, with
 //! the reason, for the admin's failed list.
 
+use super::outbox::{acknowledge, NewTicketMail};
 use super::token_secret;
 use crate::app::tickets::opening_deadlines;
 use crate::error::AppError;
@@ -75,7 +76,31 @@ pub async fn ingest_raw(
 /// review (one transaction in the store). Messages of one mailbox are committed in the
 /// order they arrived, so a reply finds the ticket its original opened.
 pub async fn commit(state: &AppState, p: Prepared) -> Result<Ingested, AppError> {
-    Ok(state.db().ingest_mail(&p.actor, p.now, &p.incoming).await?)
+    let done = state.db().ingest_mail(&p.actor, p.now, &p.incoming).await?;
+    if let (
+        Ingested::Opened {
+            ticket_id, number, ..
+        },
+        Ok(parsed),
+    ) = (&done, &p.incoming.content)
+    {
+        let mail = NewTicketMail {
+            mailbox_id: &p.incoming.mailbox_id,
+            ticket_id,
+            number: number.as_str(),
+            from_address: &parsed.from_address,
+            from_name: parsed.from_name.as_deref(),
+            subject: &parsed.subject,
+            text: &parsed.text,
+            message_id: parsed.message_id.as_deref(),
+        };
+        // The ticket stands either way: a missing acknowledgement is logged, not a
+        // reason to read the message again.
+        if let Err(e) = acknowledge(state, &mail).await {
+            tracing::warn!(error = %e, ticket = %ticket_id, "acknowledgement not queued");
+        }
+    }
+    Ok(done)
 }
 
 /// Everything before the transaction: the raw message and its attachments kept, the

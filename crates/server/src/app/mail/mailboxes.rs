@@ -43,6 +43,12 @@ pub struct MailboxPayload {
     pub smtp_secret: Option<String>,
     #[serde(default)]
     pub signature: String,
+    /// The acknowledgement a new ticket from this mailbox gets, in Chinese and in English
+    /// (`{number}`, `{subject}` and `{name}` are filled in); empty: none in that language.
+    #[serde(default)]
+    pub ack_zh: String,
+    #[serde(default)]
+    pub ack_en: String,
 }
 
 fn yes() -> bool {
@@ -77,6 +83,8 @@ pub struct MailboxView {
     pub smtp_username: Option<String>,
     pub smtp_secret_set: bool,
     pub signature: String,
+    pub ack_zh: String,
+    pub ack_en: String,
     pub last_uid: i64,
     pub last_polled_at: Option<String>,
     /// The last poll's error, shown until a poll succeeds.
@@ -104,6 +112,8 @@ pub fn view_of(m: &MailboxRow) -> MailboxView {
         smtp_username: m.smtp_username.clone(),
         smtp_secret_set: m.smtp_secret_set != 0,
         signature: m.signature.clone(),
+        ack_zh: m.ack_zh.clone(),
+        ack_en: m.ack_en.clone(),
         last_uid: m.last_uid,
         last_polled_at: m.last_polled_at.map(rfc3339),
         last_error: m.last_error.clone(),
@@ -159,6 +169,9 @@ fn port(field: &'static str, p: u16) -> Result<u16, AppError> {
     Ok(p)
 }
 
+/// The longest acknowledgement template.
+const MAX_ACK_CHARS: usize = 4000;
+
 fn secret(v: Option<&str>) -> Option<String> {
     v.filter(|s| !s.is_empty()).map(str::to_string)
 }
@@ -195,6 +208,15 @@ pub fn parse_payload(p: &MailboxPayload, creating: bool) -> Result<MailboxInput,
             "at most 2000 characters",
         ));
     }
+    for (field, template) in [("ack_zh", &p.ack_zh), ("ack_en", &p.ack_en)] {
+        if template.chars().count() > MAX_ACK_CHARS {
+            return Err(AppError::invalid_field(
+                "invalid_field",
+                field,
+                format!("at most {MAX_ACK_CHARS} characters"),
+            ));
+        }
+    }
     Ok(MailboxInput {
         name: text("name", &p.name, 100)?,
         address,
@@ -216,6 +238,8 @@ pub fn parse_payload(p: &MailboxPayload, creating: bool) -> Result<MailboxInput,
             .map(str::to_string),
         smtp_secret: secret(p.smtp_secret.as_deref()),
         signature: p.signature.trim_end().to_string(),
+        ack_zh: p.ack_zh.trim().to_string(),
+        ack_en: p.ack_en.trim().to_string(),
         imap_host,
         smtp_host,
     })

@@ -10,7 +10,7 @@ use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::state::AppState;
-use kefu_domain::mail::token;
+use kefu_domain::mail::{ack, token};
 use kefu_domain::ticket::TicketAction;
 use kefu_domain::Permission;
 use kefu_store::mail::{MailboxRow, NewOutgoing, OutboxList, OutboxRow};
@@ -142,6 +142,90 @@ pub async fn reply(
         .db()
         .reply_by_email(&ctx.actor(), state.clock().now(), &m)
         .await?)
+}
+
+/// How long after one acknowledgement a sender gets no other from the same mailbox.
+const ACK_QUIET_HOURS: i64 = 1;
+
+/// What the acknowledgement of a new ticket needs to know about the message.
+pub struct NewTicketMail<'a> {
+    pub mailbox_id: &'a str,
+    pub ticket_id: &'a str,
+    pub number: &'a str,
+    pub from_address: &'a str,
+    pub from_name: Option<&'a str>,
+    pub subject: &'a str,
+    pub text: &'a str,
+    pub message_id: Option<&'a str>,
+}
+
+/// Queues the mailbox's acknowledgement (自动回执) of a message that opened a ticket:
+/// the template in the writer's language with the ticket number, threaded like an
+/// agent's reply (our signed Message-ID, `In-Reply-To` theirs) and marked automatic, so
+/// no autoresponder answers it. Nothing when the mailbox has no template, or when the
+/// sender got automatic mail from this mailbox within the hour (an autoresponder that
+/// ignores the headers cannot start a loop). Returns the outbox id when one was queued.
+pub async fn acknowledge(
+    state: &AppState,
+    m: &NewTicketMail<'_>,
+) -> Result<Option<String>, AppError> {
+    if m.from_address.is_empty() {
+        return Ok(None);
+    }
+    let mailbox = state.db().get_mailbox(m.mailbox_id).await?;
+    let Some((lang, template)) = ack::pick(&mailbox.ack_zh, &mailbox.ack_en, m.subject, m.text)
+    else {
+        return Ok(None);
+    };
+    let now = state.clock().now();
+    let since = now - chrono::Duration::hours(ACK_QUIET_HOURS);
+    if state
+        .db()
+        .automatic_mail_since(&mailbox.id, m.from_address, since)
+        .await?
+    {
+        return Ok(None);
+    }
+    let tr = state.i18n().tr(Lang::parse(lang.code()));
+    let name = m
+        .from_name
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or(m.from_address);
+    let mut text = ack::fill(template, m.number, m.subject, name);
+    if !mailbox.signature.is_empty() {
+        text.push_str("\n\n-- \n");
+        text.push_str(&mailbox.signature);
+    }
+    text.push_str("\n\n");
+    text.push_str(&tr.f("mail_template.reply_footer", &[("number", m.number)]));
+    let subject = tr.f(
+        "mail_template.ack_subject",
+        &[("subject", m.subject), ("number", m.number)],
+    );
+    let secret = token_secret(state).await?;
+    let domain = mailbox
+        .address
+        .split_once('@')
+        .map_or("localhost", |(_, d)| d);
+    let nonce = kefu_store::new_id();
+    let out = NewOutgoing {
+        channel: "email".into(),
+        mailbox_id: Some(mailbox.id.clone()),
+        ticket_id: Some(m.ticket_id.to_string()),
+        recipient: m.from_address.to_string(),
+        subject,
+        body: text,
+        message_id: Some(token::message_id(
+            secret.0.as_bytes(),
+            domain,
+            m.ticket_id,
+            &nonce,
+        )),
+        in_reply_to: m.message_id.map(str::to_string),
+        created_by: None,
+        automatic: true,
+    };
+    Ok(Some(state.db().queue_outgoing(now, &out).await?))
 }
 
 /// Where an e-mail reply on a ticket goes.
