@@ -42,6 +42,15 @@ pub fn mailbox_payload(department_id: &str) -> Value {
     })
 }
 
+/// Saves a mailbox's settings (`PUT`), asserting success.
+pub async fn put_mailbox(app: &TestApp, token: &str, mailbox: &str, payload: Value) {
+    let path = format!("/api/v1/mailboxes/{mailbox}");
+    let r = app
+        .api(Method::PUT, &path, Some(token), Some(payload))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+}
+
 /// The manager's token and a mailbox delivering into the intake group.
 pub async fn setup(app: &TestApp) -> (String, String) {
     let token = app.login("manager").await;

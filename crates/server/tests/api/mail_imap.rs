@@ -4,8 +4,8 @@
 
 use crate::common::mail_servers::{Dovecot, IMAP_PASSWORD, IMAP_USER};
 use crate::common::TestApp;
-use crate::mail::{filled, fixture, mailbox_payload};
-use axum::http::{Method, StatusCode};
+use crate::mail::{filled, fixture, mailbox_payload, put_mailbox};
+use axum::http::StatusCode;
 use kefu_server::jobs::mail::{poll_mailboxes, spawn_readers};
 use kefu_test_support::TestBackend;
 use serde_json::{json, Value};
@@ -89,15 +89,7 @@ pub async fn imap_poll_ingests_once_and_shows_errors(backend: TestBackend) {
 
     // A wrong password: the poll fails, the mailbox page says why, nothing is lost.
     p["imap_secret"] = json!("wrong");
-    let r = app
-        .api(
-            Method::PUT,
-            &format!("/api/v1/mailboxes/{mb}"),
-            Some(&token),
-            Some(p),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    put_mailbox(&app, &token, &mb, p).await;
     imap.deliver(&fixture("gb2312_qp.eml"));
     let report = poll_mailboxes(&app.state, "server-a").await.unwrap();
     assert_eq!((report.polled, report.ingested, report.failed), (1, 0, 1));

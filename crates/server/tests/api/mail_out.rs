@@ -6,7 +6,7 @@
 
 use crate::common::mail_servers::{free_port, SmtpSink};
 use crate::common::TestApp;
-use crate::mail::{fixture, import, mailbox_payload};
+use crate::mail::{fixture, import, mailbox_payload, put_mailbox};
 use axum::http::{Method, StatusCode};
 use kefu_server::jobs::mail::send_outbox;
 use kefu_test_support::TestBackend;
@@ -30,16 +30,7 @@ pub async fn replies_go_out_thread_back_and_retry(backend: TestBackend) {
         return;
     };
     let app = TestApp::new(backend).await;
-    let token = app.login("manager").await;
-    let dept = app.department(&token, "业务受理组").await;
-    let mut p = mailbox_payload(&dept);
-    p["smtp_host"] = json!("127.0.0.1");
-    p["smtp_port"] = json!(smtp.port);
-    p["smtp_security"] = json!("plain");
-    p["smtp_username"] = Value::Null;
-    let r = app.post("/api/v1/mailboxes", &token, p.clone()).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    let mb = r.json()["id"].as_str().unwrap().to_string();
+    let (token, mb, mut p) = sending_mailbox(&app, &smtp).await;
     let first = import(&app, &token, &mb, fixture("gbk_body.eml")).await;
     let ticket = first["ticket_id"].as_str().unwrap().to_string();
     let number = first["ticket_number"].as_str().unwrap().to_string();
@@ -116,15 +107,7 @@ pub async fn replies_go_out_thread_back_and_retry(backend: TestBackend) {
 
     // The mail server goes away: retries with backoff, then the dead-letter list.
     p["smtp_port"] = json!(free_port());
-    let r = app
-        .api(
-            Method::PUT,
-            &format!("/api/v1/mailboxes/{mb}"),
-            Some(&token),
-            Some(p),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    put_mailbox(&app, &token, &mb, p).await;
     let r = app.post(&path, &token, json!({"body": "第二次答复"})).await;
     assert_eq!(r.status, StatusCode::CREATED);
     let mut retried = 0;
@@ -392,15 +375,7 @@ pub async fn failed_mail_retries_lists_and_discards(backend: TestBackend) {
     let ticket = first["ticket_id"].as_str().unwrap().to_string();
     // The mail server goes away.
     p["smtp_port"] = json!(free_port());
-    let r = app
-        .api(
-            Method::PUT,
-            &format!("/api/v1/mailboxes/{mb}"),
-            Some(&token),
-            Some(p),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    put_mailbox(&app, &token, &mb, p).await;
     let path = format!("/api/v1/tickets/{ticket}/email-replies");
     for body in ["第一封", "第二封"] {
         let r = app.post(&path, &token, json!({ "body": body })).await;
@@ -486,9 +461,7 @@ pub async fn new_mail_is_acknowledged_in_the_writers_language_once_an_hour(backe
     let (token, mb, mut p) = sending_mailbox(&app, &smtp).await;
     p["ack_zh"] = json!("{name}您好：您的邮件《{subject}》已受理，工单号 {number}。");
     p["ack_en"] = json!("Dear {name}, we have your message \"{subject}\" as ticket {number}.");
-    let path = format!("/api/v1/mailboxes/{mb}");
-    let r = app.api(Method::PUT, &path, Some(&token), Some(p)).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    put_mailbox(&app, &token, &mb, p).await;
 
     let english = import(
         &app,
