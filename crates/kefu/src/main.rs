@@ -144,6 +144,7 @@ async fn main() -> anyhow::Result<()> {
     config.max_recording_bytes = settings.max_recording_bytes;
     config.public_intake_department = settings.public_intake_department.trim().to_string();
     config.public_limits.chats.max = settings.chat_starts_per_minute;
+    config.mail_ca_file = settings.mail_ca_file.clone();
     config.session.idle = chrono::Duration::minutes(settings.session_idle_minutes);
     config.session.absolute = chrono::Duration::hours(settings.session_absolute_hours);
     let state = AppState::new(db.clone(), clock, config);

@@ -38,6 +38,9 @@ pub struct Settings {
     pub public_intake_department: String,
     /// New web chats one client address may start per minute (more answer 429).
     pub chat_starts_per_minute: u32,
+    /// A PEM file of CA certificates trusted on IMAP and SMTP connections besides the
+    /// system's, for mail servers with a certificate from a company CA.
+    pub mail_ca_file: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -56,6 +59,7 @@ impl Default for Settings {
             max_recording_bytes: 200 * 1024 * 1024,
             public_intake_department: kefu_server::state::DEFAULT_PUBLIC_INTAKE_DEPARTMENT.into(),
             chat_starts_per_minute: kefu_server::app::public::limit::CHATS_PER_WINDOW,
+            mail_ca_file: None,
         }
     }
 }
@@ -109,6 +113,7 @@ impl Settings {
                 "max_recording_bytes",
                 "public_intake_department",
                 "chat_starts_per_minute",
+                "mail_ca_file",
             ]))
             .merge(Serialized::defaults(overrides));
         let settings: Settings = figment
@@ -150,6 +155,9 @@ impl Settings {
         }
         if self.public_intake_department.trim().is_empty() {
             bail!("public_intake_department must name a department, e.g. 业务受理组");
+        }
+        if let Some(file) = &self.mail_ca_file {
+            kefu_server::app::mail::trust::extra_roots(Some(file))?;
         }
         if self.chat_starts_per_minute == 0 {
             bail!("chat_starts_per_minute must be at least 1");

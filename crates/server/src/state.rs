@@ -28,6 +28,9 @@ pub struct ServerConfig {
     pub public_intake_department: String,
     /// Rate limits of the public form and status page, per client address.
     pub public_limits: PublicLimits,
+    /// A PEM file of CA certificates trusted on IMAP and SMTP connections besides the
+    /// system's (mail servers with a certificate from a company CA).
+    pub mail_ca_file: Option<PathBuf>,
 }
 
 /// The intake department of the handbook's reference organization (document 3).
@@ -45,6 +48,7 @@ impl ServerConfig {
             max_recording_bytes: 200 * 1024 * 1024,
             public_intake_department: DEFAULT_PUBLIC_INTAKE_DEPARTMENT.to_string(),
             public_limits: PublicLimits::default(),
+            mail_ca_file: None,
         }
     }
 }

@@ -13,6 +13,7 @@
 
 use crate::app::mail::imap::{connect, Connection, ImapSettings, Woken, MAX_PER_POLL};
 use crate::app::mail::ingest::{commit, prepare};
+use crate::app::mail::trust;
 use crate::state::AppState;
 use chrono::Duration;
 use futures::StreamExt;
@@ -189,7 +190,7 @@ async fn read_mailbox(
     report: &mut PollReport,
 ) -> anyhow::Result<()> {
     let secrets = state.db().mailbox_secrets(&mailbox.id).await?;
-    let settings = ImapSettings {
+    let mut settings = ImapSettings {
         host: mailbox.imap_host.clone(),
         port: u16::try_from(mailbox.imap_port).unwrap_or(993),
         security: mailbox.imap_security.clone(),
@@ -197,12 +198,15 @@ async fn read_mailbox(
         auth: mailbox.imap_auth.clone(),
         secret: secrets.imap_secret.unwrap_or_default(),
         folder: mailbox.imap_folder.clone(),
+        extra_roots: Vec::new(),
     };
+    let roots = trust::extra_roots(state.config().mail_ca_file.as_deref());
     let mut position = (
         mailbox.uid_validity.and_then(|v| u32::try_from(v).ok()),
         u32::try_from(mailbox.last_uid).unwrap_or(0),
     );
     let outcome: Result<bool, String> = async {
+        settings.extra_roots = roots.map_err(|e| format!("{e:#}"))?;
         let mut conn = connect(&settings).await.map_err(|e| format!("{e:#}"))?;
         loop {
             if !drain(state, &mut conn, mailbox, holder, &mut position, report).await? {
@@ -377,6 +381,9 @@ pub async fn send_outbox(state: &AppState, holder: &str) -> anyhow::Result<SendR
                             security: mb.smtp_security.clone(),
                             username: mb.smtp_username.clone(),
                             secret: secrets.smtp_secret,
+                            extra_roots: trust::extra_roots(
+                                state.config().mail_ca_file.as_deref(),
+                            )?,
                         };
                         let reply_to = match &row.ticket_id {
                             Some(ticket) => {

@@ -2,11 +2,11 @@
 //! the mailbox remembers where it stopped, a server that does not hold the lease
 //! leaves the mailbox alone, and a refused login shows on the mailbox.
 
-use crate::common::mail_servers::{Dovecot, IMAP_PASSWORD, IMAP_USER};
+use crate::common::mail_servers::{Dovecot, SmtpSink, TestCa, IMAP_PASSWORD, IMAP_USER};
 use crate::common::TestApp;
 use crate::mail::{filled, fixture, mailbox_payload, put_mailbox};
 use axum::http::StatusCode;
-use kefu_server::jobs::mail::{poll_mailboxes, spawn_readers};
+use kefu_server::jobs::mail::{poll_mailboxes, send_outbox, spawn_readers};
 use kefu_test_support::TestBackend;
 use serde_json::{json, Value};
 
@@ -187,4 +187,90 @@ async fn wait_until(
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     panic!("the mailbox reader did not get there");
+}
+
+/// A mail server whose certificate comes from a company CA: refused (with the reason
+/// on the mailbox) until `mail_ca_file` names the CA; then read over IMAP with TLS and
+/// written to over SMTP with STARTTLS.
+pub async fn tls_mail_servers_with_a_company_ca(backend: TestBackend) {
+    let Some(ca) = TestCa::generate_if_installed() else {
+        return;
+    };
+    let Some(mut imap) = Dovecot::start_tls_if_installed(&ca) else {
+        return;
+    };
+    let Some(smtp) = SmtpSink::start_tls_if_installed(&ca) else {
+        return;
+    };
+    imap.deliver(&fixture("gbk_body.eml"));
+    let payload = |dept: &str| {
+        let mut p = mailbox_payload(dept);
+        p["imap_host"] = json!("localhost");
+        p["imap_port"] = json!(imap.port);
+        p["imap_security"] = json!("tls");
+        p["imap_username"] = json!(IMAP_USER);
+        p["imap_secret"] = json!(IMAP_PASSWORD);
+        p["smtp_host"] = json!("localhost");
+        p["smtp_port"] = json!(smtp.port);
+        p["smtp_security"] = json!("starttls");
+        p["smtp_username"] = Value::Null;
+        p
+    };
+
+    // Without the CA the certificate is not trusted: nothing is read, the mailbox says why.
+    let untrusting = TestApp::new(backend).await;
+    let token = untrusting.login("manager").await;
+    let dept = untrusting.department(&token, "业务受理组").await;
+    let r = untrusting
+        .post("/api/v1/mailboxes", &token, payload(&dept))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let mb = r.json()["id"].as_str().unwrap().to_string();
+    let report = poll_mailboxes(&untrusting.state, "server-a").await.unwrap();
+    assert_eq!((report.ingested, report.failed), (0, 1), "{report:?}");
+    let view = untrusting
+        .get(&format!("/api/v1/mailboxes/{mb}"), &token)
+        .await
+        .json();
+    let error = view["last_error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_lowercase();
+    assert!(error.contains("certificate"), "{view}");
+    untrusting.cleanup().await;
+
+    let ca_file = ca.ca_pem.clone();
+    let app = TestApp::with_config(backend, move |c| c.mail_ca_file = Some(ca_file)).await;
+    let token = app.login("manager").await;
+    let dept = app.department(&token, "业务受理组").await;
+    let r = app.post("/api/v1/mailboxes", &token, payload(&dept)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let report = poll_mailboxes(&app.state, "server-a").await.unwrap();
+    assert_eq!((report.ingested, report.failed), (1, 0), "{report:?}");
+    let tickets = app
+        .get("/api/v1/tickets?status=new&limit=200", &token)
+        .await
+        .json();
+    let ticket = tickets["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["subject"] == "空调不制冷，请尽快维修")
+        .cloned()
+        .expect("the message read over TLS became a ticket");
+    let id = ticket["id"].as_str().unwrap();
+    let r = app
+        .post(
+            &format!("/api/v1/tickets/{id}/email-replies"),
+            &token,
+            json!({"body": "您好，师傅明天上午上门。"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let report = send_outbox(&app.state, "server-a").await.unwrap();
+    assert_eq!(report.sent, 1, "{report:?}");
+    let sent = smtp.messages();
+    assert_eq!(sent.len(), 1);
+    assert!(String::from_utf8_lossy(&sent[0]).contains(ticket["number"].as_str().unwrap()));
+    app.cleanup().await;
 }

@@ -2,6 +2,7 @@
 //! Dovecot IMAP server (Debian's `dovecot-imapd`, installed by `.ci/run`) with a
 //! passwd-file user and a maildir the test fills, and an SMTP receiver (Python's
 //! `aiosmtpd`, also installed by `.ci/run`) that writes what it receives to a maildir.
+//! Either can run over TLS with a certificate from a CA the test makes ([`TestCa`]).
 
 use std::io::Write as _;
 use std::net::TcpStream;
@@ -70,6 +71,100 @@ fn id_of(flag: &str, name: &str) -> u32 {
         .unwrap_or_else(|_| panic!("no system user {name}: install dovecot-imapd"))
 }
 
+/// A CA of the test's own and a certificate it signed for `localhost`, made with the
+/// `openssl` command line: what a mail server inside a company looks like.
+pub struct TestCa {
+    _dir: tempfile::TempDir,
+    /// The CA's certificate (what `mail_ca_file` names).
+    pub ca_pem: PathBuf,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+impl TestCa {
+    pub fn generate_if_installed() -> Option<TestCa> {
+        installed(
+            "openssl (test certificates)",
+            "apt-get install openssl",
+            "openssl",
+            &["version"],
+        )
+        .then(TestCa::generate)
+    }
+
+    fn generate() -> TestCa {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        std::fs::write(
+            d.join("ca.cnf"),
+            "[req]\ndistinguished_name = dn\nx509_extensions = v3_ca\nprompt = no\n\
+             [dn]\nCN = kefu test CA\n\
+             [v3_ca]\nbasicConstraints = critical,CA:TRUE\n\
+             keyUsage = critical,keyCertSign,cRLSign\nsubjectKeyIdentifier = hash\n",
+        )
+        .unwrap();
+        std::fs::write(
+            d.join("server.ext"),
+            "subjectAltName = DNS:localhost\nbasicConstraints = CA:FALSE\n\
+             keyUsage = digitalSignature,keyEncipherment\nextendedKeyUsage = serverAuth\n",
+        )
+        .unwrap();
+        let openssl = |args: &[&str]| {
+            let out = Command::new("openssl")
+                .args(args)
+                .current_dir(d)
+                .output()
+                .expect("run openssl");
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        openssl(&[
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
+            "-days", "2", "-config", "ca.cnf",
+        ]);
+        openssl(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=localhost",
+        ]);
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+        ]);
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+        TestCa {
+            ca_pem: d.join("ca.pem"),
+            cert: d.join("server.pem"),
+            key: d.join("server.key"),
+            _dir: dir,
+        }
+    }
+}
+
 pub struct Dovecot {
     _dir: tempfile::TempDir,
     child: Child,
@@ -95,7 +190,23 @@ impl Dovecot {
         .then(Dovecot::start)
     }
 
+    /// Dovecot taking only IMAP over TLS (port 993 style) with `ca`'s certificate, or
+    /// `None` (with a note) when it is not installed.
+    pub fn start_tls_if_installed(ca: &TestCa) -> Option<Dovecot> {
+        installed(
+            "Dovecot (IMAP)",
+            "apt-get install dovecot-imapd",
+            "dovecot",
+            &["--version"],
+        )
+        .then(|| Dovecot::start_with(Some(ca)))
+    }
+
     pub fn start() -> Dovecot {
+        Dovecot::start_with(None)
+    }
+
+    fn start_with(tls: Option<&TestCa>) -> Dovecot {
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path();
         use std::os::unix::fs::PermissionsExt as _;
@@ -126,16 +237,29 @@ impl Dovecot {
         let port = free_port();
         let log = root.join("dovecot.log");
         let r = root.display();
+        let (ssl, plain_port, tls_port) = match tls {
+            None => ("ssl = no".to_string(), port, 0),
+            Some(ca) => (
+                format!(
+                    "ssl = required\nssl_cert = <{}\nssl_key = <{}",
+                    ca.cert.display(),
+                    ca.key.display()
+                ),
+                0,
+                port,
+            ),
+        };
         let conf = format!(
             "protocols = imap\nlisten = 127.0.0.1\nbase_dir = {r}/run\nstate_dir = {r}/state\n\
-             log_path = {r}/dovecot.log\nssl = no\ndisable_plaintext_auth = no\n\
+             log_path = {r}/dovecot.log\n{ssl}\ndisable_plaintext_auth = no\n\
              auth_mechanisms = plain login\nmail_location = maildir:~/Maildir\n\
              default_internal_user = dovecot\ndefault_internal_group = dovecot\n\
              default_login_user = dovenull\nfirst_valid_uid = 1\n\
              passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN {r}/passwd\n}}\n\
              userdb {{\n  driver = passwd-file\n  args = {r}/passwd\n}}\n\
              service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    \
-             port = {port}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\n"
+             port = {plain_port}\n  }}\n  inet_listener imaps {{\n    address = 127.0.0.1\n    \
+             port = {tls_port}\n  }}\n}}\n"
         );
         std::fs::write(root.join("dovecot.conf"), conf).unwrap();
         std::fs::create_dir_all(root.join("state")).unwrap();
@@ -205,13 +329,38 @@ impl SmtpSink {
         .then(SmtpSink::start)
     }
 
+    /// The SMTP receiver requiring STARTTLS with `ca`'s certificate, or `None` (with a
+    /// note) when aiosmtpd is not installed.
+    pub fn start_tls_if_installed(ca: &TestCa) -> Option<SmtpSink> {
+        installed(
+            "aiosmtpd (SMTP)",
+            "pip install aiosmtpd",
+            "python3",
+            &["-c", "import aiosmtpd"],
+        )
+        .then(|| SmtpSink::start_with(Some(ca)))
+    }
+
     pub fn start() -> SmtpSink {
+        SmtpSink::start_with(None)
+    }
+
+    fn start_with(tls: Option<&TestCa>) -> SmtpSink {
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
         let log = dir.path().join("smtp.log");
-        let mut child = Command::new("python3")
+        let mut command = Command::new("python3");
+        command
             .args(["-m", "aiosmtpd", "-n", "-l"])
-            .arg(format!("127.0.0.1:{port}"))
+            .arg(format!("127.0.0.1:{port}"));
+        if let Some(ca) = tls {
+            command
+                .arg("--tlscert")
+                .arg(&ca.cert)
+                .arg("--tlskey")
+                .arg(&ca.key);
+        }
+        let mut child = command
             .args(["-c", "aiosmtpd.handlers.Mailbox"])
             .arg(dir.path().join("maildir"))
             .stdout(Stdio::null())

@@ -24,6 +24,8 @@ pub struct ImapSettings {
     pub auth: String,
     pub secret: String,
     pub folder: String,
+    /// CA certificates trusted besides the system's (see `trust`).
+    pub extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
 }
 
 impl std::fmt::Debug for ImapSettings {
@@ -60,12 +62,19 @@ impl async_imap::Authenticator for &XOAuth2<'_> {
     }
 }
 
-/// A TLS client that trusts the system's root certificates.
-pub fn tls_connector() -> anyhow::Result<tokio_rustls::TlsConnector> {
+/// A TLS client that trusts the system's root certificates and `extra`.
+pub fn tls_connector(
+    extra: &[rustls::pki_types::CertificateDer<'static>],
+) -> anyhow::Result<tokio_rustls::TlsConnector> {
     let mut roots = rustls::RootCertStore::empty();
     let found = rustls_native_certs::load_native_certs();
     for cert in found.certs {
         let _ = roots.add(cert);
+    }
+    for cert in extra {
+        roots
+            .add(cert.clone())
+            .context("a certificate in mail_ca_file is not a usable CA")?;
     }
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
@@ -110,7 +119,7 @@ pub async fn connect(s: &ImapSettings) -> anyhow::Result<Connection> {
         "tls" => {
             let name = rustls::pki_types::ServerName::try_from(s.host.clone())
                 .map_err(|_| anyhow!("{} is not a valid server name", s.host))?;
-            let tls = tls_connector()?
+            let tls = tls_connector(&s.extra_roots)?
                 .connect(name, tcp)
                 .await
                 .context("TLS handshake")?;
@@ -127,7 +136,7 @@ pub async fn connect(s: &ImapSettings) -> anyhow::Result<Connection> {
                 .context("STARTTLS")?;
             let name = rustls::pki_types::ServerName::try_from(s.host.clone())
                 .map_err(|_| anyhow!("{} is not a valid server name", s.host))?;
-            let tls = tls_connector()?
+            let tls = tls_connector(&s.extra_roots)?
                 .connect(name, client.into_inner())
                 .await
                 .context("TLS handshake after STARTTLS")?;

@@ -9,6 +9,7 @@ pub mod outbox;
 pub mod review;
 pub mod sms;
 pub mod smtp;
+pub mod trust;
 
 use crate::error::AppError;
 use crate::state::{AppState, Secret};

@@ -10,6 +10,7 @@ use anyhow::{anyhow, bail, Context};
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 /// Where and how to send.
@@ -20,6 +21,8 @@ pub struct SmtpSettings {
     pub security: String,
     pub username: Option<String>,
     pub secret: Option<String>,
+    /// CA certificates trusted besides the system's (see `trust`).
+    pub extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
 }
 
 impl std::fmt::Debug for SmtpSettings {
@@ -85,9 +88,18 @@ pub async fn send(s: &SmtpSettings, m: &Outgoing<'_>) -> anyhow::Result<String> 
         .header(ContentType::TEXT_PLAIN)
         .body(m.body.to_string())
         .context("build the message")?;
+    let tls = || -> anyhow::Result<TlsParameters> {
+        let mut params = TlsParameters::builder(s.host.clone());
+        for der in &s.extra_roots {
+            params = params.add_root_certificate(Certificate::from_der(der.to_vec())?);
+        }
+        Ok(params.build_rustls()?)
+    };
     let transport = match s.security.as_str() {
-        "tls" => AsyncSmtpTransport::<Tokio1Executor>::relay(&s.host)?,
-        "starttls" => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host)?,
+        "tls" => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host)
+            .tls(Tls::Wrapper(tls()?)),
+        "starttls" => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host)
+            .tls(Tls::Required(tls()?)),
         "plain" if super::mailboxes::is_loopback(&s.host) => {
             AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host)
         }
