@@ -76,6 +76,7 @@ kefu_test_support::suite!(
         mail_out::failed_mail_retries_lists_and_discards,
         mail_imap::idle_brings_new_mail_without_waiting_for_the_poll,
         mail_imap::tls_mail_servers_with_a_company_ca,
+        mail_imap::oauth2_token_logs_in_with_xoauth2,
         knowledge::writers_write_readers_read_published,
         knowledge::stale_edits_conflict_and_bad_fields_are_named,
         knowledge::history_diff_and_restore,

@@ -2,7 +2,9 @@
 //! the mailbox remembers where it stopped, a server that does not hold the lease
 //! leaves the mailbox alone, and a refused login shows on the mailbox.
 
-use crate::common::mail_servers::{Dovecot, SmtpSink, TestCa, IMAP_PASSWORD, IMAP_USER};
+use crate::common::mail_servers::{
+    Dovecot, SmtpSink, TestCa, IMAP_PASSWORD, IMAP_TOKEN, IMAP_USER,
+};
 use crate::common::TestApp;
 use crate::mail::{filled, fixture, mailbox_payload, put_mailbox};
 use axum::http::StatusCode;
@@ -272,5 +274,52 @@ pub async fn tls_mail_servers_with_a_company_ca(backend: TestBackend) {
     let sent = smtp.messages();
     assert_eq!(sent.len(), 1);
     assert!(String::from_utf8_lossy(&sent[0]).contains(ticket["number"].as_str().unwrap()));
+    app.cleanup().await;
+}
+
+/// A mailbox that logs in with an OAuth2 access token (XOAUTH2): a valid token reads the
+/// mail; a token the provider refuses shows on the mailbox and reads nothing.
+pub async fn oauth2_token_logs_in_with_xoauth2(backend: TestBackend) {
+    let Some(mut imap) = Dovecot::start_oauth2_if_installed() else {
+        return;
+    };
+    imap.deliver(&fixture("gbk_body.eml"));
+    let app = TestApp::new(backend).await;
+    let token = app.login("manager").await;
+    let dept = app.department(&token, "业务受理组").await;
+    let mut p = mailbox_payload(&dept);
+    p["imap_host"] = json!("127.0.0.1");
+    p["imap_port"] = json!(imap.port);
+    p["imap_security"] = json!("plain");
+    p["imap_username"] = json!(IMAP_USER);
+    p["imap_auth"] = json!("oauth2");
+    p["imap_secret"] = json!("an-expired-token");
+    let r = app.post("/api/v1/mailboxes", &token, p.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let mb = r.json()["id"].as_str().unwrap().to_string();
+
+    let report = poll_mailboxes(&app.state, "server-a").await.unwrap();
+    assert_eq!((report.ingested, report.failed), (0, 1), "{report:?}");
+    let view = app
+        .get(&format!("/api/v1/mailboxes/{mb}"), &token)
+        .await
+        .json();
+    let error = view["last_error"].as_str().unwrap_or_default();
+    assert!(error.contains("XOAUTH2"), "{view}");
+    assert!(
+        !error.contains("an-expired-token"),
+        "the token never shows: {view}"
+    );
+
+    p["imap_secret"] = json!(IMAP_TOKEN);
+    put_mailbox(&app, &token, &mb, p).await;
+    let report = poll_mailboxes(&app.state, "server-a").await.unwrap();
+    assert_eq!((report.ingested, report.failed), (1, 0), "{report:?}");
+    let view = app
+        .get(&format!("/api/v1/mailboxes/{mb}"), &token)
+        .await
+        .json();
+    assert_eq!(view["last_error"], Value::Null, "{view}");
+    assert_eq!(view["last_uid"], 1);
     app.cleanup().await;
 }

@@ -168,6 +168,8 @@ impl TestCa {
 pub struct Dovecot {
     _dir: tempfile::TempDir,
     child: Child,
+    /// The OAuth2 token endpoint Dovecot asks about tokens (see `start_oauth2`).
+    token_endpoint: Option<Child>,
     pub port: u16,
     maildir: PathBuf,
     uid: u32,
@@ -177,6 +179,27 @@ pub struct Dovecot {
 
 pub const IMAP_USER: &str = "support";
 pub const IMAP_PASSWORD: &str = "imap-secret-1";
+/// The one access token the OAuth2 token endpoint accepts (for [`IMAP_USER`]).
+pub const IMAP_TOKEN: &str = "ya29.kefu-test-token";
+
+/// The token endpoint of an OAuth2 provider, as Dovecot's `oauth2` passdb asks it
+/// (`tokeninfo_url`): [`IMAP_TOKEN`] is the user's, anything else is refused.
+const TOKEN_ENDPOINT: &str = r#"
+import http.server, json, sys
+class Tokens(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        ok = self.path.split("access_token=")[-1] == sys.argv[2]
+        body = json.dumps({"username": sys.argv[3], "active": "true"} if ok
+                          else {"error": "invalid_token"}).encode()
+        self.send_response(200 if ok else 401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Tokens).serve_forever()
+"#;
 
 impl Dovecot {
     /// Starts Dovecot, or `None` (with a note) when it is not installed.
@@ -199,14 +222,26 @@ impl Dovecot {
             "dovecot",
             &["--version"],
         )
-        .then(|| Dovecot::start_with(Some(ca)))
+        .then(|| Dovecot::start_with(Some(ca), false))
+    }
+
+    /// Dovecot that also takes OAuth2 access tokens (XOAUTH2), checked with a local
+    /// token endpoint, or `None` (with a note) when it is not installed.
+    pub fn start_oauth2_if_installed() -> Option<Dovecot> {
+        installed(
+            "Dovecot (IMAP)",
+            "apt-get install dovecot-imapd",
+            "dovecot",
+            &["--version"],
+        )
+        .then(|| Dovecot::start_with(None, true))
     }
 
     pub fn start() -> Dovecot {
-        Dovecot::start_with(None)
+        Dovecot::start_with(None, false)
     }
 
-    fn start_with(tls: Option<&TestCa>) -> Dovecot {
+    fn start_with(tls: Option<&TestCa>, oauth2: bool) -> Dovecot {
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path();
         use std::os::unix::fs::PermissionsExt as _;
@@ -237,6 +272,39 @@ impl Dovecot {
         let port = free_port();
         let log = root.join("dovecot.log");
         let r = root.display();
+        let mut token_endpoint = None;
+        let oauth2_passdb = if oauth2 {
+            let token_port = free_port();
+            let log = root.join("tokens.log");
+            let mut child = Command::new("python3")
+                .args(["-c", TOKEN_ENDPOINT])
+                .arg(token_port.to_string())
+                .arg(IMAP_TOKEN)
+                .arg(IMAP_USER)
+                .stdout(Stdio::null())
+                .stderr(std::fs::File::create(&log).unwrap())
+                .spawn()
+                .expect("start the token endpoint");
+            wait_for(token_port, &mut child, &log);
+            token_endpoint = Some(child);
+            std::fs::write(
+                root.join("oauth2.conf.ext"),
+                format!(
+                    "tokeninfo_url = http://127.0.0.1:{token_port}/tokeninfo?access_token=\n\
+                     username_attribute = username\nactive_attribute = active\n\
+                     active_value = true\n"
+                ),
+            )
+            .unwrap();
+            format!(
+                "passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  \
+                 args = {}/oauth2.conf.ext\n}}\n",
+                root.display()
+            )
+        } else {
+            String::new()
+        };
+        let oauth2_mechanisms = if oauth2 { " xoauth2 oauthbearer" } else { "" };
         let (ssl, plain_port, tls_port) = match tls {
             None => ("ssl = no".to_string(), port, 0),
             Some(ca) => (
@@ -252,10 +320,10 @@ impl Dovecot {
         let conf = format!(
             "protocols = imap\nlisten = 127.0.0.1\nbase_dir = {r}/run\nstate_dir = {r}/state\n\
              log_path = {r}/dovecot.log\n{ssl}\ndisable_plaintext_auth = no\n\
-             auth_mechanisms = plain login\nmail_location = maildir:~/Maildir\n\
+             auth_mechanisms = plain login{oauth2_mechanisms}\nmail_location = maildir:~/Maildir\n\
              default_internal_user = dovecot\ndefault_internal_group = dovecot\n\
              default_login_user = dovenull\nfirst_valid_uid = 1\n\
-             passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN {r}/passwd\n}}\n\
+             {oauth2_passdb}passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN {r}/passwd\n}}\n\
              userdb {{\n  driver = passwd-file\n  args = {r}/passwd\n}}\n\
              service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    \
              port = {plain_port}\n  }}\n  inet_listener imaps {{\n    address = 127.0.0.1\n    \
@@ -275,6 +343,7 @@ impl Dovecot {
         Dovecot {
             _dir: dir,
             child,
+            token_endpoint,
             port,
             maildir,
             uid,
@@ -307,6 +376,10 @@ impl Drop for Dovecot {
             .arg(self.child.id().to_string())
             .status();
         let _ = self.child.wait();
+        if let Some(mut tokens) = self.token_endpoint.take() {
+            let _ = tokens.kill();
+            let _ = tokens.wait();
+        }
     }
 }
 
