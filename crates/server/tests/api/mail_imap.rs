@@ -12,6 +12,30 @@ use kefu_server::jobs::mail::{poll_mailboxes, send_outbox, spawn_readers};
 use kefu_test_support::TestBackend;
 use serde_json::{json, Value};
 
+/// A mailbox reading the test Dovecot on `port` with the test user's password.
+fn imap_payload(department_id: &str, port: u16) -> Value {
+    let mut p = mailbox_payload(department_id);
+    p["imap_host"] = json!("127.0.0.1");
+    p["imap_port"] = json!(port);
+    p["imap_security"] = json!("plain");
+    p["imap_username"] = json!(IMAP_USER);
+    p["imap_secret"] = json!(IMAP_PASSWORD);
+    p
+}
+
+/// The new ticket with `subject`, if there is one.
+async fn new_ticket(app: &TestApp, token: &str, subject: &str) -> Option<Value> {
+    let tickets = app
+        .get("/api/v1/tickets?status=new&limit=200", token)
+        .await
+        .json();
+    tickets["items"]
+        .as_array()?
+        .iter()
+        .find(|t| t["subject"] == subject)
+        .cloned()
+}
+
 pub async fn imap_poll_ingests_once_and_shows_errors(backend: TestBackend) {
     let Some(mut imap) = Dovecot::start_if_installed() else {
         return;
@@ -23,12 +47,7 @@ pub async fn imap_poll_ingests_once_and_shows_errors(backend: TestBackend) {
 
     let token = app.login("manager").await;
     let dept = app.department(&token, "业务受理组").await;
-    let mut p = mailbox_payload(&dept);
-    p["imap_host"] = json!("127.0.0.1");
-    p["imap_port"] = json!(imap.port);
-    p["imap_security"] = json!("plain");
-    p["imap_username"] = json!(IMAP_USER);
-    p["imap_secret"] = json!(IMAP_PASSWORD);
+    let mut p = imap_payload(&dept, imap.port);
     let r = app.post("/api/v1/mailboxes", &token, p.clone()).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let mb = r.json()["id"].as_str().unwrap().to_string();
@@ -47,16 +66,8 @@ pub async fn imap_poll_ingests_once_and_shows_errors(backend: TestBackend) {
     assert_eq!(view["last_error"], Value::Null);
     let held_or_failed = app.get("/api/v1/mail?list=failed", &token).await.json();
     assert_eq!(held_or_failed["items"].as_array().unwrap().len(), 1);
-    let tickets = app
-        .get("/api/v1/tickets?status=new&limit=200", &token)
+    let ticket = new_ticket(&app, &token, "空调不制冷，请尽快维修")
         .await
-        .json();
-    let ticket = tickets["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["subject"] == "空调不制冷，请尽快维修")
-        .cloned()
         .expect("the GBK message became a ticket");
     let id = ticket["id"].as_str().unwrap().to_string();
     let number = ticket["number"].as_str().unwrap().to_string();
@@ -130,12 +141,7 @@ pub async fn idle_brings_new_mail_without_waiting_for_the_poll(backend: TestBack
     imap.deliver(&fixture("gbk_body.eml"));
     let token = app.login("manager").await;
     let dept = app.department(&token, "业务受理组").await;
-    let mut p = mailbox_payload(&dept);
-    p["imap_host"] = json!("127.0.0.1");
-    p["imap_port"] = json!(imap.port);
-    p["imap_security"] = json!("plain");
-    p["imap_username"] = json!(IMAP_USER);
-    p["imap_secret"] = json!(IMAP_PASSWORD);
+    let p = imap_payload(&dept, imap.port);
     let r = app.post("/api/v1/mailboxes", &token, p).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let mb = r.json()["id"].as_str().unwrap().to_string();
@@ -154,18 +160,7 @@ pub async fn idle_brings_new_mail_without_waiting_for_the_poll(backend: TestBack
         \xe6\x98\xa8\xe5\xa4\xa9\xe4\xb9\xb0\xe7\x9a\x84\xe3\x80\x82\r\n";
     append(imap.port, raw).await;
     wait_until(&app, &token, &mb, |v| v["last_uid"] == 2).await;
-    let tickets = app
-        .get("/api/v1/tickets?status=new&limit=200", &token)
-        .await
-        .json();
-    assert!(
-        tickets["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|t| t["subject"] == "电视机显示不亮"),
-        "{tickets}"
-    );
+    assert!(new_ticket(&app, &token, "电视机显示不亮").await.is_some());
     readers.abort();
     app.cleanup().await;
 }
@@ -206,12 +201,9 @@ pub async fn tls_mail_servers_with_a_company_ca(backend: TestBackend) {
     };
     imap.deliver(&fixture("gbk_body.eml"));
     let payload = |dept: &str| {
-        let mut p = mailbox_payload(dept);
+        let mut p = imap_payload(dept, imap.port);
         p["imap_host"] = json!("localhost");
-        p["imap_port"] = json!(imap.port);
         p["imap_security"] = json!("tls");
-        p["imap_username"] = json!(IMAP_USER);
-        p["imap_secret"] = json!(IMAP_PASSWORD);
         p["smtp_host"] = json!("localhost");
         p["smtp_port"] = json!(smtp.port);
         p["smtp_security"] = json!("starttls");
@@ -249,16 +241,8 @@ pub async fn tls_mail_servers_with_a_company_ca(backend: TestBackend) {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let report = poll_mailboxes(&app.state, "server-a").await.unwrap();
     assert_eq!((report.ingested, report.failed), (1, 0), "{report:?}");
-    let tickets = app
-        .get("/api/v1/tickets?status=new&limit=200", &token)
+    let ticket = new_ticket(&app, &token, "空调不制冷，请尽快维修")
         .await
-        .json();
-    let ticket = tickets["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["subject"] == "空调不制冷，请尽快维修")
-        .cloned()
         .expect("the message read over TLS became a ticket");
     let id = ticket["id"].as_str().unwrap();
     let r = app
@@ -287,11 +271,7 @@ pub async fn oauth2_token_logs_in_with_xoauth2(backend: TestBackend) {
     let app = TestApp::new(backend).await;
     let token = app.login("manager").await;
     let dept = app.department(&token, "业务受理组").await;
-    let mut p = mailbox_payload(&dept);
-    p["imap_host"] = json!("127.0.0.1");
-    p["imap_port"] = json!(imap.port);
-    p["imap_security"] = json!("plain");
-    p["imap_username"] = json!(IMAP_USER);
+    let mut p = imap_payload(&dept, imap.port);
     p["imap_auth"] = json!("oauth2");
     p["imap_secret"] = json!("an-expired-token");
     let r = app.post("/api/v1/mailboxes", &token, p.clone()).await;
