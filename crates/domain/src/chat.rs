@@ -85,11 +85,17 @@ pub fn parse_capacity(n: i64) -> Result<u32, ChatInputError> {
         .ok_or(ChatInputError::Capacity)
 }
 
-/// Parses a comma- or space-separated list of skills into a set (stored comma-joined).
-pub fn parse_skills(raw: &str) -> Result<BTreeSet<String>, ChatInputError> {
-    raw.split([',', ' ', '，'])
+/// The words of a typed list of skills, separated by commas (also full-width), 、 or
+/// spaces.
+pub fn skill_words(raw: &str) -> impl Iterator<Item = &str> {
+    raw.split([',', ' ', '，', '、'])
         .map(str::trim)
         .filter(|s| !s.is_empty())
+}
+
+/// Parses a typed list of skills ([`skill_words`]) into a set (stored comma-joined).
+pub fn parse_skills(raw: &str) -> Result<BTreeSet<String>, ChatInputError> {
+    skill_words(raw)
         .map(|s| {
             if s.chars().count() <= 40
                 && s.chars()
@@ -303,6 +309,11 @@ mod tests {
         assert_eq!(
             join_skills(&skills("billing，english, billing")),
             "billing,english"
+        );
+        // The UI and the API split the same way, 、 included.
+        assert_eq!(
+            join_skills(&skills("退款、english 物流")),
+            "english,物流,退款"
         );
         assert!(parse_skills("a;b").is_err());
     }

@@ -9,12 +9,14 @@ use crate::app::chat::scripts::{self, ScriptPayload, ScriptView};
 use crate::error::AppError;
 use crate::i18n::Tr;
 use crate::state::AppState;
+use crate::ui::form_field as field;
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::Form;
+use kefu_domain::chat::skill_words;
 use kefu_domain::chat::Routing;
 use kefu_domain::sla::SlaCalendar;
 use kefu_domain::Permission;
@@ -202,21 +204,9 @@ fn require_manager(page: &Page) -> Result<(), UiError> {
         .map_err(|e| page.error(e))
 }
 
-fn field(pairs: &[(String, String)], name: &str) -> String {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
-}
-
-/// Skills as typed: comma-, space- or 、-separated.
+/// Skills as typed, split by the domain's rule.
 fn skill_list(raw: &str) -> Vec<String> {
-    raw.split([',', ' ', '，', '、'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
+    skill_words(raw).map(str::to_string).collect()
 }
 
 fn read_topic(id: Option<String>, pairs: &[(String, String)]) -> (TopicForm, TopicPayload) {

@@ -7,6 +7,7 @@ use crate::app::mail::review::{self, MailView, ResolvePayload};
 use crate::error::AppError;
 use crate::i18n::Tr;
 use crate::state::AppState;
+use crate::ui::form_field as field;
 use crate::ui::{render, Chrome, Page, UiError};
 use askama::Template;
 use axum::extract::{Path, Query};
@@ -179,14 +180,6 @@ async fn edit_page(page: Page, Path(id): Path<String>) -> Result<Response, UiErr
         .await
         .map_err(|e| page.error(e))?;
     show(&page, form_of(&m), None, false).await
-}
-
-fn field(pairs: &[(String, String)], name: &str) -> String {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
 }
 
 fn read_form(id: Option<String>, pairs: &[(String, String)]) -> (MailboxForm, MailboxPayload) {

@@ -166,6 +166,15 @@ pub struct Chrome {
     pub nav_mail: bool,
 }
 
+/// A submitted form's value for `name` as typed (empty when absent).
+pub(crate) fn form_field(pairs: &[(String, String)], name: &str) -> String {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
 /// Whether a failed form submission is answered by the form again, with the reason on
 /// it: a mistake the user can correct (a 4xx), but not a refusal, which gets the error
 /// page like any other forbidden request.

@@ -7,6 +7,7 @@ use crate::app::surveys::{
 use crate::error::AppError;
 use crate::i18n::Tr;
 use crate::state::AppState;
+use crate::ui::form_field as field;
 use crate::ui::{render, Chrome, Page, UiError};
 use askama::Template;
 use axum::extract::{Path, Query};
@@ -152,14 +153,6 @@ async fn edit_get(page: Page, Path(id): Path<String>) -> Result<Response, UiErro
         .await
         .map_err(|e| page.error(e))?;
     show(&page, form_of(&template_view(&row)), None, false).await
-}
-
-fn field(pairs: &[(String, String)], name: &str) -> String {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
 }
 
 /// Options are typed one per line (commas and 、 separate too).
