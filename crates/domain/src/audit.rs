@@ -113,6 +113,7 @@ actions! {
     MailboxChanged = "mail.mailbox_change",
     MailReviewed = "mail.review",
     MailOutboxDiscarded = "mail.outbox_discard",
+    MailRemoteImagesShown = "mail.remote_images",
 }
 
 /// Whether the action touched personal data (PII); the audit page can filter on it.

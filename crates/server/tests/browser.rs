@@ -122,6 +122,7 @@ fn main() {
         inspector_reads_transcripts_masked_without_the_console,
         mailbox_settings_held_review_and_failed_pages,
         email_reply_from_the_ticket_page_and_the_outbox_pages,
+        html_mail_shows_remote_images_only_when_asked,
         sms_gateway_page_keeps_the_key_and_masks_numbers,
     ];
 

@@ -7,6 +7,7 @@
 
 pub mod ack;
 pub mod classify;
+pub mod html;
 pub mod parse;
 pub mod thread;
 pub mod token;

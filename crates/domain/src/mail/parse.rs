@@ -2,16 +2,12 @@
 //! charset mail clients use in China — GB2312, GBK, GB18030, Big5 — and UTF-8), the text
 //! and the sanitized HTML body, attachments and inline images, and the classification.
 //!
-//! HTML is cleaned with ammonia: scripts, styles, event handlers and Outlook's office
-//! markup go; images keep only `cid:` sources (the message's own parts). A remote image
-//! loses its `src` — fetching it would tell the sender that and when the mail was read —
-//! and is counted so the page can say some images were blocked.
+//! HTML is cleaned with ammonia (see [`super::html`]): scripts, styles, event handlers
+//! and Outlook's office markup go; remote images are kept but counted, and load only
+//! when an agent asks for them.
 
 use super::classify::{classify, Kind, Signals};
 use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders, PartType};
-use std::borrow::Cow;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 
 /// What kefu keeps of a message.
 #[derive(Debug, Clone)]
@@ -31,6 +27,7 @@ pub struct ParsedMail {
     pub text: String,
     /// The sanitized HTML body, when the message has one.
     pub html: Option<String>,
+    /// Remote images in the HTML (kept, shown only when an agent asks).
     pub remote_images_blocked: usize,
     pub attachments: Vec<ParsedAttachment>,
     pub kind: Kind,
@@ -44,6 +41,8 @@ pub struct ParsedAttachment {
     pub content_type: String,
     /// Referenced from the HTML as `cid:` (an inline image).
     pub inline: bool,
+    /// The part's Content-ID without its angle brackets (what `cid:` names).
+    pub content_id: Option<String>,
     pub bytes: Vec<u8>,
 }
 
@@ -132,7 +131,7 @@ pub fn parse(raw: &[u8]) -> Result<ParsedMail, ParseFailure> {
         .unwrap_or_default();
     let (html, remote_images_blocked) = match msg.body_html(0) {
         Some(h) if !msg.html_body.is_empty() && is_html_part(&msg, msg.html_body[0]) => {
-            let (clean, blocked) = sanitize_html(&h);
+            let (clean, blocked) = super::html::sanitize(&h);
             (Some(clean), blocked)
         }
         _ => (None, 0),
@@ -152,6 +151,7 @@ pub fn parse(raw: &[u8]) -> Result<ParsedMail, ParseFailure> {
                     filename: name,
                     content_type: "application/octet-stream".into(),
                     inline: false,
+                    content_id: None,
                     bytes: part.contents().to_vec(),
                 });
             }
@@ -178,6 +178,10 @@ pub fn parse(raw: &[u8]) -> Result<ParsedMail, ParseFailure> {
             filename,
             content_type,
             inline: part.content_id().is_some(),
+            content_id: part
+                .content_id()
+                .map(|c| c.trim().trim_matches(['<', '>']).to_string())
+                .filter(|c| !c.is_empty()),
             bytes,
         });
     }
@@ -268,25 +272,3 @@ fn extension_of(content_type: &str) -> &'static str {
     }
 }
 
-/// Cleans an HTML body; returns it with the number of remote images whose source was
-/// removed.
-pub fn sanitize_html(html: &str) -> (String, usize) {
-    let blocked = Arc::new(AtomicUsize::new(0));
-    let counter = blocked.clone();
-    let clean = ammonia::Builder::default()
-        .add_url_schemes(&["cid"])
-        .attribute_filter(move |element, attribute, value| {
-            if element == "img" && attribute == "src" {
-                let v = value.trim_start();
-                if v.len() >= 4 && v[..4].eq_ignore_ascii_case("cid:") {
-                    return Some(Cow::Borrowed(value));
-                }
-                counter.fetch_add(1, Ordering::Relaxed);
-                return None;
-            }
-            Some(Cow::Borrowed(value))
-        })
-        .clean(html)
-        .to_string();
-    (clean, blocked.load(Ordering::Relaxed))
-}

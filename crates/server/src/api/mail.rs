@@ -27,6 +27,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(import_message))
         .routes(routes!(list_mail))
         .routes(routes!(get_mail))
+        .routes(routes!(mail_body))
+        .routes(routes!(mail_part))
         .routes(routes!(download_raw))
         .routes(routes!(resolve_mail))
         .routes(routes!(email_reply))
@@ -181,8 +183,8 @@ async fn list_mail(
     }))
 }
 
-/// One message with its attachments.
-#[utoipa::path(get, path = "/mail/{id}", tag = "mail", security(("bearer" = ["mail.review"])),
+/// One message with its attachments (`mail.review`, or a ticket the caller may see).
+#[utoipa::path(get, path = "/mail/{id}", tag = "mail", security(("bearer" = [])),
     params(("id" = String, Path)), responses((status = 200, body = MailView), (status = 404)))]
 async fn get_mail(
     State(state): State<AppState>,
@@ -190,6 +192,64 @@ async fn get_mail(
     Path(id): Path<String>,
 ) -> Result<Json<MailView>, AppError> {
     Ok(Json(review::get(&state, &ctx, &id).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BodyParams {
+    /// Load the remote images too (audited: the sender may learn the mail was read).
+    #[serde(default)]
+    pub remote_images: bool,
+}
+
+/// The HTML body as a document for a sandboxed frame (`mail.review`, or a ticket the
+/// caller may see): nothing runs, and nothing loads but the message's own inline images
+/// unless `remote_images=true`.
+#[utoipa::path(get, path = "/mail/{id}/body", tag = "mail", security(("bearer" = [])),
+    params(("id" = String, Path), BodyParams),
+    responses((status = 200, description = "the sanitized body", content_type = "text/html"), (status = 404)))]
+async fn mail_body(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(p): Query<BodyParams>,
+) -> Result<axum::response::Response, AppError> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let shown = crate::app::mail::view::body(&state, &ctx, &id, p.remote_images).await?;
+    let doc = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"referrer\" \
+         content=\"no-referrer\"></head><body>{}</body></html>",
+        shown.html
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8".to_string()),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                crate::app::mail::view::body_policy(p.remote_images),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+            (header::REFERRER_POLICY, "no-referrer".to_string()),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        doc,
+    )
+        .into_response())
+}
+
+/// One attachment or inline image of a message (`mail.review`, or a ticket the caller
+/// may see; a download, never rendered as a page).
+#[utoipa::path(get, path = "/mail/{id}/parts/{position}", tag = "mail", security(("bearer" = [])),
+    params(("id" = String, Path), ("position" = i64, Path)),
+    responses((status = 200, description = "the file", content_type = "application/octet-stream"), (status = 404)))]
+async fn mail_part(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, position)): Path<(String, i64)>,
+) -> Result<axum::response::Response, AppError> {
+    let (path, row) = crate::app::mail::view::part(&state, &ctx, &id, position).await?;
+    super::download(&path, &row.filename, &row.content_type).await
 }
 
 /// The message exactly as received (always kept, also when it could not be read).

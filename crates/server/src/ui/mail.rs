@@ -1,6 +1,8 @@
 //! Mail pages: the mailboxes and their settings (`/mail`, `mail.manage`), the messages
 //! held for review with the three decisions (`/mail/held`, `mail.review`), and the
-//! messages that could not be read, with their originals (`/mail/failed`).
+//! messages that could not be read, with their originals (`/mail/failed`), and one
+//! message as an agent reads it (`/mail/messages/{id}`: the HTML body in a sandboxed
+//! frame, remote images only on request).
 
 use crate::app::mail::mailboxes::{self, MailboxPayload, MailboxView};
 use crate::app::mail::review::{self, MailView, ResolvePayload};
@@ -26,6 +28,52 @@ pub fn routes() -> Router<AppState> {
         .route("/mail/held/{id}", post(resolve))
         .route("/mail/failed", get(failed_page))
         .route("/mail/raw/{id}", get(raw))
+        .route("/mail/messages/{id}", get(message_page))
+}
+
+#[derive(Template)]
+#[template(path = "mail_message.html")]
+struct MessagePage<'a> {
+    t: Tr<'a>,
+    chrome: Chrome,
+    m: MailView,
+    /// The agent asked for the remote images.
+    remote: bool,
+    /// "N remote images were not loaded …"
+    remote_notice: String,
+    can_review: bool,
+}
+
+#[derive(Deserialize)]
+struct MessageQuery {
+    remote_images: Option<String>,
+}
+
+async fn message_page(
+    page: Page,
+    Path(id): Path<String>,
+    Query(q): Query<MessageQuery>,
+) -> Result<Response, UiError> {
+    let m = review::get(&page.state, &page.ctx, &id)
+        .await
+        .map_err(|e| page.error(e))?;
+    let t = page.t();
+    let remote_notice = t.f(
+        "mail.remote_blocked",
+        &[("count", &m.remote_images.to_string())],
+    );
+    Ok(render(&MessagePage {
+        chrome: page.chrome(if page.ctx.can(Permission::MailReview) {
+            "mail"
+        } else {
+            "workspace"
+        }),
+        remote: q.remote_images.is_some_and(|v| v == "1" || v == "true"),
+        remote_notice,
+        can_review: page.ctx.can(Permission::MailReview),
+        t,
+        m,
+    }))
 }
 
 /// The mailbox form as shown (never with a secret in it).

@@ -311,6 +311,8 @@ struct DetailPage<'a> {
     email_reply: Option<EmailReplyBox>,
     /// An e-mail reply was just queued.
     emailed: bool,
+    /// The e-mails that came in on this ticket: (id, subject, received).
+    mails: Vec<(String, String, String)>,
 }
 
 /// Where an e-mail reply from the ticket page goes, as the form shows it.
@@ -441,6 +443,17 @@ async fn render_detail(
                 Default::default()
             });
     let complaint = super::complaints::panel(page, &detail, &scope).await?;
+    let mails = db
+        .list_ticket_mail(&detail.ticket.id)
+        .await
+        .map_err(|e| page.error(e.into()))?
+        .into_iter()
+        .filter(|m| m.direction == "in")
+        .map(|m| {
+            let at = short_time(m.received_at);
+            (m.id, m.subject.unwrap_or_default(), at)
+        })
+        .collect();
     let can_write = page.ctx.can(Permission::TicketWrite) && in_department;
     let email_reply = if can_write && status.is_open() {
         email_reply_box(
@@ -503,6 +516,7 @@ async fn render_detail(
         draft,
         email_reply,
         emailed,
+        mails,
     };
     Ok(render(&body))
 }

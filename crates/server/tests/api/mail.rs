@@ -167,7 +167,9 @@ pub async fn chinese_corpus_threads_and_survives(backend: TestBackend) {
         html.contains("您好，產品螢幕有裂痕，請協助退換。"),
         "{html}"
     );
-    assert!(html.contains("cid:shot1@outlook"), "{html}");
+    let part0 = format!("/api/v1/mail/{}/parts/0", ol["mail_id"].as_str().unwrap());
+    assert!(html.contains(&part0), "the inline image points at its part: {html}");
+    assert_eq!(m["remote_images"], 1, "the tracker is counted");
     for gone in [
         "<script",
         "alert(",
@@ -470,4 +472,79 @@ fn base64_encode(bytes: &[u8]) -> String {
         });
     }
     out
+}
+
+async fn remote_image_audits(app: &TestApp, token: &str) -> usize {
+    let r = app
+        .get("/api/v1/audit?action=mail.remote_images", token)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    r.json()["items"].as_array().map_or(0, Vec::len)
+}
+
+/// An HTML mail read by an agent on the ticket page: the body is served for a sandboxed
+/// frame with a policy that loads nothing remote, the inline image from its part; the
+/// tracker loads only when asked, and asking is audited. Staff who cannot see the
+/// ticket cannot read the mail.
+pub async fn remote_images_load_only_when_the_agent_asks(backend: TestBackend) {
+    let app = TestApp::new(backend).await;
+    let (token, mb) = setup(&app).await;
+    let ol = import(&app, &token, &mb, fixture("outlook_html.eml")).await;
+    let id = ol["mail_id"].as_str().unwrap().to_string();
+    let ticket_id = ol["ticket_id"].as_str().unwrap().to_string();
+    let agent = app.login("agent1").await;
+
+    // The ticket page lists the mail; its reader sees it without `mail.review`.
+    let m = mail(&app, &agent, &id).await;
+    assert_eq!(m["ticket_id"], ticket_id.as_str());
+    assert_eq!(m["remote_images"], 1);
+    assert_eq!(m["attachments"][0]["inline"], true);
+
+    let blocked = app.get(&format!("/api/v1/mail/{id}/body"), &agent).await;
+    assert_eq!(blocked.status, StatusCode::OK, "{}", blocked.text());
+    let policy = blocked.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(policy.contains("default-src 'none'"), "{policy}");
+    assert!(policy.contains("img-src 'self' data:;"), "{policy}");
+    assert!(!policy.contains("http"), "{policy}");
+    let body = blocked.text();
+    assert!(!body.contains("tracker.example.net"), "{body}");
+    assert!(body.contains(&format!("/api/v1/mail/{id}/parts/0")), "{body}");
+    assert!(!body.contains("<script"), "{body}");
+    let part = app.get(&format!("/api/v1/mail/{id}/parts/0"), &agent).await;
+    assert_eq!(part.status, StatusCode::OK);
+    assert_eq!(part.headers[header::CONTENT_TYPE], "image/png");
+    assert_eq!(remote_image_audits(&app, &token).await, 0, "nothing loaded, nothing recorded");
+
+    let asked = app
+        .get(&format!("/api/v1/mail/{id}/body?remote_images=true"), &agent)
+        .await;
+    assert_eq!(asked.status, StatusCode::OK);
+    let policy = asked.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(policy.contains("https: http:"), "{policy}");
+    assert!(
+        asked.text().contains("http://tracker.example.net/open.gif?u=1"),
+        "{}",
+        asked.text()
+    );
+    assert_eq!(remote_image_audits(&app, &token).await, 1, "showing remote images is audited");
+
+    // Someone who cannot see the ticket cannot read its mail.
+    let outsider = app.login("tech1").await;
+    for path in [
+        format!("/api/v1/mail/{id}"),
+        format!("/api/v1/mail/{id}/body"),
+        format!("/api/v1/mail/{id}/parts/0"),
+    ] {
+        let r = app.get(&path, &outsider).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.text());
+    }
+    let r = app.get("/api/v1/mail/nope/body", &agent).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    app.cleanup().await;
 }

@@ -1,7 +1,9 @@
 //! Mail pages: the manager adds a mailbox through the settings form (the secret is
 //! taken, never shown back; a plain connection to another host is refused), a forged
 //! reply waits on the held list until the lead releases it into its ticket, where the
-//! e-mail shows on the timeline; an unreadable message is listed with its reason.
+//! e-mail shows on the timeline; an unreadable message is listed with its reason; an
+//! agent reads an HTML mail from the ticket page with its inline image, and its remote
+//! image is fetched only after the agent asks.
 
 use super::Browser;
 
@@ -320,4 +322,133 @@ pub async fn sms_gateway_page_keeps_the_key_and_masks_numbers(b: Browser) {
     let page = b.text("main").await;
     assert!(!page.contains("13812345678"), "{page}");
     assert!(b.all("#sms-form").await.is_empty());
+}
+
+/// A 1×1 PNG (the inline image, and what the "remote" server answers).
+const PIXEL_PNG: &str =
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+
+/// A stand-in for a sender's tracking server: counts the requests (its answer need not
+/// be a valid image).
+async fn tracking_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let hits = Arc::new(AtomicUsize::new(0));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let counter = hits.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let png = PIXEL_PNG.as_bytes();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = sock.read(&mut buf).await;
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: image/png\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    png.len()
+                );
+                let _ = sock.write_all(head.as_bytes()).await;
+                let _ = sock.write_all(png).await;
+            });
+        }
+    });
+    (base, hits)
+}
+
+pub async fn html_mail_shows_remote_images_only_when_asked(b: Browser) {
+    use std::sync::atomic::Ordering;
+    let mailbox = failing_mailbox(&b).await;
+    let (tracker, hits) = tracking_server().await;
+    let raw = format!(
+        "From: =?UTF-8?B?5byg5LiJ?= <zhang.san@qq.com>\r\n\
+         To: support@kefu.example.com\r\n\
+         Subject: =?UTF-8?B?5Lqn5ZOB5oql5L+u?=\r\n\
+         Message-ID: <html-remote-1@qq.com>\r\n\
+         Date: Fri, 4 Dec 2026 10:00:00 +0800\r\n\
+         MIME-Version: 1.0\r\n\
+         Content-Type: multipart/related; boundary=\"b1\"\r\n\r\n\
+         --b1\r\n\
+         Content-Type: text/html; charset=UTF-8\r\n\r\n\
+         <p id=\"words\">您好，机器坏了，见截图。</p><img id=\"shot\" src=\"cid:shot@qq.com\">\
+         <img id=\"pixel\" src=\"{tracker}/open.png?u=1\" width=\"1\" height=\"1\">\r\n\
+         --b1\r\n\
+         Content-Type: image/png; name=\"shot.png\"\r\n\
+         Content-ID: <shot@qq.com>\r\n\
+         Content-Disposition: inline; filename=\"shot.png\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n\
+         {PIXEL_PNG}\r\n\
+         --b1--\r\n"
+    );
+    let opened = receive(&b, &mailbox, raw.as_bytes()).await;
+    let kefu_store::mail::Ingested::Opened { ticket_id, .. } = opened else {
+        panic!("expected a ticket, got {opened:?}");
+    };
+
+    // The agent opens the mail from the ticket page.
+    b.login("agent1").await;
+    b.goto(&format!("/tickets/{ticket_id}")).await;
+    assert!(b.text("#ticket-mails").await.contains("产品报修"));
+    b.mark_page().await;
+    b.click("#ticket-mails a").await;
+    b.wait_new_page().await;
+    assert_eq!(b.text("#mail-subject").await, "产品报修");
+    assert!(b.text("#remote-notice").await.contains('1'));
+    // The frame shows the words and the inline image; the remote one is not fetched.
+    let frame_ready = "const d = document.querySelector('#mail-body').contentDocument; \
+         const shot = d && d.querySelector('#shot'); \
+         return !!(d && d.readyState === 'complete' && d.querySelector('#words') \
+           && shot && shot.complete && shot.naturalWidth === 1);";
+    wait_true(&b, frame_ready, "the mail body with its inline image").await;
+    let pixel_src = b
+        .client
+        .execute(
+            "const p = document.querySelector('#mail-body').contentDocument.querySelector('#pixel'); \
+             return p ? (p.getAttribute('src') || '') : 'no pixel';",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(pixel_src.as_str(), Some(""), "the remote source is removed");
+    assert_eq!(hits.load(Ordering::SeqCst), 0, "nothing fetched before asking");
+
+    // Asked: the pixel loads from the tracker, and the page says it is on the record.
+    b.mark_page().await;
+    b.click("#show-remote").await;
+    b.wait_new_page().await;
+    b.wait_for("#remote-shown").await;
+    wait_true(&b, frame_ready, "the mail body again").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while hits.load(Ordering::SeqCst) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the remote image was never fetched"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let filter = kefu_store::audit::AuditFilter {
+        action: Some("mail.remote_images".into()),
+        ..Default::default()
+    };
+    let audited = b.state.db().list_audit(&filter, None, 10).await.unwrap();
+    assert_eq!(audited.items.len(), 1, "asking is on the record");
+}
+
+/// Waits (bounded) until `script` returns true in the page.
+async fn wait_true(b: &Browser, script: &str, what: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let ok = b
+            .client
+            .execute(script, vec![])
+            .await
+            .map(|v| v.as_bool() == Some(true))
+            .unwrap_or(false);
+        if ok {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }

@@ -20,6 +20,8 @@ pub struct MailAttachmentIn {
     pub blob: BlobMeta,
     pub filename: String,
     pub inline: bool,
+    /// The Content-ID an HTML body's `cid:` names (inline images).
+    pub content_id: Option<String>,
 }
 
 /// What the server read from a message that could be parsed.
@@ -379,14 +381,16 @@ async fn insert_attachments(
 ) -> Result<(), StoreError> {
     for (i, a) in attachments.iter().enumerate() {
         sqlx::query(
-            "INSERT INTO mail_attachments (mail_id, position, blob_sha256, filename, inline) \
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO mail_attachments \
+             (mail_id, position, blob_sha256, filename, inline, content_id) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(mail_id)
         .bind(i as i64)
         .bind(&a.blob.sha256)
         .bind(&a.filename)
         .bind(i64::from(a.inline))
+        .bind(&a.content_id)
         .execute(&mut **tx)
         .await?;
     }

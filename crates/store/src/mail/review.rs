@@ -42,6 +42,7 @@ pub struct MailAttachmentRow {
     pub filename: String,
     pub size: i64,
     pub content_type: String,
+    pub content_id: Option<String>,
 }
 
 /// What the reviewer decided about a held message.
@@ -103,7 +104,7 @@ impl Db {
         mail_id: &str,
     ) -> Result<Vec<MailAttachmentRow>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT a.position, a.blob_sha256, a.filename, b.size, b.content_type \
+            "SELECT a.position, a.blob_sha256, a.filename, b.size, b.content_type, a.content_id \
              FROM mail_attachments a JOIN blobs b ON b.sha256 = a.blob_sha256 \
              WHERE a.mail_id = $1 ORDER BY a.position",
         )

@@ -123,6 +123,7 @@ pub async fn messages_open_tickets_once_and_replies_thread(backend: TestBackend)
         blob: blob("invoice.pdf"),
         filename: "发票.pdf".into(),
         inline: false,
+        content_id: None,
     }];
     let opened = ingest(db, incoming(&mb, "raw-a1", Ok(first.clone()))).await;
     let Ingested::Opened {

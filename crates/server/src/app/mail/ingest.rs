@@ -135,6 +135,7 @@ pub async fn prepare(
                     blob: keep(state, &a.bytes).await?,
                     filename: a.filename.clone(),
                     inline: a.inline,
+                    content_id: a.content_id.clone(),
                 });
             }
             // Deadlines are only used when the message opens a ticket; the customer's

@@ -1,6 +1,6 @@
 //! E-mail in the server: turning raw messages into tickets and replies ([`ingest`]),
-//! the mailbox settings ([`mailboxes`]) and the held-for-review and unreadable lists
-//! ([`review`]).
+//! the mailbox settings ([`mailboxes`]), the held-for-review and unreadable lists
+//! ([`review`]) and one message as staff read it ([`view`]).
 
 pub mod imap;
 pub mod ingest;
@@ -10,6 +10,7 @@ pub mod review;
 pub mod sms;
 pub mod smtp;
 pub mod trust;
+pub mod view;
 
 use crate::error::AppError;
 use crate::state::{AppState, Secret};

@@ -18,6 +18,10 @@ use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AttachmentView {
+    /// The part's number: `/api/v1/mail/{id}/parts/{position}` serves it.
+    pub position: i64,
+    /// Shown inside the HTML body (an inline image).
+    pub inline: bool,
     pub filename: String,
     pub size: i64,
     pub content_type: String,
@@ -40,8 +44,11 @@ pub struct MailView {
     pub from_name: Option<String>,
     pub subject: Option<String>,
     pub text: Option<String>,
-    /// Sanitized; remote images removed.
+    /// Sanitized; remote images removed, inline images pointing at
+    /// `/api/v1/mail/{id}/parts/{position}` (the body endpoint shows remote images too).
     pub html: Option<String>,
+    /// Remote images in the HTML body (loaded only through the body endpoint, on request).
+    pub remote_images: usize,
     /// Why the message could not be read.
     pub failure: Option<String>,
     pub received_at: String,
@@ -87,7 +94,8 @@ pub fn view_of(ctx: &Ctx, m: &MailRow) -> MailView {
         from_name: m.from_name.clone(),
         subject: m.subject.clone(),
         text: m.body_text.clone(),
-        html: m.body_html.clone(),
+        html: None,
+        remote_images: 0,
         failure: m.failure.clone(),
         received_at: rfc3339(m.received_at),
         reviewed_by: m.reviewed_by_name.clone(),
@@ -119,16 +127,21 @@ pub async fn list(
     })
 }
 
+/// One message with its HTML body (remote images removed) and attachments, for anyone
+/// who may read it (see [`super::view::readable`]).
 pub async fn get(state: &AppState, ctx: &Ctx, id: &str) -> Result<MailView, AppError> {
-    ctx.require(Permission::MailReview)?;
-    let row = state.db().get_mail(id).await.map_err(not_found)?;
+    let row = super::view::readable(state, ctx, id).await?;
+    let parts = state.db().list_mail_attachments(id).await?;
     let mut view = view_of(ctx, &row);
-    view.attachments = state
-        .db()
-        .list_mail_attachments(id)
-        .await?
+    if let Some(shown) = super::view::shown(&row, &parts, false) {
+        view.html = Some(shown.html);
+        view.remote_images = shown.remote_images;
+    }
+    view.attachments = parts
         .into_iter()
         .map(|a| AttachmentView {
+            position: a.position,
+            inline: a.content_id.is_some(),
             filename: a.filename,
             size: a.size,
             content_type: a.content_type,
