@@ -31,6 +31,9 @@ pub struct ServerConfig {
     /// A PEM file of CA certificates trusted on IMAP and SMTP connections besides the
     /// system's (mail servers with a certificate from a company CA).
     pub mail_ca_file: Option<PathBuf>,
+    /// How often an open agent console tells the other servers it is there
+    /// (`ws::presence`); shorter only in tests.
+    pub console_beat: std::time::Duration,
 }
 
 /// The intake department of the handbook's reference organization (document 3).
@@ -49,6 +52,7 @@ impl ServerConfig {
             public_intake_department: DEFAULT_PUBLIC_INTAKE_DEPARTMENT.to_string(),
             public_limits: PublicLimits::default(),
             mail_ca_file: None,
+            console_beat: crate::ws::presence::CONSOLE_BEAT,
         }
     }
 }

@@ -41,6 +41,10 @@ fn main() {
             BOTH
         ),
         t!(servers::visitor_and_agent_on_different_servers, PG),
+        t!(
+            servers::a_console_on_another_server_keeps_the_agent_available,
+            PG
+        ),
         t!(desk::scripts_over_the_api, BOTH),
         t!(desk::starting_chats_is_rate_limited_per_address, BOTH),
         t!(desk::an_expired_token_closes_the_visitor_socket, BOTH),

@@ -3,7 +3,8 @@
 //! for each chat's messages after what it has (`sync`), and the server then pushes new
 //! messages, typing, and a fresh desk whenever a chat is assigned, transferred, linked or
 //! closed. The client sends `send` (with `client_id`), `typing` and `sync`. While the
-//! socket is open the agent counts as present (see `ws::presence`).
+//! socket is open the agent counts as present (see `ws::presence`), on this server and,
+//! through a beat every few seconds, on the others.
 
 use super::hub::{agent_key, conversation_key, Signal};
 use super::inbox::{Delivery, Inbox};
@@ -73,8 +74,15 @@ async fn serve(state: &AppState, ctx: &Ctx, socket: &mut WebSocket) -> Result<()
         sent: HashMap::new(),
     };
     desk(state, ctx, socket, &mut inbox, &mut session).await?;
+    // The first tick is immediate: the other servers hear of the console at once.
+    let mut beat = tokio::time::interval(state.config().console_beat);
+    beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
+            _ = beat.tick() => {
+                let a = ctx.user_id.clone();
+                state.chat().publish(state.db(), vec![Signal::Console { a }]).await;
+            }
             frame = recv_json::<ClientFrame>(socket) => {
                 match frame {
                     None => return Ok(()),

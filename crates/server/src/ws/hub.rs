@@ -25,6 +25,8 @@ pub enum Signal {
     Queue { t: String },
     /// Agent `a` got or lost a chat.
     Agent { a: String },
+    /// Agent `a` has a console open on the sending server (see `ws::presence`).
+    Console { a: String },
 }
 
 impl Signal {
@@ -36,9 +38,13 @@ impl Signal {
             }
             Signal::Queue { t } => topic_key(t),
             Signal::Agent { a } => agent_key(a),
+            Signal::Console { .. } => PRESENCE_KEY.to_string(),
         }
     }
 }
+
+/// The channel of console beats (one for all agents; see `ws::presence`).
+pub const PRESENCE_KEY: &str = "presence";
 
 pub fn conversation_key(id: &str) -> String {
     format!("c:{id}")
@@ -63,6 +69,10 @@ struct Wire {
 /// Signals a slow subscriber may fall behind by before it misses some (it then rereads
 /// the state, see the handlers).
 const CHANNEL_DEPTH: usize = 64;
+
+/// The presence channel carries a beat per open console every ten seconds and is read
+/// once a second: deep enough for a few thousand consoles on the other servers.
+const PRESENCE_DEPTH: usize = 4096;
 
 pub struct ChatHub {
     /// This server's id in notifications.
@@ -113,7 +123,14 @@ impl ChatHub {
         }
         ch.map
             .entry(key.to_string())
-            .or_insert_with(|| broadcast::channel(CHANNEL_DEPTH).0)
+            .or_insert_with(|| {
+                let depth = if key == PRESENCE_KEY {
+                    PRESENCE_DEPTH
+                } else {
+                    CHANNEL_DEPTH
+                };
+                broadcast::channel(depth).0
+            })
             .subscribe()
     }
 
@@ -125,6 +142,11 @@ impl ChatHub {
                 ch.map.remove(&key);
             }
         }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn deliver_for_test(&self, signal: Signal) {
+        self.deliver(signal)
     }
 
     /// Tells this server's subscribers, then the other servers. A failed notification is

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 /// Moves the simulated clock (which also fires due jobs and marks agents away).
-async fn advance(app: &TestApp, token: &str, seconds: i64) {
+pub async fn advance(app: &TestApp, token: &str, seconds: i64) {
     let r = app
         .post(
             "/api/v1/test-clock/advance",
@@ -27,7 +27,7 @@ async fn advance(app: &TestApp, token: &str, seconds: i64) {
 }
 
 /// Waits (bounded) until the server has handled the close of `user_id`'s consoles.
-async fn consoles_closed(app: &TestApp, user_id: &str) {
+pub async fn consoles_closed(app: &TestApp, user_id: &str) {
     for _ in 0..300 {
         if app.state.chat_presence().consoles(user_id) == 0 {
             return;
@@ -37,7 +37,7 @@ async fn consoles_closed(app: &TestApp, user_id: &str) {
     panic!("the console's close was never handled");
 }
 
-async fn takes_chats(app: &TestApp, token: &str) -> bool {
+pub async fn takes_chats(app: &TestApp, token: &str) -> bool {
     app.get("/api/v1/chat/desk", token).await.json()["available"] == true
 }
 

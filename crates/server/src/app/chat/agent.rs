@@ -126,7 +126,13 @@ pub async fn set_available(state: &AppState, ctx: &Ctx, available: bool) -> Resu
 /// scheduler calls it every second and after every move of a simulated clock.
 pub async fn mark_away(state: &AppState) -> Result<(), AppError> {
     let now = state.clock().now();
-    for user_id in state.chat_presence().gone(now) {
+    let presence = state.chat_presence();
+    presence.follow(state.chat());
+    if !presence.absorb_beats(now) {
+        tracing::warn!("console beats were lost; nobody is marked away this second");
+        return Ok(());
+    }
+    for user_id in presence.gone(now) {
         if !state.db().get_chat_agent(&user_id).await?.is_available() {
             continue;
         }
