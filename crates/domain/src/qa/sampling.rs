@@ -185,7 +185,8 @@ pub struct Sample {
     /// Ordered by agent, week and item key.
     pub choices: Vec<Choice>,
     /// Agents with fewer items than `min`, with how many they have (all of them are
-    /// sampled); ordered by agent.
+    /// sampled); ordered by agent. An agent with no candidate at all is unknown here:
+    /// the caller reports those with `(agent, 0)` when `min > 0`.
     pub short: Vec<(u32, u32)>,
     /// Agents whose only possible inspector is themselves (or with no inspector at all):
     /// their items are not in `choices`. Ordered by agent.
