@@ -9,6 +9,8 @@
 //! * `chat`: concurrent web chat connections and message delivery latency (issue 6).
 //! * `mail-append` and `mail-ingest`: e-mail read from a local IMAP server into tickets
 //!   (issue 6, `bench/mail.sh`).
+//! * `qa-sample` and `qa-checks`: quality inspection's monthly sample and automatic checks
+//!   (issue 7), pure and in memory.
 //! * `login`, `wait-ready`, `free-port` and `mem` are small helpers so the driver script needs no
 //!   other tools.
 //!
@@ -23,6 +25,7 @@ mod chat;
 mod customers;
 mod fts5;
 mod mail;
+mod qa;
 mod search;
 mod seed;
 mod text;
@@ -288,6 +291,29 @@ enum Command {
         #[arg(long)]
         pid: u32,
     },
+    /// Time the pure monthly QA sample over generated candidates (issue 7).
+    QaSample {
+        #[arg(long, default_value_t = 2_000)]
+        agents: u32,
+        #[arg(long, default_value_t = 1_000_000)]
+        items: u64,
+        /// Inspectors, taken from the agents (they have items of their own).
+        #[arg(long, default_value_t = 40)]
+        inspectors: u32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 7)]
+        runs: usize,
+    },
+    /// Time the automatic QA checks over generated Chinese chats on one thread (issue 7).
+    QaChecks {
+        #[arg(long, default_value_t = 1_000_000)]
+        messages: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -299,6 +325,18 @@ fn main() -> anyhow::Result<()> {
             phones_out,
             phones_sample,
         } => customers::gen_customers(rows, &out, seed, phones_out.as_deref(), phones_sample),
+        Command::QaSample {
+            agents,
+            items,
+            inspectors,
+            seed,
+            runs,
+        } => qa::sample_bench(agents, items, inspectors, seed, runs),
+        Command::QaChecks {
+            messages,
+            seed,
+            runs,
+        } => qa::checks_bench(messages, seed, runs),
         Command::FreePort => {
             let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
             println!("{}", listener.local_addr()?.port());
@@ -464,7 +502,11 @@ fn main() -> anyhow::Result<()> {
                     Command::WaitReady { base, timeout } => {
                         wait_ready(&base, Duration::from_secs(timeout)).await
                     }
-                    Command::GenCustomers { .. } | Command::Mem { .. } | Command::FreePort => {
+                    Command::GenCustomers { .. }
+                    | Command::Mem { .. }
+                    | Command::FreePort
+                    | Command::QaSample { .. }
+                    | Command::QaChecks { .. } => {
                         unreachable!("handled above")
                     }
                 }

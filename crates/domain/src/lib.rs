@@ -27,6 +27,7 @@ pub mod mail;
 pub mod org;
 pub mod permission;
 pub mod phone;
+pub mod qa;
 pub mod queue;
 pub mod sla;
 pub mod survey;
