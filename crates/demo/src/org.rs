@@ -172,6 +172,9 @@ pub(crate) const POSITIONS: &[PositionSpec] = &[
             KnowledgeRead,
             // 质检: reads chat transcripts as well as listening to calls.
             ChatInspect,
+            // Draws the month's sample, scores, comments, writes the weekly summary.
+            QaInspect,
+            QaManage,
         ],
         // An inspector never inspects their own calls.
         excluded_with: &[AGENT, CALLBACK_AGENT],
@@ -237,6 +240,8 @@ pub(crate) const POSITIONS: &[PositionSpec] = &[
             ChatInspect,
             // Decides about e-mails held for review (a forged or stranger's reply).
             MailReview,
+            // Decides agents' appeals of their inspections (质检申诉).
+            QaDecide,
         ],
         excluded_with: &[],
     },

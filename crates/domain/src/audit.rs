@@ -114,6 +114,14 @@ actions! {
     MailReviewed = "mail.review",
     MailOutboxDiscarded = "mail.outbox_discard",
     MailRemoteImagesShown = "mail.remote_images",
+    QaSettingsSaved = "settings.qa_save",
+    QaScorecardSaved = "settings.qa_scorecard_save",
+    QaSampled = "qa.sample",
+    QaInspectionAdded = "qa.add",
+    QaInspectionPublished = "qa.publish",
+    QaAppealed = "qa.appeal",
+    QaAppealDecided = "qa.decide",
+    QaSummarySaved = "qa.summary_save",
 }
 
 /// Whether the action touched personal data (PII); the audit page can filter on it.

@@ -73,6 +73,14 @@ permissions! {
     MailManage = "mail.manage",
     // … and decide about held messages and see the ones that could not be read.
     MailReview = "mail.review",
+    // Quality inspection (质检): inspect the items one is given (score, comment, publish),
+    // add items by hand, write the weekly summary …
+    QaInspect = "qa.inspect",
+    // … keep the scorecards, the sampling plan and the automatic-check rules, draw the
+    // month's sample, and read every agent's evaluation sheet …
+    QaManage = "qa.manage",
+    // … and decide agents' appeals (班长).
+    QaDecide = "qa.decide",
 }
 
 impl std::fmt::Display for Permission {

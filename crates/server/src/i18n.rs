@@ -39,6 +39,7 @@ pub const ZH_CN: &[&str] = &[
     include_str!("../locales/zh-CN/campaigns.toml"),
     include_str!("../locales/zh-CN/chat.toml"),
     include_str!("../locales/zh-CN/mail.toml"),
+    include_str!("../locales/zh-CN/qa.toml"),
 ];
 pub const EN: &[&str] = &[
     include_str!("../locales/en/core.toml"),
@@ -48,6 +49,7 @@ pub const EN: &[&str] = &[
     include_str!("../locales/en/campaigns.toml"),
     include_str!("../locales/en/chat.toml"),
     include_str!("../locales/en/mail.toml"),
+    include_str!("../locales/en/qa.toml"),
 ];
 
 #[derive(Debug)]

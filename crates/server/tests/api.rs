@@ -41,6 +41,8 @@ mod org;
 mod promises;
 #[path = "api/public.rs"]
 mod public;
+#[path = "api/qa.rs"]
+mod qa;
 #[path = "api/routes.rs"]
 mod routes;
 #[path = "api/scheduler.rs"]
@@ -69,6 +71,7 @@ kefu_test_support::suite!(
         mail::mailbox_settings_hide_secrets_and_name_bad_fields,
         mail::signed_tokens_thread_and_a_30mb_attachment_arrives_whole,
         mail::remote_images_load_only_when_the_agent_asks,
+        qa::sample_score_appeal_and_sheets,
         mail_imap::imap_poll_ingests_once_and_shows_errors,
         mail_out::replies_go_out_thread_back_and_retry,
         mail_out::survey_links_go_out_by_sms,

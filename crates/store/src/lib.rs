@@ -26,6 +26,7 @@ pub mod knowledge;
 pub mod logs;
 pub mod mail;
 pub mod org;
+pub mod qa;
 pub mod search_docs;
 pub mod search_log;
 pub mod sla;

@@ -244,6 +244,25 @@ impl Db {
         Ok(self.grants_of(user_id).await?.permissions)
     }
 
+    /// Active users one of whose positions grants `permission` (a code such as
+    /// `qa.inspect`): (id, display name), by name.
+    pub async fn users_with_permission(
+        &self,
+        permission: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        // Positions keep their permissions as a JSON list of codes.
+        let pattern = format!("%\"{permission}\"%");
+        Ok(sqlx::query_as(
+            "SELECT DISTINCT u.id, u.display_name FROM users u \
+             JOIN staff_positions sp ON sp.user_id = u.id \
+             JOIN positions p ON p.id = sp.position_id \
+             WHERE u.active = 1 AND p.permissions LIKE $1 ORDER BY u.display_name, u.id",
+        )
+        .bind(pattern)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
     /// What the user's positions grant (as a session would carry it).
     pub async fn grants_of(&self, user_id: &str) -> Result<Grants, StoreError> {
         let rows: Vec<PositionGrant> = sqlx::query_as(

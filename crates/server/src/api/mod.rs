@@ -24,6 +24,7 @@ mod search;
 pub(crate) use imports::{receive_upload, refuse_oversized};
 mod org;
 mod public;
+mod qa;
 mod sla;
 mod surveys;
 mod tickets;
@@ -110,6 +111,7 @@ pub fn router(state: &AppState) -> (Router<AppState>, OpenApiDoc) {
         .merge(surveys::routes())
         .merge(chat::routes())
         .merge(mail::routes())
+        .merge(qa::routes())
         .merge(public::routes());
     if state.clock().is_simulated() {
         v1 = v1.merge(clock::routes());
@@ -262,7 +264,7 @@ impl From<PathRejection> for AppError {
 
 /// `attachment` with the name twice: an ASCII fallback (`filename`) and the exact UTF-8
 /// name (`filename*`, RFC 6266), so Chinese file names survive in every browser.
-fn content_disposition(filename: &str) -> String {
+pub(crate) fn content_disposition(filename: &str) -> String {
     let ascii: String = filename
         .chars()
         .map(|c| {

@@ -426,6 +426,16 @@ pub struct RecordingFile {
 /// The call's recording for download; audited.
 pub async fn recording(state: &AppState, ctx: &Ctx, id: &str) -> Result<RecordingFile, AppError> {
     ctx.require(Permission::CallHandle)?;
+    recording_file(state, ctx, id).await
+}
+
+/// The recording of call `id` for someone the caller checked may hear it (an agent
+/// with `call.handle`, or quality inspection: see `app::qa`); audited.
+pub(crate) async fn recording_file(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+) -> Result<RecordingFile, AppError> {
     let row = state.db().get_call(id).await.map_err(not_found)?;
     let sha = row
         .recording_sha256

@@ -20,6 +20,7 @@ pub mod logs;
 pub mod mail;
 pub mod org;
 pub mod public;
+pub mod qa;
 pub mod search;
 pub mod sla;
 pub mod surveys;

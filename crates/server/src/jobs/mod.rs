@@ -78,12 +78,20 @@ pub async fn run_due(state: &AppState, max: usize) -> anyhow::Result<usize> {
 }
 
 /// Runs the scheduler every second until the process ends (and marks away the chat
-/// agents whose console closed, see `app::chat::agent::mark_away`).
+/// agents whose console closed, see `app::chat::agent::mark_away`); once a minute the
+/// automatic quality checks read the new chats and e-mail threads (`app::qa::checks`).
 pub fn spawn(state: AppState) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        let mut seconds = 0u64;
         loop {
             tick.tick().await;
+            seconds += 1;
+            if seconds % 60 == 0 {
+                if let Err(e) = crate::app::qa::checks::background(&state).await {
+                    tracing::warn!(error = %e, "automatic quality checks failed");
+                }
+            }
             if let Err(e) = run_due(&state, 1000).await {
                 tracing::warn!(error = %format!("{e:#}"), "scheduler tick failed");
             }

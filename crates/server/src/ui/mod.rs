@@ -22,6 +22,7 @@ mod mail_out;
 mod org;
 mod org_forms;
 mod public;
+mod qa;
 mod search;
 mod sla;
 mod surveys;
@@ -89,6 +90,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(chat_settings::routes())
         .merge(mail::routes())
         .merge(mail_out::routes())
+        .merge(qa::routes())
         .merge(public::routes())
 }
 
@@ -101,7 +103,7 @@ async fn home(page: Page) -> Redirect {
     }
 }
 
-fn static_file(content_type: &'static str, body: &'static str) -> Response {
+pub(crate) fn static_file(content_type: &'static str, body: &'static str) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type),
@@ -164,6 +166,8 @@ pub struct Chrome {
     /// The chat link opens the transcripts (inspectors who do not answer chats).
     pub nav_chat_transcripts: bool,
     pub nav_mail: bool,
+    /// Quality inspection: everyone has their own results there.
+    pub nav_qa: bool,
 }
 
 /// A submitted form's value for `name` as typed (empty when absent).
@@ -217,6 +221,7 @@ impl Page {
                 || c.can(Permission::ChatInspect),
             nav_chat_transcripts: !c.can(Permission::ChatAnswer),
             nav_mail: c.can(Permission::MailManage) || c.can(Permission::MailReview),
+            nav_qa: true,
         }
     }
 

@@ -396,16 +396,19 @@ pub async fn html_mail_shows_remote_images_only_when_asked(b: Browser) {
     assert_eq!(b.text("#mail-subject").await, "产品报修");
     assert!(b.text("#remote-notice").await.contains('1'));
     // The frame shows the words and the inline image; the remote one is not fetched.
+    // (ammonia keeps no `id` attributes: the body is found by its text and sources.)
     let frame_ready = "const d = document.querySelector('#mail-body').contentDocument; \
-         const shot = d && d.querySelector('#shot'); \
-         return !!(d && d.readyState === 'complete' && d.querySelector('#words') \
-           && shot && shot.complete && shot.naturalWidth === 1);";
+         return !!(d && d.readyState === 'complete' && d.body \
+           && d.body.textContent.includes('机器坏了') \
+           && [...d.images].some(i => (i.getAttribute('src') || '').includes('/parts/') \
+                && i.complete && i.naturalWidth === 1));";
     wait_true(&b, frame_ready, "the mail body with its inline image").await;
     let pixel_src = b
         .client
         .execute(
-            "const p = document.querySelector('#mail-body').contentDocument.querySelector('#pixel'); \
-             return p ? (p.getAttribute('src') || '') : 'no pixel';",
+            "const d = document.querySelector('#mail-body').contentDocument; \
+             return [...d.images].map(i => i.getAttribute('src') || '') \
+               .filter(s => !s.includes('/parts/')).join(',');",
             vec![],
         )
         .await

@@ -101,7 +101,9 @@ pub async fn part(
 }
 
 /// The Content Security Policy of a served body: nothing runs, nothing loads from
-/// elsewhere but — when asked for — remote images.
+/// elsewhere but — when asked for — remote images. The sandbox keeps the origin (no
+/// script may run, so it cannot use it) so that the inline images, served to the
+/// signed-in reader, load with the session.
 pub fn body_policy(remote: bool) -> String {
     let img = if remote {
         "'self' data: https: http:"
@@ -110,6 +112,7 @@ pub fn body_policy(remote: bool) -> String {
     };
     format!(
         "default-src 'none'; img-src {img}; style-src 'unsafe-inline'; \
-         base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox"
+         base-uri 'none'; form-action 'none'; frame-ancestors 'self'; \
+         sandbox allow-same-origin"
     )
 }

@@ -1,0 +1,62 @@
+//! The automatic checks (自动质检) on every text conversation: each chat (once closed)
+//! and each e-mail thread is read once with the center's rules (greeting, the agent's
+//! number, closing, forbidden phrases, response times, unresolved questions); the
+//! findings are stored on the item and make it weigh more in the month's sample. The
+//! scheduler keeps the current month's items fresh and checked (see `jobs`).
+
+use super::Month;
+use crate::error::AppError;
+use crate::state::AppState;
+use kefu_domain::qa::{Checker, Message, Party};
+use kefu_store::qa::FindingRow;
+
+/// Checks up to `limit` unchecked conversations; returns how many it read.
+pub async fn run(state: &AppState, limit: usize) -> Result<usize, AppError> {
+    let db = state.db();
+    let items = db.unchecked_qa_items(limit).await?;
+    if items.is_empty() {
+        return Ok(0);
+    }
+    let rules = db.get_qa_settings().await?.rules;
+    let checker = Checker::new(&rules)?;
+    let now = state.clock().now();
+    for item in &items {
+        let lines = db.qa_conversation(&item.kind, &item.source_id).await?;
+        let messages: Vec<Message<'_>> = lines
+            .iter()
+            .map(|l| Message {
+                from: match l.from.as_str() {
+                    "customer" => Party::Customer,
+                    "agent" => Party::Agent,
+                    _ => Party::System,
+                },
+                at: l.at.div_euclid(1000),
+                text: &l.text,
+            })
+            .collect();
+        let findings: Vec<FindingRow> = checker
+            .check(&messages, item.agent_no.as_deref())
+            .into_iter()
+            .map(|f| FindingRow {
+                rule: f.rule.code().to_string(),
+                message_index: f.message.map(|i| i as i64),
+                detail: f.detail,
+            })
+            .collect();
+        db.save_qa_findings(now, &item.id, &findings).await?;
+    }
+    Ok(items.len())
+}
+
+/// The scheduler's turn: refresh the last two days' items of the current month (late
+/// complaints and survey answers included), then check what is unchecked.
+pub async fn background(state: &AppState) -> Result<usize, AppError> {
+    let now = state.clock().now();
+    let month = Month::of(now);
+    let from = (now - chrono::Duration::days(2)).max(month.start);
+    state
+        .db()
+        .refresh_qa_items(&month.code, month.start, from, now + chrono::Duration::seconds(1))
+        .await?;
+    run(state, 500).await
+}

@@ -1,0 +1,238 @@
+//! The month's sample: refresh the month's items from the calls, chats, e-mail threads
+//! and work orders, read what the automatic checks have not yet, then draw with the plan
+//! (`kefu_domain::qa::sample`) and store one draft inspection per chosen item, each with
+//! its inspector and the reasons it was chosen. A month is drawn once; inspectors add
+//! more items by hand.
+
+use super::{checks, Month};
+use crate::auth::Ctx;
+use crate::error::AppError;
+use crate::state::AppState;
+use kefu_domain::qa::{sample, Candidate, ItemKind};
+use kefu_domain::Permission;
+use kefu_store::qa::NewInspection;
+use kefu_store::StoreError;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+/// Someone named in a result.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Person {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ShortAgent {
+    pub id: String,
+    pub name: String,
+    /// Items the agent has this month (all of them were taken).
+    pub available: u32,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SampleView {
+    pub id: String,
+    pub month: String,
+    /// Inspections created.
+    pub chosen: i64,
+    /// Items the month has.
+    pub items: i64,
+    /// Agents with fewer items than the plan's minimum.
+    pub short: Vec<ShortAgent>,
+    /// Agents nobody but themselves could inspect.
+    pub unassignable: Vec<Person>,
+}
+
+/// A stable number for an item id (the sample's tie-breaker; independent of order).
+fn key_of(id: &str) -> u64 {
+    let d = Sha256::digest(id.as_bytes());
+    u64::from_le_bytes(d[..8].try_into().expect("8 bytes"))
+}
+
+/// The scorecard new inspections are scored with: the first active one by name.
+pub(crate) async fn current_scorecard(state: &AppState) -> Result<(String, i64), AppError> {
+    let cards = state.db().list_qa_scorecards(state.clock().now()).await?;
+    cards
+        .into_iter()
+        .find(|c| c.active)
+        .map(|c| (c.id, c.revision))
+        .ok_or_else(|| {
+            AppError::conflict(
+                "qa.no_active_scorecard",
+                "no scorecard is active; activate one first",
+            )
+        })
+}
+
+/// Draws the month's sample.
+pub async fn draw(state: &AppState, ctx: &Ctx, month: &str) -> Result<SampleView, AppError> {
+    ctx.require(Permission::QaManage)?;
+    let month = Month::parse(month)?;
+    let db = state.db();
+    if !db.list_qa_samples(&month.code).await?.is_empty() {
+        return Err(AppError::conflict(
+            "qa.month_sampled",
+            "this month has been sampled; add further items by hand",
+        ));
+    }
+    let items = db
+        .refresh_qa_items(&month.code, month.start, month.start, month.end)
+        .await?;
+    // Flagged items weigh more: read the conversations not checked yet first.
+    while checks::run(state, 1000).await? == 1000 {}
+    let settings = db.get_qa_settings().await?;
+    let (scorecard_id, revision) = current_scorecard(state).await?;
+    let rows = db.qa_candidates(&month.code).await?;
+    let inspectors = db.users_with_permission(Permission::QaInspect.code()).await?;
+
+    // Dense agent numbers: everyone with items, and the inspectors.
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    for (id, name) in &inspectors {
+        names.insert(id.clone(), name.clone());
+    }
+    let mut index: BTreeMap<String, u32> = BTreeMap::new();
+    for id in rows.iter().map(|r| r.agent_id.clone()).chain(inspectors.iter().map(|i| i.0.clone())) {
+        let next = index.len() as u32;
+        index.entry(id).or_insert(next);
+    }
+    let ids: Vec<&String> = {
+        let mut v: Vec<(&String, &u32)> = index.iter().collect();
+        v.sort_by_key(|(_, n)| **n);
+        v.into_iter().map(|(id, _)| id).collect()
+    };
+    let candidates: Vec<Candidate> = rows
+        .iter()
+        .map(|r| Candidate {
+            agent: index[&r.agent_id],
+            key: key_of(&r.id),
+            day: r.day.clamp(1, 31) as u8,
+            kind: ItemKind::from_code(&r.kind).unwrap_or(ItemKind::Ticket),
+            complaint: r.complaint != 0,
+            duration_secs: r.duration_s.and_then(|d| u32::try_from(d).ok()),
+            satisfaction: r.satisfaction.and_then(|s| u8::try_from(s).ok()),
+            flags: u16::try_from(r.flags).unwrap_or(u16::MAX),
+        })
+        .collect();
+    let inspector_ids: Vec<u32> = inspectors.iter().map(|(id, _)| index[id]).collect();
+    let drawn = sample(&settings.plan, month.days, &candidates, &inspector_ids);
+
+    let chosen: Vec<NewInspection> = drawn
+        .choices
+        .iter()
+        .map(|c| {
+            let row = &rows[c.candidate];
+            Ok(NewInspection {
+                item_id: row.id.clone(),
+                agent_id: row.agent_id.clone(),
+                inspector_id: ids[c.inspector as usize].clone(),
+                month: month.code.clone(),
+                week: i64::from(c.week),
+                reasons: serde_json::to_string(&c.reasons).map_err(anyhow::Error::from)?,
+                scorecard_id: scorecard_id.clone(),
+                revision,
+            })
+        })
+        .collect::<Result<_, AppError>>()?;
+    let short: Vec<(String, u32)> = drawn
+        .short
+        .iter()
+        .map(|(a, n)| (ids[*a as usize].clone(), *n))
+        .collect();
+    let unassignable: Vec<String> = drawn
+        .unassignable
+        .iter()
+        .map(|a| ids[*a as usize].clone())
+        .collect();
+    let report = serde_json::json!({"short": short, "unassignable": unassignable}).to_string();
+    let plan = serde_json::to_string(&settings.plan).map_err(anyhow::Error::from)?;
+    let (id, created) = db
+        .create_qa_sample(&ctx.actor(), state.clock().now(), &month.code, &plan, &report, &chosen)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict { .. } => AppError::conflict(
+                "qa.month_sampled",
+                "this month has been sampled; add further items by hand",
+            ),
+            e => e.into(),
+        })?;
+    let named = |id: &String| names.get(id).cloned().unwrap_or_default();
+    let mut view = SampleView {
+        id,
+        month: month.code,
+        chosen: created,
+        items,
+        short: short
+            .iter()
+            .map(|(id, n)| ShortAgent {
+                id: id.clone(),
+                name: named(id),
+                available: *n,
+            })
+            .collect(),
+        unassignable: unassignable
+            .iter()
+            .map(|id| Person {
+                id: id.clone(),
+                name: named(id),
+            })
+            .collect(),
+    };
+    fill_names(state, &mut view).await?;
+    Ok(view)
+}
+
+/// Agents' names for a sample's report (those who are not inspectors are not in the
+/// inspectors' list).
+async fn fill_names(state: &AppState, view: &mut SampleView) -> Result<(), AppError> {
+    for s in view.short.iter_mut().filter(|s| s.name.is_empty()) {
+        s.name = state.db().get_user(&s.id).await?.display_name;
+    }
+    for p in view.unassignable.iter_mut().filter(|p| p.name.is_empty()) {
+        p.name = state.db().get_user(&p.id).await?.display_name;
+    }
+    Ok(())
+}
+
+/// The samples drawn for a month (normally one), with their reports.
+pub async fn list(state: &AppState, ctx: &Ctx, month: &str) -> Result<Vec<SampleView>, AppError> {
+    ctx.require(Permission::QaManage)?;
+    let month = Month::parse(month)?;
+    let mut out = Vec::new();
+    for s in state.db().list_qa_samples(&month.code).await? {
+        #[derive(serde::Deserialize)]
+        struct Report {
+            short: Vec<(String, u32)>,
+            unassignable: Vec<String>,
+        }
+        let r: Report = serde_json::from_str(&s.report).map_err(anyhow::Error::from)?;
+        let mut view = SampleView {
+            id: s.id,
+            month: s.month,
+            chosen: s.chosen,
+            items: 0,
+            short: r
+                .short
+                .into_iter()
+                .map(|(id, available)| ShortAgent {
+                    id,
+                    name: String::new(),
+                    available,
+                })
+                .collect(),
+            unassignable: r
+                .unassignable
+                .into_iter()
+                .map(|id| Person {
+                    id,
+                    name: String::new(),
+                })
+                .collect(),
+        };
+        fill_names(state, &mut view).await?;
+        out.push(view);
+    }
+    Ok(out)
+}

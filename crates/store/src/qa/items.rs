@@ -1,0 +1,279 @@
+//! Inspectable items: a month's refresh writes one row per answered call, chat with an
+//! agent, ticket that came in by e-mail (the e-mail thread) and other work order, with
+//! the facts the sample weighs (complaint, length, satisfaction, the automatic checks'
+//! findings). Item ids are `<kind>:<source id>`, so refreshing again updates in place.
+
+use crate::{to_millis, Db, StoreError};
+use chrono::{DateTime, Utc};
+
+/// An item as the lists show it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ItemRow {
+    pub id: String,
+    pub kind: String,
+    pub source_id: String,
+    pub agent_id: String,
+    pub agent_name: String,
+    pub agent_no: Option<String>,
+    pub occurred_at: i64,
+    pub month: String,
+    pub day: i64,
+    pub duration_s: Option<i64>,
+    pub complaint: i64,
+    pub satisfaction: Option<i64>,
+    pub flags: i64,
+    pub checked_at: Option<i64>,
+    pub title: String,
+}
+
+/// What the sample needs of an item.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CandidateRow {
+    pub id: String,
+    pub kind: String,
+    pub agent_id: String,
+    pub day: i64,
+    pub duration_s: Option<i64>,
+    pub complaint: i64,
+    pub satisfaction: Option<i64>,
+    pub flags: i64,
+}
+
+/// A text item the automatic checks have not read yet, with its agent's number.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TextItem {
+    pub id: String,
+    pub kind: String,
+    pub source_id: String,
+    pub agent_no: Option<String>,
+}
+
+/// One line of a conversation, for the automatic checks: `from` is `customer`, `agent`
+/// or `system`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ConversationLine {
+    pub from: String,
+    pub at: i64,
+    pub text: String,
+}
+
+/// A finding of the automatic checks.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct FindingRow {
+    pub rule: String,
+    pub message_index: Option<i64>,
+    pub detail: String,
+}
+
+pub(crate) const ITEM_SELECT: &str = "SELECT q.id, q.kind, q.source_id, q.agent_id, \
+    u.display_name AS agent_name, u.agent_no, q.occurred_at, q.month, q.day, q.duration_s, \
+    q.complaint, q.satisfaction, q.flags, q.checked_at, q.title \
+    FROM qa_items q JOIN users u ON u.id = q.agent_id";
+
+/// The lowest CSAT answer on a ticket (NULL without one), as SQL over `ticket`.
+fn satisfaction_of(ticket: &str) -> String {
+    format!("(SELECT MIN(sr.csat) FROM survey_responses sr WHERE sr.ticket_id = {ticket})")
+}
+
+fn complaint_of(ticket: &str) -> String {
+    format!("(CASE WHEN EXISTS (SELECT 1 FROM complaints cp WHERE cp.ticket_id = {ticket}) THEN 1 ELSE 0 END)")
+}
+
+impl Db {
+    /// Writes (or updates) the items of the month `month` ('YYYY-MM', beginning at
+    /// `month_start` in the center's time) that began in `[from, to)` — the whole month
+    /// when a sample is drawn, the last days for the background refresh. Returns how many
+    /// items the month has now.
+    #[tracing::instrument(skip_all, fields(month))]
+    pub async fn refresh_qa_items(
+        &self,
+        month: &str,
+        month_start: DateTime<Utc>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        let conflict = "ON CONFLICT (kind, source_id) DO UPDATE SET agent_id = excluded.agent_id, \
+             duration_s = excluded.duration_s, complaint = excluded.complaint, \
+             satisfaction = excluded.satisfaction, title = excluded.title";
+        let calls = format!(
+            "INSERT INTO qa_items (id, kind, source_id, agent_id, occurred_at, month, day, \
+             duration_s, complaint, satisfaction, title) \
+             SELECT 'call:' || c.id, 'call', c.id, c.agent_id, c.started_at, $1, \
+             (c.started_at - $2) / 86400000 + 1, c.duration_s, {complaint}, {satisfaction}, \
+             COALESCE(c.queue, '') FROM calls c \
+             WHERE c.started_at >= $3 AND c.started_at < $4 AND c.agent_id IS NOT NULL \
+             AND c.answered_at IS NOT NULL {conflict}",
+            complaint = complaint_of("c.ticket_id"),
+            satisfaction = satisfaction_of("c.ticket_id"),
+        );
+        let chats = format!(
+            "INSERT INTO qa_items (id, kind, source_id, agent_id, occurred_at, month, day, \
+             duration_s, complaint, satisfaction, title) \
+             SELECT 'chat:' || c.id, 'chat', c.id, c.agent_id, c.created_at, $1, \
+             (c.created_at - $2) / 86400000 + 1, \
+             CASE WHEN c.closed_at IS NULL OR c.assigned_at IS NULL THEN NULL \
+             ELSE (c.closed_at - c.assigned_at) / 1000 END, {complaint}, {satisfaction}, \
+             c.visitor_name FROM chat_conversations c \
+             WHERE c.created_at >= $3 AND c.created_at < $4 AND c.agent_id IS NOT NULL {conflict}",
+            complaint = complaint_of("c.ticket_id"),
+            satisfaction = satisfaction_of("c.ticket_id"),
+        );
+        // A ticket that came in by e-mail is its e-mail thread; any other is a work order
+        // of its first owner (首问负责).
+        let tickets = format!(
+            "INSERT INTO qa_items (id, kind, source_id, agent_id, occurred_at, month, day, \
+             duration_s, complaint, satisfaction, title) \
+             SELECT CASE WHEN t.channel = 'email' THEN 'email:' ELSE 'ticket:' END || t.id, \
+             CASE WHEN t.channel = 'email' THEN 'email' ELSE 'ticket' END, t.id, \
+             COALESCE(t.assignee_id, t.first_owner_id), t.created_at, $1, \
+             (t.created_at - $2) / 86400000 + 1, NULL, {complaint}, {satisfaction}, t.subject \
+             FROM tickets t WHERE t.created_at >= $3 AND t.created_at < $4 \
+             AND COALESCE(t.assignee_id, t.first_owner_id) IS NOT NULL \
+             AND (t.channel = 'email' OR t.first_owner_id IS NOT NULL) {conflict}",
+            complaint = complaint_of("t.id"),
+            satisfaction = satisfaction_of("t.id"),
+        );
+        let mut tx = self.write.begin().await?;
+        for sql in [&calls, &chats, &tickets] {
+            sqlx::query(sql)
+                .bind(month)
+                .bind(to_millis(month_start))
+                .bind(to_millis(from))
+                .bind(to_millis(to))
+                .execute(&mut *tx)
+                .await?;
+        }
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM qa_items WHERE month = $1")
+            .bind(month)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// The month's items as the sample reads them, ordered by id.
+    pub async fn qa_candidates(&self, month: &str) -> Result<Vec<CandidateRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, kind, agent_id, day, duration_s, complaint, satisfaction, flags \
+             FROM qa_items WHERE month = $1 ORDER BY id",
+        )
+        .bind(month)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    pub async fn get_qa_item(&self, id: &str) -> Result<ItemRow, StoreError> {
+        let sql = format!("{ITEM_SELECT} WHERE q.id = $1");
+        Ok(sqlx::query_as(&sql).bind(id).fetch_one(&self.read).await?)
+    }
+
+    /// One agent's items of a month, newest first (the hand-picking list).
+    pub async fn list_qa_items(
+        &self,
+        month: &str,
+        agent_id: Option<&str>,
+        flagged_only: bool,
+        limit: usize,
+    ) -> Result<Vec<ItemRow>, StoreError> {
+        let mut sql = format!("{ITEM_SELECT} WHERE q.month = $1");
+        if agent_id.is_some() {
+            sql.push_str(" AND q.agent_id = $2");
+        }
+        if flagged_only {
+            sql.push_str(" AND q.flags > 0");
+        }
+        sql.push_str(&format!(" ORDER BY q.occurred_at DESC, q.id LIMIT {}", limit.min(500)));
+        let mut q = sqlx::query_as(&sql).bind(month);
+        if let Some(a) = agent_id {
+            q = q.bind(a);
+        }
+        Ok(q.fetch_all(&self.read).await?)
+    }
+
+    /// Chat and e-mail items the automatic checks have not read, oldest first. A chat is
+    /// read once it is closed; an e-mail thread once it has an answer.
+    pub async fn unchecked_qa_items(&self, limit: usize) -> Result<Vec<TextItem>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT q.id, q.kind, q.source_id, u.agent_no FROM qa_items q \
+             JOIN users u ON u.id = q.agent_id \
+             WHERE q.checked_at IS NULL AND q.kind IN ('chat', 'email') \
+             AND (q.kind <> 'chat' OR EXISTS (SELECT 1 FROM chat_conversations c \
+                  WHERE c.id = q.source_id AND c.closed_at IS NOT NULL)) \
+             ORDER BY q.occurred_at, q.id LIMIT {}",
+            limit.min(10_000)
+        ))
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// The conversation of a text item in order: a chat's messages, or an e-mail thread
+    /// (the opening mail, the customer's later mails, the agents' replies).
+    pub async fn qa_conversation(
+        &self,
+        kind: &str,
+        source_id: &str,
+    ) -> Result<Vec<ConversationLine>, StoreError> {
+        let sql = match kind {
+            "chat" => {
+                "SELECT CASE sender WHEN 'visitor' THEN 'customer' WHEN 'agent' THEN 'agent' \
+                 ELSE 'system' END AS \"from\", at, body AS text FROM chat_messages \
+                 WHERE conversation_id = $1 ORDER BY seq"
+            }
+            "email" => {
+                "SELECT 'customer' AS \"from\", created_at AS at, description AS text \
+                 FROM tickets WHERE id = $1 \
+                 UNION ALL SELECT CASE WHEN e.kind = 'email' THEN 'customer' ELSE 'agent' END, \
+                 e.at, COALESCE(e.body, '') FROM ticket_events e WHERE e.ticket_id = $1 \
+                 AND (e.kind = 'email' OR (e.kind = 'reply' AND e.internal = 0)) \
+                 ORDER BY at"
+            }
+            _ => return Ok(Vec::new()),
+        };
+        Ok(sqlx::query_as(sql).bind(source_id).fetch_all(&self.read).await?)
+    }
+
+    /// Stores what the automatic checks found on an item (replacing earlier findings).
+    pub async fn save_qa_findings(
+        &self,
+        now: DateTime<Utc>,
+        item_id: &str,
+        findings: &[FindingRow],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query("DELETE FROM qa_findings WHERE item_id = $1")
+            .bind(item_id)
+            .execute(&mut *tx)
+            .await?;
+        for (i, f) in findings.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO qa_findings (item_id, position, rule, message_index, detail) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(item_id)
+            .bind(i as i64)
+            .bind(&f.rule)
+            .bind(f.message_index)
+            .bind(&f.detail)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("UPDATE qa_items SET flags = $1, checked_at = $2 WHERE id = $3")
+            .bind(findings.len() as i64)
+            .bind(to_millis(now))
+            .bind(item_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn qa_findings(&self, item_id: &str) -> Result<Vec<FindingRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT rule, message_index, detail FROM qa_findings WHERE item_id = $1 \
+             ORDER BY position",
+        )
+        .bind(item_id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+}
