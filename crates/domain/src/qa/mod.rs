@@ -16,7 +16,7 @@ pub mod sampling;
 pub mod scorecard;
 pub mod sheet;
 
-pub use appeal::{may_inspect, transition, Action, Actor, FlowError, InspectionState};
+pub use appeal::{may_edit, may_inspect, transition, Action, Actor, FlowError, InspectionState};
 pub use checks::{CheckRule, Checker, Finding, Message, Party, Rules, RulesError};
 pub use sampling::{sample, Candidate, Choice, Plan, PlanError, Reason, Sample, Weights};
 pub use scorecard::{
