@@ -56,6 +56,9 @@ use foundation::*;
 #[path = "browser/chat.rs"]
 mod chat;
 use chat::*;
+#[path = "browser/qa.rs"]
+mod qa;
+use qa::*;
 
 use common::TestApp;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -123,6 +126,7 @@ fn main() {
         mailbox_settings_held_review_and_failed_pages,
         email_reply_from_the_ticket_page_and_the_outbox_pages,
         html_mail_shows_remote_images_only_when_asked,
+        inspection_pages_sample_score_appeal_sheet_and_summary,
         sms_gateway_page_keeps_the_key_and_masks_numbers,
     ];
 

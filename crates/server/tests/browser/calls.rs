@@ -7,7 +7,7 @@ const WAV: &[u8] =
     b"RIFF\x24\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0\x40\x1f\0\0\x80\x3e\0\0\x02\0\x10\0data\0\0\0\0";
 
 /// A call from a demo customer, as the CTI would have reported it, with a recording.
-async fn seed_call(b: &Browser) -> (String, String) {
+pub(crate) async fn seed_call(b: &Browser) -> (String, String) {
     use kefu_domain::call::{CallEvent, CallEventKind, HangupSide};
     let db = b.state.db();
     let customers = db
