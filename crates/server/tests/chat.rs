@@ -11,6 +11,8 @@ mod capacity;
 mod desk;
 #[path = "chat/flows.rs"]
 mod flows;
+#[path = "chat/qa.rs"]
+mod qa;
 #[path = "chat/servers.rs"]
 mod servers;
 #[path = "chat/ws.rs"]
@@ -49,6 +51,7 @@ fn main() {
         t!(desk::starting_chats_is_rate_limited_per_address, BOTH),
         t!(desk::an_expired_token_closes_the_visitor_socket, BOTH),
         t!(desk::an_agent_whose_console_closed_is_marked_away, BOTH),
+        t!(qa::automatic_checks_flag_the_bad_chat_only, BOTH),
         t!(desk::numbers_in_messages_are_masked_without_pii, BOTH),
         t!(desk::inspectors_read_transcripts_but_not_the_console, BOTH),
     ];
