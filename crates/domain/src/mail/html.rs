@@ -52,7 +52,8 @@ struct OnlyUnder(String);
 
 impl<'a> ammonia::UrlRelativeEvaluate<'a> for OnlyUnder {
     fn evaluate<'url>(&self, url: &'url str) -> Option<Cow<'url, str>> {
-        url.starts_with(self.0.as_str()).then_some(Cow::Borrowed(url))
+        url.starts_with(self.0.as_str())
+            .then_some(Cow::Borrowed(url))
     }
 }
 
@@ -116,9 +117,18 @@ mod tests {
     fn arrival_keeps_remote_and_inline_sources_and_nothing_relative() {
         let (clean, remote) = sanitize(BODY);
         assert_eq!(remote, 1, "{clean}");
-        assert!(clean.contains("https://tracker.example.net/open.gif?u=7"), "{clean}");
+        assert!(
+            clean.contains("https://tracker.example.net/open.gif?u=7"),
+            "{clean}"
+        );
         assert!(clean.contains("cid:shot1@outlook"), "{clean}");
-        for gone in ["<script", "onclick", "/api/v1/auth/logout", "data:image", "/tickets\""] {
+        for gone in [
+            "<script",
+            "onclick",
+            "/api/v1/auth/logout",
+            "data:image",
+            "/tickets\"",
+        ] {
             assert!(!clean.contains(gone), "{gone} survived: {clean}");
         }
         assert!(clean.contains("https://example.com/a"), "{clean}");
@@ -133,13 +143,31 @@ mod tests {
         )]);
         let blocked = show(&stored, false, "/mail/messages/m1/parts/", parts.clone());
         assert_eq!(blocked.remote_images, 1);
-        assert!(!blocked.html.contains("tracker.example.net"), "{}", blocked.html);
-        assert!(blocked.html.contains(r#"src="/mail/messages/m1/parts/0""#), "{}", blocked.html);
-        assert!(!blocked.html.contains("cid:"), "an unknown part is dropped: {}", blocked.html);
+        assert!(
+            !blocked.html.contains("tracker.example.net"),
+            "{}",
+            blocked.html
+        );
+        assert!(
+            blocked.html.contains(r#"src="/mail/messages/m1/parts/0""#),
+            "{}",
+            blocked.html
+        );
+        assert!(
+            !blocked.html.contains("cid:"),
+            "an unknown part is dropped: {}",
+            blocked.html
+        );
 
         let asked = show(&stored, true, "/mail/messages/m1/parts/", parts);
         assert_eq!(asked.remote_images, 1);
-        assert!(asked.html.contains("https://tracker.example.net/open.gif?u=7"), "{}", asked.html);
+        assert!(
+            asked
+                .html
+                .contains("https://tracker.example.net/open.gif?u=7"),
+            "{}",
+            asked.html
+        );
     }
 
     #[test]

@@ -271,4 +271,3 @@ fn extension_of(content_type: &str) -> &'static str {
         _ => ".bin",
     }
 }
-

@@ -245,7 +245,10 @@ async fn add_inspection(
     ctx: Ctx,
     Json(p): Json<AddPayload>,
 ) -> Result<(StatusCode, Json<InspectionView>), AppError> {
-    Ok((StatusCode::CREATED, Json(inspections::add(&state, &ctx, &p).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(inspections::add(&state, &ctx, &p).await?),
+    ))
 }
 
 /// One inspection with its criteria, comments, record, findings and conversation.
@@ -369,7 +372,9 @@ async fn get_sheet(
     Path(agent_id): Path<String>,
     Query(q): Query<MonthQuery>,
 ) -> Result<Json<SheetView>, AppError> {
-    Ok(Json(sheets::agent_sheet(&state, &ctx, &agent_id, &q.month).await?))
+    Ok(Json(
+        sheets::agent_sheet(&state, &ctx, &agent_id, &q.month).await?,
+    ))
 }
 
 fn xlsx(bytes: Vec<u8>, filename: &str) -> Response {
@@ -403,7 +408,10 @@ async fn export_sheet(
     let s = sheets::agent_sheet(&state, &ctx, &agent_id, &q.month).await?;
     let t = state.i18n().tr(crate::ui::lang_of(&jar));
     let bytes = sheets::sheet_xlsx(&t, &s)?;
-    Ok(xlsx(bytes, &format!("考评表-{}-{}.xlsx", s.agent.name, s.month)))
+    Ok(xlsx(
+        bytes,
+        &format!("考评表-{}-{}.xlsx", s.agent.name, s.month),
+    ))
 }
 
 /// The monthly QA report: every agent's inspections, averages, critical failures and

@@ -87,7 +87,7 @@ pub fn spawn(state: AppState) {
         loop {
             tick.tick().await;
             seconds += 1;
-            if seconds % 60 == 0 {
+            if seconds.is_multiple_of(60) {
                 if let Err(e) = crate::app::qa::checks::background(&state).await {
                     tracing::warn!(error = %e, "automatic quality checks failed");
                 }

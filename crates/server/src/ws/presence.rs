@@ -182,7 +182,9 @@ mod tests {
         hub.deliver_for_test(Signal::Console { a: "a".into() });
         let heard = t0 + Duration::seconds(20);
         assert!(p.absorb_beats(heard));
-        assert!(p.gone(heard + Duration::seconds(AWAY_GRACE_SECS - 1)).is_empty());
+        assert!(p
+            .gone(heard + Duration::seconds(AWAY_GRACE_SECS - 1))
+            .is_empty());
         assert_eq!(p.gone(heard + Duration::seconds(AWAY_GRACE_SECS)), ["a"]);
     }
 }

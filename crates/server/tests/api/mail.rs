@@ -168,7 +168,10 @@ pub async fn chinese_corpus_threads_and_survives(backend: TestBackend) {
         "{html}"
     );
     let part0 = format!("/api/v1/mail/{}/parts/0", ol["mail_id"].as_str().unwrap());
-    assert!(html.contains(&part0), "the inline image points at its part: {html}");
+    assert!(
+        html.contains(&part0),
+        "the inline image points at its part: {html}"
+    );
     assert_eq!(m["remote_images"], 1, "the tracker is counted");
     for gone in [
         "<script",
@@ -511,15 +514,25 @@ pub async fn remote_images_load_only_when_the_agent_asks(backend: TestBackend) {
     assert!(!policy.contains("http"), "{policy}");
     let body = blocked.text();
     assert!(!body.contains("tracker.example.net"), "{body}");
-    assert!(body.contains(&format!("/api/v1/mail/{id}/parts/0")), "{body}");
+    assert!(
+        body.contains(&format!("/api/v1/mail/{id}/parts/0")),
+        "{body}"
+    );
     assert!(!body.contains("<script"), "{body}");
     let part = app.get(&format!("/api/v1/mail/{id}/parts/0"), &agent).await;
     assert_eq!(part.status, StatusCode::OK);
     assert_eq!(part.headers[header::CONTENT_TYPE], "image/png");
-    assert_eq!(remote_image_audits(&app, &token).await, 0, "nothing loaded, nothing recorded");
+    assert_eq!(
+        remote_image_audits(&app, &token).await,
+        0,
+        "nothing loaded, nothing recorded"
+    );
 
     let asked = app
-        .get(&format!("/api/v1/mail/{id}/body?remote_images=true"), &agent)
+        .get(
+            &format!("/api/v1/mail/{id}/body?remote_images=true"),
+            &agent,
+        )
         .await;
     assert_eq!(asked.status, StatusCode::OK);
     let policy = asked.headers[header::CONTENT_SECURITY_POLICY]
@@ -528,11 +541,17 @@ pub async fn remote_images_load_only_when_the_agent_asks(backend: TestBackend) {
         .to_string();
     assert!(policy.contains("https: http:"), "{policy}");
     assert!(
-        asked.text().contains("http://tracker.example.net/open.gif?u=1"),
+        asked
+            .text()
+            .contains("http://tracker.example.net/open.gif?u=1"),
         "{}",
         asked.text()
     );
-    assert_eq!(remote_image_audits(&app, &token).await, 1, "showing remote images is audited");
+    assert_eq!(
+        remote_image_audits(&app, &token).await,
+        1,
+        "showing remote images is audited"
+    );
 
     // Someone who cannot see the ticket cannot read its mail.
     let outsider = app.login("tech1").await;

@@ -414,7 +414,11 @@ pub async fn html_mail_shows_remote_images_only_when_asked(b: Browser) {
         .await
         .unwrap();
     assert_eq!(pixel_src.as_str(), Some(""), "the remote source is removed");
-    assert_eq!(hits.load(Ordering::SeqCst), 0, "nothing fetched before asking");
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        0,
+        "nothing fetched before asking"
+    );
 
     // Asked: the pixel loads from the tracker, and the page says it is on the record.
     b.mark_page().await;

@@ -11,7 +11,9 @@ pub async fn inspection_pages_sample_score_appeal_sheet_and_summary(b: Browser) 
     let (call_id, _) = super::calls::seed_call(&b).await;
     let now = b.state.clock().now();
     let db = b.state.db();
-    kefu_demo::load_demo_tickets(db, now).await.expect("demo tickets");
+    kefu_demo::load_demo_tickets(db, now)
+        .await
+        .expect("demo tickets");
     let agent_id = db
         .get_call(&call_id)
         .await
@@ -36,7 +38,10 @@ pub async fn inspection_pages_sample_score_appeal_sheet_and_summary(b: Browser) 
     b.goto("/qa").await;
     b.submit("#qa-draw").await;
     b.wait_for("#qa-sample-report").await;
-    assert!(b.all("#qa-mine .qa-row").await.len() > 1, "the sample joined the call");
+    assert!(
+        b.all("#qa-mine .qa-row").await.len() > 1,
+        "the sample joined the call"
+    );
     let reasons = b.text("#qa-mine .qa-row[data-kind=call] .reasons").await;
     assert!(reasons.contains("手动加入"), "{reasons}");
 
@@ -57,7 +62,11 @@ pub async fn inspection_pages_sample_score_appeal_sheet_and_summary(b: Browser) 
         )
         .await
         .expect("fetch the recording");
-    assert_eq!(fetched, json!([206, 4, "audio/wav"]), "seekable: byte ranges");
+    assert_eq!(
+        fetched,
+        json!([206, 4, "audio/wav"]),
+        "seekable: byte ranges"
+    );
     let rate = b
         .client
         .execute(
@@ -75,16 +84,25 @@ pub async fn inspection_pages_sample_score_appeal_sheet_and_summary(b: Browser) 
     b.type_into("#comment-body", "开场未报工号").await;
     b.submit("#add-comment").await;
     assert!(!b.text("#qa-error").await.is_empty());
-    assert_eq!(b.value("#comment-body").await.as_deref(), Some("开场未报工号"));
+    assert_eq!(
+        b.value("#comment-body").await.as_deref(),
+        Some("开场未报工号")
+    );
     b.client
-        .execute("document.querySelector('#comment-at').value = ''; return true;", vec![])
+        .execute(
+            "document.querySelector('#comment-at').value = ''; return true;",
+            vec![],
+        )
         .await
         .unwrap();
     b.type_into("#comment-at", "0:05").await;
     b.click("#comment-coaching").await;
     b.submit("#add-comment").await;
     let comment = b.text(".qa-comment.coaching").await;
-    assert!(comment.contains("0:05") && comment.contains("开场未报工号"), "{comment}");
+    assert!(
+        comment.contains("0:05") && comment.contains("开场未报工号"),
+        "{comment}"
+    );
 
     // Scores: a missing one is refused, then all five, and publish.
     b.submit("#save-scores").await;
@@ -111,10 +129,14 @@ pub async fn inspection_pages_sample_score_appeal_sheet_and_summary(b: Browser) 
     b.mark_page().await;
     b.click("#qa-results .qa-row a").await;
     b.wait_new_page().await;
-    assert!(b.all("#score-form select").await.is_empty(), "the agent cannot score");
+    assert!(
+        b.all("#score-form select").await.is_empty(),
+        "the agent cannot score"
+    );
     b.submit("#send-appeal").await;
     assert!(!b.text("#qa-error").await.is_empty(), "a reason is needed");
-    b.type_into("#appeal-reason", "开场已报工号，录音 0:02 处").await;
+    b.type_into("#appeal-reason", "开场已报工号，录音 0:02 处")
+        .await;
     b.submit("#send-appeal").await;
     assert_eq!(b.text("#qa-state").await, "申诉中");
     assert!(b.all("#appeal-form").await.is_empty(), "only once");
@@ -134,7 +156,8 @@ pub async fn inspection_pages_sample_score_appeal_sheet_and_summary(b: Browser) 
 
     // The evaluation sheet and the weekly summary.
     b.login("inspector").await;
-    b.goto(&format!("/qa/sheet?agent={agent_id}&month={month}")).await;
+    b.goto(&format!("/qa/sheet?agent={agent_id}&month={month}"))
+        .await;
     assert_eq!(b.text("#sheet-count").await, "1");
     assert_eq!(b.all("#sheet-criteria .sheet-criterion").await.len(), 5);
     let href = b
@@ -163,7 +186,10 @@ pub async fn inspection_pages_sample_score_appeal_sheet_and_summary(b: Browser) 
     b.type_into("#training-0", "周五复训服务用语").await;
     b.submit("#save-week").await;
     b.wait_for("#week-saved").await;
-    assert_eq!(b.value("#problem-0").await.as_deref(), Some("开场未报工号较普遍"));
+    assert_eq!(
+        b.value("#problem-0").await.as_deref(),
+        Some("开场未报工号较普遍")
+    );
     let linked = b
         .client
         .execute(

@@ -17,7 +17,10 @@ async fn chat(app: &TestApp, agent: &str, visitor: &[&str], replies: &[&str]) ->
     assert_eq!(started["conversation"]["state"], "active", "{started}");
     // The visitor never sees the conversation's id; the agent's desk has it.
     let desk = app.get("/api/v1/chat/desk", agent).await.json();
-    let conv = desk["chats"][0]["id"].as_str().expect("the chat on the desk").to_string();
+    let conv = desk["chats"][0]["id"]
+        .as_str()
+        .expect("the chat on the desk")
+        .to_string();
     for (i, line) in visitor.iter().enumerate() {
         let (status, sent) = visitor_call(
             &app.router,
@@ -39,8 +42,14 @@ async fn chat(app: &TestApp, agent: &str, visitor: &[&str], replies: &[&str]) ->
             assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
         }
     }
-    let (status, _) =
-        visitor_call(&app.router, Method::POST, "/api/v1/chat/visitor/close", &token, None).await;
+    let (status, _) = visitor_call(
+        &app.router,
+        Method::POST,
+        "/api/v1/chat/visitor/close",
+        &token,
+        None,
+    )
+    .await;
     assert_eq!(status, 204);
     conv
 }
@@ -79,7 +88,10 @@ pub async fn automatic_checks_flag_the_bad_chat_only(backend: TestBackend) {
     let inspector = app.login("inspector").await;
     let month = kefu_server::app::qa::Month::of(app.state.clock().now()).code;
     let items = app
-        .get(&format!("/api/v1/qa/items?month={month}&flagged=true"), &inspector)
+        .get(
+            &format!("/api/v1/qa/items?month={month}&flagged=true"),
+            &inspector,
+        )
         .await
         .json();
     let flagged: Vec<&str> = items
@@ -89,7 +101,10 @@ pub async fn automatic_checks_flag_the_bad_chat_only(backend: TestBackend) {
         .map(|i| i["source_id"].as_str().unwrap())
         .collect();
     assert!(flagged.contains(&bad.as_str()), "{items}");
-    assert!(!flagged.contains(&good.as_str()), "the good chat is clean: {items}");
+    assert!(
+        !flagged.contains(&good.as_str()),
+        "the good chat is clean: {items}"
+    );
 
     // The inspector takes the flagged chat and sees what was found.
     let r = app
@@ -101,14 +116,23 @@ pub async fn automatic_checks_flag_the_bad_chat_only(backend: TestBackend) {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let id = r.json()["id"].as_str().unwrap().to_string();
-    let d = app.get(&format!("/api/v1/qa/inspections/{id}"), &inspector).await.json();
+    let d = app
+        .get(&format!("/api/v1/qa/inspections/{id}"), &inspector)
+        .await
+        .json();
     let rules: Vec<&str> = d["findings"]
         .as_array()
         .unwrap()
         .iter()
         .map(|f| f["rule"].as_str().unwrap())
         .collect();
-    for rule in ["greeting_missing", "self_id_missing", "closing_missing", "forbidden_phrase", "unresolved"] {
+    for rule in [
+        "greeting_missing",
+        "self_id_missing",
+        "closing_missing",
+        "forbidden_phrase",
+        "unresolved",
+    ] {
         assert!(rules.contains(&rule), "{rule} in {rules:?}");
     }
     let transcript = d["conversation"].to_string();

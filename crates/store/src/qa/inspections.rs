@@ -195,7 +195,11 @@ async fn insert_inspection(
     if done.rows_affected() == 0 {
         return Ok(None);
     }
-    let how = if sample_id.is_some() { "sampled" } else { "added" };
+    let how = if sample_id.is_some() {
+        "sampled"
+    } else {
+        "added"
+    };
     event(tx, actor, now, &id, how, None).await?;
     Ok(Some(id))
 }
@@ -238,7 +242,10 @@ impl Db {
         .await?;
         let mut created = 0i64;
         for n in chosen {
-            if insert_inspection(&mut tx, actor, now, Some(&id), n).await?.is_some() {
+            if insert_inspection(&mut tx, actor, now, Some(&id), n)
+                .await?
+                .is_some()
+            {
                 created += 1;
             }
         }
@@ -506,7 +513,10 @@ impl Db {
     }
 
     /// Comments in the order of the recording (those on the whole last), then written.
-    pub async fn list_qa_comments(&self, inspection_id: &str) -> Result<Vec<CommentRow>, StoreError> {
+    pub async fn list_qa_comments(
+        &self,
+        inspection_id: &str,
+    ) -> Result<Vec<CommentRow>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT c.id, c.at_ms, c.body, c.coaching, u.display_name AS created_by_name, \
              c.created_at FROM qa_comments c LEFT JOIN users u ON u.id = c.created_by \

@@ -182,7 +182,10 @@ impl Db {
         if flagged_only {
             sql.push_str(" AND q.flags > 0");
         }
-        sql.push_str(&format!(" ORDER BY q.occurred_at DESC, q.id LIMIT {}", limit.min(500)));
+        sql.push_str(&format!(
+            " ORDER BY q.occurred_at DESC, q.id LIMIT {}",
+            limit.min(500)
+        ));
         let mut q = sqlx::query_as(&sql).bind(month);
         if let Some(a) = agent_id {
             q = q.bind(a);
@@ -229,7 +232,10 @@ impl Db {
             }
             _ => return Ok(Vec::new()),
         };
-        Ok(sqlx::query_as(sql).bind(source_id).fetch_all(&self.read).await?)
+        Ok(sqlx::query_as(sql)
+            .bind(source_id)
+            .fetch_all(&self.read)
+            .await?)
     }
 
     /// Stores what the automatic checks found on an item (replacing earlier findings).

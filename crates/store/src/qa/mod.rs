@@ -112,10 +112,7 @@ impl Db {
         .bind(to_millis(now))
         .execute(&mut *tx)
         .await?;
-        let detail = format!(
-            "min={} max={} seed={}",
-            s.plan.min, s.plan.max, s.plan.seed
-        );
+        let detail = format!("min={} max={} seed={}", s.plan.min, s.plan.max, s.plan.seed);
         append_in(
             &mut tx,
             actor,
@@ -129,7 +126,10 @@ impl Db {
 
     /// Every scorecard by name (the handbook's is made on the first call when there is
     /// none, so a center always has one to score with).
-    pub async fn list_qa_scorecards(&self, now: DateTime<Utc>) -> Result<Vec<ScorecardRow>, StoreError> {
+    pub async fn list_qa_scorecards(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ScorecardRow>, StoreError> {
         let sql = format!("{SCORECARD_SELECT} ORDER BY s.name, s.id");
         let mut rows: Vec<RawScorecard> = sqlx::query_as(&sql).fetch_all(&self.read).await?;
         if rows.is_empty() {
@@ -210,8 +210,15 @@ impl Db {
                 let revision = if current == card.criteria() {
                     revision
                 } else {
-                    insert_revision(&mut tx, actor.user_id.as_deref(), id, revision + 1, card, now)
-                        .await?;
+                    insert_revision(
+                        &mut tx,
+                        actor.user_id.as_deref(),
+                        id,
+                        revision + 1,
+                        card,
+                        now,
+                    )
+                    .await?;
                     revision + 1
                 };
                 sqlx::query(

@@ -57,19 +57,14 @@ pub fn shown(row: &MailRow, parts: &[MailAttachmentRow], remote: bool) -> Option
 }
 
 /// The HTML body for the frame. Showing remote images is recorded in the audit log.
-pub async fn body(
-    state: &AppState,
-    ctx: &Ctx,
-    id: &str,
-    remote: bool,
-) -> Result<Shown, AppError> {
+pub async fn body(state: &AppState, ctx: &Ctx, id: &str, remote: bool) -> Result<Shown, AppError> {
     let row = readable(state, ctx, id).await?;
     let parts = state.db().list_mail_attachments(id).await?;
     let shown = shown(&row, &parts, remote).ok_or(AppError::NotFound("HTML body"))?;
     if remote && shown.remote_images > 0 {
         let entry = kefu_store::audit::NewAuditEntry::new(AuditAction::MailRemoteImagesShown)
             .subject("mail", id)
-            .detail(&shown.remote_images.to_string());
+            .detail(shown.remote_images.to_string());
         state
             .db()
             .append_audit(&ctx.actor(), state.clock().now(), &entry)

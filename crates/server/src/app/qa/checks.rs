@@ -56,7 +56,12 @@ pub async fn background(state: &AppState) -> Result<usize, AppError> {
     let from = (now - chrono::Duration::days(2)).max(month.start);
     state
         .db()
-        .refresh_qa_items(&month.code, month.start, from, now + chrono::Duration::seconds(1))
+        .refresh_qa_items(
+            &month.code,
+            month.start,
+            from,
+            now + chrono::Duration::seconds(1),
+        )
         .await?;
     run(state, 500).await
 }

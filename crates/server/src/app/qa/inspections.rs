@@ -68,8 +68,18 @@ pub fn view_of(r: InspectionRow) -> Result<InspectionView, AppError> {
     let json = |e: serde_json::Error| AppError::Internal(e.into());
     Ok(InspectionView {
         reasons: serde_json::from_str(&r.reasons).map_err(json)?,
-        answers: r.answers.as_deref().map(serde_json::from_str).transpose().map_err(json)?,
-        result: r.result.as_deref().map(serde_json::from_str).transpose().map_err(json)?,
+        answers: r
+            .answers
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(json)?,
+        result: r
+            .result
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(json)?,
         total: r.total_tenths.map(|t| t as f64 / 10.0),
         occurred_at: rfc3339(r.occurred_at),
         appealed_at: r.appealed_at.map(rfc3339),
@@ -207,13 +217,27 @@ pub struct ListQuery {
 
 /// Inspections by the query. Without quality-inspection permissions the caller gets
 /// their own published results only, whatever they asked for.
-pub async fn list(state: &AppState, ctx: &Ctx, q: &ListQuery) -> Result<Vec<InspectionView>, AppError> {
+pub async fn list(
+    state: &AppState,
+    ctx: &Ctx,
+    q: &ListQuery,
+) -> Result<Vec<InspectionView>, AppError> {
     let me = |v: &Option<String>| {
-        v.as_deref()
-            .map(|v| if v == "me" { ctx.user_id.clone() } else { v.to_string() })
+        v.as_deref().map(|v| {
+            if v == "me" {
+                ctx.user_id.clone()
+            } else {
+                v.to_string()
+            }
+        })
     };
     let mut f = InspectionFilter {
-        month: q.month.as_deref().map(super::Month::parse).transpose()?.map(|m| m.code),
+        month: q
+            .month
+            .as_deref()
+            .map(super::Month::parse)
+            .transpose()?
+            .map(|m| m.code),
         inspector_id: me(&q.inspector),
         agent_id: me(&q.agent),
         states: Vec::new(),
@@ -239,7 +263,10 @@ pub async fn list(state: &AppState, ctx: &Ctx, q: &ListQuery) -> Result<Vec<Insp
         f.states = if f.states.is_empty() {
             visible
         } else {
-            f.states.into_iter().filter(|s| visible.contains(s)).collect()
+            f.states
+                .into_iter()
+                .filter(|s| visible.contains(s))
+                .collect()
         };
         if f.states.is_empty() {
             return Ok(Vec::new());
@@ -257,7 +284,9 @@ pub async fn list(state: &AppState, ctx: &Ctx, q: &ListQuery) -> Result<Vec<Insp
 pub async fn get(state: &AppState, ctx: &Ctx, id: &str) -> Result<InspectionDetail, AppError> {
     let row = load(state, ctx, id).await?;
     let db = state.db();
-    let card = db.qa_scorecard_revision(&row.scorecard_id, row.revision).await?;
+    let card = db
+        .qa_scorecard_revision(&row.scorecard_id, row.revision)
+        .await?;
     let comments = db
         .list_qa_comments(id)
         .await?
@@ -354,17 +383,23 @@ pub async fn add(state: &AppState, ctx: &Ctx, p: &AddPayload) -> Result<Inspecti
         }
         _ => ctx.user_id.clone(),
     };
-    let item = state.db().get_qa_item(&p.item_id).await.map_err(|e| match e {
-        StoreError::NotFound => AppError::Unknown {
-            code: "qa.unknown_item",
-            message: "no such item".into(),
-        },
-        e => e.into(),
-    })?;
+    let item = state
+        .db()
+        .get_qa_item(&p.item_id)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => AppError::Unknown {
+                code: "qa.unknown_item",
+                message: "no such item".into(),
+            },
+            e => e.into(),
+        })?;
     may_inspect(&inspector, &item.agent_id)?;
     let (scorecard_id, revision) = current_scorecard(state).await?;
     let n = NewInspection {
-        week: i64::from(kefu_domain::qa::sampling::week_of(item.day.clamp(1, 31) as u8)),
+        week: i64::from(kefu_domain::qa::sampling::week_of(
+            item.day.clamp(1, 31) as u8
+        )),
         item_id: item.id,
         agent_id: item.agent_id,
         inspector_id: inspector,
@@ -399,7 +434,11 @@ pub struct ScorePayload {
     pub summary: String,
 }
 
-fn scored(card: &kefu_domain::qa::Scorecard, answers: &[Answer], summary: &str) -> Result<Scored, AppError> {
+fn scored(
+    card: &kefu_domain::qa::Scorecard,
+    answers: &[Answer],
+    summary: &str,
+) -> Result<Scored, AppError> {
     let result = score(card, answers)?;
     let json = |e: serde_json::Error| AppError::Internal(e.into());
     Ok(Scored {
@@ -438,7 +477,9 @@ pub async fn score_draft(
         .score_qa_inspection(&ctx.actor(), state.clock().now(), id, &s)
         .await
         .map_err(|e| match e {
-            StoreError::NotFound => AppError::conflict("qa.not_draft", "the inspection is not a draft"),
+            StoreError::NotFound => {
+                AppError::conflict("qa.not_draft", "the inspection is not a draft")
+            }
             e => e.into(),
         })?;
     view_of(state.db().get_qa_inspection(id).await?)
@@ -469,7 +510,9 @@ pub async fn comment(
             "a comment is 1–2000 characters",
         ));
     }
-    if p.at_ms.is_some_and(|t| !(0..=24 * 3600 * 1000).contains(&t)) {
+    if p.at_ms
+        .is_some_and(|t| !(0..=24 * 3600 * 1000).contains(&t))
+    {
         return Err(AppError::invalid_field(
             "qa.comment_time_invalid",
             "at_ms",
@@ -495,7 +538,12 @@ pub async fn comment(
 
 pub async fn publish(state: &AppState, ctx: &Ctx, id: &str) -> Result<InspectionView, AppError> {
     let row = load(state, ctx, id).await?;
-    transition(state_of(&row)?, row.appealed_at.is_some(), &Action::Publish, actor_of(ctx, &row))?;
+    transition(
+        state_of(&row)?,
+        row.appealed_at.is_some(),
+        &Action::Publish,
+        actor_of(ctx, &row),
+    )?;
     if row.result.is_none() {
         return Err(AppError::conflict(
             "qa.not_scored",
@@ -507,7 +555,9 @@ pub async fn publish(state: &AppState, ctx: &Ctx, id: &str) -> Result<Inspection
         .publish_qa_inspection(&ctx.actor(), state.clock().now(), id)
         .await
         .map_err(|e| match e {
-            StoreError::NotFound => AppError::conflict("qa.not_draft", "the inspection is not a draft"),
+            StoreError::NotFound => {
+                AppError::conflict("qa.not_draft", "the inspection is not a draft")
+            }
             e => e.into(),
         })?;
     view_of(state.db().get_qa_inspection(id).await?)
@@ -528,15 +578,21 @@ pub async fn appeal(
     let action = Action::Appeal {
         reason: p.reason.clone(),
     };
-    transition(state_of(&row)?, row.appealed_at.is_some(), &action, actor_of(ctx, &row))?;
+    transition(
+        state_of(&row)?,
+        row.appealed_at.is_some(),
+        &action,
+        actor_of(ctx, &row),
+    )?;
     state
         .db()
         .appeal_qa_inspection(&ctx.actor(), state.clock().now(), id, p.reason.trim())
         .await
         .map_err(|e| match e {
-            StoreError::NotFound => {
-                AppError::conflict("qa.already_appealed", "an inspection can be appealed only once")
-            }
+            StoreError::NotFound => AppError::conflict(
+                "qa.already_appealed",
+                "an inspection can be appealed only once",
+            ),
             e => e.into(),
         })?;
     view_of(state.db().get_qa_inspection(id).await?)
@@ -560,8 +616,17 @@ pub async fn decide(
 ) -> Result<InspectionView, AppError> {
     ctx.require(Permission::QaDecide)?;
     let row = load(state, ctx, id).await?;
-    let action = if p.accept { Action::Accept } else { Action::Reject };
-    let next = transition(state_of(&row)?, row.appealed_at.is_some(), &action, actor_of(ctx, &row))?;
+    let action = if p.accept {
+        Action::Accept
+    } else {
+        Action::Reject
+    };
+    let next = transition(
+        state_of(&row)?,
+        row.appealed_at.is_some(),
+        &action,
+        actor_of(ctx, &row),
+    )?;
     let note = p.note.trim();
     if note.chars().count() > 2000 {
         return Err(AppError::invalid_field(
@@ -597,7 +662,9 @@ pub async fn decide(
         .decide_qa_appeal(&ctx.actor(), state.clock().now(), id, &d)
         .await
         .map_err(|e| match e {
-            StoreError::NotFound => AppError::conflict("qa.not_appealed", "the inspection has no open appeal"),
+            StoreError::NotFound => {
+                AppError::conflict("qa.not_appealed", "the inspection has no open appeal")
+            }
             e => e.into(),
         })?;
     view_of(state.db().get_qa_inspection(id).await?)

@@ -41,7 +41,8 @@ pub struct Month {
 
 impl Month {
     pub fn parse(s: &str) -> Result<Month, AppError> {
-        let bad = || AppError::invalid_field("qa.invalid_month", "month", "use YYYY-MM, e.g. 2026-11");
+        let bad =
+            || AppError::invalid_field("qa.invalid_month", "month", "use YYYY-MM, e.g. 2026-11");
         let (y, m) = s.trim().split_once('-').ok_or_else(bad)?;
         let (y, m): (i32, u32) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
         let first = NaiveDate::from_ymd_opt(y, m, 1).ok_or_else(bad)?;
@@ -79,9 +80,8 @@ impl Month {
 
 /// The Monday of the week `s` (`YYYY-MM-DD`, any day of it) falls in.
 pub fn week_monday(s: &str) -> Result<NaiveDate, AppError> {
-    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
-        AppError::invalid_field("qa.invalid_week", "week", "use a date YYYY-MM-DD")
-    })?;
+    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::invalid_field("qa.invalid_week", "week", "use a date YYYY-MM-DD"))?;
     Ok(d - chrono::Duration::days(i64::from(d.weekday().num_days_from_monday())))
 }
 

@@ -86,7 +86,9 @@ pub async fn draw(state: &AppState, ctx: &Ctx, month: &str) -> Result<SampleView
     let settings = db.get_qa_settings().await?;
     let (scorecard_id, revision) = current_scorecard(state).await?;
     let rows = db.qa_candidates(&month.code).await?;
-    let inspectors = db.users_with_permission(Permission::QaInspect.code()).await?;
+    let inspectors = db
+        .users_with_permission(Permission::QaInspect.code())
+        .await?;
 
     // Dense agent numbers: everyone with items, and the inspectors.
     let mut names: BTreeMap<String, String> = BTreeMap::new();
@@ -94,7 +96,11 @@ pub async fn draw(state: &AppState, ctx: &Ctx, month: &str) -> Result<SampleView
         names.insert(id.clone(), name.clone());
     }
     let mut index: BTreeMap<String, u32> = BTreeMap::new();
-    for id in rows.iter().map(|r| r.agent_id.clone()).chain(inspectors.iter().map(|i| i.0.clone())) {
+    for id in rows
+        .iter()
+        .map(|r| r.agent_id.clone())
+        .chain(inspectors.iter().map(|i| i.0.clone()))
+    {
         let next = index.len() as u32;
         index.entry(id).or_insert(next);
     }
@@ -149,7 +155,14 @@ pub async fn draw(state: &AppState, ctx: &Ctx, month: &str) -> Result<SampleView
     let report = serde_json::json!({"short": short, "unassignable": unassignable}).to_string();
     let plan = serde_json::to_string(&settings.plan).map_err(anyhow::Error::from)?;
     let (id, created) = db
-        .create_qa_sample(&ctx.actor(), state.clock().now(), &month.code, &plan, &report, &chosen)
+        .create_qa_sample(
+            &ctx.actor(),
+            state.clock().now(),
+            &month.code,
+            &plan,
+            &report,
+            &chosen,
+        )
         .await
         .map_err(|e| match e {
             StoreError::Conflict { .. } => AppError::conflict(

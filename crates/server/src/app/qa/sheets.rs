@@ -99,7 +99,10 @@ fn sum_up(
             .per_criterion
             .into_iter()
             .map(|c| CriterionLine {
-                name: names.get(&c.code).cloned().unwrap_or_else(|| c.code.clone()),
+                name: names
+                    .get(&c.code)
+                    .cloned()
+                    .unwrap_or_else(|| c.code.clone()),
                 code: c.code,
                 average_percent: c.average_percent,
                 by_week: c.by_week.to_vec(),
@@ -120,7 +123,11 @@ pub async fn agent_sheet(
     agent_id: &str,
     month: &str,
 ) -> Result<SheetView, AppError> {
-    let agent_id = if agent_id == "me" { ctx.user_id.as_str() } else { agent_id };
+    let agent_id = if agent_id == "me" {
+        ctx.user_id.as_str()
+    } else {
+        agent_id
+    };
     if agent_id != ctx.user_id && !sees_all(ctx) {
         return Err(AppError::NotFound("evaluation sheet"));
     }
@@ -178,7 +185,11 @@ pub struct MonthlyReport {
 }
 
 /// The monthly QA report (月度质检报告): every agent's line and the center's averages.
-pub async fn monthly_report(state: &AppState, ctx: &Ctx, month: &str) -> Result<MonthlyReport, AppError> {
+pub async fn monthly_report(
+    state: &AppState,
+    ctx: &Ctx,
+    month: &str,
+) -> Result<MonthlyReport, AppError> {
     if !sees_all(ctx) {
         return Err(AppError::Forbidden(Permission::QaManage));
     }
@@ -228,10 +239,23 @@ pub async fn monthly_report(state: &AppState, ctx: &Ctx, month: &str) -> Result<
         .collect();
     // The weeks whose Monday falls in the month.
     let mut problems = Vec::new();
-    let mut day = week_monday(&month.start.with_timezone(&super::center_offset()).format("%Y-%m-%d").to_string())?;
-    let last = month.end.with_timezone(&super::center_offset()).date_naive();
+    let mut day = week_monday(
+        &month
+            .start
+            .with_timezone(&super::center_offset())
+            .format("%Y-%m-%d")
+            .to_string(),
+    )?;
+    let last = month
+        .end
+        .with_timezone(&super::center_offset())
+        .date_naive();
     while day < last {
-        if let Some(s) = state.db().get_qa_summary(&day.format("%Y-%m-%d").to_string()).await? {
+        if let Some(s) = state
+            .db()
+            .get_qa_summary(&day.format("%Y-%m-%d").to_string())
+            .await?
+        {
             problems.extend(s.problems.into_iter().map(|p| p.text));
         }
         day += chrono::Duration::days(7);
@@ -400,7 +424,13 @@ pub async fn save_summary(
     let training = check_points("training", &p.training, &known)?;
     state
         .db()
-        .save_qa_summary(&ctx.actor(), state.clock().now(), &code, &problems, &training)
+        .save_qa_summary(
+            &ctx.actor(),
+            state.clock().now(),
+            &code,
+            &problems,
+            &training,
+        )
         .await?;
     summary(state, ctx, &code).await
 }
@@ -417,7 +447,8 @@ pub fn sheet_xlsx(t: &crate::i18n::Tr<'_>, s: &SheetView) -> Result<Vec<u8>, App
     let title = Format::new().set_bold().set_font_size(14);
     let ws = wb.add_worksheet();
     ws.set_name(t.t("qa.sheet_title")).map_err(x)?;
-    ws.write_string_with_format(0, 0, safe(t.t("qa.sheet_title")), &title).map_err(x)?;
+    ws.write_string_with_format(0, 0, safe(t.t("qa.sheet_title")), &title)
+        .map_err(x)?;
     let filter = format!(
         "{}: {} · {}: {}",
         t.t("qa.agent"),
@@ -428,14 +459,18 @@ pub fn sheet_xlsx(t: &crate::i18n::Tr<'_>, s: &SheetView) -> Result<Vec<u8>, App
     ws.write_string(1, 0, safe(&filter)).map_err(x)?;
     let facts = [
         (t.t("qa.count"), s.count.to_string()),
-        (t.t("qa.average"), s.average.map(|a| format!("{a:.1}")).unwrap_or_default()),
+        (
+            t.t("qa.average"),
+            s.average.map(|a| format!("{a:.1}")).unwrap_or_default(),
+        ),
         (t.t("qa.critical_failures"), s.critical_failures.to_string()),
         (t.t("qa.appeals"), s.appeals.to_string()),
         (t.t("qa.upheld"), s.upheld.to_string()),
     ];
     for (i, (k, v)) in facts.iter().enumerate() {
         let row = 3 + i as u32;
-        ws.write_string_with_format(row, 0, safe(k), &bold).map_err(x)?;
+        ws.write_string_with_format(row, 0, safe(k), &bold)
+            .map_err(x)?;
         ws.write_string(row, 1, safe(v)).map_err(x)?;
     }
     let mut row = 9u32;
@@ -450,7 +485,8 @@ pub fn sheet_xlsx(t: &crate::i18n::Tr<'_>, s: &SheetView) -> Result<Vec<u8>, App
         t.t("qa.trend"),
     ];
     for (c, h) in head.iter().enumerate() {
-        ws.write_string_with_format(row, c as u16, safe(h), &bold).map_err(x)?;
+        ws.write_string_with_format(row, c as u16, safe(h), &bold)
+            .map_err(x)?;
     }
     for c in &s.criteria {
         row += 1;
@@ -461,7 +497,8 @@ pub fn sheet_xlsx(t: &crate::i18n::Tr<'_>, s: &SheetView) -> Result<Vec<u8>, App
                 ws.write_number(row, 2 + w as u16, *v).map_err(x)?;
             }
         }
-        ws.write_string(row, 7, safe(t.label("qa_trend", &c.trend))).map_err(x)?;
+        ws.write_string(row, 7, safe(t.label("qa_trend", &c.trend)))
+            .map_err(x)?;
     }
     row += 2;
     let head = [
@@ -473,18 +510,26 @@ pub fn sheet_xlsx(t: &crate::i18n::Tr<'_>, s: &SheetView) -> Result<Vec<u8>, App
         t.t("qa.summary"),
     ];
     for (c, h) in head.iter().enumerate() {
-        ws.write_string_with_format(row, c as u16, safe(h), &bold).map_err(x)?;
+        ws.write_string_with_format(row, c as u16, safe(h), &bold)
+            .map_err(x)?;
     }
     for v in &s.inspections {
         row += 1;
         ws.write_number(row, 0, v.week as f64).map_err(x)?;
-        let item = format!("{} · {} · {}", t.label("qa_kind", &v.kind), v.title, &v.occurred_at[..16]);
+        let item = format!(
+            "{} · {} · {}",
+            t.label("qa_kind", &v.kind),
+            v.title,
+            &v.occurred_at[..16]
+        );
         ws.write_string(row, 1, safe(&item)).map_err(x)?;
-        ws.write_string(row, 2, safe(&v.inspector.name)).map_err(x)?;
+        ws.write_string(row, 2, safe(&v.inspector.name))
+            .map_err(x)?;
         if let Some(total) = v.total {
             ws.write_number(row, 3, total).map_err(x)?;
         }
-        ws.write_string(row, 4, safe(t.label("qa_state", &v.state))).map_err(x)?;
+        ws.write_string(row, 4, safe(t.label("qa_state", &v.state)))
+            .map_err(x)?;
         ws.write_string(row, 5, safe(&v.summary)).map_err(x)?;
     }
     ws.set_column_width(0, 18).map_err(x)?;
@@ -503,8 +548,10 @@ pub fn report_xlsx(t: &crate::i18n::Tr<'_>, r: &MonthlyReport) -> Result<Vec<u8>
     let title = Format::new().set_bold().set_font_size(14);
     let ws = wb.add_worksheet();
     ws.set_name(t.t("qa.report_title")).map_err(x)?;
-    ws.write_string_with_format(0, 0, safe(t.t("qa.report_title")), &title).map_err(x)?;
-    ws.write_string(1, 0, safe(&format!("{}: {}", t.t("qa.month"), r.month))).map_err(x)?;
+    ws.write_string_with_format(0, 0, safe(t.t("qa.report_title")), &title)
+        .map_err(x)?;
+    ws.write_string(1, 0, safe(&format!("{}: {}", t.t("qa.month"), r.month)))
+        .map_err(x)?;
     let head = [
         t.t("qa.agent"),
         t.t("qa.count"),
@@ -514,7 +561,8 @@ pub fn report_xlsx(t: &crate::i18n::Tr<'_>, r: &MonthlyReport) -> Result<Vec<u8>
         t.t("qa.upheld"),
     ];
     for (c, h) in head.iter().enumerate() {
-        ws.write_string_with_format(3, c as u16, safe(h), &bold).map_err(x)?;
+        ws.write_string_with_format(3, c as u16, safe(h), &bold)
+            .map_err(x)?;
     }
     let mut row = 3u32;
     for a in &r.agents {
@@ -524,13 +572,16 @@ pub fn report_xlsx(t: &crate::i18n::Tr<'_>, r: &MonthlyReport) -> Result<Vec<u8>
         if let Some(avg) = a.average {
             ws.write_number(row, 2, avg).map_err(x)?;
         }
-        ws.write_number(row, 3, f64::from(a.critical_failures)).map_err(x)?;
+        ws.write_number(row, 3, f64::from(a.critical_failures))
+            .map_err(x)?;
         ws.write_number(row, 4, f64::from(a.appeals)).map_err(x)?;
         ws.write_number(row, 5, f64::from(a.upheld)).map_err(x)?;
     }
     row += 2;
-    ws.write_string_with_format(row, 0, safe(t.t("qa.criterion")), &bold).map_err(x)?;
-    ws.write_string_with_format(row, 1, safe(t.t("qa.average_percent")), &bold).map_err(x)?;
+    ws.write_string_with_format(row, 0, safe(t.t("qa.criterion")), &bold)
+        .map_err(x)?;
+    ws.write_string_with_format(row, 1, safe(t.t("qa.average_percent")), &bold)
+        .map_err(x)?;
     for c in &r.criteria {
         row += 1;
         ws.write_string(row, 0, safe(&c.name)).map_err(x)?;
@@ -538,7 +589,8 @@ pub fn report_xlsx(t: &crate::i18n::Tr<'_>, r: &MonthlyReport) -> Result<Vec<u8>
     }
     if !r.problems.is_empty() {
         row += 2;
-        ws.write_string_with_format(row, 0, safe(t.t("qa.problems")), &bold).map_err(x)?;
+        ws.write_string_with_format(row, 0, safe(t.t("qa.problems")), &bold)
+            .map_err(x)?;
         for p in &r.problems {
             row += 1;
             ws.write_string(row, 0, safe(p)).map_err(x)?;

@@ -136,7 +136,9 @@ async fn show(
         && !is_inspector;
     let stored = |code: &str| -> (Option<u8>, bool) {
         if let Some(pairs) = typed {
-            let score = super::super::form_field(pairs, &format!("score_{code}")).parse().ok();
+            let score = super::super::form_field(pairs, &format!("score_{code}"))
+                .parse()
+                .ok();
             let failed = !super::super::form_field(pairs, &format!("failed_{code}")).is_empty();
             return (score, failed);
         }
@@ -155,7 +157,10 @@ async fn show(
                 name: c.name.clone(),
                 description: c.description.clone(),
                 weight: c.weight,
-                scale: (0..=c.scale_max).rev().map(|n| (n, score == Some(n))).collect(),
+                scale: (0..=c.scale_max)
+                    .rev()
+                    .map(|n| (n, score == Some(n)))
+                    .collect(),
                 critical: c.critical,
                 score,
                 failed,
@@ -183,7 +188,11 @@ async fn show(
         v: v.clone(),
         duration: v.duration_s.map(|s| clock(s * 1000)),
         reasons: reasons_text(&t, &v.reasons),
-        when: v.occurred_at.get(..16).unwrap_or_default().replace('T', " "),
+        when: v
+            .occurred_at
+            .get(..16)
+            .unwrap_or_default()
+            .replace('T', " "),
         state_label: t.label("qa_state", &v.state).to_string(),
         criteria,
         comments,

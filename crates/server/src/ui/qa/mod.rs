@@ -46,12 +46,11 @@ pub fn reasons_text(t: &Tr<'_>, reasons: &[Reason]) -> String {
                 "qa_reason.long_call",
                 &[("minutes", &(secs / 60).to_string())],
             ),
-            Reason::LowSatisfaction { score } => {
-                t.f("qa_reason.low_satisfaction", &[("score", &score.to_string())])
-            }
-            Reason::Flagged { count } => {
-                t.f("qa_reason.flagged", &[("count", &count.to_string())])
-            }
+            Reason::LowSatisfaction { score } => t.f(
+                "qa_reason.low_satisfaction",
+                &[("score", &score.to_string())],
+            ),
+            Reason::Flagged { count } => t.f("qa_reason.flagged", &[("count", &count.to_string())]),
             Reason::Random => t.t("qa_reason.random").to_string(),
         })
         .collect::<Vec<_>>()
@@ -70,7 +69,11 @@ pub fn rows(t: &Tr<'_>, views: Vec<InspectionView>) -> Vec<Row> {
         .into_iter()
         .map(|v| Row {
             reasons: reasons_text(t, &v.reasons),
-            when: v.occurred_at.get(..16).unwrap_or_default().replace('T', " "),
+            when: v
+                .occurred_at
+                .get(..16)
+                .unwrap_or_default()
+                .replace('T', " "),
             v,
         })
         .collect()
@@ -110,7 +113,12 @@ struct MonthParam {
     done: Option<String>,
 }
 
-async fn show(page: &Page, month: Option<&str>, error: Option<String>, done: Option<String>) -> Result<Response, UiError> {
+async fn show(
+    page: &Page,
+    month: Option<&str>,
+    error: Option<String>,
+    done: Option<String>,
+) -> Result<Response, UiError> {
     if !sees_all(&page.ctx) {
         return Ok(Redirect::to("/qa/mine").into_response());
     }
@@ -179,7 +187,9 @@ async fn show(page: &Page, month: Option<&str>, error: Option<String>, done: Opt
 }
 
 async fn list_page(page: Page, Query(q): Query<MonthParam>) -> Result<Response, UiError> {
-    let done = q.done.map(|d| page.t().t(&format!("qa_done.{d}")).to_string());
+    let done = q
+        .done
+        .map(|d| page.t().t(&format!("qa_done.{d}")).to_string());
     show(&page, q.month.as_deref(), None, done).await
 }
 

@@ -3,7 +3,9 @@
 //! training plan, each point linked to inspections of the week). Each links its XLSX.
 
 use super::{rows, Row};
-use crate::app::qa::sheets::{self, MonthlyReport, PointPayload, SheetView, SummaryPayload, SummaryView};
+use crate::app::qa::sheets::{
+    self, MonthlyReport, PointPayload, SheetView, SummaryPayload, SummaryView,
+};
 use crate::app::qa::{sees_all, Month};
 use crate::i18n::Tr;
 use crate::state::AppState;
@@ -46,7 +48,10 @@ async fn sheet_page(page: Page, Query(q): Query<SheetQuery>) -> Result<Response,
         Some(m) => m.to_string(),
         None => Month::of(page.state.clock().now()).code,
     };
-    let agent = q.agent.filter(|a| !a.is_empty()).unwrap_or_else(|| "me".into());
+    let agent = q
+        .agent
+        .filter(|a| !a.is_empty())
+        .unwrap_or_else(|| "me".into());
     let s = sheets::agent_sheet(&page.state, &page.ctx, &agent, &month)
         .await
         .map_err(|e| page.error(e))?;
@@ -164,8 +169,14 @@ async fn show_week(
     let t = page.t();
     let week_rows = rows(&t, s.inspections.clone());
     let (problems, training) = match &typed {
-        Some(p) => (forms(&p.problems, &week_rows), forms(&p.training, &week_rows)),
-        None => (forms(&s.problems, &week_rows), forms(&s.training, &week_rows)),
+        Some(p) => (
+            forms(&p.problems, &week_rows),
+            forms(&p.training, &week_rows),
+        ),
+        None => (
+            forms(&s.problems, &week_rows),
+            forms(&s.training, &week_rows),
+        ),
     };
     Ok(render(&WeekPage {
         chrome: page.chrome("qa"),
