@@ -44,6 +44,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_report))
         .routes(routes!(export_report))
         .routes(routes!(get_summary, save_summary))
+        .routes(routes!(export_summary))
 }
 
 /// The sampling plan (1–5 inspections per agent per month by default, the weights) and
@@ -466,4 +467,20 @@ async fn save_summary(
     Json(p): Json<SummaryPayload>,
 ) -> Result<Json<SummaryView>, AppError> {
     Ok(Json(sheets::save_summary(&state, &ctx, &week, &p).await?))
+}
+
+/// The weekly summary as XLSX.
+#[utoipa::path(get, path = "/qa/summaries/{week}/xlsx", tag = "qa", security(("bearer" = [])),
+    params(("week" = String, Path)),
+    responses((status = 200, description = "the workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 403)))]
+async fn export_summary(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    jar: axum_extra::extract::CookieJar,
+    Path(week): Path<String>,
+) -> Result<Response, AppError> {
+    let s = sheets::summary(&state, &ctx, &week).await?;
+    let t = state.i18n().tr(crate::ui::lang_of(&jar));
+    let bytes = sheets::summary_xlsx(&t, &s)?;
+    Ok(xlsx(bytes, &format!("周质检小结-{}.xlsx", s.week)))
 }

@@ -477,6 +477,11 @@ pub async fn sample_score_appeal_and_sheets(backend: TestBackend) {
         .json();
     assert_eq!(s["problems"][0]["evidence"][0], id.as_str());
     assert_eq!(s["training"][0]["text"], "周五复训服务用语");
+    let book = app
+        .get(&format!("/api/v1/qa/summaries/{week}/xlsx"), &inspector)
+        .await;
+    assert_eq!(book.status, StatusCode::OK);
+    assert!(book.body.starts_with(b"PK"), "a zip");
     assert_eq!(
         app.get(&format!("/api/v1/qa/summaries/{week}"), &agent1)
             .await

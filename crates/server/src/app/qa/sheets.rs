@@ -599,3 +599,83 @@ pub fn report_xlsx(t: &crate::i18n::Tr<'_>, r: &MonthlyReport) -> Result<Vec<u8>
     ws.set_column_width(0, 24).map_err(x)?;
     wb.save_to_buffer().map_err(x)
 }
+
+/// The weekly summary as a workbook: the points with their evidence, then the week's
+/// inspections.
+pub fn summary_xlsx(t: &crate::i18n::Tr<'_>, s: &SummaryView) -> Result<Vec<u8>, AppError> {
+    use kefu_domain::export::neutralize_cell as safe;
+    use rust_xlsxwriter::{Format, Workbook};
+    let x = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.into());
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let title = Format::new().set_bold().set_font_size(14);
+    let ws = wb.add_worksheet();
+    ws.set_name(t.t("qa.week_title")).map_err(x)?;
+    ws.write_string_with_format(0, 0, safe(t.t("qa.week_title")), &title)
+        .map_err(x)?;
+    ws.write_string(1, 0, safe(&format!("{} {}", t.t("qa.week_help"), s.week)))
+        .map_err(x)?;
+    let label = |id: &str| {
+        s.inspections
+            .iter()
+            .find(|v| v.id == id)
+            .map(|v| {
+                format!(
+                    "{} · {} · {}",
+                    v.agent.name,
+                    t.label("qa_kind", &v.kind),
+                    v.title
+                )
+            })
+            .unwrap_or_else(|| id.to_string())
+    };
+    let mut row = 3u32;
+    for (heading, points) in [
+        (t.t("qa.problems"), &s.problems),
+        (t.t("qa.training"), &s.training),
+    ] {
+        ws.write_string_with_format(row, 0, safe(heading), &bold)
+            .map_err(x)?;
+        ws.write_string_with_format(row, 1, safe(t.t("qa.evidence")), &bold)
+            .map_err(x)?;
+        for p in points {
+            row += 1;
+            ws.write_string(row, 0, safe(&p.text)).map_err(x)?;
+            let evidence: Vec<String> = p.evidence.iter().map(|e| label(e)).collect();
+            ws.write_string(row, 1, safe(&evidence.join("; ")))
+                .map_err(x)?;
+        }
+        row += 2;
+    }
+    let head = [
+        t.t("qa.agent"),
+        t.t("qa.item"),
+        t.t("qa.inspector"),
+        t.t("qa.total"),
+        t.t("qa.state"),
+    ];
+    for (c, h) in head.iter().enumerate() {
+        ws.write_string_with_format(row, c as u16, safe(h), &bold)
+            .map_err(x)?;
+    }
+    for v in &s.inspections {
+        row += 1;
+        ws.write_string(row, 0, safe(&v.agent.name)).map_err(x)?;
+        ws.write_string(
+            row,
+            1,
+            safe(&format!("{} · {}", t.label("qa_kind", &v.kind), v.title)),
+        )
+        .map_err(x)?;
+        ws.write_string(row, 2, safe(&v.inspector.name))
+            .map_err(x)?;
+        if let Some(total) = v.total {
+            ws.write_number(row, 3, total).map_err(x)?;
+        }
+        ws.write_string(row, 4, safe(t.label("qa_state", &v.state)))
+            .map_err(x)?;
+    }
+    ws.set_column_width(0, 40).map_err(x)?;
+    ws.set_column_width(1, 40).map_err(x)?;
+    wb.save_to_buffer().map_err(x)
+}
