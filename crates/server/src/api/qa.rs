@@ -169,7 +169,8 @@ pub struct ItemView {
     pub title: String,
 }
 
-/// A month's inspectable items (at most 500, newest first) to add by hand.
+/// A month's inspectable items (at most 500, newest first) to add by hand. The last two
+/// days' are refreshed first; the whole month is when its sample is drawn.
 #[utoipa::path(get, path = "/qa/items", tag = "qa", security(("bearer" = ["qa.inspect"])),
     params(ItemsQuery), responses((status = 200, body = Vec<ItemView>), (status = 422)))]
 async fn list_items(
@@ -178,9 +179,8 @@ async fn list_items(
     Query(q): Query<ItemsQuery>,
 ) -> Result<Json<Vec<ItemView>>, AppError> {
     let month = qa::Month::parse(&q.month)?;
+    crate::app::qa::checks::refresh_recent(&state, &month).await?;
     let db = state.db();
-    db.refresh_qa_items(&month.code, month.start, month.start, month.end)
-        .await?;
     let rows = db
         .list_qa_items(&month.code, q.agent_id.as_deref(), q.flagged, 500)
         .await?;

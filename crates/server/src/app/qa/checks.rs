@@ -51,17 +51,22 @@ pub async fn run(state: &AppState, limit: usize) -> Result<usize, AppError> {
 /// The scheduler's turn: refresh the last two days' items of the current month (late
 /// complaints and survey answers included), then check what is unchecked.
 pub async fn background(state: &AppState) -> Result<usize, AppError> {
+    refresh_recent(state, &Month::of(state.clock().now())).await?;
+    run(state, 500).await
+}
+
+/// Brings `month`'s items of the last two days up to date (nothing for a past month:
+/// drawing its sample refreshes it whole). Cheap enough for a page load.
+pub async fn refresh_recent(state: &AppState, month: &Month) -> Result<(), AppError> {
     let now = state.clock().now();
-    let month = Month::of(now);
+    if now < month.start || now >= month.end + chrono::Duration::days(2) {
+        return Ok(());
+    }
     let from = (now - chrono::Duration::days(2)).max(month.start);
+    let to = (now + chrono::Duration::seconds(1)).min(month.end);
     state
         .db()
-        .refresh_qa_items(
-            &month.code,
-            month.start,
-            from,
-            now + chrono::Duration::seconds(1),
-        )
+        .refresh_qa_items(&month.code, month.start, from, to)
         .await?;
-    run(state, 500).await
+    Ok(())
 }

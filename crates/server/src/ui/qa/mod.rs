@@ -146,9 +146,9 @@ async fn show(
     };
     let items = if can_inspect {
         let db = page.state.db();
-        db.refresh_qa_items(&month.code, month.start, month.start, month.end)
+        crate::app::qa::checks::refresh_recent(&page.state, &month)
             .await
-            .map_err(|e| page.error(e.into()))?;
+            .map_err(|e| page.error(e))?;
         db.list_qa_items(&month.code, None, true, 50)
             .await
             .map_err(|e| page.error(e.into()))?
