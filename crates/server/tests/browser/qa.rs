@@ -2,8 +2,9 @@
 //! month's sample on the sample list, scores the call on the scoring page with the audio
 //! player (speed, a comment at a moment of the recording, a coaching point) and
 //! publishes; the agent finds the result on their own page and appeals; the shift lead
-//! refuses the appeal; the inspector reads the evaluation sheet and writes the weekly
-//! summary linked to the inspection.
+//! refuses the appeal; the inspector reads the evaluation sheet, writes the weekly
+//! summary linked to the inspection, and changes the plan and the scorecard on the
+//! settings page.
 
 use super::*;
 
@@ -199,4 +200,43 @@ pub async fn inspection_pages_sample_score_appeal_sheet_and_summary(b: Browser) 
         .await
         .unwrap();
     assert_eq!(linked, json!(1));
+
+    // The settings page: a bad plan (more at least than at most) is refused; a changed
+    // criterion is a new revision of the scorecard.
+    b.goto("/qa/settings").await;
+    b.client
+        .execute(
+            "document.querySelector('#plan-min').value = '5'; \
+             document.querySelector('#plan-max').value = '3'; return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.submit("#save-plan").await;
+    assert!(!b.text("#settings-error").await.is_empty());
+    b.client
+        .execute(
+            "document.querySelector('#plan-min').value = '1'; \
+             document.querySelector('#plan-max').value = '4'; return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.submit("#save-plan").await;
+    b.wait_for("#settings-saved").await;
+    assert_eq!(b.value("#plan-max").await.as_deref(), Some("4"));
+    b.client
+        .execute(
+            "document.querySelector('input[name=weight_0]').value = '30'; return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.submit("#save-card").await;
+    b.wait_for("#settings-saved").await;
+    assert!(
+        b.text("#scorecards").await.contains("版本 2"),
+        "{}",
+        b.text("#scorecards").await
+    );
 }

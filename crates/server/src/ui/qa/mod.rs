@@ -5,6 +5,7 @@
 //! ([`sheets`]).
 
 mod inspection;
+mod settings;
 mod sheets;
 
 use super::{render, Chrome, Page, UiError};
@@ -31,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/qa/mine", get(mine_page))
         .merge(inspection::routes())
         .merge(sheets::routes())
+        .merge(settings::routes())
 }
 
 /// "投诉、14 分钟通话" — why the sample chose an item.
