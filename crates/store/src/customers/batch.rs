@@ -12,8 +12,8 @@ use std::collections::{HashMap, HashSet};
 /// An open bulk write: rows are inserted in multi-row statements inside one transaction
 /// that commits only in [`CustomerBatch::commit`]. Dropping it rolls everything back.
 ///
-/// A large batch on SQLite (see [`super::bulk`]) runs without the customer tables'
-/// secondary indexes and rebuilds them in `commit`.
+/// A large batch on SQLite (see [`super::bulk`]) runs without the contact indexes keyed
+/// by the number and rebuilds them in `commit`.
 pub struct CustomerBatch<'a> {
     pub(super) tx: Tx<'a>,
     pub(super) backend: crate::Backend,

@@ -8,11 +8,12 @@
 //! indexes of the customer tables lead with a time-ordered id or a handful of values
 //! (tier, status, tag), so new rows land on a few hot pages: maintaining them costs less
 //! than rebuilding them (each rebuild scans the table and sorts; measured in
-//! BENCHMARKS.md), and they stay. Everything
-//! happens in the one write transaction: readers (WAL) keep seeing the old snapshot with
-//! its indexes, a failure anywhere rolls back the drop together with the rows, and the
-//! re-created `UNIQUE` index checks mobile uniqueness over the whole import — a conflict
-//! fails the commit and nothing is written.
+//! BENCHMARKS.md), and they stay.
+//!
+//! Everything happens in the one write transaction: readers (WAL) keep seeing the old
+//! snapshot with its indexes, a failure anywhere rolls back the drop together with the
+//! rows, and the re-created `UNIQUE` index checks mobile uniqueness over the whole
+//! import — a conflict fails the commit and nothing is written.
 //!
 //! PostgreSQL keeps its indexes during an import (see [`super::CustomerBatch`]).
 
