@@ -20,7 +20,7 @@ pub async fn customers(
     rng: &mut StdRng,
     mut owner: impl FnMut(&mut StdRng) -> Option<String>,
 ) -> anyhow::Result<()> {
-    let mut batch = db.begin_customer_batch().await?;
+    let mut batch = db.begin_customer_batch(n).await?;
     let mut chunk: Vec<CustomerInput> = Vec::with_capacity(1_000);
     for i in 0..n {
         chunk.push(CustomerInput {

@@ -229,7 +229,7 @@ pub async fn load_demo(
         .collect();
     let mut rng = StdRng::seed_from_u64(SEED);
     let rows = customers::generate(&mut rng, DEMO_CUSTOMERS, &owners)?;
-    let mut batch = db.begin_customer_batch().await?;
+    let mut batch = db.begin_customer_batch(DEMO_CUSTOMERS as u64).await?;
     // 25 weekly intakes, oldest first, so creation dates and id order agree.
     let chunk = DEMO_CUSTOMERS.div_ceil(25);
     let weeks = DEMO_CUSTOMERS.div_ceil(chunk) as i64;

@@ -21,6 +21,8 @@ mod common;
 mod complaints;
 #[path = "conformance/customers.rs"]
 mod customers;
+#[path = "conformance/customers_bulk.rs"]
+mod customers_bulk;
 #[path = "conformance/imports.rs"]
 mod imports;
 #[path = "conformance/jobs.rs"]
@@ -75,6 +77,8 @@ kefu_test_support::suite!(
         customers::cursor_pagination,
         customers::markup_stored_verbatim,
         customers::batch_commit_and_drop,
+        customers_bulk::bulk_load_rebuilds_indexes,
+        customers_bulk::bulk_load_duplicate_rolls_back,
         customers::export_chunks,
         assignment::preview_and_commit_balance_by_weight,
         assignment::filters_and_bad_choices_are_refused,

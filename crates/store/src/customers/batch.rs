@@ -1,6 +1,7 @@
 //! Writing many customers at once: multi-row inserts shared by single creates and bulk
 //! imports, and [`CustomerBatch`], the all-or-nothing bulk write of an import.
 
+use super::bulk::DroppedIndexes;
 use super::{reversed, ContactInput, CustomerInput};
 use crate::audit::{append_in, Actor, NewAuditEntry};
 use crate::search_log::{self, Entity};
@@ -10,20 +11,42 @@ use std::collections::{HashMap, HashSet};
 
 /// An open bulk write: rows are inserted in multi-row statements inside one transaction
 /// that commits only in [`CustomerBatch::commit`]. Dropping it rolls everything back.
+///
+/// A large batch on SQLite (see [`super::bulk`]) runs without the contact indexes keyed
+/// by the number and rebuilds them in `commit`.
 pub struct CustomerBatch<'a> {
     pub(super) tx: Tx<'a>,
     pub(super) backend: crate::Backend,
+    /// The read pool: committed customers, for [`CustomerBatch::taken_mobiles`] while the
+    /// batch's own connection has no mobile index.
+    pub(super) read: sqlx::AnyPool,
+    /// Set in bulk-load mode: the indexes to rebuild before committing.
+    pub(super) dropped: Option<DroppedIndexes>,
     pub(super) written: u64,
 }
 
 impl CustomerBatch<'_> {
-    /// Mobile numbers among `values` that are already taken (by committed customers or by
-    /// rows written earlier in this batch).
+    /// Mobile numbers among `values` that are already taken: by committed customers, and
+    /// — except in bulk-load mode — by rows written earlier in this batch. In bulk-load
+    /// mode the re-created unique index checks the batch's own rows at commit, failing
+    /// the whole batch on a duplicate; callers that want a per-row answer (the import)
+    /// keep track of the numbers they have written.
     pub async fn taken_mobiles(
         &mut self,
         values: &[String],
     ) -> Result<HashMap<String, (String, String)>, StoreError> {
+        if self.dropped.is_some() {
+            // This batch holds the only writer, so the readers' latest snapshot is the
+            // state the batch started from, with its indexes.
+            let mut conn = self.read.acquire().await?;
+            return existing_mobiles_in(&mut conn, self.backend, values).await;
+        }
         existing_mobiles_in(&mut self.tx, self.backend, values).await
+    }
+
+    /// True when the batch runs in SQLite's bulk-load mode (indexes rebuilt at commit).
+    pub fn is_bulk_load(&self) -> bool {
+        self.dropped.is_some()
     }
 
     pub async fn insert(
@@ -46,13 +69,18 @@ impl CustomerBatch<'_> {
         self.written
     }
 
-    /// Commits every row with one audit entry for the whole import.
+    /// Commits every row with one audit entry for the whole import. In bulk-load mode the
+    /// indexes are rebuilt first; a mobile number written twice fails here with
+    /// [`StoreError::Conflict`] and nothing is committed.
     pub async fn commit(
         mut self,
         actor: &Actor,
         now: DateTime<Utc>,
         entry: &NewAuditEntry,
     ) -> Result<u64, StoreError> {
+        if let Some(dropped) = self.dropped.take() {
+            dropped.rebuild_in(&mut self.tx).await?;
+        }
         append_in(&mut self.tx, actor, now, entry).await?;
         self.tx.commit().await?;
         Ok(self.written)

@@ -159,9 +159,11 @@ pub(crate) fn reversed(s: &str) -> String {
 }
 
 mod batch;
+mod bulk;
 
 pub use batch::CustomerBatch;
 use batch::{existing_mobiles_in, insert_children, insert_customer_rows};
+pub use bulk::BULK_ROWS;
 
 impl Db {
     pub async fn list_tiers(&self) -> Result<Vec<TierRow>, StoreError> {
@@ -499,10 +501,24 @@ impl Db {
     }
 
     /// Starts an all-or-nothing bulk write of customers (an import commit).
-    pub async fn begin_customer_batch(&self) -> Result<CustomerBatch<'static>, StoreError> {
+    /// `expected_rows` (e.g. the preview's valid rows) picks the strategy: from
+    /// [`BULK_ROWS`] on, SQLite loads without the customer tables' secondary indexes and
+    /// rebuilds them at commit (see the `bulk` module).
+    pub async fn begin_customer_batch(
+        &self,
+        expected_rows: u64,
+    ) -> Result<CustomerBatch<'static>, StoreError> {
+        let mut tx = self.write.begin().await?;
+        let dropped = if self.backend() == crate::Backend::Sqlite && expected_rows >= BULK_ROWS {
+            Some(bulk::DroppedIndexes::drop_in(&mut tx).await?)
+        } else {
+            None
+        };
         Ok(CustomerBatch {
-            tx: self.write.begin().await?,
+            tx,
             backend: self.backend(),
+            read: self.read.clone(),
+            dropped,
             written: 0,
         })
     }

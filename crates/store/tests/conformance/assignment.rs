@@ -21,7 +21,7 @@ fn unassigned() -> AssignSource {
 }
 
 async fn insert_customers(db: &Db, rows: Vec<CustomerInput>) {
-    let mut batch = db.begin_customer_batch().await.unwrap();
+    let mut batch = db.begin_customer_batch(0).await.unwrap();
     batch.insert(None, t0(), &rows).await.unwrap();
     batch
         .commit(

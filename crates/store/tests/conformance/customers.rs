@@ -459,7 +459,7 @@ pub async fn batch_commit_and_drop(backend: TestBackend) {
         })
         .collect();
 
-    let mut batch = t.db.begin_customer_batch().await.unwrap();
+    let mut batch = t.db.begin_customer_batch(0).await.unwrap();
     batch
         .insert(Some(&importer), t0(), &rows[..400])
         .await
@@ -517,7 +517,7 @@ pub async fn batch_commit_and_drop(backend: TestBackend) {
 
     // A batch that is dropped instead of committed writes nothing.
     {
-        let mut batch = t.db.begin_customer_batch().await.unwrap();
+        let mut batch = t.db.begin_customer_batch(0).await.unwrap();
         let mut c = customer("半途而废");
         c.contacts = vec![mobile("13600000001")];
         batch.insert(Some(&importer), t0(), &[c]).await.unwrap();

@@ -87,7 +87,7 @@ pub async fn every_searchable_write_is_logged(backend: TestBackend) {
     );
     assert_eq!(t.db.search_log_head().await.unwrap(), head + 3);
 
-    let mut batch = t.db.begin_customer_batch().await.unwrap();
+    let mut batch = t.db.begin_customer_batch(0).await.unwrap();
     batch
         .insert(None, t0(), &[customer("张伟"), customer("王强")])
         .await

@@ -457,7 +457,10 @@ pub async fn commit(state: &AppState, ctx: &Ctx, id: &str) -> Result<ImportJobVi
     };
     let now = state.clock().now();
     let result = async {
-        let mut batch = state.db().begin_customer_batch().await?;
+        let mut batch = state
+            .db()
+            .begin_customer_batch(job.valid_rows.max(0) as u64)
+            .await?;
         let pass = run_pass(
             state,
             &dir.join("source"),
