@@ -37,6 +37,8 @@ mod mail;
 mod migrations;
 #[path = "conformance/org.rs"]
 mod org;
+#[path = "conformance/qa.rs"]
+mod qa;
 #[path = "conformance/search_log.rs"]
 mod search_log;
 #[path = "conformance/surveys.rs"]
@@ -65,6 +67,7 @@ kefu_test_support::suite!(
         users::sessions,
         users::api_tokens,
         org::departments,
+        qa::scorecards_items_sample_and_inspection_states,
         org::positions_round_trip,
         org::assignment_rules,
         org::grants_follow_positions,

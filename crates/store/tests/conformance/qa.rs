@@ -1,0 +1,262 @@
+//! Quality inspection in the store: the handbook's scorecard made once, revisions that
+//! leave earlier ones readable, the month's items refreshed in place from the work
+//! orders, findings replaced, one sample per month, and inspections that move only from
+//! the state the caller checked (score a draft, publish a scored draft, appeal once,
+//! decide an appeal), with every step on the record; the weekly summary.
+
+use crate::common::{actor_for, at, system, t0};
+use crate::tickets::{center, ticket};
+use chrono::{Datelike, FixedOffset, TimeZone};
+use kefu_domain::qa::{Criterion, Scorecard};
+use kefu_store::qa::{
+    AppealDecision, FindingRow, InspectionFilter, NewInspection, Scored, SummaryPoint,
+};
+use kefu_store::tickets::TicketDeadlines;
+use kefu_store::StoreError;
+use kefu_test_support::{TestBackend, TestDb};
+
+fn scored(total_tenths: i64) -> Scored {
+    Scored {
+        answers: "[]".into(),
+        result: "{}".into(),
+        total_tenths,
+        critical_failure: None,
+        summary: "规范".into(),
+    }
+}
+
+pub async fn scorecards_items_sample_and_inspection_states(backend: TestBackend) {
+    let t = TestDb::new(backend).await;
+    let db = &t.db;
+    let c = center(db).await;
+    let inspector = actor_for(&c.lead, "lead");
+
+    // The handbook's scorecard appears once, however often the list is read.
+    let cards = db.list_qa_scorecards(t0()).await.unwrap();
+    assert_eq!(cards.len(), 1);
+    assert_eq!(db.list_qa_scorecards(t0()).await.unwrap().len(), 1);
+    let card = cards[0].clone();
+    assert_eq!((card.revision, card.criteria.len()), (1, 5));
+    // Saving the same criteria keeps the revision; changed criteria make a new one.
+    let same = Scorecard::parse(card.criteria.clone()).unwrap();
+    db.save_qa_scorecard(&system(), at(1), Some(&card.id), &card.name, true, &same)
+        .await
+        .unwrap();
+    assert_eq!(db.get_qa_scorecard(&card.id).await.unwrap().revision, 1);
+    let mut changed: Vec<Criterion> = card.criteria.clone();
+    changed[0].weight = 40;
+    let changed = Scorecard::parse(changed).unwrap();
+    db.save_qa_scorecard(&system(), at(2), Some(&card.id), &card.name, true, &changed)
+        .await
+        .unwrap();
+    assert_eq!(db.get_qa_scorecard(&card.id).await.unwrap().revision, 2);
+    let first = db.qa_scorecard_revision(&card.id, 1).await.unwrap();
+    assert_eq!(
+        first.criteria()[0].weight,
+        20,
+        "revision 1 is kept as it was"
+    );
+
+    // The month's items: the agent's work orders, refreshed in place.
+    let (id, _) = db
+        .create_ticket(
+            &actor_for(&c.agent, "agent1"),
+            at(10),
+            &ticket(&c, Some(&c.agent)),
+            &TicketDeadlines::default(),
+        )
+        .await
+        .unwrap();
+    let local = t0().with_timezone(&FixedOffset::east_opt(8 * 3600).unwrap());
+    let start = FixedOffset::east_opt(8 * 3600)
+        .unwrap()
+        .with_ymd_and_hms(local.year(), local.month(), 1, 0, 0, 0)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let end = start + chrono::Duration::days(40);
+    let month = local.format("%Y-%m").to_string();
+    assert_eq!(
+        db.refresh_qa_items(&month, start, start, end)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        db.refresh_qa_items(&month, start, start, end)
+            .await
+            .unwrap(),
+        1,
+        "in place"
+    );
+    let item = db.get_qa_item(&format!("ticket:{id}")).await.unwrap();
+    assert_eq!(
+        (item.agent_id.as_str(), item.kind.as_str()),
+        (c.agent.as_str(), "ticket")
+    );
+    assert_eq!(item.day, i64::from(local.day()));
+    let candidates = db.qa_candidates(&month).await.unwrap();
+    assert_eq!(candidates.len(), 1);
+
+    // Findings are replaced, and counted on the item.
+    let found = |rule: &str| FindingRow {
+        rule: rule.into(),
+        message_index: Some(0),
+        detail: "不知道".into(),
+    };
+    db.save_qa_findings(
+        at(11),
+        &item.id,
+        &[found("forbidden_phrase"), found("unresolved")],
+    )
+    .await
+    .unwrap();
+    db.save_qa_findings(at(12), &item.id, &[found("forbidden_phrase")])
+        .await
+        .unwrap();
+    assert_eq!(
+        db.qa_findings(&item.id).await.unwrap(),
+        vec![found("forbidden_phrase")]
+    );
+    assert_eq!(db.get_qa_item(&item.id).await.unwrap().flags, 1);
+
+    // One sample per month; the item's inspection starts as a draft.
+    let chosen = NewInspection {
+        item_id: item.id.clone(),
+        agent_id: c.agent.clone(),
+        inspector_id: c.lead.clone(),
+        month: month.clone(),
+        week: 1,
+        reasons: r#"[{"reason":"complaint"}]"#.into(),
+        scorecard_id: card.id.clone(),
+        revision: 2,
+    };
+    let (_, created) = db
+        .create_qa_sample(
+            &inspector,
+            at(20),
+            &month,
+            "{}",
+            "{}",
+            std::slice::from_ref(&chosen),
+        )
+        .await
+        .unwrap();
+    assert_eq!(created, 1);
+    let again = db
+        .create_qa_sample(&inspector, at(21), &month, "{}", "{}", &[])
+        .await;
+    assert!(
+        matches!(again, Err(StoreError::Conflict { .. })),
+        "{again:?}"
+    );
+    let taken = db.add_qa_inspection(&inspector, at(22), &chosen).await;
+    assert!(
+        matches!(taken, Err(StoreError::Conflict { .. })),
+        "{taken:?}"
+    );
+    let f = InspectionFilter {
+        month: Some(month.clone()),
+        ..Default::default()
+    };
+    let list = db.list_qa_inspections(&f).await.unwrap();
+    assert_eq!(list.len(), 1);
+    let iid = list[0].id.clone();
+    assert_eq!(list[0].state, "draft");
+
+    // Each step only from the state it expects.
+    let agent = actor_for(&c.agent, "agent1");
+    let lead = actor_for(&c.other_agent, "agent2");
+    let decision = AppealDecision {
+        state: "rejected".into(),
+        note: "维持".into(),
+        rescored: None,
+    };
+    assert!(
+        matches!(
+            db.publish_qa_inspection(&inspector, at(30), &iid).await,
+            Err(StoreError::NotFound)
+        ),
+        "not scored"
+    );
+    assert!(
+        matches!(
+            db.appeal_qa_inspection(&agent, at(30), &iid, "x").await,
+            Err(StoreError::NotFound)
+        ),
+        "a draft"
+    );
+    db.score_qa_inspection(&inspector, at(31), &iid, &scored(820))
+        .await
+        .unwrap();
+    db.publish_qa_inspection(&inspector, at(32), &iid)
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            db.score_qa_inspection(&inspector, at(33), &iid, &scored(100))
+                .await,
+            Err(StoreError::NotFound)
+        ),
+        "published"
+    );
+    assert!(
+        matches!(
+            db.decide_qa_appeal(&lead, at(33), &iid, &decision).await,
+            Err(StoreError::NotFound)
+        ),
+        "no appeal"
+    );
+    db.appeal_qa_inspection(&agent, at(34), &iid, "已按流程处理")
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            db.appeal_qa_inspection(&agent, at(35), &iid, "再次").await,
+            Err(StoreError::NotFound)
+        ),
+        "once"
+    );
+    db.decide_qa_appeal(&lead, at(36), &iid, &decision)
+        .await
+        .unwrap();
+    let done = db.get_qa_inspection(&iid).await.unwrap();
+    assert_eq!(
+        (done.state.as_str(), done.total_tenths),
+        ("rejected", Some(820))
+    );
+    assert_eq!(done.appeal_reason.as_deref(), Some("已按流程处理"));
+    let steps: Vec<String> = db
+        .list_qa_events(&iid)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        steps,
+        ["sampled", "scored", "published", "appealed", "rejected"]
+    );
+
+    // The weekly summary round-trips.
+    let point = SummaryPoint {
+        text: "开场未报工号".into(),
+        evidence: vec![iid.clone()],
+    };
+    db.save_qa_summary(
+        &inspector,
+        at(40),
+        "2026-11-23",
+        std::slice::from_ref(&point),
+        &[],
+    )
+    .await
+    .unwrap();
+    let s = db
+        .get_qa_summary("2026-11-23")
+        .await
+        .unwrap()
+        .expect("saved");
+    assert_eq!(s.problems, vec![point]);
+    assert!(db.get_qa_summary("2026-11-30").await.unwrap().is_none());
+    t.cleanup().await;
+}
