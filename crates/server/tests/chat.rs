@@ -52,6 +52,7 @@ fn main() {
         t!(desk::an_expired_token_closes_the_visitor_socket, BOTH),
         t!(desk::an_agent_whose_console_closed_is_marked_away, BOTH),
         t!(qa::automatic_checks_flag_the_bad_chat_only, BOTH),
+        t!(qa::automatic_checks_read_call_transcripts, BOTH),
         t!(desk::numbers_in_messages_are_masked_without_pii, BOTH),
         t!(desk::inspectors_read_transcripts_but_not_the_console, BOTH),
     ];

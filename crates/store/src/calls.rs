@@ -10,6 +10,16 @@ use kefu_domain::call::{
     merge_events, CallEvent, CallEventKind, HangupSide, IdentityMethod, IdentityResult, IvrOption,
 };
 
+/// One line of a call's transcript.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct TranscriptLine {
+    /// customer or agent.
+    pub speaker: String,
+    /// From the start of the call.
+    pub at_ms: i64,
+    pub text: String,
+}
+
 /// A call as pages and the API read it, with the agent's and customer's names.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CallRow {
@@ -367,6 +377,49 @@ impl Db {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Replaces the call's transcript (checked by the caller: `speaker` is customer or
+    /// agent, times from the start of the call). The call's quality item is read again by
+    /// the automatic checks.
+    pub async fn set_call_transcript(
+        &self,
+        id: &str,
+        lines: &[TranscriptLine],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write.begin().await?;
+        let done = sqlx::query("UPDATE calls SET updated_at = $1 WHERE id = $2")
+            .bind(to_millis(at))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query("DELETE FROM call_transcript_lines WHERE call_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        for (i, l) in lines.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO call_transcript_lines (call_id, position, speaker, at_ms, text) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id)
+            .bind(i as i64)
+            .bind(&l.speaker)
+            .bind(l.at_ms)
+            .bind(&l.text)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("UPDATE qa_items SET checked_at = NULL WHERE kind = 'call' AND source_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -22,6 +22,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(identity_check))
         .routes(routes!(attach_ticket))
         .routes(routes!(download_recording))
+        .routes(routes!(put_transcript))
         .routes(routes!(get_ivr_menu, save_ivr_menu))
 }
 
@@ -109,6 +110,22 @@ async fn download_recording(
 ) -> Result<Response, AppError> {
     let file = app::recording(&state, &ctx, &id).await?;
     download(&file.path, &file.filename, &file.content_type).await
+}
+
+/// Attach (or replace) the call's transcript from speech-to-text: lines with the speaker
+/// (`customer` or `agent`) and the time from the start of the call. The automatic
+/// quality checks then read the call.
+#[utoipa::path(put, path = "/calls/{id}/transcript", tag = "calls", security(("bearer" = ["call.handle"])),
+    params(("id" = String, Path)), request_body = crate::app::calls::TranscriptPayload,
+    responses((status = 204), (status = 404), (status = 422)))]
+async fn put_transcript(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Json(p): Json<crate::app::calls::TranscriptPayload>,
+) -> Result<StatusCode, AppError> {
+    app::set_transcript(&state, &ctx, &id, &p).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The IVR menu: which key leads to which queue.

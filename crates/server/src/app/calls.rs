@@ -513,3 +513,72 @@ pub async fn save_ivr_menu(
         .await?;
     Ok(())
 }
+
+/// One line of a call transcript as the speech-to-text side sends it.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+pub struct TranscriptLinePayload {
+    /// `customer` or `agent`.
+    pub speaker: String,
+    /// Milliseconds from the start of the call.
+    pub at_ms: i64,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+pub struct TranscriptPayload {
+    pub lines: Vec<TranscriptLinePayload>,
+}
+
+/// The most lines a transcript may have, and the longest line.
+const MAX_TRANSCRIPT_LINES: usize = 5000;
+const MAX_LINE_CHARS: usize = 2000;
+
+/// Attaches (or replaces) a call's transcript, so the automatic quality checks read the
+/// call. Lines in order, times from the start of the call, never going back.
+pub async fn set_transcript(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    p: &TranscriptPayload,
+) -> Result<(), AppError> {
+    ctx.require(Permission::CallHandle)?;
+    if p.lines.is_empty() || p.lines.len() > MAX_TRANSCRIPT_LINES {
+        return Err(AppError::invalid_field(
+            "invalid_transcript",
+            "lines",
+            format!("a transcript has 1–{MAX_TRANSCRIPT_LINES} lines"),
+        ));
+    }
+    let mut last = 0;
+    let mut lines = Vec::with_capacity(p.lines.len());
+    for (n, l) in p.lines.iter().enumerate() {
+        let bad = |why: &str| {
+            AppError::invalid_field(
+                "invalid_transcript",
+                "lines",
+                format!("line {}: {why}", n + 1),
+            )
+        };
+        if l.speaker != "customer" && l.speaker != "agent" {
+            return Err(bad("speaker is customer or agent"));
+        }
+        if l.at_ms < last || l.at_ms > 24 * 3600 * 1000 {
+            return Err(bad("times go forward from the start of the call (0–24 h)"));
+        }
+        let text = l.text.trim();
+        if text.is_empty() || text.chars().count() > MAX_LINE_CHARS {
+            return Err(bad("the text is 1–2000 characters"));
+        }
+        last = l.at_ms;
+        lines.push(kefu_store::calls::TranscriptLine {
+            speaker: l.speaker.clone(),
+            at_ms: l.at_ms,
+            text: text.to_string(),
+        });
+    }
+    state
+        .db()
+        .set_call_transcript(id, &lines, state.clock().now())
+        .await
+        .map_err(not_found)
+}

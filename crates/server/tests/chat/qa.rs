@@ -140,3 +140,101 @@ pub async fn automatic_checks_flag_the_bad_chat_only(backend: TestBackend) {
     assert!(!transcript.contains("13812345678"), "masked: {transcript}");
     app.cleanup().await;
 }
+
+/// A call with a transcript attached is read by the automatic checks like a chat: the
+/// agent who never greeted, gave their number or closed is flagged; a bad transcript is
+/// refused by line.
+pub async fn automatic_checks_read_call_transcripts(backend: TestBackend) {
+    use kefu_domain::call::{CallEvent, CallEventKind};
+    let app = TestApp::new(backend).await;
+    let now = app.state.clock().now();
+    let event = |kind, seconds, agent: Option<&str>| CallEvent {
+        kind,
+        at: now + chrono::Duration::seconds(seconds),
+        caller: None,
+        ivr_key: None,
+        queue: Some("consult".into()),
+        agent: agent.map(str::to_string),
+        duration_s: None,
+        hangup_side: None,
+    };
+    let mut call_id = String::new();
+    for e in [
+        event(CallEventKind::Offered, -300, None),
+        event(CallEventKind::Answered, -290, Some("KF102")),
+        event(CallEventKind::Ended, -100, None),
+    ] {
+        call_id = app
+            .db
+            .db
+            .apply_call_event("qa-call-1", &e, "{}", now)
+            .await
+            .expect("event stored")
+            .id;
+    }
+    let agent = app.login("agent2").await;
+    let path = format!("/api/v1/calls/{call_id}/transcript");
+    let put = |body: serde_json::Value| app.api(Method::PUT, &path, Some(&agent), Some(body));
+    let r = put(json!({"lines": [{"speaker": "robot", "at_ms": 0, "text": "喂"}]})).await;
+    assert_eq!(
+        (r.status, r.error_code()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_transcript".into()
+        )
+    );
+    let r = put(json!({"lines": [
+        {"speaker": "customer", "at_ms": 5000, "text": "喂"},
+        {"speaker": "agent", "at_ms": 1000, "text": "说"}
+    ]}))
+    .await;
+    assert_eq!(r.error_code(), "invalid_transcript", "time goes forward");
+    let r = put(json!({"lines": [
+        {"speaker": "customer", "at_ms": 0, "text": "喂，我的宽带又断了"},
+        {"speaker": "agent", "at_ms": 4000, "text": "说吧，什么事"},
+        {"speaker": "customer", "at_ms": 9000, "text": "宽带断了"},
+        {"speaker": "agent", "at_ms": 15000, "text": "不归我管，你打别的电话"}
+    ]}))
+    .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+
+    let manager = app.login("manager").await;
+    let r = app.post("/api/v1/qa/checks/run", &manager, json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let inspector = app.login("inspector").await;
+    let r = app
+        .post(
+            "/api/v1/qa/inspections",
+            &inspector,
+            json!({"item_id": format!("call:{call_id}")}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let d = app
+        .get(&format!("/api/v1/qa/inspections/{id}"), &inspector)
+        .await
+        .json();
+    let rules: Vec<&str> = d["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    for rule in [
+        "greeting_missing",
+        "self_id_missing",
+        "closing_missing",
+        "forbidden_phrase",
+    ] {
+        assert!(rules.contains(&rule), "{rule} in {rules:?}");
+    }
+    assert_eq!(
+        d["conversation"].as_array().map(Vec::len),
+        Some(4),
+        "{}",
+        d["conversation"]
+    );
+    assert_eq!(d["conversation"][1]["from"], "agent");
+    app.cleanup().await;
+}

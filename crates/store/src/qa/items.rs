@@ -193,15 +193,17 @@ impl Db {
         Ok(q.fetch_all(&self.read).await?)
     }
 
-    /// Chat and e-mail items the automatic checks have not read, oldest first. A chat is
-    /// read once it is closed; an e-mail thread once it has an answer.
+    /// Chat, e-mail and call items the automatic checks have not read, oldest first. A
+    /// chat is read once it is closed, a call once it has a transcript.
     pub async fn unchecked_qa_items(&self, limit: usize) -> Result<Vec<TextItem>, StoreError> {
         Ok(sqlx::query_as(&format!(
             "SELECT q.id, q.kind, q.source_id, u.agent_no FROM qa_items q \
              JOIN users u ON u.id = q.agent_id \
-             WHERE q.checked_at IS NULL AND q.kind IN ('chat', 'email') \
+             WHERE q.checked_at IS NULL AND q.kind IN ('chat', 'email', 'call') \
              AND (q.kind <> 'chat' OR EXISTS (SELECT 1 FROM chat_conversations c \
                   WHERE c.id = q.source_id AND c.closed_at IS NOT NULL)) \
+             AND (q.kind <> 'call' OR EXISTS (SELECT 1 FROM call_transcript_lines l \
+                  WHERE l.call_id = q.source_id)) \
              ORDER BY q.occurred_at, q.id LIMIT {}",
             limit.min(10_000)
         ))
@@ -209,8 +211,9 @@ impl Db {
         .await?)
     }
 
-    /// The conversation of a text item in order: a chat's messages, or an e-mail thread
-    /// (the opening mail, the customer's later mails, the agents' replies).
+    /// The conversation of a text item in order: a chat's messages, an e-mail thread (the
+    /// opening mail, the customer's later mails, the agents' replies), or a call's
+    /// transcript.
     pub async fn qa_conversation(
         &self,
         kind: &str,
@@ -229,6 +232,11 @@ impl Db {
                  e.at, COALESCE(e.body, '') FROM ticket_events e WHERE e.ticket_id = $1 \
                  AND (e.kind = 'email' OR (e.kind = 'reply' AND e.internal = 0)) \
                  ORDER BY at"
+            }
+            "call" => {
+                "SELECT l.speaker AS \"from\", c.started_at + l.at_ms AS at, l.text \
+                 FROM call_transcript_lines l JOIN calls c ON c.id = l.call_id \
+                 WHERE l.call_id = $1 ORDER BY l.position"
             }
             _ => return Ok(Vec::new()),
         };
