@@ -408,7 +408,7 @@ async fn export_sheet(
 ) -> Result<Response, AppError> {
     let s = sheets::agent_sheet(&state, &ctx, &agent_id, &q.month).await?;
     let t = state.i18n().tr(crate::ui::lang_of(&jar));
-    let bytes = sheets::sheet_xlsx(&t, &s)?;
+    let bytes = crate::app::qa::xlsx::sheet(&t, &s)?;
     Ok(xlsx(
         bytes,
         &format!("考评表-{}-{}.xlsx", s.agent.name, s.month),
@@ -439,7 +439,7 @@ async fn export_report(
 ) -> Result<Response, AppError> {
     let r = sheets::monthly_report(&state, &ctx, &q.month).await?;
     let t = state.i18n().tr(crate::ui::lang_of(&jar));
-    let bytes = sheets::report_xlsx(&t, &r)?;
+    let bytes = crate::app::qa::xlsx::report(&t, &r)?;
     Ok(xlsx(bytes, &format!("月度质检报告-{}.xlsx", r.month)))
 }
 
@@ -481,6 +481,6 @@ async fn export_summary(
 ) -> Result<Response, AppError> {
     let s = sheets::summary(&state, &ctx, &week).await?;
     let t = state.i18n().tr(crate::ui::lang_of(&jar));
-    let bytes = sheets::summary_xlsx(&t, &s)?;
+    let bytes = crate::app::qa::xlsx::summary(&t, &s)?;
     Ok(xlsx(bytes, &format!("周质检小结-{}.xlsx", s.week)))
 }

@@ -54,6 +54,39 @@ async fn chat(app: &TestApp, agent: &str, visitor: &[&str], replies: &[&str]) ->
     conv
 }
 
+/// The inspector takes `item_id` by hand; returns the inspection's detail after checking
+/// that the automatic checks found every rule of `expected`.
+async fn inspect_findings(
+    app: &TestApp,
+    inspector: &str,
+    item_id: &str,
+    expected: &[&str],
+) -> serde_json::Value {
+    let r = app
+        .post(
+            "/api/v1/qa/inspections",
+            inspector,
+            json!({"item_id": item_id}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let d = app
+        .get(&format!("/api/v1/qa/inspections/{id}"), inspector)
+        .await
+        .json();
+    let rules: Vec<&str> = d["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    for rule in expected {
+        assert!(rules.contains(rule), "{rule} in {rules:?}");
+    }
+    d
+}
+
 pub async fn automatic_checks_flag_the_bad_chat_only(backend: TestBackend) {
     let app = TestApp::new(backend).await;
     open_general(&app).await;
@@ -107,34 +140,19 @@ pub async fn automatic_checks_flag_the_bad_chat_only(backend: TestBackend) {
     );
 
     // The inspector takes the flagged chat and sees what was found.
-    let r = app
-        .post(
-            "/api/v1/qa/inspections",
-            &inspector,
-            json!({"item_id": format!("chat:{bad}")}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    let id = r.json()["id"].as_str().unwrap().to_string();
-    let d = app
-        .get(&format!("/api/v1/qa/inspections/{id}"), &inspector)
-        .await
-        .json();
-    let rules: Vec<&str> = d["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap())
-        .collect();
-    for rule in [
-        "greeting_missing",
-        "self_id_missing",
-        "closing_missing",
-        "forbidden_phrase",
-        "unresolved",
-    ] {
-        assert!(rules.contains(&rule), "{rule} in {rules:?}");
-    }
+    let d = inspect_findings(
+        &app,
+        &inspector,
+        &format!("chat:{bad}"),
+        &[
+            "greeting_missing",
+            "self_id_missing",
+            "closing_missing",
+            "forbidden_phrase",
+            "unresolved",
+        ],
+    )
+    .await;
     let transcript = d["conversation"].to_string();
     assert!(transcript.contains("不知道，你自己看"), "{transcript}");
     assert!(!transcript.contains("13812345678"), "masked: {transcript}");
@@ -202,33 +220,18 @@ pub async fn automatic_checks_read_call_transcripts(backend: TestBackend) {
     let r = app.post("/api/v1/qa/checks/run", &manager, json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let inspector = app.login("inspector").await;
-    let r = app
-        .post(
-            "/api/v1/qa/inspections",
-            &inspector,
-            json!({"item_id": format!("call:{call_id}")}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    let id = r.json()["id"].as_str().unwrap().to_string();
-    let d = app
-        .get(&format!("/api/v1/qa/inspections/{id}"), &inspector)
-        .await
-        .json();
-    let rules: Vec<&str> = d["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap())
-        .collect();
-    for rule in [
-        "greeting_missing",
-        "self_id_missing",
-        "closing_missing",
-        "forbidden_phrase",
-    ] {
-        assert!(rules.contains(&rule), "{rule} in {rules:?}");
-    }
+    let d = inspect_findings(
+        &app,
+        &inspector,
+        &format!("call:{call_id}"),
+        &[
+            "greeting_missing",
+            "self_id_missing",
+            "closing_missing",
+            "forbidden_phrase",
+        ],
+    )
+    .await;
     assert_eq!(
         d["conversation"].as_array().map(Vec::len),
         Some(4),

@@ -11,6 +11,7 @@ pub mod checks;
 pub mod inspections;
 pub mod sampling;
 pub mod sheets;
+pub mod xlsx;
 
 use crate::auth::Ctx;
 use crate::error::AppError;
