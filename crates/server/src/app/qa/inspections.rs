@@ -189,6 +189,15 @@ async fn load(state: &AppState, ctx: &Ctx, id: &str) -> Result<InspectionRow, Ap
     Err(AppError::NotFound("inspection"))
 }
 
+/// The store refuses a change from a state that is no longer the one checked (someone
+/// else acted first): a conflict named `code`.
+fn moved(code: &'static str, message: &'static str) -> impl Fn(StoreError) -> AppError {
+    move |e| match e {
+        StoreError::NotFound => AppError::conflict(code, message),
+        e => e.into(),
+    }
+}
+
 fn actor_of(ctx: &Ctx, row: &InspectionRow) -> Actor {
     Actor {
         is_inspector: row.inspector_id == ctx.user_id,
@@ -476,12 +485,7 @@ pub async fn score_draft(
         .db()
         .score_qa_inspection(&ctx.actor(), state.clock().now(), id, &s)
         .await
-        .map_err(|e| match e {
-            StoreError::NotFound => {
-                AppError::conflict("qa.not_draft", "the inspection is not a draft")
-            }
-            e => e.into(),
-        })?;
+        .map_err(moved("qa.not_draft", "the inspection is not a draft"))?;
     view_of(state.db().get_qa_inspection(id).await?)
 }
 
@@ -554,12 +558,7 @@ pub async fn publish(state: &AppState, ctx: &Ctx, id: &str) -> Result<Inspection
         .db()
         .publish_qa_inspection(&ctx.actor(), state.clock().now(), id)
         .await
-        .map_err(|e| match e {
-            StoreError::NotFound => {
-                AppError::conflict("qa.not_draft", "the inspection is not a draft")
-            }
-            e => e.into(),
-        })?;
+        .map_err(moved("qa.not_draft", "the inspection is not a draft"))?;
     view_of(state.db().get_qa_inspection(id).await?)
 }
 
@@ -588,13 +587,10 @@ pub async fn appeal(
         .db()
         .appeal_qa_inspection(&ctx.actor(), state.clock().now(), id, p.reason.trim())
         .await
-        .map_err(|e| match e {
-            StoreError::NotFound => AppError::conflict(
-                "qa.already_appealed",
-                "an inspection can be appealed only once",
-            ),
-            e => e.into(),
-        })?;
+        .map_err(moved(
+            "qa.already_appealed",
+            "an inspection can be appealed only once",
+        ))?;
     view_of(state.db().get_qa_inspection(id).await?)
 }
 
@@ -661,11 +657,9 @@ pub async fn decide(
         .db()
         .decide_qa_appeal(&ctx.actor(), state.clock().now(), id, &d)
         .await
-        .map_err(|e| match e {
-            StoreError::NotFound => {
-                AppError::conflict("qa.not_appealed", "the inspection has no open appeal")
-            }
-            e => e.into(),
-        })?;
+        .map_err(moved(
+            "qa.not_appealed",
+            "the inspection has no open appeal",
+        ))?;
     view_of(state.db().get_qa_inspection(id).await?)
 }
