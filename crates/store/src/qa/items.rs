@@ -92,9 +92,16 @@ impl Db {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
+        // Rows that did not change are not written again: the scheduler refreshes the
+        // last two days every minute.
         let conflict = "ON CONFLICT (kind, source_id) DO UPDATE SET agent_id = excluded.agent_id, \
              duration_s = excluded.duration_s, complaint = excluded.complaint, \
-             satisfaction = excluded.satisfaction, title = excluded.title";
+             satisfaction = excluded.satisfaction, title = excluded.title \
+             WHERE qa_items.agent_id <> excluded.agent_id \
+             OR qa_items.duration_s IS DISTINCT FROM excluded.duration_s \
+             OR qa_items.complaint <> excluded.complaint \
+             OR qa_items.satisfaction IS DISTINCT FROM excluded.satisfaction \
+             OR qa_items.title <> excluded.title";
         let calls = format!(
             "INSERT INTO qa_items (id, kind, source_id, agent_id, occurred_at, month, day, \
              duration_s, complaint, satisfaction, title) \

@@ -88,7 +88,22 @@ pub async fn scorecards_items_sample_and_inspection_states(backend: TestBackend)
         1,
         "in place"
     );
+    // A row that changed at the source is written again (here: changed behind the
+    // store's back, put right by the next refresh).
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::AnyConnection::connect(&t.url).await.unwrap();
+        sqlx::query("UPDATE qa_items SET title = 'stale', complaint = 1")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+    }
+    db.refresh_qa_items(&month, start, start, end)
+        .await
+        .unwrap();
     let item = db.get_qa_item(&format!("ticket:{id}")).await.unwrap();
+    assert_eq!((item.title.as_str(), item.complaint), ("快递三天未送达", 0));
     assert_eq!(
         (item.agent_id.as_str(), item.kind.as_str()),
         (c.agent.as_str(), "ticket")
