@@ -164,6 +164,31 @@ async fn event(
     Ok(())
 }
 
+/// `NotFound` when a guarded `UPDATE … WHERE state = …` changed nothing: the inspection
+/// is not in the state the caller checked (any more).
+fn moved(done: sqlx::any::AnyQueryResult) -> Result<(), StoreError> {
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// Puts a step on the inspection's record and in the audit log, then commits.
+async fn record_step(
+    mut tx: Tx<'_>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    id: &str,
+    step: &str,
+    detail: Option<&str>,
+    audit: NewAuditEntry,
+) -> Result<(), StoreError> {
+    event(&mut tx, actor, now, id, step, detail).await?;
+    append_in(&mut tx, actor, now, &audit.subject("qa_inspection", id)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 async fn insert_inspection(
     tx: &mut Tx<'_>,
     actor: &Actor,
@@ -362,9 +387,7 @@ impl Db {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        moved(done)?;
         let detail = format!("total={:.1}", s.total_tenths as f64 / 10.0);
         event(&mut tx, actor, now, id, "scored", Some(&detail)).await?;
         tx.commit().await?;
@@ -387,19 +410,9 @@ impl Db {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        event(&mut tx, actor, now, id, "published", None).await?;
-        append_in(
-            &mut tx,
-            actor,
-            now,
-            &NewAuditEntry::new(AuditAction::QaInspectionPublished).subject("qa_inspection", id),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        moved(done)?;
+        let audit = NewAuditEntry::new(AuditAction::QaInspectionPublished);
+        record_step(tx, actor, now, id, "published", None, audit).await
     }
 
     /// The agent's appeal of a published inspection (once: `NotFound` otherwise).
@@ -420,19 +433,9 @@ impl Db {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        event(&mut tx, actor, now, id, "appealed", Some(reason)).await?;
-        append_in(
-            &mut tx,
-            actor,
-            now,
-            &NewAuditEntry::new(AuditAction::QaAppealed).subject("qa_inspection", id),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        moved(done)?;
+        let audit = NewAuditEntry::new(AuditAction::QaAppealed);
+        record_step(tx, actor, now, id, "appealed", Some(reason), audit).await
     }
 
     /// The lead's decision on an appealed inspection (`NotFound` when not appealed).
@@ -456,9 +459,7 @@ impl Db {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        moved(done)?;
         let mut detail = d.note.clone();
         if let Some(s) = &d.rescored {
             sqlx::query(
@@ -474,18 +475,8 @@ impl Db {
             .await?;
             detail = format!("{detail} (total={:.1})", s.total_tenths as f64 / 10.0);
         }
-        event(&mut tx, actor, now, id, &d.state, Some(&detail)).await?;
-        append_in(
-            &mut tx,
-            actor,
-            now,
-            &NewAuditEntry::new(AuditAction::QaAppealDecided)
-                .subject("qa_inspection", id)
-                .detail(&d.state),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        let audit = NewAuditEntry::new(AuditAction::QaAppealDecided).detail(&d.state);
+        record_step(tx, actor, now, id, &d.state, Some(&detail), audit).await
     }
 
     pub async fn add_qa_comment(
