@@ -320,6 +320,17 @@ pub async fn sample_score_appeal_and_sheets(backend: TestBackend) {
         (Some(&"sampled"), Some(&"upheld")),
         "{steps:?}"
     );
+    for action in ["qa.publish", "qa.appeal", "qa.decide"] {
+        let audit = app
+            .get(&format!("/api/v1/audit?action={action}"), &manager)
+            .await
+            .json();
+        assert_eq!(
+            audit["items"].as_array().map(Vec::len),
+            Some(1),
+            "{action}: {audit}"
+        );
+    }
     for s in ["sampled", "scored", "published", "appealed", "upheld"] {
         assert!(steps.contains(&s), "{s} on the record: {steps:?}");
     }
