@@ -1,0 +1,1 @@
+//! Erlang C staffing. Filled in by the Erlang C work.

@@ -1,0 +1,1 @@
+//! Forecasting volume per interval. Filled in by the forecasting work.
