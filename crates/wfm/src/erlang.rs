@@ -1,1 +1,0 @@
-//! Erlang C staffing. Filled in by the Erlang C work.
