@@ -1,1 +1,0 @@
-//! Forecasting volume per interval. Filled in by the forecasting work.
