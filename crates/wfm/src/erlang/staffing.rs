@@ -97,7 +97,7 @@ const ROUNDING_SLACK: f64 = 1e-9;
 
 /// The smallest number of agents on the phone whose service level reaches the target and whose
 /// occupancy stays at or under the maximum, and the agents to schedule,
-/// `ceil(N / (1 − shrinkage))`. No calls need no agents.
+/// `ceil(N / (1 − shrinkage))`. No calls need no agents (service level 1, ASA 0, occupancy 0).
 ///
 /// The search starts at the larger of the first stable count (`floor(A) + 1`) and the count the
 /// occupancy cap allows, where service level is at its worst, and steps up one agent at a time
