@@ -119,7 +119,7 @@ impl<'a> Profiles<'a> {
 
 /// Mean per interval, after dropping the busiest and the quietest day when there are at least
 /// [`TRIM_FROM`] days. Whole days are dropped (not single intervals) so that the profile keeps
-/// the shape of real days. Days come newest first and the sort is stable, so ties are broken
+/// the shape of real days. Days come in date order and the sort is stable, so ties are broken
 /// by date and the order the history was given in does not matter.
 fn trimmed_mean(mut days: Vec<&[u32]>, intervals: usize) -> Vec<f64> {
     if days.len() >= TRIM_FROM {
