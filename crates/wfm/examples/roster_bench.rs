@@ -251,9 +251,9 @@ fn large() -> Instance {
         for i in 28..96 {
             let hour = i as f64 / 4.0;
             let noise = rng.gen_range(-0.5..0.5);
-            demand[0][d * ipd + i] = (42.0 * profile(hour, weekend) + noise).round() as u32;
+            demand[0][d * ipd + i] = (54.0 * profile(hour, weekend) + noise).round() as u32;
             if (36..84).contains(&i) {
-                let level = 9.0 * profile(hour, weekend) + noise;
+                let level = 12.0 * profile(hour, weekend) + noise;
                 demand[1][d * ipd + i] = level.round().max(1.0) as u32;
             }
         }

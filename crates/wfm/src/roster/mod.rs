@@ -1,13 +1,14 @@
 //! The roster solver (排班). `model` is the shared contract (the server builds an [`Instance`]
 //! and stores the [`Roster`]); `rules` and `score` check and score any roster, hand-edited or
-//! solved; the rest is the optimizer: `prep` (static tables), `bound` (lower bound and demand
-//! no shift can cover), `construct` (greedy start), `state` (incremental score) and `search`
+//! solved; the rest is the optimizer: `prep` (static tables), `bound` and `lagrange` (lower
+//! bounds, demand no shift can cover), `construct` (greedy start), `state` (incremental score) and `search`
 //! (late-acceptance local search).
 
 mod bound;
 mod construct;
 mod error;
 mod handbook;
+mod lagrange;
 mod model;
 mod prep;
 mod rules;

@@ -355,8 +355,16 @@ impl<R: Rng> Search<'_, '_, R> {
             return false;
         }
         let template = self.covering[i][self.rng.gen_range(0..self.covering[i].len())];
-        let a = self.rng.gen_range(0..self.state.cells.len());
-        let shift = Some(Assignment { template, queue: q });
+        let wanted = Assignment { template, queue: q };
+        let shift = Some(wanted);
+        // A few agents at random, keeping the first whom the static rules allow.
+        let agents = self.state.cells.len();
+        let Some(a) = (0..8)
+            .map(|_| self.rng.gen_range(0..agents))
+            .find(|&a| p.permits(a, d, wanted) && self.state.cells[a][d] != shift)
+        else {
+            return false;
+        };
         if self.try_set(a, d, shift) {
             return true;
         }
