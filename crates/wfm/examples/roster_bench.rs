@@ -3,7 +3,7 @@
 //! roster written by another solver with kefu's own rules so both are judged the same way.
 //!
 //! ```text
-//! roster_bench gen small|large|handbook FILE.json
+//! roster_bench gen small|large|large-short|handbook FILE.json
 //! roster_bench solve FILE.json [--seconds S] [--seed N] [--out ROSTER.json]
 //! roster_bench score FILE.json ROSTER.json
 //! ```
@@ -31,7 +31,8 @@ fn main() -> Result<()> {
         "gen" => {
             let inst = match arg(1) {
                 "small" => small(),
-                "large" => large(),
+                "large" => large(1.0),
+                "large-short" => large(1.1),
                 "handbook" => handbook(3),
                 other => return Err(format!("unknown instance {other:?}").into()),
             };
@@ -182,8 +183,9 @@ fn small() -> Instance {
 }
 
 /// B-large: four weeks, 15-minute intervals, 150 agents, 30 templates (two on call, one past
-/// midnight), two queues, leave, unavailable evenings and a few locked shifts.
-fn large() -> Instance {
+/// midnight), two queues, leave and unavailable evenings. At `load` 1.0 the demand is about
+/// what the agents' contracts can deliver; `large-short` (1.1) is a short-staffed month.
+fn large(load: f64) -> Instance {
     let mut rng = ChaCha8Rng::seed_from_u64(20261206);
     let mut templates = Vec::new();
     for (hours, starts, brk) in [
@@ -251,9 +253,9 @@ fn large() -> Instance {
         for i in 28..96 {
             let hour = i as f64 / 4.0;
             let noise = rng.gen_range(-0.5..0.5);
-            demand[0][d * ipd + i] = (54.0 * profile(hour, weekend) + noise).round() as u32;
+            demand[0][d * ipd + i] = (48.0 * load * profile(hour, weekend) + noise).round() as u32;
             if (36..84).contains(&i) {
-                let level = 12.0 * profile(hour, weekend) + noise;
+                let level = 11.0 * load * profile(hour, weekend) + noise;
                 demand[1][d * ipd + i] = level.round().max(1.0) as u32;
             }
         }

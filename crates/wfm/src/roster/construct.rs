@@ -65,7 +65,13 @@ fn best_for_day(state: &State<'_>, day: usize, order: &[usize]) -> Option<Candid
                 }
             }
             if gain > 0 {
-                shifts.push((2 * gain - waste, Assignment { template, queue }));
+                // Net intervals per hour of shift: long shifts that mostly add excess lose to
+                // shorter ones that fit the demand.
+                let len = (gain + waste).max(1);
+                shifts.push((
+                    (gain - waste) * 1000 / len + gain,
+                    Assignment { template, queue },
+                ));
             }
         }
     }

@@ -357,7 +357,8 @@ impl<R: Rng> Search<'_, '_, R> {
         let template = self.covering[i][self.rng.gen_range(0..self.covering[i].len())];
         let wanted = Assignment { template, queue: q };
         let shift = Some(wanted);
-        // A few agents at random, keeping the first whom the static rules allow.
+        // A few agents at random, keeping the first whom the static rules allow this shift; the
+        // agent then gets whichever shift covering the slot suits best.
         let agents = self.state.cells.len();
         let Some(a) = (0..8)
             .map(|_| self.rng.gen_range(0..agents))
@@ -365,8 +366,8 @@ impl<R: Rng> Search<'_, '_, R> {
         else {
             return false;
         };
-        if self.try_set(a, d, shift) {
-            return true;
+        if let Some(best) = self.best_covering(a, d, i, q) {
+            return self.try_set(a, d, Some(best));
         }
         // Make room in the agent's week: drop one other shift and retry.
         let first = d / 7 * 7;
@@ -375,11 +376,35 @@ impl<R: Rng> Search<'_, '_, R> {
         if e == d || self.state.cells[a][e].is_none() || !self.try_set(a, e, None) {
             return false;
         }
-        if self.try_set(a, d, shift) {
-            return true;
+        if let Some(best) = self.best_covering(a, d, i, q) {
+            return self.try_set(a, d, Some(best));
         }
         self.revert();
         self.undo.clear();
         false
+    }
+
+    /// The agent's best shift on day `d` in queue `q` among those covering in-day interval
+    /// `i` (see `covering`), under the current weights.
+    fn best_covering(&mut self, a: usize, d: usize, i: usize, q: usize) -> Option<Assignment> {
+        let p = self.state.p;
+        let old = self.state.cells[a][d];
+        let mut best: Option<(Cost, Assignment)> = None;
+        for k in 0..self.covering[i].len() {
+            let o = Assignment {
+                template: self.covering[i][k],
+                queue: q,
+            };
+            if Some(o) == old || !p.permits(a, d, o) || !self.state.allows(a, d, Some(o)) {
+                continue;
+            }
+            self.state.set(a, d, Some(o));
+            let c = self.state.cost_weighted(self.weight);
+            self.state.set(a, d, old);
+            if best.is_none_or(|(bc, _)| c < bc) {
+                best = Some((c, o));
+            }
+        }
+        best.map(|(_, o)| o)
     }
 }
