@@ -139,6 +139,7 @@ def main():
     # Unfairness: hours off contract, spreads, rotation.
     fair_terms = []
     max_fair = 0
+    week_exprs = []  # (worked minutes expression, target) for the exact score
     counts = [[], [], []]
     for ai, a in enumerate(agents):
         allowed = set(a["allowed_templates"]) if a["allowed_templates"] else set(range(len(tpls)))
@@ -152,6 +153,7 @@ def main():
             top = sum(max([worked(tpls[ti]) for ti, _, _ in by_cell[ai, d]] or [0]) for d in wd)
             top = max(top, target)
             m.Add(mins <= a["max_week_minutes"])
+            week_exprs.append((mins, target))
             dev = m.NewIntVar(0, top, "")
             m.Add(dev >= mins - target)
             m.Add(dev >= target - mins)
@@ -202,9 +204,24 @@ def main():
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         print(json.dumps({"solver": "cpsat", "status": solver.StatusName(status), "seconds": round(elapsed, 2)}))
         return 1
-    u = int(solver.Value(uncovered))
-    e = int(solver.Value(excess))
-    f = int(solver.Value(unfair))
+    # The score of the roster itself (slack variables of a non-optimal solution may be loose).
+    u = e = 0
+    for q in range(nq):
+        for s in range(slots):
+            got = sum(solver.Value(v) for v in cover[q][s])
+            need = inst["demand"][q][s]
+            u += max(0, need - got)
+            e += max(0, got - need)
+    f = sum(abs(solver.Value(mins) - target) for mins, target in week_exprs)
+    for k in range(3):
+        if counts[k]:
+            vals = [solver.Value(c) for c in counts[k]]
+            f += SPREAD_WEIGHT * (max(vals) - min(vals))
+    if 0 < cycle < days:
+        def tpl(ai, d):
+            return next((ti for ti, _, v in by_cell[ai, d] if solver.Value(v)), None)
+        f += ROTATION_WEIGHT * sum(
+            tpl(ai, d) != tpl((ai + 1) % n, d - cycle) for ai in range(n) for d in range(cycle, days))
     bound = solver.BestObjectiveBound()
     print(json.dumps({
         "solver": "cpsat", "status": solver.StatusName(status),
