@@ -10,6 +10,7 @@ mod error;
 mod handbook;
 mod lagrange;
 mod model;
+mod moves;
 mod prep;
 mod rules;
 mod score;

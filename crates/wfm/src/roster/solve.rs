@@ -69,10 +69,10 @@ pub fn solve_with_budget(
     let mut state = State::new(inst, &prepared);
     construct(&mut state, &mut rng);
     if (state.uncovered as u64) > bound.uncovered {
-        // A fifth of the time at most goes to tightening the bound; it stops sooner once the
+        // A tenth of the time at most goes to tightening the bound; it stops sooner once the
         // bound meets the constructed roster or stops improving.
         let max_week: Vec<u32> = inst.agents.iter().map(|a| a.max_week_minutes).collect();
-        let deadline = started + opts.time_limit / 5;
+        let deadline = started + opts.time_limit / 10;
         let upper = state.uncovered as u64;
         let tighter = lagrangian_bound(&inst.demand, &prepared, &max_week, upper, deadline, 300);
         bound.uncovered = bound.uncovered.max(tighter.min(upper));

@@ -153,6 +153,11 @@ impl<'a> State<'a> {
         self.inst.demand[queue][slot].saturating_sub(self.cov[queue][slot])
     }
 
+    /// Agents above demand at a slot of a queue.
+    pub fn surplus(&self, queue: usize, slot: usize) -> u32 {
+        self.cov[queue][slot].saturating_sub(self.inst.demand[queue][slot])
+    }
+
     pub fn week_minutes(&self, agent: usize, week: usize) -> u32 {
         self.week_min[agent][week]
     }
