@@ -1,0 +1,300 @@
+//! The moves of the local search. Each applies a change that keeps every hard rule (or
+//! nothing) and records how to undo it in `Search::undo`; `Search::run` judges the result.
+//!
+//! - change one cell to a random allowed shift or a day off;
+//! - swap two agents' cells on a day (coverage kept when the queues match);
+//! - move an agent's shift to another day of the same week (weekly hours kept);
+//! - ruin and recreate: clear a few agents' cells on a day, refill each with its best shift;
+//! - cover a short slot: give an agent the best shift covering it, dropping another of their
+//!   shifts in the week if the weekly hours would otherwise be exceeded;
+//! - follow the rotation: copy a week from the next agent one cycle earlier.
+
+use super::model::Assignment;
+use super::search::Search;
+use super::state::Cost;
+use rand::Rng;
+
+impl<R: Rng> Search<'_, '_, R> {
+    /// Applies a random feasible move, recording how to undo it; false when none was made.
+    pub(super) fn propose(&mut self) -> bool {
+        let roll = self.rng.gen_range(0..100);
+        let targeted = !self.short.is_empty();
+        let cycle = self.state.inst.fairness.rotation_weeks as usize * 7;
+        if cycle > 0 && cycle < self.state.p.days && roll % 10 == 0 {
+            return self.follow_rotation(cycle);
+        }
+        match roll {
+            0..=29 if targeted => self.cover_short(),
+            r if r < 45 && r % 3 == 0 && !self.surplus.is_empty() => self.trim_surplus(),
+            r if r < 45 => self.ruin_day(),
+            r if r < 75 => self.change_cell(),
+            r if r < 88 => self.swap_agents(),
+            _ => self.move_day(),
+        }
+    }
+
+    fn random_cell(&mut self) -> (usize, usize) {
+        let a = self.rng.gen_range(0..self.state.cells.len());
+        let d = self.rng.gen_range(0..self.state.p.days);
+        (a, d)
+    }
+
+    fn random_option(&mut self, a: usize, d: usize) -> Option<Assignment> {
+        let options = &self.state.p.options[a][d];
+        let k = self.rng.gen_range(0..=options.len());
+        options.get(k).copied()
+    }
+
+    fn change_cell(&mut self) -> bool {
+        let (a, d) = self.random_cell();
+        let new = self.random_option(a, d);
+        new != self.state.cells[a][d] && self.try_set(a, d, new)
+    }
+
+    fn swap_agents(&mut self) -> bool {
+        let (a, d) = self.random_cell();
+        let b = self.rng.gen_range(0..self.state.cells.len());
+        let (x, y) = (self.state.cells[a][d], self.state.cells[b][d]);
+        if a == b || x == y {
+            return false;
+        }
+        if !self.try_set(a, d, y) {
+            return false;
+        }
+        if !self.try_set(b, d, x) {
+            self.revert();
+            self.undo.clear();
+            return false;
+        }
+        true
+    }
+
+    fn move_day(&mut self) -> bool {
+        let (a, d) = self.random_cell();
+        let Some(shift) = self.state.cells[a][d] else {
+            return false;
+        };
+        let first = d / 7 * 7;
+        let last = (first + 7).min(self.state.p.days);
+        let e = self.rng.gen_range(first..last);
+        if e == d || self.state.cells[a][e].is_some() || !self.try_set(a, d, None) {
+            return false;
+        }
+        let new = if self.rng.gen_bool(0.5) {
+            Some(shift)
+        } else {
+            self.random_option(a, e)
+        };
+        if new.is_none() || !self.try_set(a, e, new) {
+            self.revert();
+            self.undo.clear();
+            return false;
+        }
+        true
+    }
+
+    /// Ruin and recreate: clears a few agents' cells on one day, then refills them one by one
+    /// with each cell's best option given the rest of the roster.
+    fn ruin_day(&mut self) -> bool {
+        let p = self.state.p;
+        let agents = self.state.cells.len();
+        let d = self.rng.gen_range(0..p.days);
+        let k = self.rng.gen_range(2..=4usize);
+        self.picked.clear();
+        for _ in 0..3 * k {
+            let a = self.rng.gen_range(0..agents);
+            if !p.locked[a][d] && !self.picked.contains(&a) {
+                self.picked.push(a);
+                if self.picked.len() == k {
+                    break;
+                }
+            }
+        }
+        self.recreate(d)
+    }
+
+    /// A strong kick for a stalled search: every free cell of one day cleared and refilled in
+    /// random order, each with its best shift.
+    pub(super) fn kick(&mut self) -> bool {
+        let p = self.state.p;
+        let d = self.rng.gen_range(0..p.days);
+        self.picked.clear();
+        self.picked
+            .extend((0..self.state.cells.len()).filter(|&a| !p.locked[a][d]));
+        for i in (1..self.picked.len()).rev() {
+            let j = self.rng.gen_range(0..=i);
+            self.picked.swap(i, j);
+        }
+        self.recreate(d)
+    }
+
+    /// Clears the picked agents' cells on day `d`, then gives each in turn its best shift.
+    fn recreate(&mut self, d: usize) -> bool {
+        let p = self.state.p;
+        if self.picked.is_empty() {
+            return false;
+        }
+        for i in 0..self.picked.len() {
+            let a = self.picked[i];
+            self.try_set(a, d, None);
+        }
+        for i in 0..self.picked.len() {
+            let a = self.picked[i];
+            let mut best = (self.state.cost_weighted(self.weight), None);
+            for &o in &p.options[a][d] {
+                if self.state.allows(a, d, Some(o)) {
+                    self.state.set(a, d, Some(o));
+                    let c = self.state.cost_weighted(self.weight);
+                    if c < best.0 {
+                        best = (c, Some(o));
+                    }
+                    self.state.set(a, d, None);
+                }
+            }
+            if best.1.is_some() {
+                self.try_set(a, d, best.1);
+            }
+        }
+        true
+    }
+
+    /// Copies into one agent's week what the next agent worked one cycle earlier, so that the
+    /// rotation can be adopted a whole week at a time (cells the rules refuse stay as they are).
+    fn follow_rotation(&mut self, cycle: usize) -> bool {
+        let p = self.state.p;
+        let n = self.state.cells.len();
+        // One agent's week, or the whole team's (coverage then repeats the earlier week's).
+        let team = self.rng.gen_bool(0.5);
+        let one = self.rng.gen_range(0..n);
+        let agents = if team { 0..n } else { one..one + 1 };
+        let first = (self.rng.gen_range(cycle..p.days) / 7 * 7).max(cycle);
+        let last = (first + 7).min(p.days);
+        for a in agents.clone() {
+            for d in first..last {
+                self.try_set(a, d, None);
+            }
+        }
+        for (a, d) in agents.flat_map(|a| (first..last).map(move |d| (a, d))) {
+            let Some(w) = self.state.cells[(a + 1) % n][d - cycle] else {
+                continue;
+            };
+            let options = &p.options[a][d];
+            let same_template = options.iter().filter(|o| o.template == w.template);
+            let want = same_template.clone().find(|o| o.queue == w.queue);
+            if let Some(&o) = want.or_else(|| same_template.clone().next()) {
+                self.try_set(a, d, Some(o));
+            }
+        }
+        !self.undo.is_empty()
+    }
+
+    /// Picks a slot with excess and re-chooses, for one agent working then, the best shift
+    /// (or day off) on that day.
+    fn trim_surplus(&mut self) -> bool {
+        let p = self.state.p;
+        let (q, s) = self.surplus[self.rng.gen_range(0..self.surplus.len())];
+        let (day, i) = (s / p.ipd, s % p.ipd);
+        let agents = self.state.cells.len();
+        let offset = self.rng.gen_range(0..agents);
+        let on_shift = (0..agents).map(|k| (k + offset) % agents).find_map(|a| {
+            let here = self.state.cells[a][day]
+                .filter(|c| c.queue == q && self.covers[c.template][i])
+                .map(|_| (a, day));
+            let before = day.checked_sub(1).and_then(|d| {
+                self.state.cells[a][d]
+                    .filter(|c| c.queue == q && self.covers[c.template][i + p.ipd])
+                    .map(|_| (a, d))
+            });
+            here.or(before)
+        });
+        let Some((a, d)) = on_shift else { return false };
+        if p.locked[a][d] {
+            return false;
+        }
+        let old = self.state.cells[a][d];
+        let mut best: Option<(Cost, Option<Assignment>)> = None;
+        for k in 0..=p.options[a][d].len() {
+            let o = p.options[a][d].get(k).copied();
+            if o == old || !self.state.allows(a, d, o) {
+                continue;
+            }
+            self.state.set(a, d, o);
+            let c = self.state.cost_weighted(self.weight);
+            self.state.set(a, d, old);
+            if best.is_none_or(|(bc, _)| c < bc) {
+                best = Some((c, o));
+            }
+        }
+        best.is_some_and(|(_, o)| self.try_set(a, d, o))
+    }
+
+    fn cover_short(&mut self) -> bool {
+        let p = self.state.p;
+        let (q, s) = self.short[self.rng.gen_range(0..self.short.len())];
+        if self.state.deficit(q, s) == 0 {
+            return false;
+        }
+        let (day, i) = (s / p.ipd, s % p.ipd);
+        let overnight = day > 0 && !self.covering[i + p.ipd].is_empty();
+        let (d, i) = if overnight && self.rng.gen_bool(0.3) {
+            (day - 1, i + p.ipd)
+        } else {
+            (day, i)
+        };
+        if self.covering[i].is_empty() {
+            return false;
+        }
+        let template = self.covering[i][self.rng.gen_range(0..self.covering[i].len())];
+        let wanted = Assignment { template, queue: q };
+        let shift = Some(wanted);
+        // A few agents at random, keeping the first whom the static rules allow this shift; the
+        // agent then gets whichever shift covering the slot suits best.
+        let agents = self.state.cells.len();
+        let Some(a) = (0..8)
+            .map(|_| self.rng.gen_range(0..agents))
+            .find(|&a| p.permits(a, d, wanted) && self.state.cells[a][d] != shift)
+        else {
+            return false;
+        };
+        if let Some(best) = self.best_covering(a, d, i, q) {
+            return self.try_set(a, d, Some(best));
+        }
+        // Make room in the agent's week: drop one other shift and retry.
+        let first = d / 7 * 7;
+        let last = (first + 7).min(p.days);
+        let e = self.rng.gen_range(first..last);
+        if e == d || self.state.cells[a][e].is_none() || !self.try_set(a, e, None) {
+            return false;
+        }
+        if let Some(best) = self.best_covering(a, d, i, q) {
+            return self.try_set(a, d, Some(best));
+        }
+        self.revert();
+        self.undo.clear();
+        false
+    }
+
+    /// The agent's best shift on day `d` in queue `q` among those covering in-day interval
+    /// `i` (see `covering`), under the current weights.
+    fn best_covering(&mut self, a: usize, d: usize, i: usize, q: usize) -> Option<Assignment> {
+        let p = self.state.p;
+        let old = self.state.cells[a][d];
+        let mut best: Option<(Cost, Assignment)> = None;
+        for k in 0..self.covering[i].len() {
+            let o = Assignment {
+                template: self.covering[i][k],
+                queue: q,
+            };
+            if Some(o) == old || !p.permits(a, d, o) || !self.state.allows(a, d, Some(o)) {
+                continue;
+            }
+            self.state.set(a, d, Some(o));
+            let c = self.state.cost_weighted(self.weight);
+            self.state.set(a, d, old);
+            if best.is_none_or(|(bc, _)| c < bc) {
+                best = Some((c, o));
+            }
+        }
+        best.map(|(_, o)| o)
+    }
+}

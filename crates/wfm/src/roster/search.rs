@@ -1,0 +1,221 @@
+//! Local search from the constructive start: late-acceptance hill climbing (a move is kept when
+//! it is no worse than the current roster or than the roster `HISTORY` moves ago), so the
+//! search can cross plateaus and small ridges without a temperature to tune. Every move keeps
+//! every hard rule; its cost is read from the incrementally kept [`State`].
+//!
+//! The phases oscillate: a strict one (the score's order), then a relaxed one in which an
+//! uncovered interval weighs only a few excess intervals, so the search can reshape coverage
+//! through rosters that are briefly short; the best roster is always judged strictly and each
+//! strict phase restarts from it. A search that finds no better roster for a long while is
+//! kicked (one day cleared and refilled). The moves are in `moves.rs`.
+
+use super::model::{Assignment, Roster};
+use super::state::{Cost, State, STRICT};
+use rand::Rng;
+use std::time::Instant;
+
+const HISTORY: usize = 2_000;
+/// Iterations per phase of the oscillation (strict and relaxed in turn).
+const PHASE: u64 = 1 << 16;
+/// In relaxed phases an uncovered interval weighs this many excess intervals.
+const RELAXED: i128 = 3;
+/// Iterations without a new best roster before the search is kicked.
+const STALL: u64 = 1 << 20;
+
+/// Why and when the search stops.
+pub(crate) struct Limits {
+    pub deadline: Instant,
+    pub max_iterations: u64,
+    /// Uncovered demand no roster can go below; reaching it with no excess and no unfairness
+    /// proves the roster optimal.
+    pub lower_bound: u64,
+}
+
+pub(crate) struct Outcome {
+    pub best: Roster,
+    pub iterations: u64,
+}
+
+pub(super) struct Search<'s, 'a, R> {
+    pub(super) state: &'s mut State<'a>,
+    pub(super) rng: R,
+    /// Templates covering in-day interval `i` when started on the same day (`i < ipd`) or on
+    /// the day before (`i - ipd`).
+    pub(super) covering: Vec<Vec<usize>>,
+    pub(super) short: Vec<(usize, usize)>,
+    /// Slots (queue, slot) with more agents than required, refreshed with `short`.
+    pub(super) surplus: Vec<(usize, usize)>,
+    /// `covers[template][i]`: the template covers in-day interval `i` (as in `covering`).
+    pub(super) covers: Vec<Vec<bool>>,
+    pub(super) undo: Vec<(usize, usize, Option<Assignment>)>,
+    /// Weight of uncovered demand in the current phase (see `run`).
+    pub(super) weight: i128,
+    pub(super) picked: Vec<usize>,
+}
+
+pub(crate) fn improve<R: Rng>(state: &mut State<'_>, rng: R, limits: &Limits) -> Outcome {
+    let p = state.p;
+    let mut covering = vec![Vec::new(); 2 * p.ipd];
+    for (ti, t) in p.tpl.iter().enumerate() {
+        for &k in &t.offsets {
+            if t.first + k < 2 * p.ipd {
+                covering[t.first + k].push(ti);
+            }
+        }
+    }
+    let mut covers = vec![vec![false; 2 * p.ipd]; p.tpl.len()];
+    for (i, list) in covering.iter().enumerate() {
+        for &t in list {
+            covers[t][i] = true;
+        }
+    }
+    let mut search = Search {
+        state,
+        rng,
+        covering,
+        covers,
+        short: Vec::new(),
+        surplus: Vec::new(),
+        undo: Vec::new(),
+        weight: STRICT,
+        picked: Vec::new(),
+    };
+    search.run(limits)
+}
+
+impl<R: Rng> Search<'_, '_, R> {
+    fn run(&mut self, limits: &Limits) -> Outcome {
+        let mut best_cost: Cost = self.state.cost();
+        let mut best = self.state.roster();
+        let mut at_best = true;
+        let mut current = self.state.cost_weighted(self.weight);
+        let mut history = vec![current; HISTORY];
+        let mut iterations = 0u64;
+        let mut last_best = 0u64;
+        let agents = self.state.cells.len();
+        while iterations < limits.max_iterations && agents > 0 {
+            if iterations.is_multiple_of(256) {
+                if Instant::now() >= limits.deadline || self.proven(limits) {
+                    break;
+                }
+                if iterations.is_multiple_of(4096) {
+                    self.refresh_short();
+                }
+                if iterations.is_multiple_of(PHASE) && iterations > 0 {
+                    // Oscillate: a relaxed phase wanders through rosters that trade a little
+                    // uncovered demand for less excess (every roster it passes is still judged
+                    // strictly for the best); the strict phase after it starts again from the
+                    // best roster unless the relaxed phase ended at one at least as good.
+                    let relaxed = (iterations / PHASE) % 2 == 1;
+                    if !relaxed && !at_best && self.state.cost() > best_cost {
+                        self.restore(&best);
+                        at_best = true;
+                    }
+                    self.weight = if relaxed { RELAXED } else { STRICT };
+                    current = self.state.cost_weighted(self.weight);
+                    history.iter_mut().for_each(|h| *h = current);
+                }
+            }
+            if iterations - last_best > STALL {
+                // Stalled: go back to the best roster and kick it out of its basin.
+                if !at_best {
+                    self.restore(&best);
+                } else {
+                    best = self.state.roster();
+                }
+                self.undo.clear();
+                self.kick();
+                at_best = false;
+                last_best = iterations;
+                current = self.state.cost_weighted(self.weight);
+                history.iter_mut().for_each(|h| *h = current);
+            }
+            iterations += 1;
+            self.undo.clear();
+            if !self.propose() {
+                continue;
+            }
+            let cost = self.state.cost_weighted(self.weight);
+            let slot = (iterations as usize) % history.len();
+            if cost <= current || cost < history[slot] {
+                let strict = self.state.cost();
+                if strict > best_cost && at_best {
+                    // Leaving the best roster: keep a copy of it first.
+                    self.revert();
+                    best = self.state.roster();
+                    at_best = false;
+                    self.redo();
+                }
+                current = cost;
+                if strict < best_cost {
+                    best_cost = strict;
+                    at_best = true;
+                    last_best = iterations;
+                }
+            } else {
+                self.revert();
+            }
+            history[slot] = current;
+        }
+        if at_best {
+            best = self.state.roster();
+        }
+        Outcome { best, iterations }
+    }
+
+    fn restore(&mut self, roster: &Roster) {
+        for (a, row) in roster.shifts.iter().enumerate() {
+            for (d, &cell) in row.iter().enumerate() {
+                self.state.set(a, d, cell);
+            }
+        }
+    }
+
+    fn proven(&self, limits: &Limits) -> bool {
+        let s = self.state.score();
+        s.uncovered <= limits.lower_bound && s.excess == 0 && s.unfairness == 0
+    }
+
+    fn refresh_short(&mut self) {
+        self.short.clear();
+        self.surplus.clear();
+        for q in 0..self.state.p.queues {
+            for s in 0..self.state.p.slots {
+                if self.state.deficit(q, s) > 0 {
+                    self.short.push((q, s));
+                } else if self.state.surplus(q, s) > 0 {
+                    self.surplus.push((q, s));
+                }
+            }
+        }
+    }
+
+    /// Sets a cell after checking every rule; records the old value.
+    pub(super) fn try_set(&mut self, agent: usize, day: usize, new: Option<Assignment>) -> bool {
+        let p = self.state.p;
+        if new.is_some_and(|n| !p.permits(agent, day, n)) || !self.state.allows(agent, day, new) {
+            return false;
+        }
+        self.undo.push((agent, day, self.state.cells[agent][day]));
+        self.state.set(agent, day, new);
+        true
+    }
+
+    pub(super) fn revert(&mut self) {
+        for i in (0..self.undo.len()).rev() {
+            let (a, d, old) = self.undo[i];
+            let now = self.state.cells[a][d];
+            self.state.set(a, d, old);
+            self.undo[i].2 = now;
+        }
+    }
+
+    pub(super) fn redo(&mut self) {
+        for i in 0..self.undo.len() {
+            let (a, d, new) = self.undo[i];
+            let was = self.state.cells[a][d];
+            self.state.set(a, d, new);
+            self.undo[i].2 = was;
+        }
+    }
+}
