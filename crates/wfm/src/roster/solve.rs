@@ -12,6 +12,7 @@ use super::search::{improve, Limits};
 use super::state::State;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
 use std::time::{Duration, Instant};
 
 /// How long to search and which random stream to follow.
@@ -33,7 +34,7 @@ impl Default for SolveOptions {
 }
 
 /// A roster that keeps every hard rule, how good it is, and how good it could at best be.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Solution {
     pub roster: Roster,
     pub score: Score,
