@@ -122,6 +122,20 @@ actions! {
     QaAppealed = "qa.appeal",
     QaAppealDecided = "qa.decide",
     QaSummarySaved = "qa.summary_save",
+    ScheduleSettingsSaved = "settings.schedule_save",
+    ShiftTemplateSaved = "settings.shift_template_save",
+    ScheduleAgentSaved = "schedule.agent_save",
+    RosterGenerated = "schedule.generate",
+    RosterEdited = "schedule.edit",
+    RosterPublished = "schedule.publish",
+    RosterDeleted = "schedule.delete",
+    LeaveRequested = "schedule.leave_request",
+    LeaveDecided = "schedule.leave_decide",
+    LeaveCancelled = "schedule.leave_cancel",
+    SwapRequested = "schedule.swap_request",
+    SwapStepped = "schedule.swap_step",
+    DutySaved = "schedule.duty_save",
+    DutyDeleted = "schedule.duty_delete",
 }
 
 /// Whether the action touched personal data (PII); the audit page can filter on it.

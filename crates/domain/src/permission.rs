@@ -81,6 +81,11 @@ permissions! {
     QaManage = "qa.manage",
     // … and decide agents' appeals (班长).
     QaDecide = "qa.decide",
+    // Shift operations (排班, 班长): shift templates, scheduling settings and agents' rules,
+    // generating, editing and publishing rosters, deciding leave and swap requests, and the
+    // on-duty roster. Everyone signed in sees the published schedule and asks for leave
+    // and swaps.
+    ScheduleManage = "schedule.manage",
 }
 
 impl std::fmt::Display for Permission {
