@@ -27,6 +27,7 @@ pub mod logs;
 pub mod mail;
 pub mod org;
 pub mod qa;
+pub mod schedule;
 pub mod search_docs;
 pub mod search_log;
 pub mod sla;
