@@ -39,6 +39,8 @@ mod migrations;
 mod org;
 #[path = "conformance/qa.rs"]
 mod qa;
+#[path = "conformance/schedule.rs"]
+mod schedule;
 #[path = "conformance/search_log.rs"]
 mod search_log;
 #[path = "conformance/surveys.rs"]
@@ -68,6 +70,7 @@ kefu_test_support::suite!(
         users::api_tokens,
         org::departments,
         qa::scorecards_items_sample_and_inspection_states,
+        schedule::templates_rosters_requests_and_duty,
         org::positions_round_trip,
         org::assignment_rules,
         org::grants_follow_positions,
