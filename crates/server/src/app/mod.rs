@@ -21,6 +21,7 @@ pub mod mail;
 pub mod org;
 pub mod public;
 pub mod qa;
+pub mod schedule;
 pub mod search;
 pub mod sla;
 pub mod surveys;
