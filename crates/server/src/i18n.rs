@@ -40,6 +40,7 @@ pub const ZH_CN: &[&str] = &[
     include_str!("../locales/zh-CN/chat.toml"),
     include_str!("../locales/zh-CN/mail.toml"),
     include_str!("../locales/zh-CN/qa.toml"),
+    include_str!("../locales/zh-CN/schedule.toml"),
 ];
 pub const EN: &[&str] = &[
     include_str!("../locales/en/core.toml"),
@@ -50,6 +51,7 @@ pub const EN: &[&str] = &[
     include_str!("../locales/en/chat.toml"),
     include_str!("../locales/en/mail.toml"),
     include_str!("../locales/en/qa.toml"),
+    include_str!("../locales/en/schedule.toml"),
 ];
 
 #[derive(Debug)]

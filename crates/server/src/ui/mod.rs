@@ -23,6 +23,7 @@ mod org;
 mod org_forms;
 mod public;
 mod qa;
+mod schedule;
 mod search;
 mod sla;
 mod surveys;
@@ -91,6 +92,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(mail::routes())
         .merge(mail_out::routes())
         .merge(qa::routes())
+        .merge(schedule::routes())
         .merge(public::routes())
 }
 
@@ -168,6 +170,8 @@ pub struct Chrome {
     pub nav_mail: bool,
     /// Quality inspection: everyone has their own results there.
     pub nav_qa: bool,
+    /// Shifts: everyone has their own schedule there.
+    pub nav_schedule: bool,
 }
 
 /// A submitted form's value for `name` as typed (empty when absent).
@@ -222,6 +226,7 @@ impl Page {
             nav_chat_transcripts: !c.can(Permission::ChatAnswer),
             nav_mail: c.can(Permission::MailManage) || c.can(Permission::MailReview),
             nav_qa: true,
+            nav_schedule: true,
         }
     }
 
