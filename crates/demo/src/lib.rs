@@ -42,6 +42,7 @@ mod complaints;
 mod customers;
 mod knowledge;
 mod org;
+mod schedule;
 mod surveys;
 mod tickets;
 
@@ -305,6 +306,15 @@ pub async fn load_demo_surveys(db: &Db, now: DateTime<Utc>) -> Result<usize, Dem
 pub async fn load_demo_campaigns(db: &Db, now: DateTime<Utc>) -> Result<usize, DemoError> {
     let users = demo_users(db).await?;
     campaigns::load(db, now, &users).await
+}
+
+/// Adds the demo shift operations (see the `schedule` module: shifts a, b and c, the four
+/// agents on the schedule, tonight's on-duty lead) to a center loaded by [`load_demo`];
+/// `serve --demo` loads them. Returns how many shift templates were made (0 when they are
+/// already there).
+pub async fn load_demo_schedule(db: &Db, now: DateTime<Utc>) -> Result<usize, DemoError> {
+    let users = demo_users(db).await?;
+    schedule::load(db, now, &users).await
 }
 
 /// The ids of the first 100 customers of the list, for the demo stories to pick from.

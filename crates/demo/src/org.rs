@@ -242,6 +242,8 @@ pub(crate) const POSITIONS: &[PositionSpec] = &[
             MailReview,
             // Decides agents' appeals of their inspections (质检申诉).
             QaDecide,
+            // Places seats by how busy each period is (handbook document 12): the roster.
+            ScheduleManage,
         ],
         excluded_with: &[],
     },

@@ -159,10 +159,11 @@ pub async fn demo(db: &Db, now: DateTime<Utc>) -> anyhow::Result<()> {
             let callbacks = kefu_demo::load_demo_callbacks(db, now).await?;
             let surveys = kefu_demo::load_demo_surveys(db, now).await?;
             let campaigns = kefu_demo::load_demo_campaigns(db, now).await?;
+            kefu_demo::load_demo_schedule(db, now).await?;
             println!(
                 "loaded the demo customer service center (500 customers, {tickets} tickets, \
                  {complaints} complaints, {articles} knowledge articles, {callbacks} callback \
-                 tasks, {surveys} survey answers, {campaigns} campaigns)"
+                 tasks, {surveys} survey answers, {campaigns} campaigns, shifts a/b/c for 4 agents)"
             );
             logins
         }
