@@ -45,6 +45,8 @@ mod public;
 mod qa;
 #[path = "api/routes.rs"]
 mod routes;
+#[path = "api/schedule.rs"]
+mod schedule;
 #[path = "api/scheduler.rs"]
 mod scheduler;
 #[path = "api/search.rs"]
@@ -72,6 +74,7 @@ kefu_test_support::suite!(
         mail::signed_tokens_thread_and_a_30mb_attachment_arrives_whole,
         mail::remote_images_load_only_when_the_agent_asks,
         qa::sample_score_appeal_and_sheets,
+        schedule::roster_swaps_leave_and_duty,
         mail_imap::imap_poll_ingests_once_and_shows_errors,
         mail_out::replies_go_out_thread_back_and_retry,
         mail_out::survey_links_go_out_by_sms,

@@ -59,6 +59,9 @@ use chat::*;
 #[path = "browser/qa.rs"]
 mod qa;
 use qa::*;
+#[path = "browser/schedule.rs"]
+mod schedule;
+use schedule::*;
 
 use common::TestApp;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -127,6 +130,7 @@ fn main() {
         email_reply_from_the_ticket_page_and_the_outbox_pages,
         html_mail_shows_remote_images_only_when_asked,
         inspection_pages_sample_score_appeal_sheet_and_summary,
+        roster_grid_coverage_requests_and_calculator,
         sms_gateway_page_keeps_the_key_and_masks_numbers,
     ];
 
