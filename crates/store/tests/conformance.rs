@@ -68,6 +68,7 @@ kefu_test_support::suite!(
         users::api_tokens,
         org::departments,
         qa::scorecards_items_sample_and_inspection_states,
+        qa::calls_wait_for_the_checks_only_with_a_transcript,
         org::positions_round_trip,
         org::assignment_rules,
         org::grants_follow_positions,
