@@ -169,15 +169,25 @@ const AGENT_CLOSINGS: &[&str] = &[
     "好的。",
 ];
 
-/// One generated conversation: the agent's number and its messages.
-struct Conversation {
-    number: String,
-    messages: Vec<(Party, i64, String)>,
+/// One generated conversation: the agent's number and its messages (who, second, text).
+pub(crate) struct Conversation {
+    pub number: String,
+    pub messages: Vec<(Party, i64, String)>,
 }
 
 fn conversation(rng: &mut StdRng) -> Conversation {
     let len = rng.gen_range(10..=20usize);
     let number = rng.gen_range(1000..10000u32).to_string();
+    conversation_of(rng, len, number)
+}
+
+/// A conversation with the agent whose number (工号) is `number` (`seed-qa`).
+pub(crate) fn agent_conversation(rng: &mut StdRng, number: &str) -> Conversation {
+    let len = rng.gen_range(10..=20usize);
+    conversation_of(rng, len, number.to_string())
+}
+
+fn conversation_of(rng: &mut StdRng, len: usize, number: String) -> Conversation {
     let mut messages = Vec::with_capacity(len);
     let mut at = rng.gen_range(0..1_000_000i64);
     messages.push((

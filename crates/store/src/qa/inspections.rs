@@ -6,7 +6,7 @@
 //! so two people acting at once cannot both win.
 
 use crate::audit::{append_in, Actor, NewAuditEntry};
-use crate::{new_id, to_millis, Db, StoreError, Tx};
+use crate::{new_id, to_millis, Arg, Db, Sql, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use kefu_domain::audit::AuditAction;
 
@@ -189,25 +189,25 @@ async fn record_step(
     Ok(())
 }
 
+/// An inspection added by hand (sampled ones: [`insert_sampled`]); `None` when the item
+/// has one already.
 async fn insert_inspection(
     tx: &mut Tx<'_>,
     actor: &Actor,
     now: DateTime<Utc>,
-    sample_id: Option<&str>,
     n: &NewInspection,
 ) -> Result<Option<String>, StoreError> {
     let id = new_id();
     let done = sqlx::query(
         "INSERT INTO qa_inspections (id, item_id, agent_id, inspector_id, sample_id, month, \
          week, reasons, state, scorecard_id, revision, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft', $9, $10, $11, $12, $12) \
+         VALUES ($1, $2, $3, $4, NULL, $5, $6, $7, 'draft', $8, $9, $10, $11, $11) \
          ON CONFLICT (item_id) DO NOTHING",
     )
     .bind(&id)
     .bind(&n.item_id)
     .bind(&n.agent_id)
     .bind(&n.inspector_id)
-    .bind(sample_id)
     .bind(&n.month)
     .bind(n.week)
     .bind(&n.reasons)
@@ -220,13 +220,77 @@ async fn insert_inspection(
     if done.rows_affected() == 0 {
         return Ok(None);
     }
-    let how = if sample_id.is_some() {
-        "sampled"
-    } else {
-        "added"
-    };
-    event(tx, actor, now, &id, how, None).await?;
+    event(tx, actor, now, &id, "added", None).await?;
     Ok(Some(id))
+}
+
+/// Rows per statement when storing a sample: 14 parameters each, well inside both
+/// engines' limits.
+const SAMPLED_PER_STATEMENT: usize = 500;
+
+/// Stores sampled inspections, each with its `sampled` step on the record, in two
+/// multi-row statements per chunk: a month's sample is about 10,000 inspections, and two
+/// statements per inspection made storing them the slowest step of the draw. Items that
+/// already have an inspection keep theirs; returns how many were created.
+async fn insert_sampled(
+    tx: &mut Tx<'_>,
+    backend: crate::Backend,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    sample_id: &str,
+    chosen: &[NewInspection],
+) -> Result<i64, StoreError> {
+    let at = to_millis(now);
+    let by = || actor.user_id.clone().map_or(Arg::Null, Arg::Text);
+    let mut sql = Sql::for_backend(
+        backend,
+        "INSERT INTO qa_inspections (id, item_id, agent_id, inspector_id, sample_id, month, \
+         week, reasons, state, scorecard_id, revision, created_by, created_at, updated_at) \
+         VALUES ",
+    );
+    for (i, n) in chosen.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.push_row([
+            Arg::Text(new_id()),
+            Arg::Text(n.item_id.clone()),
+            Arg::Text(n.agent_id.clone()),
+            Arg::Text(n.inspector_id.clone()),
+            Arg::Text(sample_id.to_string()),
+            Arg::Text(n.month.clone()),
+            Arg::Int(n.week),
+            Arg::Text(n.reasons.clone()),
+            Arg::Text("draft".into()),
+            Arg::Text(n.scorecard_id.clone()),
+            Arg::Int(n.revision),
+            by(),
+            Arg::Int(at),
+            Arg::Int(at),
+        ]);
+    }
+    sql.push(" ON CONFLICT (item_id) DO NOTHING RETURNING id");
+    let created: Vec<(String,)> = sql.query_as().fetch_all(&mut **tx).await?;
+    if created.is_empty() {
+        return Ok(0);
+    }
+    let mut events =
+        sql.like("INSERT INTO qa_events (id, inspection_id, at, actor_id, action, detail) VALUES ");
+    for (i, (inspection,)) in created.iter().enumerate() {
+        if i > 0 {
+            events.push(", ");
+        }
+        events.push_row([
+            Arg::Text(new_id()),
+            Arg::Text(inspection.clone()),
+            Arg::Int(at),
+            by(),
+            Arg::Text("sampled".into()),
+            Arg::Null,
+        ]);
+    }
+    events.query().execute(&mut **tx).await?;
+    Ok(created.len() as i64)
 }
 
 impl Db {
@@ -266,13 +330,8 @@ impl Db {
         .execute(&mut *tx)
         .await?;
         let mut created = 0i64;
-        for n in chosen {
-            if insert_inspection(&mut tx, actor, now, Some(&id), n)
-                .await?
-                .is_some()
-            {
-                created += 1;
-            }
+        for rows in chosen.chunks(SAMPLED_PER_STATEMENT) {
+            created += insert_sampled(&mut tx, self.backend(), actor, now, &id, rows).await?;
         }
         sqlx::query("UPDATE qa_samples SET chosen = $1 WHERE id = $2")
             .bind(created)
@@ -312,7 +371,7 @@ impl Db {
         n: &NewInspection,
     ) -> Result<String, StoreError> {
         let mut tx = self.write.begin().await?;
-        let id = insert_inspection(&mut tx, actor, now, None, n)
+        let id = insert_inspection(&mut tx, actor, now, n)
             .await?
             .ok_or_else(|| StoreError::Conflict {
                 constraint: "qa_inspections_item".into(),

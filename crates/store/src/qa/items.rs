@@ -3,8 +3,12 @@
 //! the facts the sample weighs (complaint, length, satisfaction, the automatic checks'
 //! findings). Item ids are `<kind>:<source id>`, so refreshing again updates in place.
 
-use crate::{to_millis, Db, StoreError};
+use crate::{to_millis, Arg, Db, Sql, StoreError};
 use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashMap};
+
+/// Ids bound per statement in the batched reads and writes of the automatic checks.
+const IDS_PER_STATEMENT: usize = 1_000;
 
 /// An item as the lists show it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -57,6 +61,15 @@ pub struct ConversationLine {
     pub text: String,
 }
 
+/// A conversation line with the item source it belongs to (the batched read).
+#[derive(sqlx::FromRow)]
+struct SourcedLine {
+    source_id: String,
+    from: String,
+    at: i64,
+    text: String,
+}
+
 /// A finding of the automatic checks.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct FindingRow {
@@ -102,12 +115,16 @@ impl Db {
              OR qa_items.complaint <> excluded.complaint \
              OR qa_items.satisfaction IS DISTINCT FROM excluded.satisfaction \
              OR qa_items.title <> excluded.title";
+        // A call without a transcript has nothing for the automatic checks to read: it
+        // is written as read (no findings) so it stays out of their work list until a
+        // transcript comes (attaching one marks it unread).
         let calls = format!(
             "INSERT INTO qa_items (id, kind, source_id, agent_id, occurred_at, month, day, \
-             duration_s, complaint, satisfaction, title) \
+             duration_s, complaint, satisfaction, title, checked_at) \
              SELECT 'call:' || c.id, 'call', c.id, c.agent_id, c.started_at, $1, \
              (c.started_at - $2) / 86400000 + 1, c.duration_s, {complaint}, {satisfaction}, \
-             COALESCE(c.queue, '') FROM calls c \
+             COALESCE(c.queue, ''), CASE WHEN EXISTS (SELECT 1 FROM call_transcript_lines l \
+             WHERE l.call_id = c.id) THEN NULL ELSE c.started_at END FROM calls c \
              WHERE c.started_at >= $3 AND c.started_at < $4 AND c.agent_id IS NOT NULL \
              AND c.answered_at IS NOT NULL {conflict}",
             complaint = complaint_of("c.ticket_id"),
@@ -201,7 +218,9 @@ impl Db {
     }
 
     /// Chat, e-mail and call items the automatic checks have not read, oldest first. A
-    /// chat is read once it is closed, a call once it has a transcript.
+    /// chat is read once it is closed, a call once it has a transcript. The conditions on
+    /// `checked_at` and `kind` are those of the partial index `qa_items_to_check`, which
+    /// holds only the items still to read, in this order.
     pub async fn unchecked_qa_items(&self, limit: usize) -> Result<Vec<TextItem>, StoreError> {
         Ok(sqlx::query_as(&format!(
             "SELECT q.id, q.kind, q.source_id, u.agent_no FROM qa_items q \
@@ -226,31 +245,73 @@ impl Db {
         kind: &str,
         source_id: &str,
     ) -> Result<Vec<ConversationLine>, StoreError> {
-        let sql = match kind {
-            "chat" => {
-                "SELECT CASE sender WHEN 'visitor' THEN 'customer' WHEN 'agent' THEN 'agent' \
-                 ELSE 'system' END AS \"from\", at, body AS text FROM chat_messages \
-                 WHERE conversation_id = $1 ORDER BY seq"
-            }
-            "email" => {
-                "SELECT 'customer' AS \"from\", created_at AS at, description AS text \
-                 FROM tickets WHERE id = $1 \
-                 UNION ALL SELECT CASE WHEN e.kind = 'email' THEN 'customer' ELSE 'agent' END, \
-                 e.at, COALESCE(e.body, '') FROM ticket_events e WHERE e.ticket_id = $1 \
+        let mut all = self
+            .qa_conversations(kind, std::slice::from_ref(&source_id.to_string()))
+            .await?;
+        Ok(all.remove(source_id).unwrap_or_default())
+    }
+
+    /// The conversations of several text items of one kind, by source id, in one query
+    /// (the automatic checks read a thousand at a time; a query each made checking a
+    /// month of chats take minutes). Sources without lines are absent.
+    pub async fn qa_conversations(
+        &self,
+        kind: &str,
+        source_ids: &[String],
+    ) -> Result<HashMap<String, Vec<ConversationLine>>, StoreError> {
+        let (select, in_lists) = match kind {
+            "chat" => (
+                "SELECT conversation_id AS source_id, CASE sender WHEN 'visitor' THEN 'customer' \
+                 WHEN 'agent' THEN 'agent' ELSE 'system' END AS \"from\", at, body AS text \
+                 FROM chat_messages WHERE conversation_id IN (#) ORDER BY conversation_id, seq",
+                1,
+            ),
+            "email" => (
+                "SELECT id AS source_id, 'customer' AS \"from\", created_at AS at, \
+                 description AS text FROM tickets WHERE id IN (#) \
+                 UNION ALL SELECT e.ticket_id, CASE WHEN e.kind = 'email' THEN 'customer' \
+                 ELSE 'agent' END, e.at, COALESCE(e.body, '') FROM ticket_events e \
+                 WHERE e.ticket_id IN (#) \
                  AND (e.kind = 'email' OR (e.kind = 'reply' AND e.internal = 0)) \
-                 ORDER BY at"
-            }
-            "call" => {
-                "SELECT l.speaker AS \"from\", c.started_at + l.at_ms AS at, l.text \
-                 FROM call_transcript_lines l JOIN calls c ON c.id = l.call_id \
-                 WHERE l.call_id = $1 ORDER BY l.position"
-            }
-            _ => return Ok(Vec::new()),
+                 ORDER BY source_id, at",
+                2,
+            ),
+            "call" => (
+                "SELECT l.call_id AS source_id, l.speaker AS \"from\", \
+                 c.started_at + l.at_ms AS at, l.text FROM call_transcript_lines l \
+                 JOIN calls c ON c.id = l.call_id WHERE l.call_id IN (#) \
+                 ORDER BY l.call_id, l.position",
+                1,
+            ),
+            _ => return Ok(HashMap::new()),
         };
-        Ok(sqlx::query_as(sql)
-            .bind(source_id)
-            .fetch_all(&self.read)
-            .await?)
+        let mut out: HashMap<String, Vec<ConversationLine>> = HashMap::new();
+        for ids in source_ids.chunks(IDS_PER_STATEMENT) {
+            if ids.is_empty() {
+                continue;
+            }
+            let parts: Vec<&str> = select.split('#').collect();
+            debug_assert_eq!(parts.len(), in_lists + 1);
+            let mut sql = Sql::for_backend(self.backend(), parts[0]);
+            for part in &parts[1..] {
+                for (i, id) in ids.iter().enumerate() {
+                    if i > 0 {
+                        sql.push(", ");
+                    }
+                    sql.bind_text(id.as_str());
+                }
+                sql.push(part);
+            }
+            let lines: Vec<SourcedLine> = sql.query_as().fetch_all(&self.read).await?;
+            for l in lines {
+                out.entry(l.source_id).or_default().push(ConversationLine {
+                    from: l.from,
+                    at: l.at,
+                    text: l.text,
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// Stores what the automatic checks found on an item (replacing earlier findings).
@@ -260,30 +321,81 @@ impl Db {
         item_id: &str,
         findings: &[FindingRow],
     ) -> Result<(), StoreError> {
+        self.save_qa_findings_many(now, &[(item_id.to_string(), findings.to_vec())])
+            .await
+    }
+
+    /// Stores the findings of several items (replacing earlier ones) in one transaction
+    /// of a few statements, however many items.
+    pub async fn save_qa_findings_many(
+        &self,
+        now: DateTime<Utc>,
+        checked: &[(String, Vec<FindingRow>)],
+    ) -> Result<(), StoreError> {
+        let backend = self.backend();
         let mut tx = self.write.begin().await?;
-        sqlx::query("DELETE FROM qa_findings WHERE item_id = $1")
-            .bind(item_id)
-            .execute(&mut *tx)
-            .await?;
-        for (i, f) in findings.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO qa_findings (item_id, position, rule, message_index, detail) \
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(item_id)
-            .bind(i as i64)
-            .bind(&f.rule)
-            .bind(f.message_index)
-            .bind(&f.detail)
-            .execute(&mut *tx)
-            .await?;
+        for items in checked.chunks(IDS_PER_STATEMENT) {
+            let mut delete =
+                Sql::for_backend(backend, "DELETE FROM qa_findings WHERE item_id IN (");
+            for (i, (id, _)) in items.iter().enumerate() {
+                if i > 0 {
+                    delete.push(", ");
+                }
+                delete.bind_text(id.as_str());
+            }
+            delete.push(")");
+            delete.query().execute(&mut *tx).await?;
         }
-        sqlx::query("UPDATE qa_items SET flags = $1, checked_at = $2 WHERE id = $3")
-            .bind(findings.len() as i64)
-            .bind(to_millis(now))
-            .bind(item_id)
-            .execute(&mut *tx)
-            .await?;
+        let rows: Vec<[Arg; 5]> = checked
+            .iter()
+            .flat_map(|(id, findings)| {
+                findings.iter().enumerate().map(move |(i, f)| {
+                    [
+                        Arg::Text(id.clone()),
+                        Arg::Int(i as i64),
+                        Arg::Text(f.rule.clone()),
+                        f.message_index.map_or(Arg::NullInt, Arg::Int),
+                        Arg::Text(f.detail.clone()),
+                    ]
+                })
+            })
+            .collect();
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let mut insert = Sql::for_backend(
+                backend,
+                "INSERT INTO qa_findings (item_id, position, rule, message_index, detail) VALUES ",
+            );
+            for (i, row) in rows.by_ref().take(IDS_PER_STATEMENT).enumerate() {
+                if i > 0 {
+                    insert.push(", ");
+                }
+                insert.push_row(row);
+            }
+            insert.query().execute(&mut *tx).await?;
+        }
+        // One update per number of findings (a handful), not one per item.
+        let mut by_flags: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
+        for (id, findings) in checked {
+            by_flags.entry(findings.len()).or_default().push(id);
+        }
+        for (flags, ids) in by_flags {
+            for ids in ids.chunks(IDS_PER_STATEMENT) {
+                let mut update = Sql::for_backend(backend, "UPDATE qa_items SET flags = ");
+                update.bind_int(flags as i64);
+                update.push(", checked_at = ");
+                update.bind_int(to_millis(now));
+                update.push(" WHERE id IN (");
+                for (i, id) in ids.iter().enumerate() {
+                    if i > 0 {
+                        update.push(", ");
+                    }
+                    update.bind_text(*id);
+                }
+                update.push(")");
+                update.query().execute(&mut *tx).await?;
+            }
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -7,7 +7,9 @@
 use crate::common::{actor_for, at, system, t0};
 use crate::tickets::{center, ticket};
 use chrono::{Datelike, FixedOffset, TimeZone};
+use kefu_domain::call::{CallEvent, CallEventKind};
 use kefu_domain::qa::{Criterion, Scorecard};
+use kefu_store::calls::TranscriptLine;
 use kefu_store::qa::{
     AppealDecision, FindingRow, InspectionFilter, NewInspection, Scored, SummaryPoint,
 };
@@ -274,4 +276,130 @@ pub async fn scorecards_items_sample_and_inspection_states(backend: TestBackend)
     assert_eq!(s.problems, vec![point]);
     assert!(db.get_qa_summary("2026-11-30").await.unwrap().is_none());
     t.cleanup().await;
+}
+
+fn call_event(kind: CallEventKind, minutes: i64, agent: Option<&str>) -> CallEvent {
+    CallEvent {
+        kind,
+        at: at(minutes),
+        caller: None,
+        ivr_key: None,
+        queue: Some("咨询".into()),
+        agent: agent.map(Into::into),
+        duration_s: None,
+        hangup_side: None,
+    }
+}
+
+/// The automatic checks' work list: a month's answered calls wait in it only once they
+/// have a transcript (the refresh writes the others as read, with no findings; attaching
+/// a transcript puts a call back), and the findings of many items are stored at once.
+pub async fn calls_wait_for_the_checks_only_with_a_transcript(backend: TestBackend) {
+    let t = TestDb::new(backend).await;
+    let db = &t.db;
+    let c = center(db).await;
+    for (i, cti) in ["cti-qa-1", "cti-qa-2", "cti-qa-3"].iter().enumerate() {
+        let m = 10 * i as i64;
+        for e in [
+            call_event(CallEventKind::Offered, m, None),
+            call_event(CallEventKind::Answered, m + 1, Some("agent1")),
+            call_event(CallEventKind::Ended, m + 4, None),
+        ] {
+            db.apply_call_event(cti, &e, "{}", at(m + 5)).await.unwrap();
+        }
+    }
+    let call = |cti: &'static str| async move { db.get_call_by_external_id(cti).await.unwrap().id };
+    let (first, second, third) = (
+        call("cti-qa-1").await,
+        call("cti-qa-2").await,
+        call("cti-qa-3").await,
+    );
+    let line = |speaker: &str, text: &str| TranscriptLine {
+        speaker: speaker.into(),
+        at_ms: 1_000,
+        text: text.into(),
+    };
+    // A transcript that came before the refresh: the item is written unread.
+    db.set_call_transcript(
+        &second,
+        &[line("agent", "您好，请问有什么可以帮您？")],
+        at(30),
+    )
+    .await
+    .unwrap();
+    let local = t0().with_timezone(&FixedOffset::east_opt(8 * 3600).unwrap());
+    let start = FixedOffset::east_opt(8 * 3600)
+        .unwrap()
+        .with_ymd_and_hms(local.year(), local.month(), 1, 0, 0, 0)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let month = local.format("%Y-%m").to_string();
+    let end = start + chrono::Duration::days(40);
+    assert_eq!(
+        db.refresh_qa_items(&month, start, start, end)
+            .await
+            .unwrap(),
+        3
+    );
+    let waiting = |items: Vec<kefu_store::qa::TextItem>| -> Vec<String> {
+        items.into_iter().map(|i| i.source_id).collect()
+    };
+    assert_eq!(
+        waiting(db.unchecked_qa_items(10).await.unwrap()),
+        vec![second.clone()]
+    );
+    let item = db.get_qa_item(&format!("call:{first}")).await.unwrap();
+    assert_eq!((item.flags, item.checked_at.is_some()), (0, true));
+
+    // A transcript that came after: the call waits again, oldest first.
+    db.set_call_transcript(&first, &[line("customer", "我要投诉")], at(31))
+        .await
+        .unwrap();
+    db.refresh_qa_items(&month, start, start, end)
+        .await
+        .unwrap();
+    assert_eq!(
+        waiting(db.unchecked_qa_items(10).await.unwrap()),
+        vec![first.clone(), second.clone()]
+    );
+    let read = db
+        .qa_conversations("call", &[first.clone(), second.clone(), third.clone()])
+        .await
+        .unwrap();
+    assert_eq!(read.len(), 2, "the call without a transcript has no lines");
+    assert_eq!(read[&first][0].text, "我要投诉");
+    assert_eq!(read[&second][0].from, "agent");
+
+    // Findings for both in one go: counted on each item, and the list is empty.
+    let found = |rule: &str| FindingRow {
+        rule: rule.into(),
+        message_index: None,
+        detail: String::new(),
+    };
+    db.save_qa_findings_many(
+        at(32),
+        &[
+            (
+                format!("call:{first}"),
+                vec![found("greeting_missing"), found("unresolved")],
+            ),
+            (format!("call:{second}"), Vec::new()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert!(db.unchecked_qa_items(10).await.unwrap().is_empty());
+    let first_item = db.get_qa_item(&format!("call:{first}")).await.unwrap();
+    assert_eq!(first_item.flags, 2);
+    assert_eq!(
+        db.qa_findings(&first_item.id).await.unwrap(),
+        vec![found("greeting_missing"), found("unresolved")]
+    );
+    assert_eq!(
+        db.get_qa_item(&format!("call:{second}"))
+            .await
+            .unwrap()
+            .flags,
+        0
+    );
 }

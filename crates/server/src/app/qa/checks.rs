@@ -9,8 +9,11 @@ use crate::error::AppError;
 use crate::state::AppState;
 use kefu_domain::qa::{Checker, Message, Party};
 use kefu_store::qa::FindingRow;
+use std::collections::{BTreeMap, HashMap};
 
-/// Checks up to `limit` unchecked conversations; returns how many it read.
+/// Checks up to `limit` unchecked conversations; returns how many it read. The
+/// conversations are read in one query per kind and the findings stored in one
+/// transaction (a month of chats is tens of thousands of them).
 pub async fn run(state: &AppState, limit: usize) -> Result<usize, AppError> {
     let db = state.db();
     let items = db.unchecked_qa_items(limit).await?;
@@ -20,31 +23,49 @@ pub async fn run(state: &AppState, limit: usize) -> Result<usize, AppError> {
     let rules = db.get_qa_settings().await?.rules;
     let checker = Checker::new(&rules)?;
     let now = state.clock().now();
+    let mut sources: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for item in &items {
-        let lines = db.qa_conversation(&item.kind, &item.source_id).await?;
-        let messages: Vec<Message<'_>> = lines
-            .iter()
-            .map(|l| Message {
-                from: match l.from.as_str() {
-                    "customer" => Party::Customer,
-                    "agent" => Party::Agent,
-                    _ => Party::System,
-                },
-                at: l.at.div_euclid(1000),
-                text: &l.text,
-            })
-            .collect();
-        let findings: Vec<FindingRow> = checker
-            .check(&messages, item.agent_no.as_deref())
-            .into_iter()
-            .map(|f| FindingRow {
-                rule: f.rule.code().to_string(),
-                message_index: f.message.map(|i| i as i64),
-                detail: f.detail,
-            })
-            .collect();
-        db.save_qa_findings(now, &item.id, &findings).await?;
+        sources
+            .entry(item.kind.as_str())
+            .or_default()
+            .push(item.source_id.clone());
     }
+    let mut conversations = HashMap::new();
+    for (kind, ids) in sources {
+        conversations.insert(kind, db.qa_conversations(kind, &ids).await?);
+    }
+    let checked: Vec<(String, Vec<FindingRow>)> = items
+        .iter()
+        .map(|item| {
+            let lines = conversations
+                .get(item.kind.as_str())
+                .and_then(|c| c.get(&item.source_id))
+                .map_or(&[][..], Vec::as_slice);
+            let messages: Vec<Message<'_>> = lines
+                .iter()
+                .map(|l| Message {
+                    from: match l.from.as_str() {
+                        "customer" => Party::Customer,
+                        "agent" => Party::Agent,
+                        _ => Party::System,
+                    },
+                    at: l.at.div_euclid(1000),
+                    text: &l.text,
+                })
+                .collect();
+            let findings = checker
+                .check(&messages, item.agent_no.as_deref())
+                .into_iter()
+                .map(|f| FindingRow {
+                    rule: f.rule.code().to_string(),
+                    message_index: f.message.map(|i| i as i64),
+                    detail: f.detail,
+                })
+                .collect();
+            (item.id.clone(), findings)
+        })
+        .collect();
+    db.save_qa_findings_many(now, &checked).await?;
     Ok(items.len())
 }
 

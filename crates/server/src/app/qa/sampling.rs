@@ -15,6 +15,7 @@ use kefu_store::StoreError;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 use utoipa::ToSchema;
 
 /// Someone named in a result.
@@ -78,17 +79,21 @@ pub async fn draw(state: &AppState, ctx: &Ctx, month: &str) -> Result<SampleView
             "this month has been sampled; add further items by hand",
         ));
     }
+    let mut phases = Phases::start();
     let items = db
         .refresh_qa_items(&month.code, month.start, month.start, month.end)
         .await?;
+    phases.done("refresh");
     // Flagged items weigh more: read the conversations not checked yet first.
     while checks::run(state, 1000).await? == 1000 {}
+    phases.done("checks");
     let settings = db.get_qa_settings().await?;
     let (scorecard_id, revision) = current_scorecard(state).await?;
     let rows = db.qa_candidates(&month.code).await?;
     let inspectors = db
         .users_with_permission(Permission::QaInspect.code())
         .await?;
+    phases.done("read");
 
     // Dense agent numbers: everyone with items, and the inspectors.
     let mut names: BTreeMap<String, String> = BTreeMap::new();
@@ -123,7 +128,9 @@ pub async fn draw(state: &AppState, ctx: &Ctx, month: &str) -> Result<SampleView
         })
         .collect();
     let inspector_ids: Vec<u32> = inspectors.iter().map(|(id, _)| index[id]).collect();
+    phases.done("candidates");
     let drawn = sample(&settings.plan, month.days, &candidates, &inspector_ids);
+    phases.done("sample");
 
     let chosen: Vec<NewInspection> = drawn
         .choices
@@ -171,6 +178,8 @@ pub async fn draw(state: &AppState, ctx: &Ctx, month: &str) -> Result<SampleView
             ),
             e => e.into(),
         })?;
+    phases.done("store");
+    tracing::debug!(month = %month.code, items, chosen = created, phases = %phases, "qa sample drawn");
     let named = |id: &String| names.get(id).cloned().unwrap_or_default();
     let mut view = SampleView {
         id,
@@ -195,6 +204,38 @@ pub async fn draw(state: &AppState, ctx: &Ctx, month: &str) -> Result<SampleView
     };
     fill_names(state, &mut view).await?;
     Ok(view)
+}
+
+/// How long each step of a draw took, for the debug log (the draw of a busy month is
+/// the slowest request kefu serves; this says where its time goes).
+struct Phases {
+    last: Instant,
+    took: Vec<(&'static str, Duration)>,
+}
+
+impl Phases {
+    fn start() -> Phases {
+        Phases {
+            last: Instant::now(),
+            took: Vec::new(),
+        }
+    }
+
+    fn done(&mut self, phase: &'static str) {
+        let now = Instant::now();
+        self.took.push((phase, now - self.last));
+        self.last = now;
+    }
+}
+
+impl std::fmt::Display for Phases {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, (phase, took)) in self.took.iter().enumerate() {
+            let sep = if i == 0 { "" } else { " " };
+            write!(f, "{sep}{phase}_ms={:.1}", took.as_secs_f64() * 1000.0)?;
+        }
+        Ok(())
+    }
 }
 
 /// Agents' names for a sample's report (those who are not inspectors are not in the
