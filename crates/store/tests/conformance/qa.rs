@@ -297,7 +297,8 @@ fn call_event(kind: CallEventKind, minutes: i64, agent: Option<&str>) -> CallEve
 pub async fn calls_wait_for_the_checks_only_with_a_transcript(backend: TestBackend) {
     let t = TestDb::new(backend).await;
     let db = &t.db;
-    let c = center(db).await;
+    // The staff the calls are answered by.
+    center(db).await;
     for (i, cti) in ["cti-qa-1", "cti-qa-2", "cti-qa-3"].iter().enumerate() {
         let m = 10 * i as i64;
         for e in [
@@ -402,4 +403,5 @@ pub async fn calls_wait_for_the_checks_only_with_a_transcript(backend: TestBacke
             .flags,
         0
     );
+    t.cleanup().await;
 }
