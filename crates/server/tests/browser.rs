@@ -131,6 +131,7 @@ fn main() {
         html_mail_shows_remote_images_only_when_asked,
         inspection_pages_sample_score_appeal_sheet_and_summary,
         roster_grid_coverage_requests_and_calculator,
+        setup_templates_agents_and_settings,
         sms_gateway_page_keeps_the_key_and_masks_numbers,
     ];
 

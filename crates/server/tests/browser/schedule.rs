@@ -145,3 +145,81 @@ pub async fn roster_grid_coverage_requests_and_calculator(b: Browser) {
     b.submit("#calc").await;
     b.wait_for("#calc-error").await;
 }
+
+/// The lead's setup page: a night shift added (past midnight, with a break), an agent's
+/// hours changed, a colleague put on the schedule, and a coverage line that does not read
+/// refused by its line number with nothing saved.
+pub async fn setup_templates_agents_and_settings(b: Browser) {
+    let now = b.state.clock().now();
+    let db = b.state.db();
+    kefu_demo::load_demo_schedule(db, now)
+        .await
+        .expect("demo schedule");
+    let agent1 = db.get_user_by_username("agent1").await.unwrap().id;
+
+    // An agent has no setup page.
+    b.login("agent1").await;
+    b.goto("/schedule").await;
+    b.wait_for("#link-grid, #no-roster, #roster-grid").await;
+    assert!(b.all("#link-setup").await.is_empty());
+    b.logout().await;
+
+    b.login("lead").await;
+    b.goto("/schedule").await;
+    b.submit("#link-setup").await;
+    b.wait_for("#templates").await;
+    assert_eq!(b.all("#templates .template").await.len(), 3, "a, b and c");
+
+    b.type_into("#tpl-code", "n").await;
+    b.type_into("#tpl-name", "夜班").await;
+    b.type_into("#tpl-start", "22:00").await;
+    b.type_into("#tpl-end", "06:00").await;
+    b.type_into("#tpl-breaks", "02:00+30").await;
+    b.submit("#tpl-save").await;
+    b.wait_for("#setup-done").await;
+    let night = b.text("#templates .template[data-code=n]").await;
+    assert!(night.contains("22:00–06:00+1"), "{night}");
+    assert!(night.contains("7.5 h"), "{night}");
+
+    // agent1's rules: 36 contracted hours of at most 40.
+    b.goto(&format!("/schedule/setup?agent={agent1}")).await;
+    b.type_into("#agent-contract", "36").await;
+    b.submit("#agent-save").await;
+    b.wait_for("#setup-done").await;
+    let row = b
+        .text(&format!("#agents .agent[data-staff='{agent1}']"))
+        .await;
+    assert!(row.contains("36 / "), "{row}");
+
+    // A colleague not yet on the schedule is put on it with the default rules.
+    let before = b.all("#agents .agent").await.len();
+    b.submit("#agent-save").await;
+    b.wait_for("#setup-done").await;
+    assert_eq!(b.all("#agents .agent").await.len(), before + 1);
+
+    // A coverage line that does not read: refused by its number, nothing saved.
+    let saved = db.get_schedule_settings().await.unwrap();
+    set(
+        &b,
+        "#set-coverage",
+        "咨询 1-7 09:00-24:00 1\n咨询 每天 09:00-24:00 1",
+    )
+    .await;
+    b.submit("#set-save").await;
+    let error = b.text("#setup-error").await;
+    assert!(error.contains("line 2"), "{error}");
+    assert_eq!(db.get_schedule_settings().await.unwrap(), saved);
+
+    // Two agents from 09:00 to 17:00 on weekdays, saved.
+    set(
+        &b,
+        "#set-coverage",
+        "咨询 1-7 09:00-24:00 1\n咨询 1-5 09:00-17:00 2",
+    )
+    .await;
+    b.submit("#set-save").await;
+    b.wait_for("#setup-done").await;
+    let coverage = db.get_schedule_settings().await.unwrap().coverage;
+    assert_eq!(coverage.len(), 2);
+    assert_eq!((coverage[1].weekdays.len(), coverage[1].agents), (5, 2));
+}

@@ -103,11 +103,7 @@ fn yes() -> bool {
 pub(crate) fn template_view(t: kefu_store::schedule::ShiftTemplateRow) -> TemplateView {
     let s = t.spec;
     TemplateView {
-        hours: format!(
-            "{}–{}",
-            hhmm(s.start_minute),
-            hhmm(s.start_minute + s.length_minutes)
-        ),
+        hours: shift_hours(s.start_minute, s.length_minutes),
         worked_minutes: s.worked_minutes(),
         id: t.id,
         code: s.code,
@@ -119,6 +115,14 @@ pub(crate) fn template_view(t: kefu_store::schedule::ShiftTemplateRow) -> Templa
         color: s.color,
         active: t.active,
     }
+}
+
+/// `09:00–17:00`; a shift past midnight ends `+1` (`22:00–06:00+1`).
+pub(crate) fn shift_hours(start_minute: u32, length_minutes: u32) -> String {
+    let end = start_minute + length_minutes;
+    let next_day = if end > 1440 { "+1" } else { "" };
+    let end = if end > 1440 { end - 1440 } else { end };
+    format!("{}–{}{next_day}", hhmm(start_minute), hhmm(end))
 }
 
 /// A scheduled agent as the API shows them.
@@ -240,6 +244,30 @@ pub async fn remove_agent(state: &AppState, ctx: &Ctx, staff_id: &str) -> Result
             StoreError::NotFound => AppError::NotFound("scheduled agent"),
             e => e.into(),
         })
+}
+
+/// Active staff not on the schedule yet, by name: whom the setup page offers to add.
+pub async fn unscheduled_staff(
+    state: &AppState,
+    ctx: &Ctx,
+) -> Result<Vec<(String, String)>, AppError> {
+    ctx.require(Permission::ScheduleManage)?;
+    let db = state.db();
+    let scheduled: std::collections::HashSet<String> = db
+        .list_schedule_agents()
+        .await?
+        .into_iter()
+        .map(|a| a.staff_id)
+        .collect();
+    let mut staff: Vec<(String, String)> = db
+        .list_users()
+        .await?
+        .into_iter()
+        .filter(|u| u.active != 0 && !scheduled.contains(&u.id))
+        .map(|u| (u.id, u.display_name))
+        .collect();
+    staff.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(staff)
 }
 
 /// The first day of the week (Monday) holding `d`.

@@ -1,9 +1,11 @@
 //! Shift operation pages: the schedule grid (agents × days, colored by shift; generate,
 //! edit a cell, publish, export), the coverage heat map (required vs scheduled per
 //! interval, gaps highlighted), my schedule with who is on shift now, and the Erlang C
-//! staffing calculator. The requests inbox (leave, swaps, on-duty) is in [`requests`].
+//! staffing calculator. The requests inbox (leave, swaps, on-duty) is in [`requests`];
+//! settings, shift templates and the agents' rules in [`setup`].
 
 mod requests;
+mod setup;
 
 use crate::app::schedule::requests as reqs;
 use crate::app::schedule::rosters::{self, GeneratePayload, RosterDetail, RosterSummary};
@@ -32,6 +34,7 @@ pub fn routes() -> Router<crate::state::AppState> {
         .route("/schedule/mine", get(mine_page))
         .route("/schedule/staffing", get(staffing_page))
         .merge(requests::routes())
+        .merge(setup::routes())
 }
 
 /// Where a form goes back to, with what happened.
