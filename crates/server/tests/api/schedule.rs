@@ -298,7 +298,27 @@ pub async fn roster_swaps_leave_and_duty(backend: TestBackend) {
     assert_eq!(roster["status"], "published");
     let r = app.get(&format!("{path}/xlsx"), &agent1).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body.starts_with(b"PK"), "a workbook");
+    // Read back: one row per agent with the grid's shift codes, day by day.
+    let mut wb: calamine::Xlsx<_> =
+        calamine::Reader::new(std::io::Cursor::new(r.body.clone())).expect("a real workbook");
+    let first = calamine::Reader::sheet_names(&wb)[0].clone();
+    let sheet = calamine::Reader::worksheet_range(&mut wb, &first).unwrap();
+    let read = |y: usize, x: usize| -> String {
+        sheet.get((y, x)).map(|c| c.to_string()).unwrap_or_default()
+    };
+    let grid = roster["grid"].as_array().unwrap();
+    assert!(!grid.is_empty());
+    for (i, g) in grid.iter().enumerate() {
+        assert_eq!(read(4 + i, 0), g["name"].as_str().unwrap());
+        for (d, c) in g["cells"].as_array().unwrap().iter().enumerate() {
+            assert_eq!(
+                read(4 + i, 1 + d),
+                c["code"].as_str().unwrap_or(""),
+                "{} day {d}",
+                g["name"]
+            );
+        }
+    }
 
     // One's own schedule, and who is on shift now (Monday 10:00: shift a).
     let mine = app
