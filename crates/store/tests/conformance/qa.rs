@@ -113,6 +113,29 @@ pub async fn scorecards_items_sample_and_inspection_states(backend: TestBackend)
     assert_eq!(item.day, i64::from(local.day()));
     let candidates = db.qa_candidates(&month).await.unwrap();
     assert_eq!(candidates.len(), 1);
+    let read = &candidates[0];
+    assert_eq!(
+        (
+            read.id.as_str(),
+            read.kind.as_str(),
+            read.agent_id.as_str(),
+            read.day,
+            read.duration_s,
+            read.complaint,
+            read.satisfaction,
+            read.flags
+        ),
+        (
+            item.id.as_str(),
+            "ticket",
+            c.agent.as_str(),
+            item.day,
+            None,
+            0,
+            None,
+            0
+        )
+    );
 
     // Findings are replaced, and counted on the item.
     let found = |rule: &str| FindingRow {
@@ -403,5 +426,27 @@ pub async fn calls_wait_for_the_checks_only_with_a_transcript(backend: TestBacke
             .flags,
         0
     );
+
+    // What the draw reads: every call of the month with its facts, in id order.
+    let candidates = db.qa_candidates(&month).await.unwrap();
+    let mut ids = vec![
+        format!("call:{first}"),
+        format!("call:{second}"),
+        format!("call:{third}"),
+    ];
+    ids.sort();
+    assert_eq!(
+        candidates.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
+        ids
+    );
+    for c in &candidates {
+        assert_eq!((c.kind.as_str(), c.duration_s), ("call", Some(180)));
+        let flags = if c.id == format!("call:{first}") {
+            2
+        } else {
+            0
+        };
+        assert_eq!((c.flags, c.complaint, c.satisfaction), (flags, 0, None));
+    }
     t.cleanup().await;
 }
