@@ -58,6 +58,31 @@ pub struct CoverageRule {
     pub agents: u32,
 }
 
+/// A planner's correction to the forecast (人工调整): contacts of `queue` (`*` for every
+/// queue) on `date` (`YYYY-MM-DD`) from `start_minute` to `end_minute` multiplied by
+/// `factor` — 1.5 for a promotion day, 0.6 for a quiet holiday eve.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForecastAdjustment {
+    pub date: String,
+    pub queue: String,
+    pub start_minute: u32,
+    pub end_minute: u32,
+    pub factor: f64,
+}
+
+impl ForecastAdjustment {
+    /// Whether it applies to the queue named `queue`.
+    pub fn applies_to(&self, queue: &str) -> bool {
+        self.queue == "*" || self.queue == queue
+    }
+
+    /// The day it changes.
+    pub fn day(&self) -> Option<chrono::NaiveDate> {
+        chrono::NaiveDate::parse_from_str(&self.date, "%Y-%m-%d").ok()
+    }
+}
+
 /// The scheduling settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -77,6 +102,9 @@ pub struct ScheduleSettings {
     pub evening_after_minute: u32,
     /// How long the solver may search when a roster is generated.
     pub solver_seconds: u32,
+    /// Corrections to the forecast for known events.
+    #[serde(default)]
+    pub adjustments: Vec<ForecastAdjustment>,
 }
 
 impl Default for ScheduleSettings {
@@ -108,6 +136,7 @@ impl Default for ScheduleSettings {
             rotation_weeks: 3,
             evening_after_minute: 19 * 60,
             solver_seconds: 5,
+            adjustments: Vec::new(),
         }
     }
 }
@@ -181,6 +210,30 @@ impl ScheduleSettings {
         }
         if !(1..=120).contains(&self.solver_seconds) {
             return Err(invalid("solver_seconds", "must be 1–120"));
+        }
+        for a in &self.adjustments {
+            if a.day().is_none() {
+                return Err(invalid("adjustments", "a date is YYYY-MM-DD"));
+            }
+            if a.queue != "*" && !names.contains(a.queue.as_str()) {
+                return Err(invalid(
+                    "adjustments",
+                    format!("queue {} is not configured", a.queue),
+                ));
+            }
+            if a.start_minute >= a.end_minute
+                || a.end_minute > 1440
+                || a.start_minute % self.interval_minutes != 0
+                || a.end_minute % self.interval_minutes != 0
+            {
+                return Err(invalid(
+                    "adjustments",
+                    "a period runs between interval boundaries, from 00:00 up to 24:00",
+                ));
+            }
+            if !(0.0..=10.0).contains(&a.factor) {
+                return Err(invalid("adjustments", "a factor is 0 to 10"));
+            }
         }
         Ok(())
     }
@@ -429,6 +482,63 @@ mod tests {
         let mut s = ScheduleSettings::default();
         s.coverage[0].start_minute = 545;
         assert!(s.validate().is_err());
+    }
+
+    #[test]
+    fn forecast_adjustments_are_checked() {
+        let promotion = ForecastAdjustment {
+            date: "2026-12-12".into(),
+            queue: "咨询".into(),
+            start_minute: 540,
+            end_minute: 720,
+            factor: 1.5,
+        };
+        let with = |a: ForecastAdjustment| ScheduleSettings {
+            adjustments: vec![a],
+            ..Default::default()
+        };
+        with(promotion.clone()).validate().unwrap();
+        assert!(promotion.applies_to("咨询") && !promotion.applies_to("投诉"));
+        let everywhere = ForecastAdjustment {
+            queue: "*".into(),
+            ..promotion.clone()
+        };
+        assert!(everywhere.applies_to("投诉"));
+        for bad in [
+            ForecastAdjustment {
+                date: "12/12".into(),
+                ..promotion.clone()
+            },
+            ForecastAdjustment {
+                queue: "投诉".into(),
+                ..promotion.clone()
+            },
+            ForecastAdjustment {
+                start_minute: 545,
+                ..promotion.clone()
+            },
+            ForecastAdjustment {
+                factor: -1.0,
+                ..promotion.clone()
+            },
+        ] {
+            let e = with(bad).validate().unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    ScheduleError::Invalid {
+                        field: "adjustments",
+                        ..
+                    }
+                ),
+                "{e}"
+            );
+        }
+        // Settings stored before adjustments existed still read.
+        let mut old = serde_json::to_value(ScheduleSettings::default()).unwrap();
+        old.as_object_mut().unwrap().remove("adjustments");
+        let read: ScheduleSettings = serde_json::from_value(old).unwrap();
+        assert!(read.adjustments.is_empty());
     }
 
     #[test]

@@ -75,6 +75,7 @@ kefu_test_support::suite!(
         mail::remote_images_load_only_when_the_agent_asks,
         qa::sample_score_appeal_and_sheets,
         schedule::roster_swaps_leave_and_duty,
+        schedule::forecast_follows_history_and_adjustments,
         mail_imap::imap_poll_ingests_once_and_shows_errors,
         mail_out::replies_go_out_thread_back_and_retry,
         mail_out::survey_links_go_out_by_sms,

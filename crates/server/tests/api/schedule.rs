@@ -673,3 +673,68 @@ pub async fn roster_swaps_leave_and_duty(backend: TestBackend) {
 async fn username_of(app: &TestApp, id: &str) -> String {
     app.db.db.get_user(id).await.unwrap().username
 }
+
+/// The forecast follows the center's own calls (a weekday's profile over the last weeks)
+/// and the planner's adjustments for known events; a bad adjustment is refused by field.
+pub async fn forecast_follows_history_and_adjustments(backend: TestBackend) {
+    use kefu_domain::call::{CallEvent, CallEventKind};
+    let app = TestApp::starting_at(backend, start()).await;
+    kefu_demo::load_demo_schedule(&app.db.db, start())
+        .await
+        .expect("demo schedule");
+    let lead = app.login("lead").await;
+    // Four calls on Monday 2026-11-30 between 10:00 and 10:30, the week before.
+    let monday = start() - chrono::Duration::days(7);
+    for n in 0..4 {
+        let at = monday + chrono::Duration::minutes(5 * n);
+        let event = CallEvent {
+            kind: CallEventKind::Offered,
+            at,
+            caller: None,
+            ivr_key: None,
+            queue: Some("咨询".into()),
+            agent: None,
+            duration_s: None,
+            hangup_side: None,
+        };
+        app.db
+            .db
+            .apply_call_event(&format!("cti-forecast-{n}"), &event, "{}", at)
+            .await
+            .unwrap();
+    }
+    let forecast = || async {
+        let r = app
+            .get(
+                "/api/v1/schedule/forecast?start_date=2026-12-14&days=2",
+                &lead,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        r.json()["queues"][0]["volume"].clone()
+    };
+    // 10:00–10:30 is interval 20 of 48.
+    let before = forecast().await;
+    let monday_10 = before[0][20].as_f64().unwrap();
+    assert!(monday_10 > 0.0, "Mondays at 10:00 have calls: {monday_10}");
+    assert_eq!(before[1][20].as_f64(), Some(0.0), "Tuesdays had none");
+
+    let mut settings = app.get("/api/v1/schedule/settings", &lead).await.json();
+    settings["adjustments"] = json!([{"date": "2026-12-14", "queue": "*", "start_minute": 600, "end_minute": 630, "factor": 2.0}]);
+    let r = put(&app, "/api/v1/schedule/settings", &lead, settings.clone()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["adjustments"][0]["factor"], 2.0);
+    let after = forecast().await;
+    let doubled = after[0][20].as_f64().unwrap();
+    assert!(
+        (doubled - 2.0 * monday_10).abs() < 1e-9,
+        "{doubled} = 2 × {monday_10}"
+    );
+    assert_eq!(after[0][19], before[0][19], "outside the period: unchanged");
+
+    settings["adjustments"][0]["start_minute"] = json!(605);
+    let r = put(&app, "/api/v1/schedule/settings", &lead, settings).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("adjustments"), "{}", r.text());
+    app.cleanup().await;
+}

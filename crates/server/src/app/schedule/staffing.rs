@@ -1,6 +1,7 @@
 //! Staffing: the Erlang C calculator (what-if for one interval) and the forecast — each
 //! queue's volume per interval from the center's own calls and chats over the last weeks,
-//! turned into agents to schedule with the service-level target.
+//! corrected by the planner's adjustments for known events, turned into agents to
+//! schedule with the service-level target.
 
 use super::problem::dates_of;
 use super::{center_date, center_midnight, parse_date};
@@ -11,7 +12,7 @@ use chrono::{Duration, NaiveDate};
 use kefu_domain::calendar::DayKind;
 use kefu_domain::schedule::ScheduleSettings;
 use kefu_wfm::erlang::{self, Target, Traffic};
-use kefu_wfm::forecast::{self, DayHistory, ForecastDay, ForecastSettings};
+use kefu_wfm::forecast::{self, Adjustment, DayHistory, ForecastDay, ForecastSettings};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use utoipa::{IntoParams, ToSchema};
@@ -230,6 +231,15 @@ async fn queue_forecasts(
             let i = (local_ms.rem_euclid(86_400_000) / interval_ms) as usize;
             by_day.entry(date).or_insert_with(|| vec![0; per_day])[i] += n as u32;
         }
+        // A day without a contact from the first one on had none: it counts, as zeros.
+        // (Days before the first contact are before the center used kefu.)
+        if let Some(&first) = by_day.keys().next() {
+            let mut d = first;
+            while d < to {
+                by_day.entry(d).or_insert_with(|| vec![0; per_day]);
+                d += Duration::days(1);
+            }
+        }
         let (volume, required) = if by_day.is_empty() {
             // No history yet: nothing to add to the standing rules.
             (
@@ -245,10 +255,24 @@ async fn queue_forecasts(
                     counts,
                 })
                 .collect();
+            let interval = settings.interval_minutes as usize;
+            let adjustments: Vec<Adjustment> = settings
+                .adjustments
+                .iter()
+                .filter(|a| a.applies_to(&queue.name))
+                .filter_map(|a| {
+                    Some(Adjustment {
+                        date: a.day()?,
+                        from_interval: a.start_minute as usize / interval,
+                        to_interval: a.end_minute as usize / interval,
+                        factor: a.factor,
+                    })
+                })
+                .collect();
             let volume = forecast::forecast_volume(
                 &history,
                 &wanted,
-                &[],
+                &adjustments,
                 &ForecastSettings {
                     interval_minutes: settings.interval_minutes,
                     weeks: settings.forecast_weeks,
