@@ -210,16 +210,29 @@ pub async fn setup_templates_agents_and_settings(b: Browser) {
     assert!(error.contains("line 2"), "{error}");
     assert_eq!(db.get_schedule_settings().await.unwrap(), saved);
 
-    // Two agents from 09:00 to 17:00 on weekdays, saved.
+    // Two agents from 09:00 to 17:00 on weekdays, and half as many calls again on a
+    // promotion morning, saved.
     set(
         &b,
         "#set-coverage",
         "咨询 1-7 09:00-24:00 1\n咨询 1-5 09:00-17:00 2",
     )
     .await;
+    set(&b, "#set-adjustments", "2026-12-12 咨询 09:00-12:00 1.5").await;
     b.submit("#set-save").await;
     b.wait_for("#setup-done").await;
-    let coverage = db.get_schedule_settings().await.unwrap().coverage;
-    assert_eq!(coverage.len(), 2);
-    assert_eq!((coverage[1].weekdays.len(), coverage[1].agents), (5, 2));
+    let saved = db.get_schedule_settings().await.unwrap();
+    assert_eq!(saved.coverage.len(), 2);
+    assert_eq!(
+        (saved.coverage[1].weekdays.len(), saved.coverage[1].agents),
+        (5, 2)
+    );
+    assert_eq!(
+        (saved.adjustments.len(), saved.adjustments[0].factor),
+        (1, 1.5)
+    );
+    assert_eq!(
+        b.value("#set-adjustments").await.as_deref(),
+        Some("2026-12-12 咨询 09:00-12:00 1.5")
+    );
 }

@@ -18,8 +18,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::Form;
 use kefu_domain::schedule::{
-    AgentRules, CoverageRule, QueueSetting, ScheduleSettings, ServiceTarget, ShiftBreak,
-    ShiftTemplateSpec,
+    AgentRules, CoverageRule, ForecastAdjustment, QueueSetting, ScheduleSettings, ServiceTarget,
+    ShiftBreak, ShiftTemplateSpec,
 };
 use kefu_domain::Permission;
 use serde::Deserialize;
@@ -90,6 +90,7 @@ struct SetupPage<'a> {
     solver_seconds: u32,
     queue_lines: String,
     coverage_lines: String,
+    adjustment_lines: String,
     templates: Vec<TemplateView>,
     template: TemplateFields,
     agents: Vec<AgentRow>,
@@ -226,6 +227,7 @@ async fn setup_page(page: Page, Query(q): Query<SetupQuery>) -> Result<Response,
         solver_seconds: settings.solver_seconds,
         queue_lines: format_queues(&settings.queues),
         coverage_lines: format_coverage(&settings.coverage),
+        adjustment_lines: format_adjustments(&settings.adjustments),
         templates,
         template,
         agents,
@@ -435,6 +437,56 @@ fn format_coverage(rules: &[CoverageRule]) -> String {
         .join("\n")
 }
 
+/// A period `HH:MM-HH:MM` as minutes of the day.
+fn period(s: &str) -> Option<(u32, u32)> {
+    let (from, to) = s.split_once(['-', '–'])?;
+    Some((clock("period", from).ok()?, clock("period", to).ok()?))
+}
+
+/// One correction to the forecast per line: `YYYY-MM-DD queue|* HH:MM-HH:MM factor`.
+fn parse_adjustments(text: &str) -> Result<Vec<ForecastAdjustment>, AppError> {
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let w = words(line);
+        if w.is_empty() {
+            continue;
+        }
+        let bad = |why: &str| field_error("adjustments", format!("line {}: {why}", n + 1));
+        if w.len() != 4 {
+            return Err(bad("write: date, queue or *, HH:MM-HH:MM, factor"));
+        }
+        let (start_minute, end_minute) =
+            period(w[2]).ok_or_else(|| bad("the period is like 09:00-12:00"))?;
+        out.push(ForecastAdjustment {
+            date: w[0].to_string(),
+            queue: w[1].to_string(),
+            start_minute,
+            end_minute,
+            factor: w[3]
+                .parse()
+                .map_err(|_| bad("the factor is a number, e.g. 1.5"))?,
+        });
+    }
+    Ok(out)
+}
+
+fn format_adjustments(adjustments: &[ForecastAdjustment]) -> String {
+    adjustments
+        .iter()
+        .map(|a| {
+            format!(
+                "{} {} {}-{} {}",
+                a.date,
+                a.queue,
+                hhmm(a.start_minute),
+                hhmm(a.end_minute),
+                a.factor
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Breaks as `12:00+60, 15:30+15` (clock time + minutes), as offsets from the shift's
 /// start (a break after midnight counts from the start too).
 fn parse_breaks(start: u32, s: &str) -> Result<Vec<ShiftBreak>, AppError> {
@@ -476,6 +528,8 @@ struct SettingsForm {
     solver_seconds: String,
     queues: String,
     coverage: String,
+    #[serde(default)]
+    adjustments: String,
 }
 
 impl SettingsForm {
@@ -495,6 +549,7 @@ impl SettingsForm {
             rotation_weeks: number("rotation_weeks", &self.rotation_weeks)?,
             evening_after_minute: clock("evening_after_minute", &self.evening_after)?,
             solver_seconds: number("solver_seconds", &self.solver_seconds)?,
+            adjustments: parse_adjustments(&self.adjustments)?,
         })
     }
 }
@@ -659,6 +714,22 @@ mod tests {
         assert!(parse_weekdays("5-1").is_none());
         assert!(clock("x", "24:30").is_err());
         assert!(clock("x", "9:60").is_err());
+    }
+
+    #[test]
+    fn adjustments_read_back_as_written() {
+        let text = "2026-12-12 咨询 09:00-12:00 1.5\n2026-12-31 * 18:00-24:00 0.6";
+        let a = parse_adjustments(text).unwrap();
+        assert_eq!(
+            (a[0].start_minute, a[0].end_minute, a[0].factor),
+            (540, 720, 1.5)
+        );
+        assert_eq!((a[1].queue.as_str(), a[1].end_minute), ("*", 1440));
+        assert_eq!(format_adjustments(&a), text);
+        let e = parse_adjustments("2026-12-12 咨询 上午 1.5")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 1"), "{e}");
     }
 
     #[test]
