@@ -403,11 +403,8 @@ fn parse_coverage(text: &str) -> Result<Vec<CoverageRule>, AppError> {
             return Err(bad("write: queue, weekdays, HH:MM-HH:MM, agents"));
         }
         let weekdays = parse_weekdays(w[1]).ok_or_else(|| bad("weekdays are like 1-5 or 6,7"))?;
-        let (from, to) = w[2]
-            .split_once(['-', '–'])
-            .ok_or_else(|| bad("the period is like 09:00-24:00"))?;
-        let start_minute = clock("coverage", from).map_err(|_| bad("a time is like 09:00"))?;
-        let end_minute = clock("coverage", to).map_err(|_| bad("a time is like 24:00"))?;
+        let (start_minute, end_minute) =
+            period(w[2]).ok_or_else(|| bad("the period is like 09:00-24:00"))?;
         let agents = w[3].parse().map_err(|_| bad("agents is a number"))?;
         out.push(CoverageRule {
             queue: w[0].to_string(),
