@@ -50,6 +50,44 @@ pub(crate) fn construct(state: &mut State<'_>, rng: &mut impl Rng) {
     }
 }
 
+/// The plain greedy: day by day, agent by agent, the allowed shift that covers the most
+/// unmet demand. It knows nothing of contracts or fairness and is usually the weaker start,
+/// but now and then the horizon-wide start above leaves more uncovered; the solver starts
+/// from whichever is better, so it never ends worse than this trivially feasible roster.
+pub(crate) fn construct_plain(state: &mut State<'_>) {
+    let p = state.p;
+    for a in 0..state.cells.len() {
+        for d in 0..p.days {
+            if p.locked[a][d] {
+                state.set(a, d, p.options[a][d].first().copied());
+            }
+        }
+    }
+    for d in 0..p.days {
+        for a in 0..state.cells.len() {
+            if p.locked[a][d] {
+                continue;
+            }
+            let mut best: Option<(usize, Assignment)> = None;
+            for &shift in &p.options[a][d] {
+                if !state.allows(a, d, Some(shift)) {
+                    continue;
+                }
+                let gain = p
+                    .slots_of(d, shift.template)
+                    .filter(|&s| state.deficit(shift.queue, s) > 0)
+                    .count();
+                if gain > best.map_or(0, |b| b.0) {
+                    best = Some((gain, shift));
+                }
+            }
+            if let Some((_, shift)) = best {
+                state.set(a, d, Some(shift));
+            }
+        }
+    }
+}
+
 /// The best shift to add on `day` and who should work it, if any shift covers unmet demand.
 fn best_for_day(state: &State<'_>, day: usize, order: &[usize]) -> Option<Candidate> {
     let p = state.p;

@@ -2,7 +2,7 @@
 //! with its score and how far it can be from optimal.
 
 use super::bound::{lower_bound, Gap};
-use super::construct::construct;
+use super::construct::{construct, construct_plain};
 use super::error::InstanceError;
 use super::lagrange::lagrangian_bound;
 use super::model::{Instance, Roster};
@@ -69,6 +69,11 @@ pub fn solve_with_budget(
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let mut state = State::new(inst, &prepared);
     construct(&mut state, &mut rng);
+    let mut plain = State::new(inst, &prepared);
+    construct_plain(&mut plain);
+    if plain.cost() < state.cost() {
+        state = plain;
+    }
     if (state.uncovered as u64) > bound.uncovered {
         // A tenth of the time at most goes to tightening the bound; it stops sooner once the
         // bound meets the constructed roster or stops improving.
