@@ -6,14 +6,15 @@
 #       and one draft inspection stored per chosen item
 #   Q2  the same month drawn again on a copy whose items are already refreshed and checked
 #       (what the scheduler has done by the time a month is drawn; the Q1 sample is taken
-#       back out with `kefu-bench qa-undraw` first, since a month is drawn once)
+#       back out with `kefu-bench qa-undraw` first, since a month is drawn once), with
+#       PENDING calls and PENDING tickets noted as changed since the scheduler's last turn
 #
 # The seeded month is the one before the current one (real clock): drawing last month at
 # the start of this one is what a center does. Each run starts from its own copy of the
 # seeded data directory. The server logs each phase of the draw at debug level.
 #
 # Usage: bench/qa.sh
-# Knobs: ITEMS=1000000 AGENTS=2000 INSPECTORS=40 RUNS=3 MONTH=YYYY-MM SKIP_BUILD=1 KEEP=1
+# Knobs: ITEMS=1000000 AGENTS=2000 INSPECTORS=40 RUNS=3 PENDING=1000 MONTH=YYYY-MM SKIP_BUILD=1 KEEP=1
 # Everything runs on 127.0.0.1 in a temporary directory under /work/cache (or
 # $BENCH_TMP_ROOT), removed at the end unless KEEP=1.
 set -euo pipefail
@@ -23,6 +24,7 @@ ITEMS="${ITEMS:-1000000}"
 AGENTS="${AGENTS:-2000}"
 INSPECTORS="${INSPECTORS:-40}"
 RUNS="${RUNS:-3}"
+PENDING="${PENDING:-1000}"
 MONTH="${MONTH:-$(date -u -d "$(date -u +%Y-%m-01) -1 month" +%Y-%m)}"
 # shellcheck source=bench/common.sh
 source "$ROOT/bench/common.sh"
@@ -69,7 +71,8 @@ done
 # taken back out.
 REFRESHED="$WORK/refreshed"
 rm -rf "$REFRESHED"; cp -a "$DATA" "$REFRESHED"
-"$BENCH" qa-undraw --database-url "sqlite://$REFRESHED/kefu.db" --month "$MONTH"
+"$BENCH" qa-undraw --database-url "sqlite://$REFRESHED/kefu.db" --month "$MONTH" \
+    --pending "$PENDING"
 for i in $(seq 1 "$RUNS"); do
     log "Q2 run $i: draw with the month's items already refreshed and checked"
     draw_on "$REFRESHED" refreshed

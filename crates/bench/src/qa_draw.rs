@@ -1,7 +1,8 @@
 //! `kefu-bench qa-draw` and `kefu-bench qa-undraw`: the server's monthly QA draw
 //! (`POST /api/v1/qa/samples`) timed end to end over loopback (issue 7, `bench/qa.sh`),
 //! and taking a drawn sample back out of a stopped server's database so the same month
-//! can be drawn again with its items already refreshed and checked.
+//! can be drawn again with its items already refreshed and checked, and only the latest
+//! changes pending, as the scheduler leaves them.
 
 use anyhow::{ensure, Context};
 use sqlx::Connection;
@@ -28,6 +29,11 @@ pub struct UndrawArgs {
     database_url: String,
     #[arg(long)]
     month: String,
+    /// Calls and as many tickets of the month left noted as changed (`qa_changes`), as if
+    /// they changed since the scheduler's last turn; every other noted change is dropped
+    /// (the first draw's whole refresh has read them).
+    #[arg(long, default_value_t = 1000)]
+    pending: i64,
 }
 
 /// `kefu-bench qa-draw`: one draw, timed from sending the request to the whole answer.
@@ -83,9 +89,26 @@ pub async fn undraw(args: UndrawArgs) -> anyhow::Result<()> {
             .await?;
         deleted.push(done.rows_affected());
     }
+    // What the scheduler leaves between its turns: only the latest changes noted.
+    sqlx::query("DELETE FROM qa_changes")
+        .execute(&mut *tx)
+        .await?;
+    let mut pending = 0;
+    for sql in [
+        "INSERT INTO qa_changes (kind, source_id) \
+         SELECT 'call', id FROM calls ORDER BY started_at DESC LIMIT ?",
+        "INSERT INTO qa_changes (kind, source_id) \
+         SELECT 'ticket', id FROM tickets ORDER BY created_at DESC LIMIT ?",
+    ] {
+        pending += sqlx::query(sql)
+            .bind(args.pending)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    }
     tx.commit().await?;
     println!(
-        "qa-undraw {}: {} samples, {} inspections, {} events deleted",
+        "qa-undraw {}: {} samples, {} inspections, {} events deleted; {pending} changes pending",
         args.month, deleted[3], deleted[2], deleted[0]
     );
     Ok(())

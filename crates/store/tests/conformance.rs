@@ -72,6 +72,7 @@ kefu_test_support::suite!(
         qa::scorecards_items_sample_and_inspection_states,
         schedule::templates_rosters_requests_and_duty,
         qa::calls_wait_for_the_checks_only_with_a_transcript,
+        qa::items_follow_the_noted_changes,
         org::positions_round_trip,
         org::assignment_rules,
         org::grants_follow_positions,

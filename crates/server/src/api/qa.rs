@@ -169,8 +169,9 @@ pub struct ItemView {
     pub title: String,
 }
 
-/// A month's inspectable items (at most 500, newest first) to add by hand. The last two
-/// days' are refreshed first; the whole month is when its sample is drawn.
+/// A month's inspectable items (at most 500, newest first) to add by hand, brought up to
+/// date first with what changed since the scheduler's last turn (the current month is
+/// refreshed whole the first time it is read).
 #[utoipa::path(get, path = "/qa/items", tag = "qa", security(("bearer" = ["qa.inspect"])),
     params(ItemsQuery), responses((status = 200, body = Vec<ItemView>), (status = 422)))]
 async fn list_items(
@@ -179,7 +180,12 @@ async fn list_items(
     Query(q): Query<ItemsQuery>,
 ) -> Result<Json<Vec<ItemView>>, AppError> {
     let month = qa::Month::parse(&q.month)?;
-    crate::app::qa::checks::refresh_recent(&state, &month).await?;
+    crate::app::qa::checks::refresh(
+        &state,
+        &month,
+        crate::app::qa::checks::Unmaintained::ShowAsIs,
+    )
+    .await?;
     let db = state.db();
     let rows = db
         .list_qa_items(&month.code, q.agent_id.as_deref(), q.flagged, 500)

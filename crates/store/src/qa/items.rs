@@ -3,7 +3,7 @@
 //! the facts the sample weighs (complaint, length, satisfaction, the automatic checks'
 //! findings). Item ids are `<kind>:<source id>`, so refreshing again updates in place.
 
-use crate::{to_millis, Arg, Db, Sql, StoreError};
+use crate::{to_millis, Arg, Db, Sql, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
 
@@ -92,6 +92,112 @@ fn complaint_of(ticket: &str) -> String {
     format!("(CASE WHEN EXISTS (SELECT 1 FROM complaints cp WHERE cp.ticket_id = {ticket}) THEN 1 ELSE 0 END)")
 }
 
+/// A month as the item refresh needs it: its code ('YYYY-MM') and where it begins and
+/// ends, in UTC, in the center's time zone.
+#[derive(Debug, Clone, Copy)]
+pub struct QaMonth<'a> {
+    pub code: &'a str,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+/// Which of a month's sources a refresh reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Whole,
+    /// Those noted in `qa_changes`, and the calls and chats of the tickets noted there.
+    Changed,
+}
+
+impl Scope {
+    /// The condition on `alias.id` of a `table` that keeps the sources in scope.
+    fn filter(self, kind: &str, table: &str, alias: &str) -> String {
+        match (self, kind) {
+            (Scope::Whole, _) => String::new(),
+            (Scope::Changed, "ticket") => format!(
+                " AND {alias}.id IN (SELECT source_id FROM qa_changes WHERE kind = 'ticket')"
+            ),
+            (Scope::Changed, _) => format!(
+                " AND {alias}.id IN (SELECT source_id FROM qa_changes WHERE kind = '{kind}' \
+                 UNION SELECT s.id FROM qa_changes d JOIN {table} s ON s.ticket_id = d.source_id \
+                 WHERE d.kind = 'ticket')"
+            ),
+        }
+    }
+}
+
+/// Writes or updates the month's items of the sources in `scope`. Rows that did not
+/// change are not written again.
+async fn refresh_items_in(
+    tx: &mut Tx<'_>,
+    month: &QaMonth<'_>,
+    scope: Scope,
+) -> Result<(), StoreError> {
+    let conflict = "ON CONFLICT (kind, source_id) DO UPDATE SET agent_id = excluded.agent_id, \
+         duration_s = excluded.duration_s, complaint = excluded.complaint, \
+         satisfaction = excluded.satisfaction, title = excluded.title \
+         WHERE qa_items.agent_id <> excluded.agent_id \
+         OR qa_items.duration_s IS DISTINCT FROM excluded.duration_s \
+         OR qa_items.complaint <> excluded.complaint \
+         OR qa_items.satisfaction IS DISTINCT FROM excluded.satisfaction \
+         OR qa_items.title <> excluded.title";
+    // A call without a transcript has nothing for the automatic checks to read: it is
+    // written as read (no findings) so it stays out of their work list until a
+    // transcript comes (attaching one marks it unread).
+    let calls = format!(
+        "INSERT INTO qa_items (id, kind, source_id, agent_id, occurred_at, month, day, \
+         duration_s, complaint, satisfaction, title, checked_at) \
+         SELECT 'call:' || c.id, 'call', c.id, c.agent_id, c.started_at, $1, \
+         (c.started_at - $2) / 86400000 + 1, c.duration_s, {complaint}, {satisfaction}, \
+         COALESCE(c.queue, ''), CASE WHEN EXISTS (SELECT 1 FROM call_transcript_lines l \
+         WHERE l.call_id = c.id) THEN NULL ELSE c.started_at END FROM calls c \
+         WHERE c.started_at >= $2 AND c.started_at < $3 AND c.agent_id IS NOT NULL \
+         AND c.answered_at IS NOT NULL{scope} {conflict}",
+        complaint = complaint_of("c.ticket_id"),
+        satisfaction = satisfaction_of("c.ticket_id"),
+        scope = scope.filter("call", "calls", "c"),
+    );
+    let chats = format!(
+        "INSERT INTO qa_items (id, kind, source_id, agent_id, occurred_at, month, day, \
+         duration_s, complaint, satisfaction, title) \
+         SELECT 'chat:' || c.id, 'chat', c.id, c.agent_id, c.created_at, $1, \
+         (c.created_at - $2) / 86400000 + 1, \
+         CASE WHEN c.closed_at IS NULL OR c.assigned_at IS NULL THEN NULL \
+         ELSE (c.closed_at - c.assigned_at) / 1000 END, {complaint}, {satisfaction}, \
+         c.visitor_name FROM chat_conversations c \
+         WHERE c.created_at >= $2 AND c.created_at < $3 AND c.agent_id IS NOT NULL{scope} \
+         {conflict}",
+        complaint = complaint_of("c.ticket_id"),
+        satisfaction = satisfaction_of("c.ticket_id"),
+        scope = scope.filter("chat", "chat_conversations", "c"),
+    );
+    // A ticket that came in by e-mail is its e-mail thread; any other is a work order of
+    // its first owner (首问负责).
+    let tickets = format!(
+        "INSERT INTO qa_items (id, kind, source_id, agent_id, occurred_at, month, day, \
+         duration_s, complaint, satisfaction, title) \
+         SELECT CASE WHEN t.channel = 'email' THEN 'email:' ELSE 'ticket:' END || t.id, \
+         CASE WHEN t.channel = 'email' THEN 'email' ELSE 'ticket' END, t.id, \
+         COALESCE(t.assignee_id, t.first_owner_id), t.created_at, $1, \
+         (t.created_at - $2) / 86400000 + 1, NULL, {complaint}, {satisfaction}, t.subject \
+         FROM tickets t WHERE t.created_at >= $2 AND t.created_at < $3 \
+         AND COALESCE(t.assignee_id, t.first_owner_id) IS NOT NULL \
+         AND (t.channel = 'email' OR t.first_owner_id IS NOT NULL){scope} {conflict}",
+        complaint = complaint_of("t.id"),
+        satisfaction = satisfaction_of("t.id"),
+        scope = scope.filter("ticket", "tickets", "t"),
+    );
+    for sql in [&calls, &chats, &tickets] {
+        sqlx::query(sql)
+            .bind(month.code)
+            .bind(to_millis(month.start))
+            .bind(to_millis(month.end))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 /// One item of [`Db::qa_candidates`]' packed list.
 fn unpack_candidate(agent_id: &str, packed: &str) -> Result<CandidateRow, StoreError> {
     let bad = || StoreError::Corrupt(format!("qa candidate {packed:?}"));
@@ -125,85 +231,102 @@ fn unpack_candidate(agent_id: &str, packed: &str) -> Result<CandidateRow, StoreE
 }
 
 impl Db {
-    /// Writes (or updates) the items of the month `month` ('YYYY-MM', beginning at
-    /// `month_start` in the center's time) that began in `[from, to)` — the whole month
-    /// when a sample is drawn, the last days for the background refresh. Returns how many
-    /// items the month has now.
-    #[tracing::instrument(skip_all, fields(month))]
-    pub async fn refresh_qa_items(
-        &self,
-        month: &str,
-        month_start: DateTime<Utc>,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<i64, StoreError> {
-        // Rows that did not change are not written again: the scheduler refreshes the
-        // last two days every minute.
-        let conflict = "ON CONFLICT (kind, source_id) DO UPDATE SET agent_id = excluded.agent_id, \
-             duration_s = excluded.duration_s, complaint = excluded.complaint, \
-             satisfaction = excluded.satisfaction, title = excluded.title \
-             WHERE qa_items.agent_id <> excluded.agent_id \
-             OR qa_items.duration_s IS DISTINCT FROM excluded.duration_s \
-             OR qa_items.complaint <> excluded.complaint \
-             OR qa_items.satisfaction IS DISTINCT FROM excluded.satisfaction \
-             OR qa_items.title <> excluded.title";
-        // A call without a transcript has nothing for the automatic checks to read: it
-        // is written as read (no findings) so it stays out of their work list until a
-        // transcript comes (attaching one marks it unread).
-        let calls = format!(
-            "INSERT INTO qa_items (id, kind, source_id, agent_id, occurred_at, month, day, \
-             duration_s, complaint, satisfaction, title, checked_at) \
-             SELECT 'call:' || c.id, 'call', c.id, c.agent_id, c.started_at, $1, \
-             (c.started_at - $2) / 86400000 + 1, c.duration_s, {complaint}, {satisfaction}, \
-             COALESCE(c.queue, ''), CASE WHEN EXISTS (SELECT 1 FROM call_transcript_lines l \
-             WHERE l.call_id = c.id) THEN NULL ELSE c.started_at END FROM calls c \
-             WHERE c.started_at >= $3 AND c.started_at < $4 AND c.agent_id IS NOT NULL \
-             AND c.answered_at IS NOT NULL {conflict}",
-            complaint = complaint_of("c.ticket_id"),
-            satisfaction = satisfaction_of("c.ticket_id"),
-        );
-        let chats = format!(
-            "INSERT INTO qa_items (id, kind, source_id, agent_id, occurred_at, month, day, \
-             duration_s, complaint, satisfaction, title) \
-             SELECT 'chat:' || c.id, 'chat', c.id, c.agent_id, c.created_at, $1, \
-             (c.created_at - $2) / 86400000 + 1, \
-             CASE WHEN c.closed_at IS NULL OR c.assigned_at IS NULL THEN NULL \
-             ELSE (c.closed_at - c.assigned_at) / 1000 END, {complaint}, {satisfaction}, \
-             c.visitor_name FROM chat_conversations c \
-             WHERE c.created_at >= $3 AND c.created_at < $4 AND c.agent_id IS NOT NULL {conflict}",
-            complaint = complaint_of("c.ticket_id"),
-            satisfaction = satisfaction_of("c.ticket_id"),
-        );
-        // A ticket that came in by e-mail is its e-mail thread; any other is a work order
-        // of its first owner (首问负责).
-        let tickets = format!(
-            "INSERT INTO qa_items (id, kind, source_id, agent_id, occurred_at, month, day, \
-             duration_s, complaint, satisfaction, title) \
-             SELECT CASE WHEN t.channel = 'email' THEN 'email:' ELSE 'ticket:' END || t.id, \
-             CASE WHEN t.channel = 'email' THEN 'email' ELSE 'ticket' END, t.id, \
-             COALESCE(t.assignee_id, t.first_owner_id), t.created_at, $1, \
-             (t.created_at - $2) / 86400000 + 1, NULL, {complaint}, {satisfaction}, t.subject \
-             FROM tickets t WHERE t.created_at >= $3 AND t.created_at < $4 \
-             AND COALESCE(t.assignee_id, t.first_owner_id) IS NOT NULL \
-             AND (t.channel = 'email' OR t.first_owner_id IS NOT NULL) {conflict}",
-            complaint = complaint_of("t.id"),
-            satisfaction = satisfaction_of("t.id"),
-        );
-        let mut tx = self.write.begin().await?;
-        for sql in [&calls, &chats, &tickets] {
-            sqlx::query(sql)
+    /// True when `month`'s items are maintained from the noted changes (see
+    /// [`Db::refresh_qa_changes`]); otherwise they must be refreshed whole before they
+    /// are read.
+    pub async fn qa_month_maintained(&self, month: &str) -> Result<bool, StoreError> {
+        let row: Option<(i64,)> =
+            sqlx::query_as("SELECT refreshed_at FROM qa_refreshes WHERE month = $1")
                 .bind(month)
-                .bind(to_millis(month_start))
-                .bind(to_millis(from))
-                .bind(to_millis(to))
+                .fetch_optional(&self.read)
+                .await?;
+        Ok(row.is_some())
+    }
+
+    /// Writes (or updates) every item of the month and records that the month is
+    /// maintained from the noted changes from now on. A million items take seconds:
+    /// this runs once per month, when the month is first read.
+    #[tracing::instrument(skip_all, fields(month = month.code))]
+    pub async fn refresh_qa_month(
+        &self,
+        month: &QaMonth<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write.begin().await?;
+        refresh_items_in(&mut tx, month, Scope::Whole).await?;
+        sqlx::query(
+            "INSERT INTO qa_refreshes (month, refreshed_at) VALUES ($1, $2) \
+             ON CONFLICT (month) DO UPDATE SET refreshed_at = excluded.refreshed_at",
+        )
+        .bind(month.code)
+        .bind(to_millis(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Brings the items of `months` up to date with the calls, chats and tickets noted in
+    /// `qa_changes` (by triggers, whoever changed them): a late complaint or survey
+    /// answer about an older call included, and without recomputing the month.
+    ///
+    /// With `drain` (the scheduler's turn) the noted changes are forgotten afterwards,
+    /// and so is every maintained month not among `months`: such a month is refreshed
+    /// whole when it is read again. Without it (a draw, a page) they stay for the
+    /// scheduler. On PostgreSQL a draining refresh locks `qa_changes` so that no change
+    /// noted while it runs is forgotten unread; writers of calls, chats and tickets wait
+    /// for it, so it must stay short: every minute's changes, not a month's.
+    #[tracing::instrument(skip_all, fields(months = months.len(), drain))]
+    pub async fn refresh_qa_changes(
+        &self,
+        months: &[QaMonth<'_>],
+        drain: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write.begin().await?;
+        if drain && self.backend() == crate::Backend::Postgres {
+            sqlx::query("LOCK TABLE qa_changes IN SHARE ROW EXCLUSIVE MODE")
                 .execute(&mut *tx)
                 .await?;
         }
+        for month in months {
+            refresh_items_in(&mut tx, month, Scope::Changed).await?;
+        }
+        if drain {
+            sqlx::query("DELETE FROM qa_changes")
+                .execute(&mut *tx)
+                .await?;
+            let mut forget = Sql::for_backend(self.backend(), "DELETE FROM qa_refreshes");
+            for (i, month) in months.iter().enumerate() {
+                forget.push(if i == 0 {
+                    " WHERE month NOT IN ("
+                } else {
+                    ", "
+                });
+                forget.bind_text(month.code);
+            }
+            if !months.is_empty() {
+                forget.push(")");
+            }
+            forget.query().execute(&mut *tx).await?;
+            for month in months {
+                sqlx::query("UPDATE qa_refreshes SET refreshed_at = $1 WHERE month = $2")
+                    .bind(to_millis(now))
+                    .bind(month.code)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// How many items the month has.
+    pub async fn count_qa_items(&self, month: &str) -> Result<i64, StoreError> {
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM qa_items WHERE month = $1")
             .bind(month)
-            .fetch_one(&mut *tx)
+            .fetch_one(&self.read)
             .await?;
-        tx.commit().await?;
         Ok(n)
     }
 
@@ -212,7 +335,33 @@ impl Db {
     /// agent comes back, its items packed as `id,kind,day,duration,complaint,satisfaction,
     /// flags` separated by `;`, from the covering index `qa_items_candidates`. A row per
     /// item made the driver's per-value work the slowest part of the draw (6 of 8.5 s).
+    /// The agents are read in two halves side by side, on two connections: the read is
+    /// most of what is left of a draw.
     pub async fn qa_candidates(&self, month: &str) -> Result<Vec<CandidateRow>, StoreError> {
+        let users: Vec<(String,)> = sqlx::query_as("SELECT id FROM users ORDER BY id")
+            .fetch_all(&self.read)
+            .await?;
+        let halves = match users.get(users.len() / 2) {
+            Some((middle,)) => vec![(None, Some(middle.as_str())), (Some(middle.as_str()), None)],
+            None => vec![(None, None)],
+        };
+        let parts = futures::future::try_join_all(
+            halves
+                .into_iter()
+                .map(|(from, to)| self.qa_candidates_between(month, from, to)),
+        )
+        .await?;
+        Ok(parts.into_iter().flatten().collect())
+    }
+
+    /// [`Db::qa_candidates`] of the agents with ids in `[from, to)` (unbounded where
+    /// `None`).
+    async fn qa_candidates_between(
+        &self,
+        month: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<Vec<CandidateRow>, StoreError> {
         let item = "q.id || ',' || q.kind || ',' || CAST(q.day AS TEXT) || ',' || \
              COALESCE(CAST(q.duration_s AS TEXT), '') || ',' || CAST(q.complaint AS TEXT) || \
              ',' || COALESCE(CAST(q.satisfaction AS TEXT), '') || ',' || CAST(q.flags AS TEXT)";
@@ -220,13 +369,19 @@ impl Db {
             crate::Backend::Sqlite => format!("group_concat({item}, ';')"),
             crate::Backend::Postgres => format!("string_agg({item}, ';')"),
         };
-        let agents: Vec<(String, String)> = sqlx::query_as(&format!(
-            "SELECT q.agent_id, {packed} FROM qa_items q WHERE q.month = $1 \
-             GROUP BY q.agent_id ORDER BY q.agent_id"
-        ))
-        .bind(month)
-        .fetch_all(&self.read)
-        .await?;
+        let mut sql = Sql::for_backend(
+            self.backend(),
+            &format!("SELECT q.agent_id, {packed} FROM qa_items q WHERE q.month = "),
+        );
+        sql.bind_text(month);
+        if let Some(from) = from {
+            sql.push(" AND q.agent_id >= ").bind_text(from);
+        }
+        if let Some(to) = to {
+            sql.push(" AND q.agent_id < ").bind_text(to);
+        }
+        sql.push(" GROUP BY q.agent_id ORDER BY q.agent_id");
+        let agents: Vec<(String, String)> = sql.query_as().fetch_all(&self.read).await?;
         let mut out = Vec::new();
         for (agent_id, items) in agents {
             let start = out.len();

@@ -11,7 +11,7 @@ use kefu_domain::call::{CallEvent, CallEventKind};
 use kefu_domain::qa::{Criterion, Scorecard};
 use kefu_store::calls::TranscriptLine;
 use kefu_store::qa::{
-    AppealDecision, FindingRow, InspectionFilter, NewInspection, Scored, SummaryPoint,
+    AppealDecision, FindingRow, InspectionFilter, NewInspection, QaMonth, Scored, SummaryPoint,
 };
 use kefu_store::tickets::TicketDeadlines;
 use kefu_store::StoreError;
@@ -77,19 +77,15 @@ pub async fn scorecards_items_sample_and_inspection_states(backend: TestBackend)
         .with_timezone(&chrono::Utc);
     let end = start + chrono::Duration::days(40);
     let month = local.format("%Y-%m").to_string();
-    assert_eq!(
-        db.refresh_qa_items(&month, start, start, end)
-            .await
-            .unwrap(),
-        1
-    );
-    assert_eq!(
-        db.refresh_qa_items(&month, start, start, end)
-            .await
-            .unwrap(),
-        1,
-        "in place"
-    );
+    let whole = QaMonth {
+        code: &month,
+        start,
+        end,
+    };
+    db.refresh_qa_month(&whole, at(11)).await.unwrap();
+    assert_eq!(db.count_qa_items(&month).await.unwrap(), 1);
+    db.refresh_qa_month(&whole, at(11)).await.unwrap();
+    assert_eq!(db.count_qa_items(&month).await.unwrap(), 1, "in place");
     // A row that changed at the source is written again (here: changed behind the
     // store's back, put right by the next refresh).
     {
@@ -101,9 +97,7 @@ pub async fn scorecards_items_sample_and_inspection_states(backend: TestBackend)
             .unwrap();
         conn.close().await.unwrap();
     }
-    db.refresh_qa_items(&month, start, start, end)
-        .await
-        .unwrap();
+    db.refresh_qa_month(&whole, at(12)).await.unwrap();
     let item = db.get_qa_item(&format!("ticket:{id}")).await.unwrap();
     assert_eq!((item.title.as_str(), item.complaint), ("快递三天未送达", 0));
     assert_eq!(
@@ -359,12 +353,13 @@ pub async fn calls_wait_for_the_checks_only_with_a_transcript(backend: TestBacke
         .with_timezone(&chrono::Utc);
     let month = local.format("%Y-%m").to_string();
     let end = start + chrono::Duration::days(40);
-    assert_eq!(
-        db.refresh_qa_items(&month, start, start, end)
-            .await
-            .unwrap(),
-        3
-    );
+    let whole = QaMonth {
+        code: &month,
+        start,
+        end,
+    };
+    db.refresh_qa_month(&whole, at(30)).await.unwrap();
+    assert_eq!(db.count_qa_items(&month).await.unwrap(), 3);
     let waiting = |items: Vec<kefu_store::qa::TextItem>| -> Vec<String> {
         items.into_iter().map(|i| i.source_id).collect()
     };
@@ -379,9 +374,7 @@ pub async fn calls_wait_for_the_checks_only_with_a_transcript(backend: TestBacke
     db.set_call_transcript(&first, &[line("customer", "我要投诉")], at(31))
         .await
         .unwrap();
-    db.refresh_qa_items(&month, start, start, end)
-        .await
-        .unwrap();
+    db.refresh_qa_month(&whole, at(31)).await.unwrap();
     assert_eq!(
         waiting(db.unchecked_qa_items(10).await.unwrap()),
         vec![first.clone(), second.clone()]
@@ -448,5 +441,146 @@ pub async fn calls_wait_for_the_checks_only_with_a_transcript(backend: TestBacke
         };
         assert_eq!((c.flags, c.complaint, c.satisfaction), (flags, 0, None));
     }
+    t.cleanup().await;
+}
+
+/// Rows changed behind the store's back, through raw SQL: the triggers note them all the
+/// same.
+async fn raw(t: &TestDb, sql: &str, binds: &[&str]) {
+    use sqlx::Connection;
+    let mut conn = sqlx::AnyConnection::connect(&t.url).await.unwrap();
+    let mut q = sqlx::query(sql);
+    for b in binds {
+        q = q.bind(*b);
+    }
+    q.execute(&mut conn).await.unwrap();
+    conn.close().await.unwrap();
+}
+
+async fn noted_changes(t: &TestDb) -> i64 {
+    use sqlx::Connection;
+    let mut conn = sqlx::AnyConnection::connect(&t.url).await.unwrap();
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM qa_changes")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    n
+}
+
+/// A maintained month's items follow what changed without recomputing the month: a new
+/// ticket, a subject changed by anyone, a complaint that came later about a call (through
+/// the call's ticket), a complaint withdrawn. The scheduler's draining turn forgets the
+/// noted changes and every month it did not bring up to date, which must then be
+/// refreshed whole again.
+pub async fn items_follow_the_noted_changes(backend: TestBackend) {
+    let t = TestDb::new(backend).await;
+    let db = &t.db;
+    let f = crate::complaints::fixture(db).await;
+    let c = &f.c;
+    let (first, _) = db
+        .create_ticket(
+            &actor_for(&c.agent, "agent1"),
+            at(10),
+            &ticket(c, Some(&c.agent)),
+            &TicketDeadlines::default(),
+        )
+        .await
+        .unwrap();
+    for e in [
+        call_event(CallEventKind::Offered, 11, None),
+        call_event(CallEventKind::Answered, 12, Some("agent1")),
+        call_event(CallEventKind::Ended, 15, None),
+    ] {
+        db.apply_call_event("cti-late", &e, "{}", at(16))
+            .await
+            .unwrap();
+    }
+    let call = db.get_call_by_external_id("cti-late").await.unwrap().id;
+    let local = t0().with_timezone(&FixedOffset::east_opt(8 * 3600).unwrap());
+    let start = FixedOffset::east_opt(8 * 3600)
+        .unwrap()
+        .with_ymd_and_hms(local.year(), local.month(), 1, 0, 0, 0)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let month = local.format("%Y-%m").to_string();
+    let this = QaMonth {
+        code: &month,
+        start,
+        end: start + chrono::Duration::days(40),
+    };
+    assert!(!db.qa_month_maintained(&month).await.unwrap());
+    db.refresh_qa_month(&this, at(20)).await.unwrap();
+    assert!(db.qa_month_maintained(&month).await.unwrap());
+    assert_eq!(db.count_qa_items(&month).await.unwrap(), 2);
+
+    // Changes only: a subject changed by raw SQL, and a new ticket.
+    raw(
+        &t,
+        "UPDATE tickets SET subject = '改过的主题' WHERE id = $1",
+        &[&first],
+    )
+    .await;
+    let (second, _) = db
+        .create_ticket(
+            &actor_for(&c.agent, "agent1"),
+            at(21),
+            &ticket(c, Some(&c.agent)),
+            &TicketDeadlines::default(),
+        )
+        .await
+        .unwrap();
+    db.refresh_qa_changes(&[this], false, at(22)).await.unwrap();
+    assert_eq!(db.count_qa_items(&month).await.unwrap(), 3);
+    let item = db.get_qa_item(&format!("ticket:{first}")).await.unwrap();
+    assert_eq!(item.title, "改过的主题");
+    db.get_qa_item(&format!("ticket:{second}")).await.unwrap();
+    assert!(
+        noted_changes(&t).await > 0,
+        "a draw leaves them for the scheduler"
+    );
+
+    // A complaint that came later about the call: the call is linked to the complaint's
+    // ticket, and then the complaint is withdrawn (deleted) behind the store's back.
+    let (complaint, _) =
+        crate::complaints::register(db, &f, at(23), kefu_domain::complaint::Severity::General)
+            .await;
+    raw(
+        &t,
+        "UPDATE calls SET ticket_id = $1 WHERE id = $2",
+        &[&complaint, &call],
+    )
+    .await;
+    db.refresh_qa_changes(&[this], true, at(24)).await.unwrap();
+    assert_eq!(noted_changes(&t).await, 0, "drained");
+    let call_item = || async { db.get_qa_item(&format!("call:{call}")).await.unwrap() };
+    assert_eq!(call_item().await.complaint, 1);
+    assert_eq!(
+        db.get_qa_item(&format!("ticket:{complaint}"))
+            .await
+            .unwrap()
+            .complaint,
+        1
+    );
+    raw(
+        &t,
+        "DELETE FROM complaint_rounds WHERE ticket_id = $1",
+        &[&complaint],
+    )
+    .await;
+    raw(
+        &t,
+        "DELETE FROM complaints WHERE ticket_id = $1",
+        &[&complaint],
+    )
+    .await;
+    assert!(noted_changes(&t).await > 0);
+    db.refresh_qa_changes(&[this], true, at(25)).await.unwrap();
+    assert_eq!(call_item().await.complaint, 0, "through the ticket's note");
+
+    // A draining turn that does not bring the month up to date forgets it: its next read
+    // refreshes it whole.
+    db.refresh_qa_changes(&[], true, at(26)).await.unwrap();
+    assert!(!db.qa_month_maintained(&month).await.unwrap());
     t.cleanup().await;
 }

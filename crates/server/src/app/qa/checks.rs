@@ -69,25 +69,49 @@ pub async fn run(state: &AppState, limit: usize) -> Result<usize, AppError> {
     Ok(items.len())
 }
 
-/// The scheduler's turn: refresh the last two days' items of the current month (late
-/// complaints and survey answers included), then check what is unchecked.
+/// The scheduler's turn: bring the maintained months' items up to date with what changed
+/// since its last turn — the current month (refreshed whole the first time) and the
+/// previous one while it is still maintained — then check what is unchecked.
 pub async fn background(state: &AppState) -> Result<usize, AppError> {
-    refresh_recent(state, &Month::of(state.clock().now())).await?;
+    let now = state.clock().now();
+    let db = state.db();
+    let current = Month::of(now);
+    let previous = current.previous();
+    if !db.qa_month_maintained(&current.code).await? {
+        db.refresh_qa_month(&current.store(), now).await?;
+    }
+    let mut months = vec![current.store()];
+    if db.qa_month_maintained(&previous.code).await? {
+        months.push(previous.store());
+    }
+    db.refresh_qa_changes(&months, true, now).await?;
     run(state, 500).await
 }
 
-/// Brings `month`'s items of the last two days up to date (nothing for a past month:
-/// drawing its sample refreshes it whole). Cheap enough for a page load.
-pub async fn refresh_recent(state: &AppState, month: &Month) -> Result<(), AppError> {
+/// When a month's items are read and the month is not maintained yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unmaintained {
+    /// Refresh it whole (seconds for a million items): a draw.
+    RefreshWhole,
+    /// Refresh it whole only if it is the current month; show an older one as it is: a
+    /// page.
+    ShowAsIs,
+}
+
+/// Brings `month`'s items up to date before they are read: from what changed since the
+/// scheduler's last turn when the month is maintained, otherwise as `unmaintained` says.
+/// The changes stay noted for the scheduler.
+pub async fn refresh(
+    state: &AppState,
+    month: &Month,
+    unmaintained: Unmaintained,
+) -> Result<(), AppError> {
     let now = state.clock().now();
-    if now < month.start || now >= month.end + chrono::Duration::days(2) {
-        return Ok(());
+    let db = state.db();
+    if db.qa_month_maintained(&month.code).await? {
+        db.refresh_qa_changes(&[month.store()], false, now).await?;
+    } else if unmaintained == Unmaintained::RefreshWhole || Month::of(now).code == month.code {
+        db.refresh_qa_month(&month.store(), now).await?;
     }
-    let from = (now - chrono::Duration::days(2)).max(month.start);
-    let to = (now + chrono::Duration::seconds(1)).min(month.end);
-    state
-        .db()
-        .refresh_qa_items(&month.code, month.start, from, to)
-        .await?;
     Ok(())
 }

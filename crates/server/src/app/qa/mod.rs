@@ -77,6 +77,20 @@ impl Month {
         Month::parse(&format!("{:04}-{:02}", local.year(), local.month()))
             .expect("a real month parses")
     }
+
+    /// The month before this one.
+    pub fn previous(&self) -> Month {
+        Month::of(self.start - chrono::Duration::days(1))
+    }
+
+    /// The month as the store's item refresh takes it.
+    pub fn store(&self) -> kefu_store::qa::QaMonth<'_> {
+        kefu_store::qa::QaMonth {
+            code: &self.code,
+            start: self.start,
+            end: self.end,
+        }
+    }
 }
 
 /// The Monday of the week `s` (`YYYY-MM-DD`, any day of it) falls in.

@@ -1,5 +1,5 @@
-//! The month's sample: refresh the month's items from the calls, chats, e-mail threads
-//! and work orders, read what the automatic checks have not yet, then draw with the plan
+//! The month's sample: bring the month's items (calls, chats, e-mail threads and work
+//! orders) up to date, read what the automatic checks have not yet, then draw with the plan
 //! (`kefu_domain::qa::sample`) and store one draft inspection per chosen item, each with
 //! its inspector and the reasons it was chosen. A month is drawn once; inspectors add
 //! more items by hand.
@@ -80,9 +80,7 @@ pub async fn draw(state: &AppState, ctx: &Ctx, month: &str) -> Result<SampleView
         ));
     }
     let mut phases = Phases::start();
-    let items = db
-        .refresh_qa_items(&month.code, month.start, month.start, month.end)
-        .await?;
+    checks::refresh(state, &month, checks::Unmaintained::RefreshWhole).await?;
     phases.done("refresh");
     // Flagged items weigh more: read the conversations not checked yet first.
     while checks::run(state, 1000).await? == 1000 {}
@@ -90,6 +88,7 @@ pub async fn draw(state: &AppState, ctx: &Ctx, month: &str) -> Result<SampleView
     let settings = db.get_qa_settings().await?;
     let (scorecard_id, revision) = current_scorecard(state).await?;
     let rows = db.qa_candidates(&month.code).await?;
+    let items = rows.len() as i64;
     let inspectors = db
         .users_with_permission(Permission::QaInspect.code())
         .await?;

@@ -148,9 +148,13 @@ async fn show(
     };
     let items = if can_inspect {
         let db = page.state.db();
-        crate::app::qa::checks::refresh_recent(&page.state, &month)
-            .await
-            .map_err(|e| page.error(e))?;
+        crate::app::qa::checks::refresh(
+            &page.state,
+            &month,
+            crate::app::qa::checks::Unmaintained::ShowAsIs,
+        )
+        .await
+        .map_err(|e| page.error(e))?;
         db.list_qa_items(&month.code, None, true, 50)
             .await
             .map_err(|e| page.error(e.into()))?
