@@ -332,11 +332,12 @@ impl Db {
 
     /// The month's items as the sample reads them, an agent's together and ordered by
     /// agent and id. A month is a million items, and the draw reads them all: one row per
-    /// agent comes back, its items packed as `id,kind,day,duration,complaint,satisfaction,
-    /// flags` separated by `;`, from the covering index `qa_items_candidates`. A row per
-    /// item made the driver's per-value work the slowest part of the draw (6 of 8.5 s).
-    /// The agents are read in two halves side by side, on two connections: the read is
-    /// most of what is left of a draw.
+    /// agent comes back, its items' `sample_facts` (`id,kind,day,duration,complaint,
+    /// satisfaction,flags`, a column the database keeps) joined by `;`, from the index
+    /// `qa_items_sample`. A row per item made the driver's per-value work the slowest part
+    /// of the draw (6 of 8.5 s), and packing the columns in the query most of what was
+    /// left (migration 0028). The agents are read in two halves side by side, on two
+    /// connections.
     pub async fn qa_candidates(&self, month: &str) -> Result<Vec<CandidateRow>, StoreError> {
         let users: Vec<(String,)> = sqlx::query_as("SELECT id FROM users ORDER BY id")
             .fetch_all(&self.read)
@@ -362,12 +363,9 @@ impl Db {
         from: Option<&str>,
         to: Option<&str>,
     ) -> Result<Vec<CandidateRow>, StoreError> {
-        let item = "q.id || ',' || q.kind || ',' || CAST(q.day AS TEXT) || ',' || \
-             COALESCE(CAST(q.duration_s AS TEXT), '') || ',' || CAST(q.complaint AS TEXT) || \
-             ',' || COALESCE(CAST(q.satisfaction AS TEXT), '') || ',' || CAST(q.flags AS TEXT)";
         let packed = match self.backend() {
-            crate::Backend::Sqlite => format!("group_concat({item}, ';')"),
-            crate::Backend::Postgres => format!("string_agg({item}, ';')"),
+            crate::Backend::Sqlite => "group_concat(q.sample_facts, ';')",
+            crate::Backend::Postgres => "string_agg(q.sample_facts, ';')",
         };
         let mut sql = Sql::for_backend(
             self.backend(),
