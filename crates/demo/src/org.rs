@@ -244,6 +244,8 @@ pub(crate) const POSITIONS: &[PositionSpec] = &[
             QaDecide,
             // Places seats by how busy each period is (handbook document 12): the roster.
             ScheduleManage,
+            // Watches the queues, the service level and who is on shift: the wallboard.
+            ReportView,
         ],
         excluded_with: &[],
     },

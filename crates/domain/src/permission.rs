@@ -86,6 +86,8 @@ permissions! {
     // on-duty roster. Everyone signed in sees the published schedule and asks for leave
     // and swaps.
     ScheduleManage = "schedule.manage",
+    // Reports (报表): the center's numbers, dashboards and the live wallboard (班长, 经理).
+    ReportView = "report.view",
 }
 
 impl std::fmt::Display for Permission {

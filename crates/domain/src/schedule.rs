@@ -46,6 +46,19 @@ pub struct ServiceTarget {
     pub max_occupancy: f64,
 }
 
+impl ServiceTarget {
+    /// The service level reached: the share of `offered` contacts answered within
+    /// `answer_seconds` (those abandoned count against it); `None` before any was offered.
+    pub fn reached(answered_in_target: i64, offered: i64) -> Option<f64> {
+        (offered > 0).then(|| answered_in_target.clamp(0, offered) as f64 / offered as f64)
+    }
+
+    /// Whether a reached service level meets this target.
+    pub fn met_by(&self, reached: f64) -> bool {
+        reached + 1e-9 >= self.service_level
+    }
+}
+
 /// A standing requirement: at least `agents` on `queue` from `start_minute` to `end_minute`
 /// (minutes of the day, end up to 1440) on the given weekdays (1 = Monday … 7 = Sunday).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -461,6 +474,16 @@ mod tests {
         assert_eq!(s.coverage[0].start_minute, 540);
         assert_eq!(s.coverage[0].end_minute, 1440);
         AgentRules::default().validate(&s).unwrap();
+    }
+
+    #[test]
+    fn service_level_reached_and_met() {
+        assert_eq!(ServiceTarget::reached(0, 0), None);
+        assert_eq!(ServiceTarget::reached(8, 10), Some(0.8));
+        assert_eq!(ServiceTarget::reached(12, 10), Some(1.0), "never above all");
+        let target = ScheduleSettings::default().target;
+        assert!(target.met_by(target.service_level));
+        assert!(!target.met_by(target.service_level - 0.01));
     }
 
     #[test]

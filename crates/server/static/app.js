@@ -153,3 +153,24 @@
     }
   });
 })();
+
+// A board that keeps itself current (the wallboard): every `data-every` seconds the
+// element's contents are fetched again from `data-refresh`. When a fetch fails the old
+// numbers stay, marked as possibly out of date, until the next one succeeds.
+(function () {
+  document.querySelectorAll("[data-refresh]").forEach(function (board) {
+    var every = Math.max(2, parseInt(board.dataset.every || "10", 10)) * 1000;
+    function stale() {
+      board.classList.add("stale");
+      var note = board.querySelector(".wb-stale-note");
+      if (note) note.textContent = board.dataset.stale || "";
+    }
+    function refresh() {
+      fetch(board.dataset.refresh, {credentials: "same-origin"})
+        .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.text(); })
+        .then(function (html) { board.innerHTML = html; board.classList.remove("stale"); })
+        .catch(stale);
+    }
+    setInterval(refresh, every);
+  });
+})();

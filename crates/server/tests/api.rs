@@ -55,6 +55,8 @@ mod search;
 mod surveys;
 #[path = "api/tickets.rs"]
 mod tickets;
+#[path = "api/wallboard.rs"]
+mod wallboard;
 
 kefu_test_support::suite!(
     "api",
@@ -76,6 +78,7 @@ kefu_test_support::suite!(
         qa::sample_score_appeal_and_sheets,
         schedule::roster_swaps_leave_and_duty,
         schedule::forecast_follows_history_and_adjustments,
+        wallboard::wallboard_counts_what_waits_and_how_today_goes,
         mail_imap::imap_poll_ingests_once_and_shows_errors,
         mail_out::replies_go_out_thread_back_and_retry,
         mail_out::survey_links_go_out_by_sms,

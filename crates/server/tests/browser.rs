@@ -58,7 +58,10 @@ mod chat;
 use chat::*;
 #[path = "browser/qa.rs"]
 mod qa;
+#[path = "browser/wallboard.rs"]
+mod wallboard;
 use qa::*;
+use wallboard::*;
 #[path = "browser/schedule.rs"]
 mod schedule;
 use schedule::*;
@@ -133,6 +136,7 @@ fn main() {
         roster_grid_coverage_requests_and_calculator,
         setup_templates_agents_and_settings,
         sms_gateway_page_keeps_the_key_and_masks_numbers,
+        wallboard_updates_by_itself,
     ];
 
     let Some(driver_path) = std::env::var(CHROMEDRIVER_VAR)

@@ -36,6 +36,7 @@ pub mod surveys;
 pub mod tickets;
 mod tree;
 pub mod users;
+pub mod wallboard;
 
 mod error;
 mod time;

@@ -29,6 +29,7 @@ mod schedule;
 mod sla;
 mod surveys;
 mod tickets;
+mod wallboard;
 
 use crate::auth::Ctx;
 use crate::error::AppError;
@@ -114,6 +115,7 @@ pub fn router(state: &AppState) -> (Router<AppState>, OpenApiDoc) {
         .merge(mail::routes())
         .merge(qa::routes())
         .merge(schedule::routes())
+        .merge(wallboard::routes())
         .merge(public::routes());
     if state.clock().is_simulated() {
         v1 = v1.merge(clock::routes());

@@ -26,6 +26,7 @@ pub mod search;
 pub mod sla;
 pub mod surveys;
 pub mod tickets;
+pub mod wallboard;
 
 /// Formats a stored millisecond timestamp as RFC 3339 with the China offset (+08:00),
 /// which is what people in the center read.

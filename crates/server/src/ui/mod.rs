@@ -28,6 +28,7 @@ mod search;
 mod sla;
 mod surveys;
 mod tickets;
+mod wallboard;
 
 use crate::auth::{Ctx, Via};
 use crate::error::AppError;
@@ -93,6 +94,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(mail_out::routes())
         .merge(qa::routes())
         .merge(schedule::routes())
+        .merge(wallboard::routes())
         .merge(public::routes())
 }
 
@@ -172,6 +174,7 @@ pub struct Chrome {
     pub nav_qa: bool,
     /// Shifts: everyone has their own schedule there.
     pub nav_schedule: bool,
+    pub nav_wallboard: bool,
 }
 
 /// A submitted form's value for `name` as typed (empty when absent).
@@ -227,6 +230,7 @@ impl Page {
             nav_mail: c.can(Permission::MailManage) || c.can(Permission::MailReview),
             nav_qa: true,
             nav_schedule: true,
+            nav_wallboard: c.can(Permission::ReportView),
         }
     }
 

@@ -31,16 +31,26 @@ pub struct ItemRow {
 }
 
 /// What the sample needs of an item.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CandidateRow {
     pub id: String,
-    pub kind: String,
-    pub agent_id: String,
+    /// `call`, `chat`, `email` or `ticket`.
+    pub kind: &'static str,
+    /// The agent: an index into [`Candidates::agents`].
+    pub agent: u32,
     pub day: i64,
     pub duration_s: Option<i64>,
     pub complaint: i64,
     pub satisfaction: Option<i64>,
     pub flags: i64,
+}
+
+/// A month's items as the sample reads them: the agents, and every item, an agent's
+/// together (in the agents' order) and by id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Candidates {
+    pub agents: Vec<String>,
+    pub items: Vec<CandidateRow>,
 }
 
 /// A text item the automatic checks have not read yet, with its agent's number.
@@ -199,12 +209,18 @@ async fn refresh_items_in(
 }
 
 /// One item of [`Db::qa_candidates`]' packed list.
-fn unpack_candidate(agent_id: &str, packed: &str) -> Result<CandidateRow, StoreError> {
+fn unpack_candidate(agent: u32, packed: &str) -> Result<CandidateRow, StoreError> {
     let bad = || StoreError::Corrupt(format!("qa candidate {packed:?}"));
     let mut f = packed.split(',');
     let mut next = || f.next().ok_or_else(bad);
     let id = next()?.to_string();
-    let kind = next()?.to_string();
+    let kind = match next()? {
+        "call" => "call",
+        "chat" => "chat",
+        "email" => "email",
+        "ticket" => "ticket",
+        _ => return Err(bad()),
+    };
     let int = |s: &str| s.parse::<i64>().map_err(|_| bad());
     let opt = |s: &str| {
         if s.is_empty() {
@@ -221,7 +237,7 @@ fn unpack_candidate(agent_id: &str, packed: &str) -> Result<CandidateRow, StoreE
     Ok(CandidateRow {
         id,
         kind,
-        agent_id: agent_id.to_string(),
+        agent,
         day,
         duration_s,
         complaint,
@@ -338,7 +354,7 @@ impl Db {
     /// of the draw (6 of 8.5 s), and packing the columns in the query most of what was
     /// left (migration 0028). The agents are read in two halves side by side, on two
     /// connections.
-    pub async fn qa_candidates(&self, month: &str) -> Result<Vec<CandidateRow>, StoreError> {
+    pub async fn qa_candidates(&self, month: &str) -> Result<Candidates, StoreError> {
         let users: Vec<(String,)> = sqlx::query_as("SELECT id FROM users ORDER BY id")
             .fetch_all(&self.read)
             .await?;
@@ -352,17 +368,40 @@ impl Db {
                 .map(|(from, to)| self.qa_candidates_between(month, from, to)),
         )
         .await?;
-        Ok(parts.into_iter().flatten().collect())
+        // A million items: sized once, each agent's items unpacked into place.
+        let total = parts
+            .iter()
+            .flatten()
+            .map(|(_, packed)| packed.bytes().filter(|b| *b == b';').count() + 1)
+            .sum();
+        let mut out = Candidates {
+            agents: Vec::new(),
+            items: Vec::with_capacity(total),
+        };
+        for (agent_id, packed) in parts.into_iter().flatten() {
+            let agent = out.agents.len() as u32;
+            out.agents.push(agent_id);
+            let start = out.items.len();
+            for item in packed.split(';') {
+                out.items.push(unpack_candidate(agent, item)?);
+            }
+            // The index keeps an agent's items in order; a backend may not say so.
+            let mine = &mut out.items[start..];
+            if !mine.is_sorted_by(|a, b| a.id <= b.id) {
+                mine.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+            }
+        }
+        Ok(out)
     }
 
     /// [`Db::qa_candidates`] of the agents with ids in `[from, to)` (unbounded where
-    /// `None`).
+    /// `None`): each agent with its items' facts packed.
     async fn qa_candidates_between(
         &self,
         month: &str,
         from: Option<&str>,
         to: Option<&str>,
-    ) -> Result<Vec<CandidateRow>, StoreError> {
+    ) -> Result<Vec<(String, String)>, StoreError> {
         let packed = match self.backend() {
             crate::Backend::Sqlite => "group_concat(q.sample_facts, ';')",
             crate::Backend::Postgres => "string_agg(q.sample_facts, ';')",
@@ -379,16 +418,7 @@ impl Db {
             sql.push(" AND q.agent_id < ").bind_text(to);
         }
         sql.push(" GROUP BY q.agent_id ORDER BY q.agent_id");
-        let agents: Vec<(String, String)> = sql.query_as().fetch_all(&self.read).await?;
-        let mut out = Vec::new();
-        for (agent_id, items) in agents {
-            let start = out.len();
-            for item in items.split(';') {
-                out.push(unpack_candidate(&agent_id, item)?);
-            }
-            out[start..].sort_unstable_by(|a: &CandidateRow, b| a.id.cmp(&b.id));
-        }
-        Ok(out)
+        Ok(sql.query_as().fetch_all(&self.read).await?)
     }
 
     pub async fn get_qa_item(&self, id: &str) -> Result<ItemRow, StoreError> {

@@ -12,7 +12,9 @@ pub use inspections::{
     AppealDecision, CommentRow, InspectionFilter, InspectionRow, NewComment, NewInspection,
     QaEventRow, SampleRow, Scored,
 };
-pub use items::{CandidateRow, ConversationLine, FindingRow, ItemRow, QaMonth, TextItem};
+pub use items::{
+    CandidateRow, Candidates, ConversationLine, FindingRow, ItemRow, QaMonth, TextItem,
+};
 pub use summaries::{SummaryPoint, SummaryRow};
 
 use crate::audit::{append_in, Actor, NewAuditEntry};

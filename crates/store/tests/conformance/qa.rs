@@ -106,13 +106,13 @@ pub async fn scorecards_items_sample_and_inspection_states(backend: TestBackend)
     );
     assert_eq!(item.day, i64::from(local.day()));
     let candidates = db.qa_candidates(&month).await.unwrap();
-    assert_eq!(candidates.len(), 1);
-    let read = &candidates[0];
+    assert_eq!(candidates.items.len(), 1);
+    let read = &candidates.items[0];
     assert_eq!(
         (
             read.id.as_str(),
-            read.kind.as_str(),
-            read.agent_id.as_str(),
+            read.kind,
+            candidates.agents[read.agent as usize].as_str(),
             read.day,
             read.duration_s,
             read.complaint,
@@ -429,11 +429,15 @@ pub async fn calls_wait_for_the_checks_only_with_a_transcript(backend: TestBacke
     ];
     ids.sort();
     assert_eq!(
-        candidates.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
+        candidates
+            .items
+            .iter()
+            .map(|c| c.id.clone())
+            .collect::<Vec<_>>(),
         ids
     );
-    for c in &candidates {
-        assert_eq!((c.kind.as_str(), c.duration_s), ("call", Some(180)));
+    for c in &candidates.items {
+        assert_eq!((c.kind, c.duration_s), ("call", Some(180)));
         let flags = if c.id == format!("call:{first}") {
             2
         } else {

@@ -54,24 +54,16 @@ fn key_of(id: &str) -> u64 {
 }
 
 /// The sample's view of the items, made on two threads (hashing a million ids is a fifth
-/// of a draw).
-fn candidates_of(rows: &[CandidateRow], index: &BTreeMap<String, u32>) -> Vec<Candidate> {
+/// of a draw). An item's agent number is its index in the read's agents, which come
+/// first in the dense numbering.
+fn candidates_of(rows: &[CandidateRow]) -> Vec<Candidate> {
     let convert = |rows: &[CandidateRow]| {
-        // The rows come an agent's together: look each agent up once.
-        let mut last: Option<(&str, u32)> = None;
         rows.iter()
             .map(|r| Candidate {
-                agent: match last {
-                    Some((id, n)) if id == r.agent_id => n,
-                    _ => {
-                        let n = index[&r.agent_id];
-                        last = Some((&r.agent_id, n));
-                        n
-                    }
-                },
+                agent: r.agent,
                 key: key_of(&r.id),
                 day: r.day.clamp(1, 31) as u8,
-                kind: ItemKind::from_code(&r.kind).unwrap_or(ItemKind::Ticket),
+                kind: ItemKind::from_code(r.kind).unwrap_or(ItemKind::Ticket),
                 complaint: r.complaint != 0,
                 duration_secs: r.duration_s.and_then(|d| u32::try_from(d).ok()),
                 satisfaction: r.satisfaction.and_then(|s| u8::try_from(s).ok()),
@@ -122,39 +114,31 @@ pub async fn draw(state: &AppState, ctx: &Ctx, month: &str) -> Result<SampleView
     phases.done("checks");
     let settings = db.get_qa_settings().await?;
     let (scorecard_id, revision) = current_scorecard(state).await?;
-    let rows = db.qa_candidates(&month.code).await?;
-    let items = rows.len() as i64;
+    let read = db.qa_candidates(&month.code).await?;
+    let items = read.items.len() as i64;
     let inspectors = db
         .users_with_permission(Permission::QaInspect.code())
         .await?;
     phases.done("read");
 
-    // Dense agent numbers: everyone with items, and the inspectors.
+    // Dense agent numbers: everyone with items (in the read's order), then the inspectors
+    // who have none.
     let mut names: BTreeMap<String, String> = BTreeMap::new();
     for (id, name) in &inspectors {
         names.insert(id.clone(), name.clone());
     }
-    // The rows come an agent's together.
-    let mut agents: Vec<&str> = Vec::new();
-    for r in &rows {
-        if agents.last() != Some(&r.agent_id.as_str()) {
-            agents.push(&r.agent_id);
-        }
-    }
     let mut index: BTreeMap<String, u32> = BTreeMap::new();
-    for id in agents
-        .into_iter()
-        .chain(inspectors.iter().map(|i| i.0.as_str()))
-    {
+    for id in read.agents.iter().chain(inspectors.iter().map(|i| &i.0)) {
         let next = index.len() as u32;
-        index.entry(id.to_string()).or_insert(next);
+        index.entry(id.clone()).or_insert(next);
     }
     let ids: Vec<&String> = {
         let mut v: Vec<(&String, &u32)> = index.iter().collect();
         v.sort_by_key(|(_, n)| **n);
         v.into_iter().map(|(id, _)| id).collect()
     };
-    let candidates = candidates_of(&rows, &index);
+    let rows = &read.items;
+    let candidates = candidates_of(rows);
     let inspector_ids: Vec<u32> = inspectors.iter().map(|(id, _)| index[id]).collect();
     phases.done("candidates");
     let drawn = sample(&settings.plan, month.days, &candidates, &inspector_ids);
@@ -167,7 +151,7 @@ pub async fn draw(state: &AppState, ctx: &Ctx, month: &str) -> Result<SampleView
             let row = &rows[c.candidate];
             Ok(NewInspection {
                 item_id: row.id.clone(),
-                agent_id: row.agent_id.clone(),
+                agent_id: read.agents[row.agent as usize].clone(),
                 inspector_id: ids[c.inspector as usize].clone(),
                 month: month.code.clone(),
                 week: i64::from(c.week),
