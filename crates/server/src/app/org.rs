@@ -80,8 +80,9 @@ pub struct DepartmentView {
 pub struct PositionPayload {
     pub department_id: String,
     pub title: String,
-    /// 岗位职责: one duty per item, each with an optional cadence.
-    #[serde(default)]
+    /// 岗位职责: one duty per item, each with an optional cadence; blank items are
+    /// dropped.
+    #[serde(default, deserialize_with = "duties_skipping_blanks")]
     #[schema(value_type = Vec<DutySchema>)]
     pub duties: Vec<Duty>,
     #[serde(default)]
@@ -98,6 +99,22 @@ pub struct PositionPayload {
     /// Positions that may not be held together with this one (兼任 rule).
     #[serde(default)]
     pub excluded_with: Vec<String>,
+}
+
+/// Reads the duties of a payload, dropping blank strings (an empty line of a form) and
+/// naming the item a bad duty was found at.
+fn duties_skipping_blanks<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Duty>, D::Error> {
+    let items: Vec<serde_json::Value> = Deserialize::deserialize(d)?;
+    let mut duties = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        if item.as_str().is_some_and(|s| s.trim().is_empty()) {
+            continue;
+        }
+        let duty = serde_json::from_value(item)
+            .map_err(|e| serde::de::Error::custom(format!("duty {}: {e}", i + 1)))?;
+        duties.push(duty);
+    }
+    Ok(duties)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
