@@ -59,8 +59,11 @@ use chat::*;
 #[path = "browser/qa.rs"]
 mod qa;
 use qa::*;
+#[path = "browser/org_templates.rs"]
+mod org_templates;
 #[path = "browser/schedule.rs"]
 mod schedule;
+use org_templates::*;
 use schedule::*;
 
 use common::TestApp;
@@ -133,6 +136,7 @@ fn main() {
         roster_grid_coverage_requests_and_calculator,
         setup_templates_agents_and_settings,
         sms_gateway_page_keeps_the_key_and_masks_numbers,
+        org_template_loads_and_shows_its_departments,
     ];
 
     let Some(driver_path) = std::env::var(CHROMEDRIVER_VAR)
