@@ -256,21 +256,19 @@ pub async fn loaded_rules_are_enforced(backend: TestBackend) {
         .unwrap_err();
     assert!(matches!(&err, OrgError::Assignment(v) if v.code() == "qualification_not_met"));
     assert!(err.to_string().contains("years 2"), "{err}");
-    let qualified = |n: u32| StaffProfile {
-        education: None,
-        years_experience: 0,
-        certificates: if n % 2 == 0 {
-            vec!["助理工程师".into()]
-        } else {
-            vec![]
-        },
-    };
+    // Two qualify by title (助理工程师), two by education (中专, kept as high school).
     let mut managers = Vec::new();
     for n in 0..4u32 {
-        let mut profile = qualified(n);
-        if n % 2 == 1 {
-            profile.education = Some(Education::HighSchool);
-        }
+        let by_title = n < 2;
+        let profile = StaffProfile {
+            education: (!by_title).then_some(Education::HighSchool),
+            years_experience: 0,
+            certificates: if by_title {
+                vec!["助理工程师".into()]
+            } else {
+                vec![]
+            },
+        };
         managers.push(user(db, &format!("vm{n}"), profile).await);
     }
     // … and one per 50 vehicles: the template records 10, which allows one.
