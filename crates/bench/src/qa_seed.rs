@@ -220,6 +220,7 @@ async fn staff(
         duties: Vec::new(),
         qualifications: Qualifications::default(),
         headcount_limit: None,
+        headcount_ratio: None,
         permissions,
         excluded_with: Vec::new(),
     };

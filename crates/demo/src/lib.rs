@@ -48,7 +48,7 @@ mod tickets;
 
 use chrono::{DateTime, Duration, Utc};
 use kefu_domain::audit::AuditAction;
-use kefu_domain::org::StaffProfile;
+use kefu_domain::org::{Duty, StaffProfile};
 use kefu_store::audit::{Actor, NewAuditEntry};
 use kefu_store::customers::CustomerFilter;
 use kefu_store::org::{DepartmentInput, OrgError, PositionInput};
@@ -180,7 +180,12 @@ pub async fn load_demo(
         let input = PositionInput {
             department_id: departments[p.department].clone(),
             title: p.title.to_string(),
-            duties: p.duties.iter().map(|d| d.to_string()).collect(),
+            duties: p
+                .duties
+                .iter()
+                .map(|d| Duty::parse_line(d).expect("demo duties are valid"))
+                .collect(),
+            headcount_ratio: None,
             qualifications: p.qualifications(),
             headcount_limit: p.headcount_limit,
             permissions: p.permissions.to_vec(),

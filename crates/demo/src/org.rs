@@ -53,6 +53,8 @@ pub(crate) const DEPARTMENTS: &[DepartmentSpec] = &[
 pub(crate) struct PositionSpec {
     pub title: &'static str,
     pub department: &'static str,
+    /// One duty per item, in the position form's line format: a cadence may follow `|`
+    /// (`… | monthly 22`).
     pub duties: &'static [&'static str],
     pub min_education: Option<Education>,
     pub min_years: Option<u32>,
@@ -70,6 +72,7 @@ impl PositionSpec {
             min_education: self.min_education,
             min_years_experience: self.min_years,
             certificates: self.certificates.iter().map(|c| c.to_string()).collect(),
+            any_of: Vec::new(),
         }
     }
 }
@@ -158,7 +161,7 @@ pub(crate) const POSITIONS: &[PositionSpec] = &[
             "每月对每位业务代表监听1–5次：服务用语、服务态度、语气语调、需求归纳能力、应变能力",
             "随机抽查电话录音，考核通话质量，提出改进意见并记录相关数据",
             "将每次检查情况详细填写在服务质量综合考评表上，每月汇总上交考核",
-            "每周小结一次，提交质检分析报告及培训计划",
+            "每周小结一次，提交质检分析报告及培训计划 | weekly fri",
             "在点名、点评时对带有普遍性的服务质量问题做详细讲评",
         ],
         min_education: Some(Education::Associate),
@@ -204,8 +207,8 @@ pub(crate) const POSITIONS: &[PositionSpec] = &[
         duties: &[
             "负责对业务代表的业务管理与指导，检查、监督岗位职责执行情况",
             "处理工作中的疑难问题、重要事件及突发事件，并及时上报经理",
-            "严格现场管理，认真填写值班日志",
-            "每月汇总形成服务质量分析报告，22日前交客户服务中心经理",
+            "严格现场管理，认真填写值班日志 | daily",
+            "每月汇总形成服务质量分析报告，22日前交客户服务中心经理 | monthly 22",
             "每天统计当天工作量（咨询、查询、主动服务），形成日报、周报",
             "掌握各班忙闲和工单滞留情况，合理安排座席，及时催促完工",
         ],

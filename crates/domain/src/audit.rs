@@ -47,6 +47,7 @@ actions! {
     StaffUpdated = "org.staff_update",
     PositionAssigned = "org.position_assign",
     PositionUnassigned = "org.position_unassign",
+    OrgTemplateLoaded = "org.template_load",
     AuditExported = "audit.export",
     TierSaved = "settings.tier_save",
     TicketCreated = "ticket.create",

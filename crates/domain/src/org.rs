@@ -3,9 +3,17 @@
 //! rules — which other positions may not be held by the same person (separation of
 //! duties, handbook document 4).
 
+mod duty;
+mod ratio;
+pub mod template;
+
+pub use duty::{Cadence, CadenceError, DayOfMonth, Duty, Weekday, MAX_DUTY_CHARS};
+pub use ratio::{HeadcountRatio, Quantities, RatioError, Rounding};
+
 use crate::ids::{DepartmentId, PositionId};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::fmt;
 
 /// Education levels in ascending order, as job descriptions in the handbook state them
 /// (高中、大专、本科 …).
@@ -54,6 +62,54 @@ pub struct Qualifications {
     /// Certificates or titles (职称), e.g. "中级职称", "普通话二级甲等".
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub certificates: Vec<String>,
+    /// 具备以下条件之一: when not empty, the person must meet at least one of these
+    /// (document 6: 大专以上学历, or 工程师 title, or 3 years in the trade).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub any_of: Vec<Alternative>,
+}
+
+/// One condition of a "one of these" qualification rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Alternative {
+    /// This education or higher.
+    Education(Education),
+    /// At least this many years of experience.
+    Years(u32),
+    /// This certificate or title (职称、职业技能等级).
+    Certificate(String),
+}
+
+impl Alternative {
+    fn met_by(&self, staff: &StaffProfile) -> bool {
+        match self {
+            Alternative::Education(min) => staff.education.is_some_and(|e| e >= *min),
+            Alternative::Years(n) => staff.years_experience >= *n,
+            Alternative::Certificate(c) => staff.certificates.contains(c),
+        }
+    }
+
+    /// The form line: `education associate`, `years 3`, `certificate 工程师`.
+    pub fn parse(line: &str) -> Option<Alternative> {
+        let (kind, value) = line.trim().split_once(char::is_whitespace)?;
+        let value = value.trim();
+        match kind {
+            "education" => Education::from_code(value).map(Alternative::Education),
+            "years" => value.parse().ok().map(Alternative::Years),
+            "certificate" if !value.is_empty() => Some(Alternative::Certificate(value.into())),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Alternative {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Alternative::Education(e) => write!(f, "education {}", e.code()),
+            Alternative::Years(n) => write!(f, "years {n}"),
+            Alternative::Certificate(c) => write!(f, "certificate {c}"),
+        }
+    }
 }
 
 /// What a person brings to a position.
@@ -72,6 +128,9 @@ pub struct PositionFacts {
     pub headcount_limit: Option<u32>,
     pub current_holders: u32,
     pub qualifications: Qualifications,
+    /// The ratio rule and the count the department (or the nearest ancestor that
+    /// records the quantity) holds; `None` count when nobody records it.
+    pub ratio: Option<(HeadcountRatio, Option<u64>)>,
 }
 
 /// A position someone already holds.
@@ -102,6 +161,25 @@ pub enum AssignmentViolation {
         position: String,
         certificate: String,
     },
+    #[error("qualification: {position} requires one of: {options}")]
+    NoAlternativeMet { position: String, options: String },
+    #[error(
+        "headcount ratio: {position} allows {holders} per {per} {quantity}; with {count} \
+         recorded that is at most {limit} people, and it is full"
+    )]
+    RatioFull {
+        position: String,
+        holders: u32,
+        per: u32,
+        quantity: String,
+        count: u64,
+        limit: u64,
+    },
+    #[error(
+        "headcount ratio: {position} is staffed per {quantity}, but neither its department \
+         nor a parent department records how many {quantity} it manages"
+    )]
+    RatioQuantityMissing { position: String, quantity: String },
 }
 
 impl AssignmentViolation {
@@ -112,6 +190,7 @@ impl AssignmentViolation {
             Self::AlreadyHolds { .. }
                 | Self::IncompatiblePositions { .. }
                 | Self::HeadcountFull { .. }
+                | Self::RatioFull { .. }
         )
     }
 
@@ -121,9 +200,12 @@ impl AssignmentViolation {
             Self::AlreadyHolds { .. } => "already_holds_position",
             Self::IncompatiblePositions { .. } => "incompatible_positions",
             Self::HeadcountFull { .. } => "headcount_full",
+            Self::RatioFull { .. } => "headcount_ratio_full",
+            Self::RatioQuantityMissing { .. } => "ratio_quantity_missing",
             Self::EducationTooLow { .. }
             | Self::NotEnoughExperience { .. }
-            | Self::MissingCertificate { .. } => "qualification_not_met",
+            | Self::MissingCertificate { .. }
+            | Self::NoAlternativeMet { .. } => "qualification_not_met",
         }
     }
 }
@@ -160,7 +242,37 @@ pub fn check_assignment(
             });
         }
     }
+    if let Some((ratio, count)) = &position.ratio {
+        let Some(count) = *count else {
+            return Err(AssignmentViolation::RatioQuantityMissing {
+                position: position.title.clone(),
+                quantity: ratio.quantity.clone(),
+            });
+        };
+        let limit = ratio.limit(count);
+        if u64::from(position.current_holders) >= limit {
+            return Err(AssignmentViolation::RatioFull {
+                position: position.title.clone(),
+                holders: ratio.holders,
+                per: ratio.per,
+                quantity: ratio.quantity.clone(),
+                count,
+                limit,
+            });
+        }
+    }
     let q = &position.qualifications;
+    if !q.any_of.is_empty() && !q.any_of.iter().any(|a| a.met_by(staff)) {
+        return Err(AssignmentViolation::NoAlternativeMet {
+            position: position.title.clone(),
+            options: q
+                .any_of
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(" / "),
+        });
+    }
     if let Some(min) = q.min_education {
         if staff.education.is_none_or(|e| e < min) {
             return Err(AssignmentViolation::EducationTooLow {
@@ -223,6 +335,7 @@ mod tests {
             headcount_limit: limit,
             current_holders: holders,
             qualifications: Qualifications::default(),
+            ratio: None,
         }
     }
 
@@ -277,6 +390,86 @@ mod tests {
         p.qualifications.certificates = vec!["普通话二级甲等".into()];
         assert!(check_assignment(&p, &[], &[], &staff).is_ok());
         assert!(check_assignment(&p, &[held("inspector")], &[], &staff).is_err());
+    }
+
+    #[test]
+    fn headcount_ratio_is_enforced_and_named() {
+        let staff = StaffProfile::default();
+        let ratio = HeadcountRatio::new(1, 50, "营运车辆", Rounding::Ceil, 1).unwrap();
+        let mut p = pos("vehicle_manager", None, 2);
+        p.ratio = Some((ratio.clone(), Some(120)));
+        assert!(check_assignment(&p, &[], &[], &staff).is_ok());
+        p.current_holders = 3;
+        let err = check_assignment(&p, &[], &[], &staff).unwrap_err();
+        assert_eq!(err.code(), "headcount_ratio_full");
+        assert!(err.is_conflict());
+        assert!(
+            err.to_string().contains("1 per 50 营运车辆") && err.to_string().contains("120"),
+            "{err}"
+        );
+        p.current_holders = 0;
+        p.ratio = Some((ratio.clone(), Some(0)));
+        assert!(
+            check_assignment(&p, &[], &[], &staff).is_ok(),
+            "至少配备1人"
+        );
+        p.ratio = Some((ratio, None));
+        let err = check_assignment(&p, &[], &[], &staff).unwrap_err();
+        assert_eq!(err.code(), "ratio_quantity_missing");
+        assert!(!err.is_conflict());
+        // A fixed limit still applies next to the ratio.
+        let mut p = pos("vehicle_manager", Some(1), 1);
+        p.ratio = Some((
+            HeadcountRatio::new(1, 50, "营运车辆", Rounding::Ceil, 1).unwrap(),
+            Some(500),
+        ));
+        assert_eq!(
+            check_assignment(&p, &[], &[], &staff).unwrap_err().code(),
+            "headcount_full"
+        );
+    }
+
+    #[test]
+    fn one_of_several_qualifications() {
+        // Document 6, 技术负责人: 大专以上学历, or 工程师 title, or 3 years in the trade.
+        let mut p = pos("technical_head", None, 0);
+        p.qualifications.any_of = vec![
+            Alternative::Education(Education::Associate),
+            Alternative::Certificate("工程师".into()),
+            Alternative::Years(3),
+        ];
+        let mut staff = StaffProfile {
+            education: Some(Education::HighSchool),
+            years_experience: 2,
+            certificates: vec!["助理工程师".into()],
+        };
+        let err = check_assignment(&p, &[], &[], &staff).unwrap_err();
+        assert_eq!(err.code(), "qualification_not_met");
+        assert!(
+            err.to_string()
+                .contains("education associate / certificate 工程师 / years 3"),
+            "{err}"
+        );
+        staff.years_experience = 3;
+        assert!(check_assignment(&p, &[], &[], &staff).is_ok());
+        staff.years_experience = 0;
+        staff.certificates = vec!["工程师".into()];
+        assert!(check_assignment(&p, &[], &[], &staff).is_ok());
+        staff.certificates.clear();
+        staff.education = Some(Education::Bachelor);
+        assert!(check_assignment(&p, &[], &[], &staff).is_ok());
+        for line in ["education associate", "years 3", "certificate 工程师"] {
+            assert_eq!(Alternative::parse(line).unwrap().to_string(), line);
+        }
+        assert!(Alternative::parse("education phd").is_none());
+        assert!(Alternative::parse("years many").is_none());
+        assert!(Alternative::parse("certificate").is_none());
+        let q: Qualifications =
+            serde_json::from_str(r#"{"any_of": [{"education": "associate"}, {"years": 3}]}"#)
+                .unwrap();
+        assert_eq!(q.any_of.len(), 2);
+        let old: Qualifications = serde_json::from_str(r#"{"min_years_experience": 1}"#).unwrap();
+        assert!(old.any_of.is_empty());
     }
 
     #[test]

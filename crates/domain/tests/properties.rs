@@ -1,7 +1,8 @@
 //! Property tests of the domain's rules.
 
 use kefu_domain::org::{
-    check_assignment, HeldPosition, PositionFacts, Qualifications, StaffProfile,
+    check_assignment, HeadcountRatio, HeldPosition, PositionFacts, Qualifications, Rounding,
+    StaffProfile,
 };
 use kefu_domain::phone::mask_phone;
 use kefu_domain::{PhoneNumber, PositionId};
@@ -50,11 +51,30 @@ proptest! {
             headcount_limit: Some(limit),
             current_holders: holders,
             qualifications: Qualifications::default(),
+            ratio: None,
         };
         let staff = StaffProfile { education: None, years_experience: years, certificates: vec![] };
         let held: Vec<HeldPosition> = vec![];
         let ok = check_assignment(&position, &held, &[], &staff).is_ok();
         prop_assert_eq!(ok, holders < limit);
+    }
+
+    /// A ratio position (1 per 50 vehicles, at least 1) takes a holder exactly while
+    /// fewer than ceil(vehicles / 50) — and at least one — hold it.
+    #[test]
+    fn headcount_ratio_is_never_exceeded(vehicles in 0u64..1000, holders in 0u32..30) {
+        let ratio = HeadcountRatio::new(1, 50, "营运车辆", Rounding::Ceil, 1).unwrap();
+        let position = PositionFacts {
+            id: PositionId("p".into()),
+            title: "车辆技术管理员".into(),
+            headcount_limit: None,
+            current_holders: holders,
+            qualifications: Qualifications::default(),
+            ratio: Some((ratio, Some(vehicles))),
+        };
+        let ok = check_assignment(&position, &[], &[], &StaffProfile::default()).is_ok();
+        let allowed = vehicles.div_ceil(50).max(1);
+        prop_assert_eq!(ok, u64::from(holders) < allowed);
     }
 }
 

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use kefu_domain::org::Qualifications;
+use kefu_domain::org::{Duty, Qualifications};
 use kefu_domain::Permission;
 use kefu_server::auth::{hash_password, Ctx, Via};
 use kefu_server::AppState;
@@ -115,9 +115,13 @@ async fn create_admin(db: &Db, now: DateTime<Utc>, password: &str) -> anyhow::Re
                 &PositionInput {
                     department_id: dept,
                     title: TITLE.into(),
-                    duties: vec!["管理组织架构、岗位与权限".into(), "查阅审计日志".into()],
+                    duties: vec![
+                        Duty::new("管理组织架构、岗位与权限", None)?,
+                        Duty::new("查阅审计日志", None)?,
+                    ],
                     qualifications: Qualifications::default(),
                     headcount_limit: Some(3),
+                    headcount_ratio: None,
                     permissions: Permission::ALL.to_vec(),
                     excluded_with: Vec::new(),
                 },
@@ -253,6 +257,50 @@ pub async fn import_customers(
             .join(&job.id)
             .join("report.csv")
             .display()
+    );
+    Ok(())
+}
+
+/// `kefu org templates`: the organization templates of the handbook.
+pub fn list_org_templates() {
+    println!(
+        "{:<16} {:>4}  {:>5} {:>5} {:>5} {:>5}  name",
+        "code", "doc", "depts", "posts", "rules", "cycle"
+    );
+    let mut all: Vec<_> = kefu_domain::org::template::builtin().iter().collect();
+    all.sort_by_key(|t| t.document);
+    for t in all {
+        println!(
+            "{:<16} {:>4}  {:>5} {:>5} {:>5} {:>5}  {}",
+            t.code,
+            t.document,
+            t.departments.len(),
+            t.positions.len(),
+            t.exclusions.len(),
+            t.recurring_duties(),
+            t.name
+        );
+    }
+}
+
+/// `kefu org import CODE`: loads a template in one transaction; refused, with nothing
+/// written, when one of its departments already exists.
+pub async fn import_org_template(db: &Db, now: DateTime<Utc>, code: &str) -> anyhow::Result<()> {
+    let template = kefu_domain::org::template::find(code).with_context(|| {
+        format!("no organization template {code:?}; `kefu org templates` lists them")
+    })?;
+    let actor = Actor {
+        user_id: None,
+        name: "cli".into(),
+        client_addr: Some("cli".into()),
+    };
+    let loaded = db
+        .load_org_template(&actor, now, template)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "loaded {} ({}): {} departments, {} positions, {} 兼任 rules",
+        template.name, template.code, loaded.departments, loaded.positions, loaded.exclusions
     );
     Ok(())
 }

@@ -59,12 +59,29 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Organization templates: the handbook's organizations, ready to load.
+    Org {
+        #[command(subcommand)]
+        action: OrgAction,
+    },
     /// Print the OpenAPI document.
     Openapi,
     /// Manage the search index (derived data under `<data-dir>/search`).
     Search {
         #[command(subcommand)]
         action: SearchAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum OrgAction {
+    /// List the organization templates (code, handbook document, counts, name).
+    Templates,
+    /// Load a template's departments, positions, duties, qualifications, headcounts and
+    /// 兼任 rules in one transaction; refused when one of its departments exists.
+    Import {
+        /// The template's code, from `kefu org templates`.
+        template: String,
     },
 }
 
@@ -184,6 +201,15 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Org {
+            action: OrgAction::Templates,
+        } => {
+            bootstrap::list_org_templates();
+            Ok(())
+        }
+        Command::Org {
+            action: OrgAction::Import { template },
+        } => bootstrap::import_org_template(state.db(), state.clock().now(), &template).await,
         Command::Openapi => {
             println!("{}", kefu_server::api::openapi(&state).to_pretty_json()?);
             Ok(())

@@ -206,6 +206,9 @@ impl From<OrgError> for AppError {
             }
             e @ OrgError::PositionHeld(_) => AppError::conflict("position_held", e.to_string()),
             e @ OrgError::Unknown(_) => AppError::invalid("unknown_reference", e.to_string()),
+            e @ OrgError::TemplateConflict(_) => {
+                AppError::conflict("template_conflict", e.to_string())
+            }
         }
     }
 }

@@ -42,6 +42,7 @@ pub const ZH_CN: &[&str] = &[
     include_str!("../locales/zh-CN/qa.toml"),
     include_str!("../locales/zh-CN/schedule.toml"),
     include_str!("../locales/zh-CN/reports.toml"),
+    include_str!("../locales/zh-CN/org.toml"),
 ];
 pub const EN: &[&str] = &[
     include_str!("../locales/en/core.toml"),
@@ -54,6 +55,7 @@ pub const EN: &[&str] = &[
     include_str!("../locales/en/qa.toml"),
     include_str!("../locales/en/schedule.toml"),
     include_str!("../locales/en/reports.toml"),
+    include_str!("../locales/en/org.toml"),
 ];
 
 #[derive(Debug)]

@@ -37,6 +37,8 @@ mod mail_imap;
 mod mail_out;
 #[path = "api/org.rs"]
 mod org;
+#[path = "api/org_templates.rs"]
+mod org_templates;
 #[path = "api/promises.rs"]
 mod promises;
 #[path = "api/public.rs"]
@@ -137,6 +139,8 @@ kefu_test_support::suite!(
         org::agents_cannot_edit_the_organization,
         org::customer_tiers_are_configurable,
         org::org_pages_create_and_edit,
+        org_templates::cadences_and_ratios,
+        org_templates::templates_list_load_and_conflict,
         audit::audit_log_is_for_managers_and_read_only,
         audit::audit_filters,
         imports::csv_in_every_encoding,

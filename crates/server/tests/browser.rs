@@ -62,8 +62,11 @@ mod qa;
 mod wallboard;
 use qa::*;
 use wallboard::*;
+#[path = "browser/org_templates.rs"]
+mod org_templates;
 #[path = "browser/schedule.rs"]
 mod schedule;
+use org_templates::*;
 use schedule::*;
 
 use common::TestApp;
@@ -137,6 +140,7 @@ fn main() {
         setup_templates_agents_and_settings,
         sms_gateway_page_keeps_the_key_and_masks_numbers,
         wallboard_updates_by_itself,
+        org_template_loads_and_shows_its_departments,
     ];
 
     let Some(driver_path) = std::env::var(CHROMEDRIVER_VAR)

@@ -26,6 +26,7 @@ pub mod knowledge;
 pub mod logs;
 pub mod mail;
 pub mod org;
+pub mod org_templates;
 pub mod qa;
 pub mod schedule;
 pub mod search_docs;

@@ -5,8 +5,8 @@ use crate::{new_id, to_millis, Db, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use kefu_domain::audit::AuditAction;
 use kefu_domain::org::{
-    check_assignment, would_create_cycle, AssignmentViolation, HeldPosition, PositionFacts,
-    Qualifications,
+    check_assignment, would_create_cycle, AssignmentViolation, Duty, HeadcountRatio, HeldPosition,
+    PositionFacts, Qualifications, Quantities,
 };
 use kefu_domain::{DepartmentId, Permission, PositionId};
 use std::collections::HashMap;
@@ -18,6 +18,15 @@ pub struct DepartmentRow {
     pub name: String,
     pub description: Option<String>,
     pub sort_order: i64,
+    /// JSON object of what the department counts (see [`DepartmentRow::quantities`]).
+    pub quantities: String,
+}
+
+impl DepartmentRow {
+    /// What the department counts and manages (营运车辆: 120), for headcount ratios.
+    pub fn quantities(&self) -> Quantities {
+        serde_json::from_str(&self.quantities).unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -36,6 +45,7 @@ struct PositionDbRow {
     duties: String,
     qualifications: String,
     headcount_limit: Option<i64>,
+    headcount_ratio: Option<String>,
     permissions: String,
     holders: i64,
 }
@@ -46,9 +56,10 @@ pub struct PositionRow {
     pub id: String,
     pub department_id: String,
     pub title: String,
-    pub duties: Vec<String>,
+    pub duties: Vec<Duty>,
     pub qualifications: Qualifications,
     pub headcount_limit: Option<i64>,
+    pub headcount_ratio: Option<HeadcountRatio>,
     pub permissions: Vec<Permission>,
     pub holders: i64,
     /// Positions that may not be held together with this one.
@@ -59,9 +70,10 @@ pub struct PositionRow {
 pub struct PositionInput {
     pub department_id: String,
     pub title: String,
-    pub duties: Vec<String>,
+    pub duties: Vec<Duty>,
     pub qualifications: Qualifications,
     pub headcount_limit: Option<i64>,
+    pub headcount_ratio: Option<HeadcountRatio>,
     pub permissions: Vec<Permission>,
     pub excluded_with: Vec<String>,
 }
@@ -88,6 +100,9 @@ pub enum OrgError {
     PositionHeld(i64),
     #[error("unknown {0}")]
     Unknown(&'static str),
+    /// Loading a template would duplicate departments that already exist.
+    #[error("the organization already has a department named {0}; the template was not loaded")]
+    TemplateConflict(String),
 }
 
 impl From<sqlx::Error> for OrgError {
@@ -97,14 +112,14 @@ impl From<sqlx::Error> for OrgError {
 }
 
 const POSITION_SELECT: &str = "SELECT p.id, p.department_id, p.title, p.duties, p.qualifications, \
-    p.headcount_limit, p.permissions, \
+    p.headcount_limit, p.headcount_ratio, p.permissions, \
     (SELECT COUNT(*) FROM staff_positions sp WHERE sp.position_id = p.id) AS holders \
     FROM positions p";
 
 impl Db {
     pub async fn list_departments(&self) -> Result<Vec<DepartmentRow>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT id, parent_id, name, description, sort_order FROM departments \
+            "SELECT id, parent_id, name, description, sort_order, quantities FROM departments \
              ORDER BY sort_order, name",
         )
         .fetch_all(&self.read)
@@ -113,7 +128,8 @@ impl Db {
 
     pub async fn get_department(&self, id: &str) -> Result<DepartmentRow, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT id, parent_id, name, description, sort_order FROM departments WHERE id = $1",
+            "SELECT id, parent_id, name, description, sort_order, quantities FROM departments \
+             WHERE id = $1",
         )
         .bind(id)
         .fetch_one(&self.read)
@@ -234,6 +250,32 @@ impl Db {
         Ok(())
     }
 
+    /// Records what the department counts (营运车辆: 120); headcount ratios of its
+    /// positions and of its sub-departments' positions follow it.
+    pub async fn set_department_quantities(
+        &self,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        id: &str,
+        quantities: &Quantities,
+    ) -> Result<(), OrgError> {
+        let mut tx = self.write.begin().await?;
+        let done = sqlx::query("UPDATE departments SET quantities = $1 WHERE id = $2")
+            .bind(serde_json::to_string(quantities).map_err(StoreError::from)?)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound.into());
+        }
+        let entry = NewAuditEntry::new(AuditAction::DepartmentUpdated)
+            .subject("department", id)
+            .detail(format!("quantities: {}", quantities.to_text()));
+        append_in(&mut tx, actor, now, &entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn list_positions(&self) -> Result<Vec<PositionRow>, StoreError> {
         let sql = format!("{POSITION_SELECT} ORDER BY p.department_id, p.title");
         let rows: Vec<PositionDbRow> = sqlx::query_as(&sql).fetch_all(&self.read).await?;
@@ -271,7 +313,8 @@ impl Db {
         }
         sqlx::query(
             "INSERT INTO positions (id, department_id, title, duties, qualifications, \
-             headcount_limit, permissions, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             headcount_limit, permissions, created_at, headcount_ratio) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&id)
         .bind(&input.department_id)
@@ -281,6 +324,7 @@ impl Db {
         .bind(input.headcount_limit)
         .bind(permissions_json(&input.permissions)?)
         .bind(to_millis(now))
+        .bind(ratio_json(input.headcount_ratio.as_ref())?)
         .execute(&mut *tx)
         .await
         .map_err(StoreError::from)?;
@@ -306,7 +350,7 @@ impl Db {
         }
         let done = sqlx::query(
             "UPDATE positions SET department_id = $1, title = $2, duties = $3, qualifications = $4, \
-             headcount_limit = $5, permissions = $6 WHERE id = $7",
+             headcount_limit = $5, permissions = $6, headcount_ratio = $7 WHERE id = $8",
         )
         .bind(&input.department_id)
         .bind(&input.title)
@@ -314,6 +358,7 @@ impl Db {
         .bind(serde_json::to_string(&input.qualifications).map_err(StoreError::from)?)
         .bind(input.headcount_limit)
         .bind(permissions_json(&input.permissions)?)
+        .bind(ratio_json(input.headcount_ratio.as_ref())?)
         .bind(id)
         .execute(&mut *tx)
         .await
@@ -413,6 +458,15 @@ impl Db {
         .bind(position_id)
         .fetch_all(&mut *tx)
         .await?;
+        let ratio = match position.headcount_ratio.as_deref() {
+            Some(json) => {
+                let ratio: HeadcountRatio = serde_json::from_str(json).map_err(StoreError::from)?;
+                let count =
+                    counted_quantity(&mut tx, &position.department_id, &ratio.quantity).await?;
+                Some((ratio, count))
+            }
+            None => None,
+        };
         let facts = PositionFacts {
             id: PositionId(position.id.clone()),
             title: position.title.clone(),
@@ -420,6 +474,7 @@ impl Db {
             current_holders: position.holders.max(0) as u32,
             qualifications: serde_json::from_str(&position.qualifications)
                 .map_err(StoreError::from)?,
+            ratio,
         };
         let held: Vec<HeldPosition> = held
             .into_iter()
@@ -476,7 +531,41 @@ impl Db {
     }
 }
 
-async fn exists(tx: &mut Tx<'_>, table: &'static str, id: &str) -> Result<bool, StoreError> {
+/// The count of `quantity` the department records, or the nearest ancestor that does.
+async fn counted_quantity(
+    tx: &mut Tx<'_>,
+    department_id: &str,
+    quantity: &str,
+) -> Result<Option<u64>, StoreError> {
+    let mut cursor = Some(department_id.to_string());
+    let mut seen = 0;
+    while let Some(id) = cursor {
+        let row: Option<(Option<String>, String)> =
+            sqlx::query_as("SELECT parent_id, quantities FROM departments WHERE id = $1")
+                .bind(&id)
+                .fetch_optional(&mut **tx)
+                .await?;
+        let Some((parent, quantities)) = row else {
+            break;
+        };
+        let quantities: Quantities = serde_json::from_str(&quantities)?;
+        if let Some(count) = quantities.get(quantity) {
+            return Ok(Some(count));
+        }
+        seen += 1;
+        if seen > 1000 {
+            break; // a broken tree; the caller reports the quantity as missing
+        }
+        cursor = parent;
+    }
+    Ok(None)
+}
+
+pub(crate) async fn exists(
+    tx: &mut Tx<'_>,
+    table: &'static str,
+    id: &str,
+) -> Result<bool, StoreError> {
     let sql = format!("SELECT COUNT(*) FROM {table} WHERE id = $1");
     let (n,): (i64,) = sqlx::query_as(&sql).bind(id).fetch_one(&mut **tx).await?;
     Ok(n > 0)
@@ -511,7 +600,11 @@ async fn replace_exclusions(tx: &mut Tx<'_>, id: &str, others: &[String]) -> Res
     Ok(())
 }
 
-fn permissions_json(perms: &[Permission]) -> Result<String, StoreError> {
+pub(crate) fn ratio_json(ratio: Option<&HeadcountRatio>) -> Result<Option<String>, StoreError> {
+    Ok(ratio.map(serde_json::to_string).transpose()?)
+}
+
+pub(crate) fn permissions_json(perms: &[Permission]) -> Result<String, StoreError> {
     let codes: Vec<&str> = perms.iter().map(|p| p.code()).collect();
     Ok(serde_json::to_string(&codes)?)
 }
@@ -544,6 +637,11 @@ fn decode_position(
         department_id: r.department_id,
         title: r.title,
         headcount_limit: r.headcount_limit,
+        headcount_ratio: r
+            .headcount_ratio
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()?,
         holders: r.holders,
         excluded_with,
     })

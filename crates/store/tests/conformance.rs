@@ -37,6 +37,8 @@ mod mail;
 mod migrations;
 #[path = "conformance/org.rs"]
 mod org;
+#[path = "conformance/org_templates.rs"]
+mod org_templates;
 #[path = "conformance/qa.rs"]
 mod qa;
 #[path = "conformance/schedule.rs"]
@@ -76,6 +78,9 @@ kefu_test_support::suite!(
         org::positions_round_trip,
         org::assignment_rules,
         org::grants_follow_positions,
+        org_templates::every_template_loads_and_a_second_load_writes_nothing,
+        org_templates::a_partly_present_template_is_not_loaded,
+        org_templates::loaded_rules_are_enforced,
         customers::create_get_update,
         customers::duplicate_mobile_names_owner,
         customers::unknown_references_refused,

@@ -6,6 +6,7 @@ use crate::app::org::{
     self as app, AssignmentPayload, DepartmentPayload, DepartmentView, PositionPayload,
     PositionView, StaffPayload, StaffView,
 };
+use crate::app::org_templates::{self, TemplateLoadedView, TemplateView};
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -23,6 +24,36 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(update_staff))
         .routes(routes!(assign))
         .routes(routes!(unassign))
+        .routes(routes!(list_templates))
+        .routes(routes!(load_template))
+}
+
+/// The organizations of the handbook as templates: departments, positions, duties with
+/// cadences, qualifications, headcounts and ratios, 兼任 rules. `existing` names the
+/// template's departments that are already here (loading would be refused).
+#[utoipa::path(get, path = "/org/templates", tag = "org", security(("bearer" = ["org.read"])),
+    responses((status = 200, body = Vec<TemplateView>)))]
+async fn list_templates(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<TemplateView>>, AppError> {
+    Ok(Json(org_templates::list(&state, &ctx).await?))
+}
+
+/// Load a template into the organization in one transaction. 409 `template_conflict`,
+/// and nothing written, when one of its departments already exists.
+#[utoipa::path(post, path = "/org/templates/{code}/import", tag = "org", security(("bearer" = ["org.manage"])),
+    params(("code" = String, Path)),
+    responses((status = 201, body = TemplateLoadedView), (status = 404), (status = 409)))]
+async fn load_template(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Result<(StatusCode, Json<TemplateLoadedView>), AppError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(org_templates::load(&state, &ctx, &code).await?),
+    ))
 }
 
 /// All departments (a tree through `parent_id`).

@@ -19,6 +19,7 @@ pub mod knowledge;
 pub mod logs;
 pub mod mail;
 pub mod org;
+pub mod org_templates;
 pub mod public;
 pub mod qa;
 pub mod schedule;

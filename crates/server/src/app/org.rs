@@ -4,13 +4,51 @@
 use crate::auth::{hash_password, Ctx, MIN_PASSWORD_CHARS};
 use crate::error::AppError;
 use crate::state::AppState;
-use kefu_domain::org::{Education, Qualifications, StaffProfile};
+use kefu_domain::org::{Duty, Education, HeadcountRatio, Qualifications, Quantities, StaffProfile};
 use kefu_domain::Permission;
 use kefu_store::org::{DepartmentInput, PositionInput, PositionRow};
 use kefu_store::users::{NewUser, UserRow, UserUpdate};
 use kefu_store::StoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+/// A duty (岗位职责) as the API reads and writes it. A plain string is also accepted
+/// and means a duty without cadence.
+#[derive(ToSchema)]
+#[allow(dead_code)] // documents the JSON shape of kefu_domain::org::Duty
+pub struct DutySchema {
+    /// 1 to 500 characters.
+    text: String,
+    cadence: Option<CadenceSchema>,
+}
+
+/// How often a duty recurs.
+#[derive(ToSchema)]
+#[allow(dead_code)] // documents the JSON shape of kefu_domain::org::Cadence
+pub struct CadenceSchema {
+    /// daily, weekly (needs `weekday`), monthly (needs `day`), before_shift or after_shift
+    every: String,
+    /// mon, tue, wed, thu, fri, sat or sun
+    weekday: Option<String>,
+    /// 1 to 31; a month without that day falls due on its last day
+    day: Option<u8>,
+}
+
+/// A headcount that follows a counted quantity (document 6: 1 per 50 vehicles).
+#[derive(ToSchema)]
+#[allow(dead_code)] // documents the JSON shape of kefu_domain::org::HeadcountRatio
+pub struct RatioSchema {
+    /// Holders per block (default 1).
+    holders: Option<u32>,
+    /// Units of the quantity per block (at least 1).
+    per: u32,
+    /// The quantity's name as departments record it, e.g. 营运车辆.
+    quantity: String,
+    /// ceil (a started block counts, the default) or floor
+    rounding: Option<String>,
+    /// Never fewer than this many (default 0).
+    at_least: Option<u32>,
+}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -20,6 +58,10 @@ pub struct DepartmentPayload {
     pub description: Option<String>,
     #[serde(default)]
     pub sort_order: i64,
+    /// What the department counts and manages, e.g. `{"营运车辆": 120}`; headcount ratios
+    /// of its positions follow it. Left unchanged when absent.
+    #[schema(value_type = Option<BTreeMap<String, u64>>)]
+    pub quantities: Option<Quantities>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -29,6 +71,8 @@ pub struct DepartmentView {
     pub name: String,
     pub description: Option<String>,
     pub sort_order: i64,
+    #[schema(value_type = BTreeMap<String, u64>)]
+    pub quantities: Quantities,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -36,13 +80,19 @@ pub struct DepartmentView {
 pub struct PositionPayload {
     pub department_id: String,
     pub title: String,
-    /// 岗位职责: one duty per item.
-    #[serde(default)]
-    pub duties: Vec<String>,
+    /// 岗位职责: one duty per item, each with an optional cadence; blank items are
+    /// dropped.
+    #[serde(default, deserialize_with = "duties_skipping_blanks")]
+    #[schema(value_type = Vec<DutySchema>)]
+    pub duties: Vec<Duty>,
     #[serde(default)]
     #[schema(value_type = Object)]
     pub qualifications: Qualifications,
     pub headcount_limit: Option<i64>,
+    /// Headcount by ratio of a quantity the department (or a parent) records.
+    #[serde(default)]
+    #[schema(value_type = Option<RatioSchema>)]
+    pub headcount_ratio: Option<HeadcountRatio>,
     /// Permission codes, e.g. `customer.read`.
     #[serde(default)]
     pub permissions: Vec<String>,
@@ -51,15 +101,34 @@ pub struct PositionPayload {
     pub excluded_with: Vec<String>,
 }
 
+/// Reads the duties of a payload, dropping blank strings (an empty line of a form) and
+/// naming the item a bad duty was found at.
+fn duties_skipping_blanks<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Duty>, D::Error> {
+    let items: Vec<serde_json::Value> = Deserialize::deserialize(d)?;
+    let mut duties = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        if item.as_str().is_some_and(|s| s.trim().is_empty()) {
+            continue;
+        }
+        let duty = serde_json::from_value(item)
+            .map_err(|e| serde::de::Error::custom(format!("duty {}: {e}", i + 1)))?;
+        duties.push(duty);
+    }
+    Ok(duties)
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PositionView {
     pub id: String,
     pub department_id: String,
     pub title: String,
-    pub duties: Vec<String>,
+    #[schema(value_type = Vec<DutySchema>)]
+    pub duties: Vec<Duty>,
     #[schema(value_type = Object)]
     pub qualifications: Qualifications,
     pub headcount_limit: Option<i64>,
+    #[schema(value_type = Option<RatioSchema>)]
+    pub headcount_ratio: Option<HeadcountRatio>,
     pub holders: i64,
     pub permissions: Vec<String>,
     pub excluded_with: Vec<String>,
@@ -115,6 +184,7 @@ pub async fn departments(state: &AppState, ctx: &Ctx) -> Result<Vec<DepartmentVi
         .await?
         .into_iter()
         .map(|d| DepartmentView {
+            quantities: d.quantities(),
             id: d.id,
             parent_id: d.parent_id,
             name: d.name,
@@ -147,10 +217,17 @@ pub async fn create_department(
 ) -> Result<String, AppError> {
     ctx.require(Permission::OrgManage)?;
     let input = department_input(p)?;
-    Ok(state
+    let id = state
         .db()
         .create_department(&ctx.actor(), state.clock().now(), &input)
-        .await?)
+        .await?;
+    if let Some(q) = p.quantities.as_ref().filter(|q| !q.is_empty()) {
+        state
+            .db()
+            .set_department_quantities(&ctx.actor(), state.clock().now(), &id, q)
+            .await?;
+    }
+    Ok(id)
 }
 
 pub async fn update_department(
@@ -161,9 +238,30 @@ pub async fn update_department(
 ) -> Result<(), AppError> {
     ctx.require(Permission::OrgManage)?;
     let input = department_input(p)?;
-    Ok(state
+    state
         .db()
         .update_department(&ctx.actor(), state.clock().now(), id, &input)
+        .await?;
+    if let Some(q) = &p.quantities {
+        state
+            .db()
+            .set_department_quantities(&ctx.actor(), state.clock().now(), id, q)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Records only what a department counts (the org page's quantity field).
+pub async fn set_department_quantities(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    quantities: &Quantities,
+) -> Result<(), AppError> {
+    ctx.require(Permission::OrgManage)?;
+    Ok(state
+        .db()
+        .set_department_quantities(&ctx.actor(), state.clock().now(), id, quantities)
         .await?)
 }
 
@@ -183,6 +281,7 @@ pub fn position_view(p: PositionRow) -> PositionView {
         duties: p.duties,
         qualifications: p.qualifications,
         headcount_limit: p.headcount_limit,
+        headcount_ratio: p.headcount_ratio,
         holders: p.holders,
         permissions: p.permissions.iter().map(|p| p.code().to_string()).collect(),
         excluded_with: p.excluded_with,
@@ -220,17 +319,10 @@ fn position_input(p: &PositionPayload) -> Result<PositionInput, AppError> {
             "headcount limit cannot be negative",
         ));
     }
-    let duties: Vec<String> = p
-        .duties
-        .iter()
-        .map(|d| d.trim().to_string())
-        .filter(|d| !d.is_empty())
-        .collect();
-    if duties.len() > 100 || duties.iter().any(|d| d.chars().count() > 500) {
-        return Err(AppError::invalid(
-            "invalid_duties",
-            "at most 100 duties of at most 500 characters",
-        ));
+    // Each duty was checked when it was read (text 1 to 500 characters, a valid cadence).
+    let duties = p.duties.clone();
+    if duties.len() > 100 {
+        return Err(AppError::invalid("invalid_duties", "at most 100 duties"));
     }
     Ok(PositionInput {
         department_id: p.department_id.clone(),
@@ -238,6 +330,7 @@ fn position_input(p: &PositionPayload) -> Result<PositionInput, AppError> {
         duties,
         qualifications: p.qualifications.clone(),
         headcount_limit: p.headcount_limit,
+        headcount_ratio: p.headcount_ratio.clone(),
         permissions,
         excluded_with: p.excluded_with.clone(),
     })

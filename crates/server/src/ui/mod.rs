@@ -21,6 +21,7 @@ mod mail;
 mod mail_out;
 mod org;
 mod org_forms;
+mod org_templates;
 mod public;
 mod qa;
 mod schedule;
@@ -74,6 +75,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(imports::routes(state))
         .merge(org::routes())
         .merge(org_forms::routes())
+        .merge(org_templates::routes())
         .merge(audit::routes())
         .merge(tickets::routes(state))
         .merge(complaints::routes())

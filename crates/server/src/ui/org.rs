@@ -3,6 +3,7 @@
 
 use super::{render, Chrome, Page, UiError};
 use crate::app::org::{self as app, DepartmentPayload, StaffPayload};
+use crate::error::AppError;
 use crate::i18n::Tr;
 use crate::state::AppState;
 use askama::Template;
@@ -11,6 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::Form;
+use kefu_domain::org::{Alternative, Cadence, HeadcountRatio, Quantities, Rounding};
 use kefu_domain::Permission;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -23,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         .route("/org/staff/{id}/unassign", post(unassign))
         .route("/org/staff/{id}/active", post(set_active))
         .route("/org/departments/{id}/delete", post(delete_department))
+        .route("/org/departments/{id}/quantities", post(set_quantities))
         .route("/org/positions/{id}/delete", post(delete_position))
         .route("/org/tiers", post(save_tier))
 }
@@ -31,9 +34,11 @@ pub struct PositionLine {
     id: String,
     title: String,
     department: String,
-    duties: Vec<String>,
+    /// (duty, its cadence in words or empty)
+    duties: Vec<(String, String)>,
     qualifications: String,
     headcount_limit: Option<i64>,
+    ratio: String,
     holders: i64,
     permissions: Vec<String>,
     excluded: Vec<String>,
@@ -53,6 +58,7 @@ pub struct TreeLine {
     depth: usize,
     name: String,
     positions: String,
+    quantities: String,
 }
 
 #[derive(Template)]
@@ -115,6 +121,11 @@ async fn org_page(page: Page) -> Result<Response, UiError> {
             depth: depth * 18,
             name: dept_name.get(id).copied().unwrap_or_default().to_string(),
             positions: titles.join("、"),
+            quantities: departments
+                .iter()
+                .find(|d| d.id == *id)
+                .map(|d| d.quantities.to_text())
+                .unwrap_or_default(),
         });
     }
     let dept_options = order
@@ -140,9 +151,25 @@ async fn org_page(page: Page) -> Result<Response, UiError> {
                 .copied()
                 .unwrap_or_default()
                 .to_string(),
-            duties: p.duties.clone(),
+            duties: p
+                .duties
+                .iter()
+                .map(|d| {
+                    let cadence = d
+                        .cadence
+                        .as_ref()
+                        .map(|c| cadence_label(&t, c))
+                        .unwrap_or_default();
+                    (d.text.clone(), cadence)
+                })
+                .collect(),
             qualifications: describe_qualifications(&t, &p.qualifications),
             headcount_limit: p.headcount_limit,
+            ratio: p
+                .headcount_ratio
+                .as_ref()
+                .map(|r| ratio_label(&t, r))
+                .unwrap_or_default(),
             holders: p.holders,
             permissions: p.permissions.clone(),
             excluded: p
@@ -212,7 +239,52 @@ fn describe_qualifications(t: &Tr<'_>, q: &kefu_domain::org::Qualifications) -> 
         parts.push(format!("{} ≥ {y}", t.t("org.years")));
     }
     parts.extend(q.certificates.iter().cloned());
+    if !q.any_of.is_empty() {
+        let options: Vec<String> = q
+            .any_of
+            .iter()
+            .map(|a| match a {
+                Alternative::Education(e) => format!(
+                    "{} ≥ {}",
+                    t.t("org.education"),
+                    t.label("education", e.code())
+                ),
+                Alternative::Years(n) => format!("{} ≥ {n}", t.t("org.years")),
+                Alternative::Certificate(c) => c.clone(),
+            })
+            .collect();
+        parts.push(format!("{}: {}", t.t("org.any_of"), options.join(" / ")));
+    }
     parts.join("；")
+}
+
+/// A duty's cadence in words: 每日, 每周五, 每月22日前, 班前, 班后.
+pub(super) fn cadence_label(t: &Tr<'_>, c: &Cadence) -> String {
+    match c {
+        Cadence::Weekly { weekday } => t.f(
+            "cadence.weekly",
+            &[("day", t.label("weekday", weekday.code()))],
+        ),
+        Cadence::Monthly { day } => t.f("cadence.monthly", &[("day", &day.get().to_string())]),
+        other => t.label("cadence", other.kind()).to_string(),
+    }
+}
+
+fn ratio_label(t: &Tr<'_>, r: &HeadcountRatio) -> String {
+    let rounding = match r.rounding {
+        Rounding::Ceil => "ceil",
+        Rounding::Floor => "floor",
+    };
+    t.f(
+        "org.ratio_text",
+        &[
+            ("per", &r.per.to_string()),
+            ("quantity", &r.quantity),
+            ("holders", &r.holders.to_string()),
+            ("rounding", t.label("rounding", rounding)),
+            ("at_least", &r.at_least.to_string()),
+        ],
+    )
 }
 
 #[derive(Deserialize)]
@@ -221,17 +293,45 @@ struct DepartmentForm {
     csrf: String,
     name: String,
     parent_id: String,
+    #[serde(default)]
+    quantities: String,
+}
+
+fn parse_quantities(page: &Page, text: &str) -> Result<Quantities, UiError> {
+    Quantities::parse(text)
+        .map_err(|e| page.error(AppError::invalid("invalid_quantities", e.to_string())))
 }
 
 async fn create_department(page: Page, Form(f): Form<DepartmentForm>) -> Result<Response, UiError> {
     page.check_csrf(&f.csrf)?;
     let payload = DepartmentPayload {
+        quantities: Some(parse_quantities(&page, &f.quantities)?),
         name: f.name,
         parent_id: Some(f.parent_id),
         description: None,
         sort_order: 0,
     };
     app::create_department(&page.state, &page.ctx, &payload)
+        .await
+        .map_err(|e| page.error(e))?;
+    Ok(Redirect::to("/org").into_response())
+}
+
+#[derive(Deserialize)]
+struct QuantitiesForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+    quantities: String,
+}
+
+async fn set_quantities(
+    page: Page,
+    Path(id): Path<String>,
+    Form(f): Form<QuantitiesForm>,
+) -> Result<Response, UiError> {
+    page.check_csrf(&f.csrf)?;
+    let quantities = parse_quantities(&page, &f.quantities)?;
+    app::set_department_quantities(&page.state, &page.ctx, &id, &quantities)
         .await
         .map_err(|e| page.error(e))?;
     Ok(Redirect::to("/org").into_response())

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::Form;
-use kefu_domain::org::{Education, Qualifications};
+use kefu_domain::org::{Alternative, Duty, Education, HeadcountRatio, Qualifications, Rounding};
 use kefu_domain::Permission;
 use serde::Deserialize;
 
@@ -71,6 +71,13 @@ struct PositionPage<'a> {
     min_education: String,
     min_years: String,
     certificates: String,
+    any_of: String,
+    ratio_holders: String,
+    ratio_per: String,
+    ratio_quantity: String,
+    ratio_rounding: String,
+    ratio_at_least: String,
+    roundings: Vec<(String, String)>,
     departments: Vec<(String, String)>,
     educations: Vec<(String, String)>,
     permissions: Vec<(&'static str, bool, String)>,
@@ -107,6 +114,7 @@ async fn position_page(page: &Page, id: Option<&str>) -> Result<Response, UiErro
     let q = current
         .map(|p| p.qualifications.clone())
         .unwrap_or_default();
+    let ratio = current.and_then(|p| p.headcount_ratio.as_ref());
     let body = PositionPage {
         chrome: page.chrome("org"),
         heading: match current {
@@ -118,7 +126,15 @@ async fn position_page(page: &Page, id: Option<&str>) -> Result<Response, UiErro
             .unwrap_or_else(|| "/org/positions".into()),
         title: current.map(|p| p.title.clone()).unwrap_or_default(),
         department_id: current.map(|p| p.department_id.clone()).unwrap_or_default(),
-        duties: current.map(|p| p.duties.join("\n")).unwrap_or_default(),
+        duties: current
+            .map(|p| {
+                p.duties
+                    .iter()
+                    .map(Duty::to_line)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .unwrap_or_default(),
         headcount_limit: current
             .and_then(|p| p.headcount_limit)
             .map(|n| n.to_string())
@@ -132,6 +148,21 @@ async fn position_page(page: &Page, id: Option<&str>) -> Result<Response, UiErro
             .map(|n| n.to_string())
             .unwrap_or_default(),
         certificates: q.certificates.join("\n"),
+        any_of: q
+            .any_of
+            .iter()
+            .map(|a| a.to_string())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        ratio_holders: ratio.map(|r| r.holders.to_string()).unwrap_or_default(),
+        ratio_per: ratio.map(|r| r.per.to_string()).unwrap_or_default(),
+        ratio_quantity: ratio.map(|r| r.quantity.clone()).unwrap_or_default(),
+        ratio_rounding: match ratio.map(|r| r.rounding) {
+            Some(Rounding::Floor) => "floor".into(),
+            _ => "ceil".into(),
+        },
+        ratio_at_least: ratio.map(|r| r.at_least.to_string()).unwrap_or_default(),
+        roundings: t.options("rounding", ["ceil", "floor"]),
         departments: departments
             .iter()
             .map(|d| (d.id.clone(), d.name.clone()))
@@ -181,6 +212,18 @@ struct PositionForm {
     min_years: String,
     certificates: String,
     #[serde(default)]
+    any_of: String,
+    #[serde(default)]
+    ratio_holders: String,
+    #[serde(default)]
+    ratio_per: String,
+    #[serde(default)]
+    ratio_quantity: String,
+    #[serde(default)]
+    ratio_rounding: String,
+    #[serde(default)]
+    ratio_at_least: String,
+    #[serde(default)]
     permissions: Vec<String>,
     #[serde(default)]
     excluded_with: Vec<String>,
@@ -194,16 +237,64 @@ impl PositionForm {
                 page.error(AppError::invalid("invalid_education", code.to_string()))
             })?),
         };
+        let invalid =
+            |code: &'static str, message: String| page.error(AppError::invalid(code, message));
+        let mut duties = Vec::new();
+        for line in lines(&self.duties) {
+            duties.push(
+                Duty::parse_line(&line)
+                    .map_err(|e| invalid("invalid_duties", format!("{line}: {e}")))?,
+            );
+        }
+        let mut any_of = Vec::new();
+        for line in lines(&self.any_of) {
+            any_of.push(Alternative::parse(&line).ok_or_else(|| {
+                invalid(
+                    "invalid_qualification",
+                    format!(
+                        "{line}: write education <high_school…doctorate>, years <n> or \
+                         certificate <name>"
+                    ),
+                )
+            })?);
+        }
+        let headcount_ratio = match (self.ratio_per.trim(), self.ratio_quantity.trim()) {
+            ("", "") => None,
+            (_, "") | ("", _) => {
+                return Err(invalid(
+                    "invalid_ratio",
+                    "a headcount ratio needs both the block size and the counted quantity".into(),
+                ))
+            }
+            (_, quantity) => {
+                let rounding = match self.ratio_rounding.as_str() {
+                    "floor" => Rounding::Floor,
+                    _ => Rounding::Ceil,
+                };
+                Some(
+                    HeadcountRatio::new(
+                        number(page, "holders", &self.ratio_holders)?.unwrap_or(1),
+                        number(page, "per", &self.ratio_per)?.unwrap_or(0),
+                        quantity,
+                        rounding,
+                        number(page, "at_least", &self.ratio_at_least)?.unwrap_or(0),
+                    )
+                    .map_err(|e| invalid("invalid_ratio", e.to_string()))?,
+                )
+            }
+        };
         Ok(PositionPayload {
             department_id: self.department_id.clone(),
             title: self.title.clone(),
-            duties: lines(&self.duties),
+            duties,
             qualifications: Qualifications {
                 min_education,
                 min_years_experience: number(page, "years", &self.min_years)?,
                 certificates: lines(&self.certificates),
+                any_of,
             },
             headcount_limit: number(page, "headcount", &self.headcount_limit)?,
+            headcount_ratio,
             permissions: self.permissions.clone(),
             excluded_with: self.excluded_with.clone(),
         })

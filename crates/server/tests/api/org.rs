@@ -58,7 +58,10 @@ pub async fn organization_admin(backend: TestBackend) {
     assert_eq!(pos.status, StatusCode::CREATED, "{}", pos.text());
     let positions = app.get("/api/v1/positions", &m).await.json();
     let p = find(&positions, "title", "投诉专员");
-    assert_eq!(p["duties"], json!(["受理投诉", "跟踪至客户满意"]));
+    assert_eq!(
+        p["duties"],
+        json!([{"text": "受理投诉"}, {"text": "跟踪至客户满意"}])
+    );
     assert_eq!(p["qualifications"]["min_years_experience"], 1);
     let bad = app
         .post(
@@ -355,7 +358,7 @@ pub async fn org_pages_create_and_edit(backend: TestBackend) {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let positions = app.get("/api/v1/positions", &m).await.json();
     let p = find(&positions, "title", "回访组长");
-    assert_eq!(p["duties"], json!(["a", "b"]));
+    assert_eq!(p["duties"], json!([{"text": "a"}, {"text": "b"}]));
     assert_eq!(p["qualifications"]["min_education"], "associate");
     assert_eq!(p["permissions"], json!(["customer.read", "org.read"]));
     let pid = p["id"].as_str().unwrap().to_string();

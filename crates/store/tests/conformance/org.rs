@@ -1,7 +1,9 @@
 //! Departments, positions, 兼任 rules, headcount and qualifications, permissions.
 
 use crate::common::{at, create_user, new_user, system, t0};
-use kefu_domain::org::{Education, Qualifications, StaffProfile};
+use kefu_domain::org::{
+    Alternative, Duty, Education, HeadcountRatio, Qualifications, Rounding, StaffProfile,
+};
 use kefu_domain::Permission;
 use kefu_store::org::{DepartmentInput, OrgError, PositionInput};
 use kefu_store::{Db, StoreError};
@@ -23,6 +25,7 @@ fn position(department_id: &str, title: &str) -> PositionInput {
         duties: Vec::new(),
         qualifications: Qualifications::default(),
         headcount_limit: None,
+        headcount_ratio: None,
         permissions: Vec::new(),
         excluded_with: Vec::new(),
     }
@@ -146,13 +149,22 @@ pub async fn positions_round_trip(backend: TestBackend) {
     let input = PositionInput {
         department_id: dept.clone(),
         title: "质检员".into(),
-        duties: vec!["抽检录音".into(), "出具质检报告".into()],
+        duties: vec![
+            Duty::new("抽检录音", None).unwrap(),
+            Duty::parse_line("出具质检报告 | weekly fri").unwrap(),
+            Duty::parse_line("月度质量报告 | monthly 22").unwrap(),
+        ],
         qualifications: Qualifications {
             min_education: Some(Education::Associate),
             min_years_experience: Some(2),
             certificates: vec!["质检员证".into()],
+            any_of: vec![
+                Alternative::Years(5),
+                Alternative::Certificate("技师".into()),
+            ],
         },
         headcount_limit: Some(3),
+        headcount_ratio: Some(HeadcountRatio::new(1, 50, "营运车辆", Rounding::Floor, 1).unwrap()),
         permissions: vec![Permission::CustomerRead, Permission::AuditRead],
         excluded_with: vec![agent.clone()],
     };
@@ -164,6 +176,11 @@ pub async fn positions_round_trip(backend: TestBackend) {
     assert_eq!(row.duties, input.duties);
     assert_eq!(row.qualifications, input.qualifications);
     assert_eq!(row.headcount_limit, Some(3));
+    assert_eq!(row.headcount_ratio, input.headcount_ratio);
+    assert_eq!(
+        row.duties[2].cadence.map(|c| c.to_string()).as_deref(),
+        Some("monthly 22")
+    );
     assert_eq!(row.permissions, input.permissions);
     assert_eq!(row.excluded_with, vec![agent.clone()]);
     assert_eq!(row.holders, 0);
@@ -174,9 +191,10 @@ pub async fn positions_round_trip(backend: TestBackend) {
     );
 
     let mut changed = input.clone();
-    changed.duties = vec!["抽检录音".into()];
+    changed.duties = vec![Duty::parse_line("值班日志 | daily").unwrap()];
     changed.qualifications = Qualifications::default();
     changed.headcount_limit = None;
+    changed.headcount_ratio = None;
     changed.permissions = vec![Permission::OrgRead];
     changed.excluded_with = Vec::new();
     t.db.update_position(&sys, at(1), &inspector, &changed)
@@ -186,6 +204,7 @@ pub async fn positions_round_trip(backend: TestBackend) {
     assert_eq!(row.duties, changed.duties);
     assert_eq!(row.qualifications, Qualifications::default());
     assert_eq!(row.headcount_limit, None);
+    assert_eq!(row.headcount_ratio, None);
     assert_eq!(row.permissions, vec![Permission::OrgRead]);
     assert!(row.excluded_with.is_empty());
     assert!(t
@@ -298,6 +317,7 @@ pub async fn assignment_rules(backend: TestBackend) {
         min_education: Some(Education::Bachelor),
         min_years_experience: Some(3),
         certificates: vec!["中级职称".into()],
+        any_of: Vec::new(),
     };
     let senior = create_position(&t.db, &senior).await;
 

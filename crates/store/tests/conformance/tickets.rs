@@ -56,6 +56,7 @@ pub(crate) async fn staff(
                 duties: Vec::new(),
                 qualifications: Qualifications::default(),
                 headcount_limit: None,
+                headcount_ratio: None,
                 permissions: permissions.to_vec(),
                 excluded_with: Vec::new(),
             },
