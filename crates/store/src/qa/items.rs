@@ -208,6 +208,33 @@ async fn refresh_items_in(
     Ok(())
 }
 
+/// Agents with their items' facts packed (as [`Db::qa_candidates`] reads them), unpacked:
+/// sized once, each agent's items in place and in id order.
+fn unpack_agents(agents: Vec<(String, String)>) -> Result<Candidates, StoreError> {
+    let total = agents
+        .iter()
+        .map(|(_, packed)| packed.bytes().filter(|b| *b == b';').count() + 1)
+        .sum();
+    let mut out = Candidates {
+        agents: Vec::with_capacity(agents.len()),
+        items: Vec::with_capacity(total),
+    };
+    for (agent_id, packed) in agents {
+        let agent = out.agents.len() as u32;
+        out.agents.push(agent_id);
+        let start = out.items.len();
+        for item in packed.split(';') {
+            out.items.push(unpack_candidate(agent, item)?);
+        }
+        // The index keeps an agent's items in order; a backend may not say so.
+        let mine = &mut out.items[start..];
+        if !mine.is_sorted_by(|a, b| a.id <= b.id) {
+            mine.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        }
+    }
+    Ok(out)
+}
+
 /// One item of [`Db::qa_candidates`]' packed list.
 fn unpack_candidate(agent: u32, packed: &str) -> Result<CandidateRow, StoreError> {
     let bad = || StoreError::Corrupt(format!("qa candidate {packed:?}"));
@@ -362,33 +389,28 @@ impl Db {
             Some((middle,)) => vec![(None, Some(middle.as_str())), (Some(middle.as_str()), None)],
             None => vec![(None, None)],
         };
-        let parts = futures::future::try_join_all(
-            halves
-                .into_iter()
-                .map(|(from, to)| self.qa_candidates_between(month, from, to)),
-        )
-        .await?;
-        // A million items: sized once, each agent's items unpacked into place.
-        let total = parts
-            .iter()
-            .flatten()
-            .map(|(_, packed)| packed.bytes().filter(|b| *b == b';').count() + 1)
-            .sum();
-        let mut out = Candidates {
-            agents: Vec::new(),
-            items: Vec::with_capacity(total),
-        };
-        for (agent_id, packed) in parts.into_iter().flatten() {
-            let agent = out.agents.len() as u32;
-            out.agents.push(agent_id);
-            let start = out.items.len();
-            for item in packed.split(';') {
-                out.items.push(unpack_candidate(agent, item)?);
-            }
-            // The index keeps an agent's items in order; a backend may not say so.
-            let mine = &mut out.items[start..];
-            if !mine.is_sorted_by(|a, b| a.id <= b.id) {
-                mine.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        // Each half is unpacked on a blocking thread as soon as it is read, while the
+        // other may still be reading.
+        let parts =
+            futures::future::try_join_all(halves.into_iter().map(|(from, to)| async move {
+                let agents = self.qa_candidates_between(month, from, to).await?;
+                tokio::task::spawn_blocking(move || unpack_agents(agents))
+                    .await
+                    .map_err(|e| StoreError::Corrupt(format!("unpacking qa candidates: {e}")))?
+            }))
+            .await?;
+        let mut out = Candidates::default();
+        for part in parts {
+            let first = out.agents.len() as u32;
+            out.agents.extend(part.agents);
+            if out.items.is_empty() {
+                out.items = part.items;
+            } else {
+                out.items
+                    .extend(part.items.into_iter().map(|r| CandidateRow {
+                        agent: r.agent + first,
+                        ..r
+                    }));
             }
         }
         Ok(out)
