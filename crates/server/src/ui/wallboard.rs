@@ -90,34 +90,18 @@ struct BoardPart<'a> {
     people: Vec<ShiftLine>,
 }
 
+/// The page: the frame around the board, which it renders as the fragment does.
 #[derive(Template)]
 #[template(path = "wallboard.html")]
 struct FullPage<'a> {
     t: Tr<'a>,
     chrome: Chrome,
     refresh: u32,
-    updated: String,
-    target: String,
-    calls: ChannelTiles,
-    chats: ChannelTiles,
-    b: Wallboard,
-    people: Vec<ShiftLine>,
+    board: BoardPart<'a>,
 }
 
-/// The board's parts, shared by the page and the fragment.
-async fn parts(
-    page: &Page,
-) -> Result<
-    (
-        String,
-        String,
-        ChannelTiles,
-        ChannelTiles,
-        Wallboard,
-        Vec<ShiftLine>,
-    ),
-    UiError,
-> {
+/// The board now.
+async fn board_part(page: &Page) -> Result<BoardPart<'_>, UiError> {
     let t = page.t();
     let mut b = app::board(&page.state, &page.ctx)
         .await
@@ -165,7 +149,15 @@ async fn parts(
         .collect();
     let calls = tiles(std::mem::replace(&mut b.calls, empty_channel()));
     let chats = tiles(std::mem::replace(&mut b.chats, empty_channel()));
-    Ok((updated, target, calls, chats, b, people))
+    Ok(BoardPart {
+        t,
+        updated,
+        target,
+        calls,
+        chats,
+        b,
+        people,
+    })
 }
 
 fn empty_channel() -> ChannelNow {
@@ -185,31 +177,17 @@ fn empty_channel() -> ChannelNow {
 }
 
 async fn page(page: Page) -> Result<Response, UiError> {
-    let (updated, target, calls, chats, b, people) = parts(&page).await?;
+    let board = board_part(&page).await?;
     Ok(render(&FullPage {
         t: page.t(),
         chrome: page.chrome("wallboard"),
         refresh: REFRESH_SECONDS,
-        updated,
-        target,
-        calls,
-        chats,
-        b,
-        people,
+        board,
     }))
 }
 
 async fn board(page: Page) -> Result<Response, UiError> {
-    let (updated, target, calls, chats, b, people) = parts(&page).await?;
-    Ok(render(&BoardPart {
-        t: page.t(),
-        updated,
-        target,
-        calls,
-        chats,
-        b,
-        people,
-    }))
+    Ok(render(&board_part(&page).await?))
 }
 
 #[cfg(test)]

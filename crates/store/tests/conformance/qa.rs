@@ -17,6 +17,22 @@ use kefu_store::tickets::TicketDeadlines;
 use kefu_store::StoreError;
 use kefu_test_support::{TestBackend, TestDb};
 
+/// The month of [`t0`] in the center's time: the local time, the month's code and where it
+/// begins.
+fn this_month() -> (
+    chrono::DateTime<FixedOffset>,
+    String,
+    chrono::DateTime<chrono::Utc>,
+) {
+    let cst = FixedOffset::east_opt(8 * 3600).unwrap();
+    let local = t0().with_timezone(&cst);
+    let start = cst
+        .with_ymd_and_hms(local.year(), local.month(), 1, 0, 0, 0)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    (local, local.format("%Y-%m").to_string(), start)
+}
+
 fn scored(total_tenths: i64) -> Scored {
     Scored {
         answers: "[]".into(),
@@ -69,14 +85,8 @@ pub async fn scorecards_items_sample_and_inspection_states(backend: TestBackend)
         )
         .await
         .unwrap();
-    let local = t0().with_timezone(&FixedOffset::east_opt(8 * 3600).unwrap());
-    let start = FixedOffset::east_opt(8 * 3600)
-        .unwrap()
-        .with_ymd_and_hms(local.year(), local.month(), 1, 0, 0, 0)
-        .unwrap()
-        .with_timezone(&chrono::Utc);
+    let (local, month, start) = this_month();
     let end = start + chrono::Duration::days(40);
-    let month = local.format("%Y-%m").to_string();
     let whole = QaMonth {
         code: &month,
         start,
@@ -345,13 +355,7 @@ pub async fn calls_wait_for_the_checks_only_with_a_transcript(backend: TestBacke
     )
     .await
     .unwrap();
-    let local = t0().with_timezone(&FixedOffset::east_opt(8 * 3600).unwrap());
-    let start = FixedOffset::east_opt(8 * 3600)
-        .unwrap()
-        .with_ymd_and_hms(local.year(), local.month(), 1, 0, 0, 0)
-        .unwrap()
-        .with_timezone(&chrono::Utc);
-    let month = local.format("%Y-%m").to_string();
+    let (_, month, start) = this_month();
     let end = start + chrono::Duration::days(40);
     let whole = QaMonth {
         code: &month,
@@ -482,15 +486,18 @@ pub async fn items_follow_the_noted_changes(backend: TestBackend) {
     let db = &t.db;
     let f = crate::complaints::fixture(db).await;
     let c = &f.c;
-    let (first, _) = db
-        .create_ticket(
+    let open = |minutes: i64| async move {
+        db.create_ticket(
             &actor_for(&c.agent, "agent1"),
-            at(10),
+            at(minutes),
             &ticket(c, Some(&c.agent)),
             &TicketDeadlines::default(),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .0
+    };
+    let first = open(10).await;
     for e in [
         call_event(CallEventKind::Offered, 11, None),
         call_event(CallEventKind::Answered, 12, Some("agent1")),
@@ -501,13 +508,7 @@ pub async fn items_follow_the_noted_changes(backend: TestBackend) {
             .unwrap();
     }
     let call = db.get_call_by_external_id("cti-late").await.unwrap().id;
-    let local = t0().with_timezone(&FixedOffset::east_opt(8 * 3600).unwrap());
-    let start = FixedOffset::east_opt(8 * 3600)
-        .unwrap()
-        .with_ymd_and_hms(local.year(), local.month(), 1, 0, 0, 0)
-        .unwrap()
-        .with_timezone(&chrono::Utc);
-    let month = local.format("%Y-%m").to_string();
+    let (_, month, start) = this_month();
     let this = QaMonth {
         code: &month,
         start,
@@ -525,15 +526,7 @@ pub async fn items_follow_the_noted_changes(backend: TestBackend) {
         &[&first],
     )
     .await;
-    let (second, _) = db
-        .create_ticket(
-            &actor_for(&c.agent, "agent1"),
-            at(21),
-            &ticket(c, Some(&c.agent)),
-            &TicketDeadlines::default(),
-        )
-        .await
-        .unwrap();
+    let second = open(21).await;
     db.refresh_qa_changes(&[this], false, at(22)).await.unwrap();
     assert_eq!(db.count_qa_items(&month).await.unwrap(), 3);
     let item = db.get_qa_item(&format!("ticket:{first}")).await.unwrap();
