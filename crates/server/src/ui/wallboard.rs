@@ -19,9 +19,8 @@ pub fn routes() -> Router<AppState> {
         .route("/wallboard/board", get(board))
 }
 
-/// One channel's tiles as the board shows them.
+/// What one channel's tiles show besides its numbers (which come from the board).
 struct ChannelTiles {
-    now: ChannelNow,
     longest: String,
     /// Each queue: its name, how many wait, the longest wait.
     queues: Vec<(String, i64, String)>,
@@ -50,7 +49,7 @@ fn percent(share: f64) -> String {
     }
 }
 
-fn tiles(now: ChannelNow) -> ChannelTiles {
+fn tiles(now: &ChannelNow) -> ChannelTiles {
     ChannelTiles {
         longest: clock(now.longest_wait_s),
         queues: now
@@ -64,7 +63,6 @@ fn tiles(now: ChannelNow) -> ChannelTiles {
             Some(false) => "bad",
             None => "",
         },
-        now,
     }
 }
 
@@ -103,7 +101,7 @@ struct FullPage<'a> {
 /// The board now.
 async fn board_part(page: &Page) -> Result<BoardPart<'_>, UiError> {
     let t = page.t();
-    let mut b = app::board(&page.state, &page.ctx)
+    let b = app::board(&page.state, &page.ctx)
         .await
         .map_err(|e| page.error(e))?;
     let time = |s: &str| s.get(11..16).unwrap_or_default().to_string();
@@ -147,8 +145,8 @@ async fn board_part(page: &Page) -> Result<BoardPart<'_>, UiError> {
             }
         })
         .collect();
-    let calls = tiles(std::mem::replace(&mut b.calls, empty_channel()));
-    let chats = tiles(std::mem::replace(&mut b.chats, empty_channel()));
+    let calls = tiles(&b.calls);
+    let chats = tiles(&b.chats);
     Ok(BoardPart {
         t,
         updated,
@@ -158,22 +156,6 @@ async fn board_part(page: &Page) -> Result<BoardPart<'_>, UiError> {
         b,
         people,
     })
-}
-
-fn empty_channel() -> ChannelNow {
-    ChannelNow {
-        waiting: 0,
-        longest_wait_s: 0,
-        queues: Vec::new(),
-        today: app::TodaySoFar {
-            offered: 0,
-            answered: 0,
-            answered_in_target: 0,
-            abandoned: 0,
-            service_level: None,
-            target_met: None,
-        },
-    }
 }
 
 async fn page(page: Page) -> Result<Response, UiError> {
