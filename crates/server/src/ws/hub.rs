@@ -152,9 +152,16 @@ impl ChatHub {
     /// Tells this server's subscribers, then the other servers. A failed notification is
     /// logged, not returned: the change is stored, and the other side catches up on its
     /// next read.
+    ///
+    /// A console beat goes to the other servers only: this server counts its own consoles
+    /// as they open and close, and hearing its own beat — taken in by presence whenever
+    /// it next looks, possibly after that console closed — would count as a console
+    /// elsewhere and put off marking the agent away.
     pub async fn publish(&self, db: &Db, signals: Vec<Signal>) {
         for s in &signals {
-            self.deliver(s.clone());
+            if !matches!(s, Signal::Console { .. }) {
+                self.deliver(s.clone());
+            }
         }
         if db.backend() != kefu_store::Backend::Postgres {
             return;
@@ -242,6 +249,32 @@ mod tests {
             })
         );
         assert!(b.try_recv().is_err());
+    }
+
+    #[tokio::test]
+    async fn a_console_beat_is_not_heard_by_its_own_server() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("hub.db").display());
+        let db = Db::connect(&url).await.unwrap();
+        let hub = ChatHub::default();
+        let mut presence = hub.subscribe(PRESENCE_KEY);
+        let mut chat = hub.subscribe(&conversation_key("c"));
+        hub.publish(
+            &db,
+            vec![
+                Signal::Console { a: "a".into() },
+                Signal::Message {
+                    c: "c".into(),
+                    seq: 1,
+                },
+            ],
+        )
+        .await;
+        assert!(
+            presence.try_recv().is_err(),
+            "own beats stay out of presence"
+        );
+        assert!(chat.try_recv().is_ok(), "other signals are delivered here");
     }
 
     #[test]
