@@ -29,6 +29,7 @@ pub mod permission;
 pub mod phone;
 pub mod qa;
 pub mod queue;
+pub mod report;
 pub mod schedule;
 pub mod sla;
 pub mod survey;

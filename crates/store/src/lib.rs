@@ -28,6 +28,7 @@ pub mod mail;
 pub mod org;
 pub mod org_templates;
 pub mod qa;
+pub mod reports;
 pub mod schedule;
 pub mod search_docs;
 pub mod search_log;

@@ -41,6 +41,8 @@ mod org;
 mod org_templates;
 #[path = "conformance/qa.rs"]
 mod qa;
+#[path = "conformance/reports.rs"]
+mod reports;
 #[path = "conformance/schedule.rs"]
 mod schedule;
 #[path = "conformance/search_log.rs"]
@@ -75,6 +77,7 @@ kefu_test_support::suite!(
         schedule::templates_rosters_requests_and_duty,
         qa::calls_wait_for_the_checks_only_with_a_transcript,
         qa::items_follow_the_noted_changes,
+        reports::counts_follow_the_fixture,
         org::positions_round_trip,
         org::assignment_rules,
         org::grants_follow_positions,

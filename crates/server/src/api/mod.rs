@@ -25,6 +25,7 @@ pub(crate) use imports::{receive_upload, refuse_oversized};
 mod org;
 mod public;
 mod qa;
+mod reports;
 mod schedule;
 mod sla;
 mod surveys;
@@ -115,6 +116,7 @@ pub fn router(state: &AppState) -> (Router<AppState>, OpenApiDoc) {
         .merge(mail::routes())
         .merge(qa::routes())
         .merge(schedule::routes())
+        .merge(reports::routes())
         .merge(wallboard::routes())
         .merge(public::routes());
     if state.clock().is_simulated() {

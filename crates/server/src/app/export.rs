@@ -67,10 +67,10 @@ struct SheetSink {
 }
 
 impl SheetSink {
-    fn start(path: PathBuf, format: Format, title: String, header: Vec<String>) -> Self {
+    fn start(path: PathBuf, format: Format, layout: Layout, header: Vec<String>) -> Self {
         let (tx, rx) = mpsc::sync_channel::<Msg>(2048);
         let handle =
-            tokio::task::spawn_blocking(move || write_sheet(&path, format, &title, &header, rx));
+            tokio::task::spawn_blocking(move || write_sheet(&path, format, &layout, &header, rx));
         SheetSink { tx, handle }
     }
 
@@ -92,10 +92,21 @@ impl SheetSink {
     }
 }
 
+/// How a sheet is laid out around its rows.
+#[derive(Debug, Clone, Default)]
+struct Layout {
+    /// The worksheet's name.
+    title: String,
+    /// XLSX: lines above the header (a title, the filters the rows were chosen by).
+    preamble: Vec<String>,
+    /// XLSX: every column after the first holds numbers (an empty cell stays empty).
+    numbers: bool,
+}
+
 fn write_sheet(
     path: &Path,
     format: Format,
-    title: &str,
+    layout: &Layout,
     header: &[String],
     rx: mpsc::Receiver<Msg>,
 ) -> Result<u64, anyhow::Error> {
@@ -117,17 +128,31 @@ fn write_sheet(
             use rust_xlsxwriter::{Format as CellFormat, Workbook};
             let mut wb = Workbook::new();
             let sheet = wb.add_worksheet_with_constant_memory();
-            sheet.set_name(title)?;
+            sheet.set_name(&layout.title)?;
             let bold = CellFormat::new().set_bold();
+            for (i, line) in layout.preamble.iter().enumerate() {
+                let f = if i == 0 { &bold } else { &CellFormat::new() };
+                sheet.write_string_with_format(i as u32, 0, neutralize_cell(line), f)?;
+            }
+            let top = layout.preamble.len() as u32 + u32::from(!layout.preamble.is_empty());
             for (c, h) in header.iter().enumerate() {
-                sheet.write_string_with_format(0, c as u16, neutralize_cell(h), &bold)?;
+                sheet.write_string_with_format(top, c as u16, neutralize_cell(h), &bold)?;
                 sheet.set_column_width(c as u16, 16)?;
             }
-            sheet.set_freeze_panes(1, 0)?;
+            sheet.set_freeze_panes(top + 1, 0)?;
             while let Ok(Msg::Row(r)) = rx.recv() {
                 rows += 1;
+                let at = top + rows as u32;
                 for (c, v) in r.iter().enumerate() {
-                    sheet.write_string(rows as u32, c as u16, neutralize_cell(v))?;
+                    match v.parse::<f64>() {
+                        Ok(n) if layout.numbers && c > 0 => {
+                            sheet.write_number(at, c as u16, n)?;
+                        }
+                        _ if layout.numbers && c > 0 && v.is_empty() => {}
+                        _ => {
+                            sheet.write_string(at, c as u16, neutralize_cell(v))?;
+                        }
+                    }
                 }
             }
             wb.save(path)?;
@@ -299,11 +324,52 @@ pub async fn rows_to_file(
         format.extension()
     );
     let path = dir.path().join(&filename);
-    let sink = SheetSink::start(path.clone(), format, title.to_string(), header);
+    let layout = Layout {
+        title: title.to_string(),
+        ..Layout::default()
+    };
+    let sink = SheetSink::start(path.clone(), format, layout, header);
     while let Some(rows) = next_chunk.next_chunk().await? {
         for r in rows {
             sink.send(r).await?;
         }
+    }
+    let rows = sink.finish().await?;
+    Ok(ExportFile {
+        path,
+        filename,
+        format,
+        rows,
+        _dir: dir,
+    })
+}
+
+/// Writes a small table already in memory (a report) with lines stating what it is above
+/// it (XLSX only; a CSV stays one header and its rows) and numbers after the first column.
+pub async fn table_to_file(
+    state: &AppState,
+    title: &str,
+    format: Format,
+    preamble: Vec<String>,
+    header: Vec<String>,
+    lines: Vec<Vec<String>>,
+) -> Result<ExportFile, AppError> {
+    let dir =
+        tempfile::tempdir_in(exports_dir(state)?).map_err(|e| AppError::Internal(e.into()))?;
+    let filename = format!(
+        "{title}-{}.{}",
+        state.clock().now().format("%Y%m%d-%H%M%S"),
+        format.extension()
+    );
+    let path = dir.path().join(&filename);
+    let layout = Layout {
+        title: title.to_string(),
+        preamble,
+        numbers: true,
+    };
+    let sink = SheetSink::start(path.clone(), format, layout, header);
+    for line in lines {
+        sink.send(line).await?;
     }
     let rows = sink.finish().await?;
     Ok(ExportFile {

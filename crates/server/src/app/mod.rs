@@ -22,6 +22,7 @@ pub mod org;
 pub mod org_templates;
 pub mod public;
 pub mod qa;
+pub mod reports;
 pub mod schedule;
 pub mod search;
 pub mod sla;

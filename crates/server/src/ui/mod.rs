@@ -24,6 +24,7 @@ mod org_forms;
 mod org_templates;
 mod public;
 mod qa;
+mod reports;
 mod schedule;
 mod search;
 mod sla;
@@ -96,6 +97,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(mail_out::routes())
         .merge(qa::routes())
         .merge(schedule::routes())
+        .merge(reports::routes())
         .merge(wallboard::routes())
         .merge(public::routes())
 }
@@ -177,6 +179,7 @@ pub struct Chrome {
     /// Shifts: everyone has their own schedule there.
     pub nav_schedule: bool,
     pub nav_wallboard: bool,
+    pub nav_reports: bool,
 }
 
 /// A submitted form's value for `name` as typed (empty when absent).
@@ -233,6 +236,7 @@ impl Page {
             nav_qa: true,
             nav_schedule: true,
             nav_wallboard: c.can(Permission::ReportView),
+            nav_reports: c.can(Permission::ReportView),
         }
     }
 

@@ -1,0 +1,70 @@
+//! Reports over HTTP: a report, the records behind one of its cells, and the report as a
+//! sheet. The report page reads the same.
+
+use super::{download, Json, Query};
+use crate::app::export::Format;
+use crate::app::reports::{self as app, DrillQuery, DrillView, ReportQuery, ReportView};
+use crate::auth::Ctx;
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::response::Response;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_report))
+        .routes(routes!(get_drill))
+        .routes(routes!(export_report))
+}
+
+/// A report: the chosen metrics for a date range, by period, agent, channel, type or
+/// complaint cause, severity or department, with the filters applied. Each cell carries
+/// `n`, the number of records behind it (see `/reports/drill`).
+#[utoipa::path(get, path = "/reports", tag = "reports", security(("bearer" = ["report.view"])),
+    params(ReportQuery), responses((status = 200, body = ReportView), (status = 403), (status = 422)))]
+async fn get_report(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ReportQuery>,
+) -> Result<Json<ReportView>, AppError> {
+    Ok(Json(app::report(&state, &ctx, &q).await?))
+}
+
+/// The records behind one cell of a report (the report's own parameters, plus the
+/// metric and the row), oldest first, a page at a time. `total` equals the cell's `n`.
+#[utoipa::path(get, path = "/reports/drill", tag = "reports", security(("bearer" = ["report.view"])),
+    params(ReportQuery, DrillQuery), responses((status = 200, body = DrillView), (status = 403), (status = 422)))]
+async fn get_drill(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ReportQuery>,
+    Query(d): Query<DrillQuery>,
+) -> Result<Json<DrillView>, AppError> {
+    Ok(Json(app::drill(&state, &ctx, &q, &d).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+struct FormatParam {
+    /// `xlsx` (default) or `csv`.
+    format: Option<String>,
+}
+
+/// A report as XLSX (its filters stated above the table, values as numbers) or CSV.
+#[utoipa::path(get, path = "/reports/export", tag = "reports", security(("bearer" = ["report.view"])),
+    params(ReportQuery, FormatParam),
+    responses((status = 200, description = "the file", content_type = "application/octet-stream"), (status = 422)))]
+async fn export_report(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    jar: axum_extra::extract::CookieJar,
+    Query(q): Query<ReportQuery>,
+    Query(f): Query<FormatParam>,
+) -> Result<Response, AppError> {
+    let format = Format::parse(f.format.as_deref())?;
+    let t = state.i18n().tr(crate::ui::lang_of(&jar));
+    let file = app::export(&state, &ctx, &q, format, &t).await?;
+    download(&file.path, &file.filename, format.content_type()).await
+}

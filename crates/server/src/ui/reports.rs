@@ -1,0 +1,450 @@
+//! The report page (报表): presets (service overview, agents' workload, complaint
+//! statistics), filters, a chart of one metric, the table with every cell linking to the
+//! records behind it, and exports; the drill-down page lists those records.
+
+use super::{query_string, render, Chrome, Page, UiError};
+use crate::app::reports::{self as app, DrillQuery, ReportQuery, ReportView};
+use crate::i18n::Tr;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::Query;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use kefu_domain::report::{Grouping, Metric};
+use kefu_domain::ticket::{Channel, TicketType};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/reports", get(page))
+        .route("/reports/drill", get(drill_page))
+}
+
+/// A report's parameters as a query string (for links that keep them).
+fn query_of(q: &ReportQuery) -> String {
+    let s = |v: &Option<String>| v.clone().unwrap_or_default();
+    let pairs = [
+        ("from", s(&q.from)),
+        ("to", s(&q.to)),
+        ("by", s(&q.by)),
+        ("group", s(&q.group)),
+        ("department", s(&q.department)),
+        ("agent", s(&q.agent)),
+        ("channel", s(&q.channel)),
+        ("type", s(&q.ticket_type)),
+        ("metrics", s(&q.metrics)),
+    ];
+    let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    query_string(&refs)
+}
+
+/// The preset reports: a name, and the grouping, period and metrics they show.
+const PRESETS: &[(&str, &str, &str, &[Metric])] = &[
+    ("service", "period", "day", &[]),
+    (
+        "workload",
+        "agent",
+        "month",
+        &[
+            Metric::CallsAnswered,
+            Metric::Chats,
+            Metric::OutboundCalls,
+            Metric::TicketsOpened,
+            Metric::TicketsResolved,
+            Metric::FirstResponseMedian,
+            Metric::ResolutionMedian,
+            Metric::SlaResolution,
+            Metric::PromisesKept,
+            Metric::PromisesBroken,
+            Metric::CallbacksDone,
+            Metric::Csat,
+            Metric::QaScore,
+            Metric::Conversions,
+        ],
+    ),
+    ("complaints", "cause", "month", Metric::COMPLAINTS),
+    (
+        "complaint_trend",
+        "period",
+        "week",
+        &[
+            Metric::Complaints,
+            Metric::CallbacksPlanned,
+            Metric::CallbacksDone,
+            Metric::CallbacksReached,
+            Metric::CallbacksUnreachable,
+            Metric::Csat,
+            Metric::Nps,
+        ],
+    ),
+];
+
+struct Preset {
+    name: String,
+    href: String,
+    on: bool,
+}
+
+struct Column {
+    code: String,
+    name: String,
+    unit: String,
+}
+
+struct Cell {
+    text: String,
+    /// The drill-down link; empty when there is nothing behind the cell.
+    href: String,
+}
+
+struct Row {
+    label: String,
+    cells: Vec<Cell>,
+}
+
+/// One bar of the chart, in the SVG's units.
+struct Bar {
+    x: u32,
+    y: u32,
+    w: u32,
+    h: u32,
+    label: String,
+    value: String,
+    href: String,
+}
+
+const CHART_W: u32 = 960;
+const CHART_H: u32 = 180;
+
+fn bars(r: &ReportView, t: &Tr<'_>, metric: usize, base: &str) -> Vec<Bar> {
+    let unit = r
+        .columns
+        .get(metric)
+        .map(|c| c.unit.as_str())
+        .unwrap_or("count");
+    let values: Vec<f64> = r
+        .rows
+        .iter()
+        .map(|row| row.cells.get(metric).and_then(|c| c.value).unwrap_or(0.0))
+        .collect();
+    let max = values.iter().copied().fold(0.0_f64, f64::max);
+    let n = r.rows.len().max(1) as u32;
+    let slot = (CHART_W / n).max(1);
+    let w = (slot * 7 / 10).max(1);
+    r.rows
+        .iter()
+        .zip(&values)
+        .enumerate()
+        .map(|(i, (row, v))| {
+            let h = if max > 0.0 {
+                ((v.max(0.0) / max) * f64::from(CHART_H - 20)).round() as u32
+            } else {
+                0
+            };
+            let code = &r.columns[metric].metric;
+            Bar {
+                x: i as u32 * slot + (slot - w) / 2,
+                y: CHART_H - h,
+                w,
+                h,
+                label: app::row_label(t, &r.group, row),
+                value: app::shown(row.cells.get(metric).and_then(|c| c.value), unit),
+                href: format!(
+                    "/reports/drill?{base}&{}",
+                    query_string(&[("metric", code), ("row", &row.key)])
+                ),
+            }
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "reports.html")]
+struct ReportPage<'a> {
+    t: Tr<'a>,
+    chrome: Chrome,
+    presets: Vec<Preset>,
+    q: ReportQuery,
+    /// The chosen metrics (a preset's), kept by the filter form.
+    metrics: String,
+    /// The rows' heading (what they are).
+    group_name: String,
+    filters: String,
+    groupings: Vec<(&'static str, String)>,
+    departments: Vec<(String, String)>,
+    agents: Vec<(String, String)>,
+    channels: Vec<(&'static str, String)>,
+    types: Vec<(&'static str, String)>,
+    /// Sections over the metric columns: name and width.
+    sections: Vec<(String, usize)>,
+    columns: Vec<Column>,
+    rows: Vec<Row>,
+    total: Row,
+    chart_metric: String,
+    chart_name: String,
+    bars: Vec<Bar>,
+    chart_w: u32,
+    chart_h: u32,
+    query: String,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct ChartParam {
+    chart: Option<String>,
+    preset: Option<String>,
+}
+
+async fn page(
+    page: Page,
+    Query(mut q): Query<ReportQuery>,
+    Query(c): Query<ChartParam>,
+) -> Result<Response, UiError> {
+    let t = page.t();
+    let preset = c.preset.as_deref().unwrap_or("");
+    if let Some((_, group, by, metrics)) = PRESETS.iter().find(|p| p.0 == preset) {
+        q.group = Some(group.to_string());
+        q.by = Some(by.to_string());
+        q.metrics = (!metrics.is_empty()).then(|| {
+            metrics
+                .iter()
+                .map(|m| m.code())
+                .collect::<Vec<_>>()
+                .join(",")
+        });
+    }
+    let r = app::report(&page.state, &page.ctx, &q)
+        .await
+        .map_err(|e| page.error(e))?;
+    let (departments, agents) = app::choices(&page.state, &page.ctx)
+        .await
+        .map_err(|e| page.error(e))?;
+    let filters = app::describe(&page.state, &t, &r)
+        .await
+        .map_err(|e| page.error(e))?;
+    // Links keep the report as shown (its resolved range), not the preset.
+    let shown = ReportQuery {
+        from: Some(r.from.clone()),
+        to: Some(r.to.clone()),
+        by: Some(r.by.clone()),
+        group: Some(r.group.clone()),
+        department: r.department.clone(),
+        agent: r.agent.clone(),
+        channel: r.channel.clone(),
+        ticket_type: r.ticket_type.clone(),
+        metrics: q.metrics.clone(),
+    };
+    let query = query_of(&shown);
+    let cells = |row: &app::RowView| -> Vec<Cell> {
+        row.cells
+            .iter()
+            .zip(&r.columns)
+            .map(|(cell, col)| Cell {
+                text: if cell.applies {
+                    app::shown(cell.value, &col.unit)
+                } else {
+                    t.t("report.not_applicable").to_string()
+                },
+                href: if cell.applies && cell.n > 0 {
+                    format!(
+                        "/reports/drill?{query}&{}",
+                        query_string(&[("metric", &col.metric), ("row", &row.key)])
+                    )
+                } else {
+                    String::new()
+                },
+            })
+            .collect()
+    };
+    let rows = r
+        .rows
+        .iter()
+        .map(|row| Row {
+            label: app::row_label(&t, &r.group, row),
+            cells: cells(row),
+        })
+        .collect();
+    let total = Row {
+        label: t.t("report.total").to_string(),
+        cells: cells(&r.total),
+    };
+    let chart_index = c
+        .chart
+        .as_deref()
+        .and_then(|m| r.columns.iter().position(|col| col.metric == m))
+        .or_else(|| {
+            r.columns.iter().position(|col| {
+                r.total
+                    .cells
+                    .iter()
+                    .zip(&r.columns)
+                    .any(|(x, y)| y.metric == col.metric && x.applies)
+            })
+        })
+        .unwrap_or(0);
+    let chart_metric = r
+        .columns
+        .get(chart_index)
+        .map(|c| c.metric.clone())
+        .unwrap_or_default();
+    let presets = PRESETS
+        .iter()
+        .map(|(name, ..)| Preset {
+            name: t.t(&format!("report.preset_{name}")).to_string(),
+            href: format!("/reports?preset={name}"),
+            on: *name == preset || (preset.is_empty() && *name == "service"),
+        })
+        .collect();
+    Ok(render(&ReportPage {
+        chart_name: t.t(&format!("report.metric.{chart_metric}")).to_string(),
+        bars: if r.columns.is_empty() {
+            Vec::new()
+        } else {
+            bars(&r, &t, chart_index, &query)
+        },
+        chart_metric,
+        chart_w: CHART_W,
+        chart_h: CHART_H,
+        presets,
+        sections: app::sections(&r.columns)
+            .into_iter()
+            .map(|(s, n)| (t.t(&format!("report.section.{s}")).to_string(), n))
+            .collect(),
+        columns: r
+            .columns
+            .iter()
+            .map(|c| Column {
+                code: c.metric.clone(),
+                name: t.t(&format!("report.metric.{}", c.metric)).to_string(),
+                unit: t.t(&format!("report.unit.{}", c.unit)).to_string(),
+            })
+            .collect(),
+        rows,
+        total,
+        groupings: Grouping::ALL
+            .iter()
+            .map(|g| {
+                (
+                    g.code(),
+                    t.t(&format!("report.group_{}", g.code())).to_string(),
+                )
+            })
+            .collect(),
+        channels: Channel::ALL
+            .iter()
+            .map(|c| (c.code(), t.label("channel", c.code()).to_string()))
+            .collect(),
+        types: TicketType::ALL
+            .iter()
+            .map(|c| (c.code(), t.label("ticket_type", c.code()).to_string()))
+            .collect(),
+        departments,
+        agents,
+        filters,
+        metrics: shown.metrics.clone().unwrap_or_default(),
+        group_name: t.t(&format!("report.group_{}", r.group)).to_string(),
+        q: shown,
+        query,
+        chrome: page.chrome("reports"),
+        t,
+    }))
+}
+
+struct DrillLine {
+    at: String,
+    kind: String,
+    label: String,
+    href: String,
+    value: String,
+}
+
+#[derive(Template)]
+#[template(path = "reports_drill.html")]
+struct DrillPage<'a> {
+    t: Tr<'a>,
+    chrome: Chrome,
+    metric: String,
+    range: String,
+    total: i64,
+    lines: Vec<DrillLine>,
+    back: String,
+    prev: String,
+    next: String,
+}
+
+async fn drill_page(
+    page: Page,
+    Query(q): Query<ReportQuery>,
+    Query(d): Query<DrillQuery>,
+) -> Result<Response, UiError> {
+    let t = page.t();
+    let v = app::drill(&page.state, &page.ctx, &q, &d)
+        .await
+        .map_err(|e| page.error(e))?;
+    let unit = Metric::from_code(&v.metric)
+        .map(|m| match m.measure() {
+            kefu_domain::report::Measure::Rate => "flag",
+            kefu_domain::report::Measure::Median | kefu_domain::report::Measure::P90 => "hours",
+            _ => "value",
+        })
+        .unwrap_or("value");
+    let lines = v
+        .items
+        .iter()
+        .map(|i| DrillLine {
+            at: i.at.get(..16).unwrap_or_default().replace('T', " "),
+            kind: t.t(&format!("report.kind.{}", i.kind)).to_string(),
+            label: if i.label.is_empty() {
+                i.id.clone()
+            } else {
+                i.label.clone()
+            },
+            href: i.link.clone(),
+            value: match (i.value, unit) {
+                (None, _) => String::new(),
+                (Some(x), "flag") => t
+                    .t(if x > 0.0 {
+                        "report.met"
+                    } else {
+                        "report.not_met"
+                    })
+                    .to_string(),
+                (Some(x), "hours") => format!("{x:.1} h"),
+                (Some(x), _) => format!("{x}"),
+            },
+        })
+        .collect();
+    let base = query_of(&q);
+    let limit = d.limit.unwrap_or(100).clamp(1, 500);
+    let offset = d.offset.unwrap_or(0).max(0);
+    let row = d.row.clone().unwrap_or_default();
+    let page_link = |o: i64| {
+        format!(
+            "/reports/drill?{base}&{}",
+            query_string(&[
+                ("metric", &v.metric),
+                ("row", &row),
+                ("offset", &o.to_string()),
+                ("limit", &limit.to_string()),
+            ])
+        )
+    };
+    Ok(render(&DrillPage {
+        metric: t.t(&format!("report.metric.{}", v.metric)).to_string(),
+        range: format!("{} – {}", v.from, v.to),
+        total: v.total,
+        lines,
+        back: format!("/reports?{base}"),
+        prev: if offset > 0 {
+            page_link((offset - limit).max(0))
+        } else {
+            String::new()
+        },
+        next: if offset + limit < v.total {
+            page_link(offset + limit)
+        } else {
+            String::new()
+        },
+        chrome: page.chrome("reports"),
+        t,
+    }))
+}
