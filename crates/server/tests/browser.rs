@@ -58,9 +58,12 @@ mod chat;
 use chat::*;
 #[path = "browser/qa.rs"]
 mod qa;
+#[path = "browser/reports.rs"]
+mod reports;
 #[path = "browser/wallboard.rs"]
 mod wallboard;
 use qa::*;
+use reports::*;
 use wallboard::*;
 #[path = "browser/org_templates.rs"]
 mod org_templates;
@@ -140,6 +143,7 @@ fn main() {
         setup_templates_agents_and_settings,
         sms_gateway_page_keeps_the_key_and_masks_numbers,
         wallboard_updates_by_itself,
+        report_filters_chart_drill_down_and_export,
         org_template_loads_and_shows_its_departments,
     ];
 
