@@ -12,6 +12,8 @@
 //! * `qa-sample` and `qa-checks`: quality inspection's monthly sample and automatic checks
 //!   (issue 7), pure and in memory; `seed-qa`, `qa-draw` and `qa-undraw`: the same draw
 //!   through the server over a seeded month (`bench/qa.sh`).
+//! * `seed-reports` and `report-http`: reports over millions of tickets (issue 9,
+//!   `bench/reports.sh`).
 //! * `login`, `wait-ready`, `free-port` and `mem` are small helpers so the driver script needs no
 //!   other tools.
 //!
@@ -31,6 +33,7 @@ mod qa;
 mod qa_draw;
 mod qa_rows;
 mod qa_seed;
+mod reports;
 mod search;
 mod seed;
 mod text;
@@ -316,6 +319,23 @@ enum Command {
     /// Write a month of inspectable work (calls, chats, work orders) for N agents, with
     /// inspectors and a QA lead, into kefu's database (start kefu once first, then stop it).
     SeedQa(qa_seed::SeedArgs),
+    /// Write N tickets with their events over the last months into kefu's database
+    /// (SQLite or PostgreSQL; start kefu once first, then stop it).
+    SeedReports(reports::SeedArgs),
+    /// Time `GET <path>` on a running server, one request at a time.
+    ReportHttp {
+        #[arg(long)]
+        base: String,
+        #[arg(long)]
+        token: String,
+        /// e.g. `/api/v1/reports?from=2026-11-01&to=2026-11-30`
+        #[arg(long)]
+        path: String,
+        #[arg(long, default_value_t = 5)]
+        runs: u32,
+        #[arg(long, default_value = "report")]
+        label: String,
+    },
     /// Time POST /api/v1/qa/samples (the month's draw) on a running server.
     QaDraw(qa_draw::DrawArgs),
     /// Delete a month's sample and its inspections from a stopped server's database.
@@ -509,6 +529,14 @@ fn main() -> anyhow::Result<()> {
                         wait_ready(&base, Duration::from_secs(timeout)).await
                     }
                     Command::SeedQa(args) => qa_seed::run(args).await,
+                    Command::SeedReports(args) => reports::seed(args).await,
+                    Command::ReportHttp {
+                        base,
+                        token,
+                        path,
+                        runs,
+                        label,
+                    } => reports::timed_get(&base, &token, &path, runs, &label).await,
                     Command::QaDraw(args) => qa_draw::draw(args).await,
                     Command::QaUndraw(args) => qa_draw::undraw(args).await,
                     Command::GenCustomers { .. }

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Reports over ten million tickets (issue 9, see BENCHMARKS.md): the month's report for
+# the whole center through the server, target ≤ 1 s.
+#
+#   R1  the last full month by day, every metric, no filter (GET /api/v1/reports)
+#   R2  the same month as one row (by=month)
+#   R3  the same month by agent (200 agents)
+#   R4  the same month for one department of ten
+#
+# Seeds TICKETS tickets with their events over the 24 months before the next one
+# (`kefu-bench seed-reports`), then times each report RUNS times, one request at a time.
+# SQLite by default; POSTGRES=1 runs on a fresh database on 127.0.0.1:5432 instead.
+#
+# Usage: bench/reports.sh
+# Knobs: TICKETS=10000000 RUNS=5 POSTGRES=0 SKIP_BUILD=1 KEEP=1
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TICKETS="${TICKETS:-10000000}"
+RUNS="${RUNS:-5}"
+POSTGRES="${POSTGRES:-0}"
+# shellcheck source=bench/common.sh
+source "$ROOT/bench/common.sh"
+bench_setup reports
+
+if [[ "$POSTGRES" == 1 ]]; then
+    PGDB="kefu_bench_reports_$$"
+    psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE $PGDB"
+    export KEFU_DATABASE_URL="postgres://postgres@127.0.0.1:5432/$PGDB"
+    DB_URL="$KEFU_DATABASE_URL"
+    drop_db() { psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $PGDB" || true; }
+    trap 'bench_cleanup; cd /; drop_db' EXIT
+else
+    DB_URL="sqlite://$DATA/kefu.db"
+fi
+
+log "creating the schema"
+PORT="$("$BENCH" free-port)"; start_server "$PORT"; stop_server
+
+log "seeding $TICKETS tickets"
+/usr/bin/time -v -o "$WORK/seed.time" \
+    "$BENCH" seed-reports --database-url "$DB_URL" --tickets "$TICKETS" | tee "$WORK/seed.out"
+grep -E 'Elapsed|Maximum resident' "$WORK/seed.time" | sed 's/^\s*/seed: /'
+[[ "$POSTGRES" == 1 ]] || echo "database: $(du -sh "$DATA" | cut -f1)"
+
+# The last full month.
+FROM="$(date -u -d "$(date -u +%Y-%m-01) -1 month" +%Y-%m-%d)"
+TO="$(date -u -d "$(date -u +%Y-%m-01) -1 day" +%Y-%m-%d)"
+
+PORT="$("$BENCH" free-port)"; start_server "$PORT"
+BASE="http://127.0.0.1:$PORT"
+TOKEN="$(KEFU_ADMIN_PASSWORD="$PASSWORD" "$BENCH" login --base "$BASE" --username admin)"
+"$BENCH" mem --pid "$SERVER_PID" | sed 's/^/server before: /'
+for spec in \
+    "R1 /api/v1/reports?from=$FROM&to=$TO" \
+    "R2 /api/v1/reports?from=$FROM&to=$TO&by=month" \
+    "R3 /api/v1/reports?from=$FROM&to=$TO&by=month&group=agent" \
+    "R4 /api/v1/reports?from=$FROM&to=$TO&department=bd3"; do
+    set -- $spec
+    "$BENCH" report-http --base "$BASE" --token "$TOKEN" --path "$2" --runs "$RUNS" --label "$1" \
+        | tee -a "$WORK/results.out"
+done
+"$BENCH" mem --pid "$SERVER_PID" | sed 's/^/server after: /'
+stop_server
