@@ -347,6 +347,9 @@ fn working_seconds(
         .collect()
 }
 
+/// A time metric's working seconds, by local day and by group key.
+type WorkedSeconds = (BTreeMap<i64, Vec<i64>>, BTreeMap<String, Vec<i64>>);
+
 /// The report.
 pub async fn report(state: &AppState, ctx: &Ctx, q: &ReportQuery) -> Result<ReportView, AppError> {
     ctx.require(Permission::ReportView)?;
@@ -367,8 +370,7 @@ async fn build(state: &AppState, spec: &Spec) -> Result<ReportView, AppError> {
         .await?;
     // Spans become working seconds before they are grouped into rows.
     let cal = working_calendar(state).await?;
-    let mut seconds: HashMap<Metric, (BTreeMap<i64, Vec<i64>>, BTreeMap<String, Vec<i64>>)> =
-        HashMap::new();
+    let mut seconds: HashMap<Metric, WorkedSeconds> = HashMap::new();
     for (m, t) in tallies.iter_mut() {
         let mut by_day = BTreeMap::new();
         for (day, spans) in std::mem::take(&mut t.spans_by_day) {
