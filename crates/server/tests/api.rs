@@ -84,6 +84,7 @@ kefu_test_support::suite!(
         schedule::forecast_follows_history_and_adjustments,
         wallboard::wallboard_counts_what_waits_and_how_today_goes,
         reports::working_hours_drill_down_and_sheets,
+        reports::dashboard_figures_are_report_cells,
         mail_imap::imap_poll_ingests_once_and_shows_errors,
         mail_out::replies_go_out_thread_back_and_retry,
         mail_out::survey_links_go_out_by_sms,

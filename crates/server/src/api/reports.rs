@@ -3,7 +3,9 @@
 
 use super::{download, Json, Query};
 use crate::app::export::Format;
-use crate::app::reports::{self as app, DrillQuery, DrillView, ReportQuery, ReportView};
+use crate::app::reports::{
+    self as app, DashboardView, DrillQuery, DrillView, ReportQuery, ReportView,
+};
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -18,6 +20,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_report))
         .routes(routes!(get_drill))
         .routes(routes!(export_report))
+        .routes(routes!(get_dashboard))
 }
 
 /// A report: the chosen metrics for a date range, by period, agent, channel, type or
@@ -67,4 +70,16 @@ async fn export_report(
     let t = state.i18n().tr(crate::ui::lang_of(&jar));
     let file = app::export(&state, &ctx, &q, format, &t).await?;
     download(&file.path, &file.filename, format.content_type()).await
+}
+
+/// The manager's dashboard: the month's headline figures against last month over the same
+/// days, the last 30 days' trend, the month's tickets by channel and type, complaint
+/// causes, and the agents ranked by tickets resolved.
+#[utoipa::path(get, path = "/dashboard", tag = "reports", security(("bearer" = ["report.view"])),
+    responses((status = 200, body = DashboardView), (status = 403)))]
+async fn get_dashboard(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<DashboardView>, AppError> {
+    Ok(Json(app::dashboard(&state, &ctx).await?))
 }

@@ -180,6 +180,7 @@ pub struct Chrome {
     pub nav_schedule: bool,
     pub nav_wallboard: bool,
     pub nav_reports: bool,
+    pub nav_dashboard: bool,
 }
 
 /// A submitted form's value for `name` as typed (empty when absent).
@@ -237,6 +238,7 @@ impl Page {
             nav_schedule: true,
             nav_wallboard: c.can(Permission::ReportView),
             nav_reports: c.can(Permission::ReportView),
+            nav_dashboard: c.can(Permission::ReportView),
         }
     }
 

@@ -1,6 +1,7 @@
 //! The report page (报表): presets (service overview, agents' workload, complaint
 //! statistics), filters, a chart of one metric, the table with every cell linking to the
-//! records behind it, and exports; the drill-down page lists those records.
+//! records behind it, and exports; the drill-down page lists those records; and the
+//! manager's dashboard, whose every figure is a report cell.
 
 use super::{query_string, render, Chrome, Page, UiError};
 use crate::app::reports::{self as app, DrillQuery, ReportQuery, ReportView};
@@ -18,6 +19,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/reports", get(page))
         .route("/reports/drill", get(drill_page))
+        .route("/dashboard", get(dashboard_page))
 }
 
 /// A report's parameters as a query string (for links that keep them).
@@ -445,6 +447,229 @@ async fn drill_page(
             String::new()
         },
         chrome: page.chrome("reports"),
+        t,
+    }))
+}
+
+/// A tile of the dashboard.
+struct Tile {
+    name: String,
+    value: String,
+    previous: String,
+    /// `up`, `down` or empty: how the figure moved against last month.
+    trend: &'static str,
+    href: String,
+}
+
+/// A horizontal bar: its name, value, width in percent of the longest, and records link.
+struct HBar {
+    label: String,
+    value: String,
+    width: u32,
+    href: String,
+}
+
+/// A day of the trend chart: two bars in the SVG's units.
+struct TrendBar {
+    x: u32,
+    w: u32,
+    opened_y: u32,
+    opened_h: u32,
+    resolved_y: u32,
+    resolved_h: u32,
+    day: String,
+    opened: String,
+    resolved: String,
+}
+
+struct RankLine {
+    name: String,
+    resolved: i64,
+    href: String,
+    sla: String,
+    csat: String,
+    qa: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage<'a> {
+    t: Tr<'a>,
+    chrome: Chrome,
+    period: String,
+    tiles: Vec<Tile>,
+    trend: Vec<TrendBar>,
+    chart_w: u32,
+    chart_h: u32,
+    /// The distributions: element id, heading, bars.
+    columns: Vec<(&'static str, String, Vec<HBar>)>,
+    agents: Vec<RankLine>,
+}
+
+fn hbars(
+    slices: &[app::Slice],
+    label: impl Fn(&app::Slice) -> String,
+    href: impl Fn(&app::Slice) -> String,
+) -> Vec<HBar> {
+    let max = slices.iter().map(|s| s.n).max().unwrap_or(0).max(1);
+    slices
+        .iter()
+        .map(|s| HBar {
+            label: label(s),
+            value: s.n.to_string(),
+            width: ((s.n * 100) / max).max(1) as u32,
+            href: href(s),
+        })
+        .collect()
+}
+
+async fn dashboard_page(page: Page) -> Result<Response, UiError> {
+    let t = page.t();
+    let d = app::dashboard(&page.state, &page.ctx)
+        .await
+        .map_err(|e| page.error(e))?;
+    let month = |extra: &[(&str, &str)]| {
+        let mut pairs = vec![
+            ("from", d.from.as_str()),
+            ("to", d.to.as_str()),
+            ("by", "month"),
+        ];
+        pairs.extend_from_slice(extra);
+        query_string(&pairs)
+    };
+    let tiles = d
+        .kpis
+        .iter()
+        .map(|k| {
+            let better_up = !matches!(
+                k.metric.as_str(),
+                "promises_broken" | "complaints" | "first_response_median"
+            );
+            let trend = match (k.value, k.previous) {
+                (Some(v), Some(p)) if v > p => {
+                    if better_up {
+                        "up"
+                    } else {
+                        "down"
+                    }
+                }
+                (Some(v), Some(p)) if v < p => {
+                    if better_up {
+                        "down"
+                    } else {
+                        "up"
+                    }
+                }
+                _ => "",
+            };
+            Tile {
+                name: t.t(&format!("report.metric.{}", k.metric)).to_string(),
+                value: app::shown(k.value, &k.unit),
+                previous: t.f(
+                    "dashboard.previous",
+                    &[("value", &app::shown(k.previous, &k.unit))],
+                ),
+                trend,
+                href: format!("/reports/drill?{}", month(&[("metric", &k.metric)])),
+            }
+        })
+        .collect();
+    let max = d
+        .trend
+        .iter()
+        .map(|x| x.opened.max(x.resolved))
+        .fold(0.0_f64, f64::max)
+        .max(1.0);
+    let slot = CHART_W / d.trend.len().max(1) as u32;
+    let w = (slot * 2 / 5).max(1);
+    let h = |v: f64| ((v / max) * f64::from(CHART_H - 10)).round() as u32;
+    let trend = d
+        .trend
+        .iter()
+        .enumerate()
+        .map(|(i, x)| TrendBar {
+            x: i as u32 * slot + slot / 10,
+            w,
+            opened_y: CHART_H - h(x.opened),
+            opened_h: h(x.opened),
+            resolved_y: CHART_H - h(x.resolved),
+            resolved_h: h(x.resolved),
+            day: x.day.clone(),
+            opened: format!("{:.0}", x.opened),
+            resolved: format!("{:.0}", x.resolved),
+        })
+        .collect();
+    let drill = |group: &'static str, metric: &'static str| {
+        let month = &month;
+        move |s: &app::Slice| {
+            format!(
+                "/reports/drill?{}",
+                month(&[("group", group), ("metric", metric), ("row", &s.key)])
+            )
+        }
+    };
+    let none = t.t("report.none").to_string();
+    Ok(render(&DashboardPage {
+        period: format!("{} – {}", d.from, d.to),
+        tiles,
+        trend,
+        chart_w: CHART_W,
+        chart_h: CHART_H,
+        columns: vec![
+            (
+                "dashboard-channels",
+                t.t("dashboard.by_channel").to_string(),
+                hbars(
+                    &d.by_channel,
+                    |s| t.label("channel", &s.key).to_string(),
+                    drill("channel", "tickets_opened"),
+                ),
+            ),
+            (
+                "dashboard-types",
+                t.t("dashboard.by_type").to_string(),
+                hbars(
+                    &d.by_type,
+                    |s| t.label("ticket_type", &s.key).to_string(),
+                    drill("type", "tickets_opened"),
+                ),
+            ),
+            (
+                "dashboard-causes",
+                t.t("dashboard.causes").to_string(),
+                hbars(
+                    &d.causes,
+                    |s| {
+                        if s.key.is_empty() {
+                            none.clone()
+                        } else {
+                            s.label.clone()
+                        }
+                    },
+                    drill("cause", "complaints"),
+                ),
+            ),
+        ],
+        agents: d
+            .agents
+            .iter()
+            .map(|a| RankLine {
+                name: a.name.clone(),
+                resolved: a.resolved,
+                href: format!(
+                    "/reports/drill?{}",
+                    month(&[
+                        ("group", "agent"),
+                        ("metric", "tickets_resolved"),
+                        ("row", &a.agent_id)
+                    ])
+                ),
+                sla: app::shown(a.sla_resolution, "percent"),
+                csat: app::shown(a.csat, "average"),
+                qa: app::shown(a.qa_score, "average"),
+            })
+            .collect(),
+        chrome: page.chrome("dashboard"),
         t,
     }))
 }

@@ -328,3 +328,68 @@ pub async fn working_hours_drill_down_and_sheets(backend: TestBackend) {
     }
     app.cleanup().await;
 }
+
+/// The dashboard's figures are report cells: each headline equals the month's report
+/// total, the channels add up to the tickets opened, and the ranking is in order.
+pub async fn dashboard_figures_are_report_cells(backend: TestBackend) {
+    let app = TestApp::new(backend).await;
+    let lead = app.login("lead").await;
+    let agent = app.login("agent1").await;
+    // Some work of today, whatever the demo holds.
+    for _ in 0..3 {
+        open_ticket(&app, &agent, json!({"type": "consultation"})).await;
+    }
+    assert_eq!(
+        app.get("/api/v1/dashboard", &agent).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = app.get("/api/v1/dashboard", &lead).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let d = r.json();
+    let (from, to) = (d["from"].as_str().unwrap(), d["to"].as_str().unwrap());
+    assert!(from.ends_with("-01") && from <= to, "{d}");
+    let metrics: Vec<&str> = d["kpis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["metric"].as_str().unwrap())
+        .collect();
+    let month = report(
+        &app,
+        &lead,
+        &format!("from={from}&to={to}&by=month&metrics={}", metrics.join(",")),
+    )
+    .await;
+    for k in d["kpis"].as_array().unwrap() {
+        let m = k["metric"].as_str().unwrap();
+        assert_eq!(k["value"], cell(&month, None, m)["value"], "{m}");
+    }
+    let opened = cell(&month, None, "tickets_opened")["n"].as_i64().unwrap();
+    assert!(opened >= 3, "{opened}");
+    let channels: i64 = d["by_channel"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["n"].as_i64().unwrap())
+        .sum();
+    assert_eq!(channels, opened);
+    let types: i64 = d["by_type"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["n"].as_i64().unwrap())
+        .sum();
+    assert_eq!(types, opened);
+    let trend = d["trend"].as_array().unwrap();
+    assert_eq!(trend.len(), 30);
+    assert_eq!(trend[29]["day"], to);
+    let resolved: Vec<i64> = d["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["resolved"].as_i64().unwrap())
+        .collect();
+    assert!(resolved.len() <= 10);
+    assert!(resolved.windows(2).all(|w| w[0] >= w[1]), "{resolved:?}");
+    app.cleanup().await;
+}

@@ -1,7 +1,8 @@
 //! The report page: the shift lead opens it from the navigation, sees the chart and the
 //! table, narrows it with the filters, follows a total to the records behind it (as many
-//! as the cell says), downloads the sheet, and switches to the complaint statistics; an
-//! agent has no link to it.
+//! as the cell says), downloads the sheet, switches to the complaint statistics, and
+//! opens the manager's dashboard, whose first headline lists as many records as it says;
+//! an agent has no link to either.
 
 use super::*;
 
@@ -123,4 +124,20 @@ pub async fn report_filters_chart_drill_down_and_export(b: Browser) {
         "投诉原因"
     );
     assert!(b.text("#report-table thead").await.contains("投诉"));
+
+    // The manager's dashboard: a headline followed to its records.
+    b.mark_page().await;
+    b.click("#nav-dashboard").await;
+    b.wait_new_page().await;
+    b.wait_for("#dashboard-kpis").await;
+    assert_eq!(b.all("#dashboard-trend rect.opened").await.len(), 30);
+    assert!(!b.all("#dashboard-channels .hbar").await.is_empty());
+    let opened = b
+        .text("#dashboard-kpis .dash-tile:first-child strong")
+        .await;
+    b.mark_page().await;
+    b.click("#dashboard-kpis .dash-tile:first-child").await;
+    b.wait_new_page().await;
+    b.wait_for("#drill-list").await;
+    assert_eq!(b.text("#drill-total").await, opened);
 }
