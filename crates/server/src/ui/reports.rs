@@ -273,15 +273,9 @@ async fn page(
         .chart
         .as_deref()
         .and_then(|m| r.columns.iter().position(|col| col.metric == m))
-        .or_else(|| {
-            r.columns.iter().position(|col| {
-                r.total
-                    .cells
-                    .iter()
-                    .zip(&r.columns)
-                    .any(|(x, y)| y.metric == col.metric && x.applies)
-            })
-        })
+        // Else the first column with records, else the first that applies.
+        .or_else(|| r.total.cells.iter().position(|c| c.applies && c.n > 0))
+        .or_else(|| r.total.cells.iter().position(|c| c.applies))
         .unwrap_or(0);
     let chart_metric = r
         .columns
