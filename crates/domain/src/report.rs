@@ -275,6 +275,68 @@ pub fn percentile(sorted: &[i64], p: u32) -> Option<i64> {
     sorted.get(rank as usize - 1).copied()
 }
 
+code_enum!(
+    /// The reports the handbook asks to be handed in on schedule.
+    Scheduled {
+        /// 月度服务质量分析报告: the previous month, handed in by the 22nd.
+        MonthlyQuality = "monthly_quality",
+        /// 月度投诉统计: the previous month's complaints.
+        MonthlyComplaints = "monthly_complaints",
+        /// 每周质检小结: the previous week's inspections.
+        WeeklyQa = "weekly_qa",
+        /// 每周客服简报: the previous week's service.
+        WeeklyBulletin = "weekly_bulletin",
+    }
+);
+
+/// The period a scheduled report covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportPeriod {
+    /// `2026-11` or `2026-W48`.
+    pub key: String,
+    pub from: NaiveDate,
+    /// The last day, included.
+    pub to: NaiveDate,
+    /// The day it must be handed in by, if the handbook sets one.
+    pub due: Option<NaiveDate>,
+}
+
+/// The day of the month the monthly quality report is due (handbook: by the 22nd).
+pub const QUALITY_REPORT_DUE_DAY: u32 = 22;
+
+impl Scheduled {
+    /// The latest whole period before `today` (the last full week, Monday to Sunday, or
+    /// the last full month): what the report generated on `today` covers. A server that
+    /// was down on the first day of a period still generates it on its next run.
+    pub fn latest_period(self, today: NaiveDate) -> ReportPeriod {
+        match self {
+            Scheduled::MonthlyQuality | Scheduled::MonthlyComplaints => {
+                let this = Granularity::Month.period_start(today);
+                let from = Granularity::Month.period_start(this - Duration::days(1));
+                ReportPeriod {
+                    key: from.format("%Y-%m").to_string(),
+                    from,
+                    to: this - Duration::days(1),
+                    due: (self == Scheduled::MonthlyQuality).then(|| {
+                        this.with_day(QUALITY_REPORT_DUE_DAY)
+                            .expect("every month has a 22nd")
+                    }),
+                }
+            }
+            Scheduled::WeeklyQa | Scheduled::WeeklyBulletin => {
+                let from = Granularity::Week.period_start(today) - Duration::days(7);
+                let w = from.iso_week();
+                ReportPeriod {
+                    key: format!("{}-W{:02}", w.year(), w.week()),
+                    from,
+                    to: from + Duration::days(6),
+                    due: None,
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,6 +425,41 @@ mod tests {
         assert_eq!(empty.value(Measure::Count, 1), Some(0.0));
         assert_eq!(empty.value(Measure::Rate, 1), None);
         assert_eq!(empty.value(Measure::Median, 1), None);
+    }
+
+    #[test]
+    fn scheduled_reports_cover_the_last_whole_period() {
+        // Tuesday 2026-12-01.
+        let p = Scheduled::MonthlyQuality.latest_period(d(2026, 12, 1));
+        assert_eq!(
+            p,
+            ReportPeriod {
+                key: "2026-11".into(),
+                from: d(2026, 11, 1),
+                to: d(2026, 11, 30),
+                due: Some(d(2026, 12, 22)),
+            }
+        );
+        let p = Scheduled::MonthlyComplaints.latest_period(d(2027, 1, 15));
+        assert_eq!(
+            (p.key.as_str(), p.from, p.to, p.due),
+            ("2026-12", d(2026, 12, 1), d(2026, 12, 31), None)
+        );
+        let p = Scheduled::WeeklyQa.latest_period(d(2026, 12, 7));
+        assert_eq!(
+            (p.key.as_str(), p.from, p.to),
+            ("2026-W49", d(2026, 11, 30), d(2026, 12, 6))
+        );
+        // Any day of the next week names the same week.
+        assert_eq!(
+            Scheduled::WeeklyBulletin.latest_period(d(2026, 12, 13)).key,
+            "2026-W49"
+        );
+        // The ISO year of a week that begins in December.
+        assert_eq!(
+            Scheduled::WeeklyQa.latest_period(d(2027, 1, 4)).key,
+            "2026-W53"
+        );
     }
 
     #[test]
