@@ -21,6 +21,8 @@ mod campaigns;
 mod complaints;
 #[path = "api/customers.rs"]
 mod customers;
+#[path = "api/duties.rs"]
+mod duties;
 #[path = "api/exports.rs"]
 mod exports;
 #[path = "api/imports.rs"]
@@ -81,6 +83,8 @@ kefu_test_support::suite!(
         schedule::roster_swaps_leave_and_duty,
         schedule::forecast_follows_history_and_adjustments,
         wallboard::wallboard_counts_what_waits_and_how_today_goes,
+        duties::duty_tasks_over_a_simulated_quarter,
+        duties::completing_duties_and_bad_input,
         mail_imap::imap_poll_ingests_once_and_shows_errors,
         mail_out::replies_go_out_thread_back_and_retry,
         mail_out::survey_links_go_out_by_sms,

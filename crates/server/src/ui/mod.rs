@@ -13,6 +13,7 @@ mod chat;
 mod chat_settings;
 mod complaints;
 mod customers;
+mod duties;
 mod imports;
 mod ivr;
 mod knowledge;
@@ -87,6 +88,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(calls::routes())
         .merge(ivr::routes())
         .merge(logs::routes())
+        .merge(duties::routes())
         .merge(search::routes())
         .merge(knowledge::routes(state))
         .merge(surveys::routes())
@@ -177,6 +179,8 @@ pub struct Chrome {
     /// Shifts: everyone has their own schedule there.
     pub nav_schedule: bool,
     pub nav_wallboard: bool,
+    /// Duties: everyone has their own duty tasks there.
+    pub nav_duties: bool,
 }
 
 /// A submitted form's value for `name` as typed (empty when absent).
@@ -233,6 +237,7 @@ impl Page {
             nav_qa: true,
             nav_schedule: true,
             nav_wallboard: c.can(Permission::ReportView),
+            nav_duties: true,
         }
     }
 
