@@ -56,10 +56,13 @@ use foundation::*;
 #[path = "browser/chat.rs"]
 mod chat;
 use chat::*;
+#[path = "browser/duties.rs"]
+mod duties;
 #[path = "browser/qa.rs"]
 mod qa;
 #[path = "browser/wallboard.rs"]
 mod wallboard;
+use duties::*;
 use qa::*;
 use wallboard::*;
 #[path = "browser/org_templates.rs"]
@@ -140,6 +143,7 @@ fn main() {
         setup_templates_agents_and_settings,
         sms_gateway_page_keeps_the_key_and_masks_numbers,
         wallboard_updates_by_itself,
+        duties_pages_mine_complete_and_overdue,
         org_template_loads_and_shows_its_departments,
     ];
 
