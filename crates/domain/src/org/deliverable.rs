@@ -57,7 +57,10 @@ impl Deliverable {
                     _ => Err(bad()),
                 }
             }
-            "report" if r.starts_with('/') && !r.starts_with("//") && no_space => {
+            // `/\host` is `//host` to a browser: another site.
+            "report"
+                if r.starts_with('/') && !r.starts_with("//") && !r.contains('\\') && no_space =>
+            {
                 Ok(Deliverable::Report { path: r.into() })
             }
             "report" => Err(DeliverableError::Report(r.into())),
@@ -160,7 +163,12 @@ mod tests {
                 "{bad}"
             );
         }
-        for bad in ["qa/report", "//evil.example.com/x", "/qa report"] {
+        for bad in [
+            "qa/report",
+            "//evil.example.com/x",
+            "/\\evil.example.com",
+            "/qa report",
+        ] {
             assert!(
                 matches!(
                     Deliverable::parse("report", bad),
