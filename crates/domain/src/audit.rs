@@ -67,6 +67,7 @@ actions! {
     IvrMenuSaved = "settings.ivr_save",
     WorkLogSaved = "log.work_save",
     DutyLogSaved = "log.duty_save",
+    DutyTaskCompleted = "duty.complete",
     ArticleCreated = "knowledge.article_create",
     ArticleUpdated = "knowledge.article_update",
     ArticlePublished = "knowledge.article_publish",

@@ -3,10 +3,13 @@
 //! rules — which other positions may not be held by the same person (separation of
 //! duties, handbook document 4).
 
+mod deliverable;
 mod duty;
+pub mod occurrence;
 mod ratio;
 pub mod template;
 
+pub use deliverable::{Deliverable, DeliverableError};
 pub use duty::{Cadence, CadenceError, DayOfMonth, Duty, Weekday, MAX_DUTY_CHARS};
 pub use ratio::{HeadcountRatio, Quantities, RatioError, Rounding};
 

@@ -226,6 +226,7 @@ async fn serve(state: AppState, settings: &Settings, demo: bool) -> anyhow::Resu
     bootstrap::ensure_admin(db, now, settings.admin_password.clone()).await?;
     kefu_server::jobs::schedule_session_cleanup(&state).await?;
     kefu_server::jobs::schedule_callback_jobs(&state).await?;
+    kefu_server::jobs::schedule_duty_jobs(&state).await?;
     kefu_server::jobs::spawn(state.clone());
     kefu_server::jobs::mail::spawn(state.clone());
     kefu_server::jobs::mail::spawn_sender(state.clone());

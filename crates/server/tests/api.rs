@@ -21,6 +21,8 @@ mod campaigns;
 mod complaints;
 #[path = "api/customers.rs"]
 mod customers;
+#[path = "api/duties.rs"]
+mod duties;
 #[path = "api/exports.rs"]
 mod exports;
 #[path = "api/imports.rs"]
@@ -85,6 +87,8 @@ kefu_test_support::suite!(
         wallboard::wallboard_counts_what_waits_and_how_today_goes,
         reports::working_hours_drill_down_and_sheets,
         reports::dashboard_figures_are_report_cells,
+        duties::duty_tasks_over_a_simulated_quarter,
+        duties::completing_duties_and_bad_input,
         mail_imap::imap_poll_ingests_once_and_shows_errors,
         mail_out::replies_go_out_thread_back_and_retry,
         mail_out::survey_links_go_out_by_sms,

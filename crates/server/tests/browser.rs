@@ -56,12 +56,15 @@ use foundation::*;
 #[path = "browser/chat.rs"]
 mod chat;
 use chat::*;
+#[path = "browser/duties.rs"]
+mod duties;
 #[path = "browser/qa.rs"]
 mod qa;
 #[path = "browser/reports.rs"]
 mod reports;
 #[path = "browser/wallboard.rs"]
 mod wallboard;
+use duties::*;
 use qa::*;
 use reports::*;
 use wallboard::*;
@@ -144,6 +147,7 @@ fn main() {
         sms_gateway_page_keeps_the_key_and_masks_numbers,
         wallboard_updates_by_itself,
         report_filters_chart_drill_down_and_export,
+        duties_pages_mine_complete_and_overdue,
         org_template_loads_and_shows_its_departments,
     ];
 

@@ -19,6 +19,7 @@ mod checkpoint;
 pub mod complaints;
 pub mod contact_tasks;
 pub mod customers;
+pub mod duties;
 mod group_commit;
 pub mod imports;
 pub mod jobs;

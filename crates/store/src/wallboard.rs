@@ -2,8 +2,8 @@
 //!
 //! It refreshes every few seconds on a screen on the wall, so every figure comes from an
 //! index range over what is live or from today (calls ringing, chats queued, today's
-//! calls, chats and callback attempts), or from the ticket queue counters — never from a
-//! scan of the history, however many tickets the center has.
+//! calls, chats and callback attempts, open duty tasks by due), or from the ticket queue
+//! counters — never from a scan of the history, however many tickets the center has.
 
 use crate::{Db, Sql, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -61,6 +61,8 @@ pub struct Board {
     /// Open tickets promised for today.
     pub tickets_due_today: i64,
     pub callbacks: CallbacksToday,
+    /// Open duty tasks past their due time, everyone's.
+    pub duties_overdue: i64,
 }
 
 /// What one person is doing now.
@@ -156,6 +158,7 @@ impl Db {
             .flat_map(|d| queues.iter().map(|q| key(*q, &d.id)))
             .collect();
         let counts = self.queue_counts(&keys).await?;
+        let duties_overdue = self.count_overdue_duty_tasks(day.now).await?;
         let total = |queue: Queue| -> i64 {
             departments
                 .iter()
@@ -171,6 +174,7 @@ impl Db {
             tickets_unassigned: total(Queue::Unassigned),
             tickets_due_today: total(Queue::DueToday),
             callbacks,
+            duties_overdue,
         })
     }
 

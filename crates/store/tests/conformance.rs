@@ -23,6 +23,8 @@ mod complaints;
 mod customers;
 #[path = "conformance/customers_bulk.rs"]
 mod customers_bulk;
+#[path = "conformance/duties.rs"]
+mod duties;
 #[path = "conformance/imports.rs"]
 mod imports;
 #[path = "conformance/jobs.rs"]
@@ -81,6 +83,10 @@ kefu_test_support::suite!(
         org::positions_round_trip,
         org::assignment_rules,
         org::grants_follow_positions,
+        duties::generation_makes_each_task_once_on_its_date,
+        duties::completion_is_the_holders_once,
+        duties::edits_withdraw_open_tasks_not_yet_due,
+        duties::concurrent_generations_make_each_task_once,
         org_templates::every_template_loads_and_a_second_load_writes_nothing,
         org_templates::a_partly_present_template_is_not_loaded,
         org_templates::loaded_rules_are_enforced,

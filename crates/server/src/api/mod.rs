@@ -15,6 +15,7 @@ mod clock;
 mod complaints;
 mod cti;
 mod customers;
+mod duties;
 mod imports;
 mod knowledge;
 mod logs;
@@ -109,6 +110,7 @@ pub fn router(state: &AppState) -> (Router<AppState>, OpenApiDoc) {
         .merge(calls::routes())
         .merge(cti::routes(state))
         .merge(logs::routes())
+        .merge(duties::routes())
         .merge(search::routes())
         .merge(knowledge::routes(state))
         .merge(surveys::routes())

@@ -1,7 +1,8 @@
 //! The shift lead's wallboard (监控大屏, issue 9): calls and chats waiting now and for how
 //! long, today's service level against the scheduling target, tickets late or promised
-//! for today, today's callbacks, and who is on shift doing what. The page polls it every
-//! few seconds; every figure is an index range or a counter (see `kefu_store::wallboard`).
+//! for today, today's callbacks, overdue duty tasks, and who is on shift doing what. The
+//! page polls it every few seconds; every figure is an index range or a counter (see
+//! `kefu_store::wallboard`).
 
 use crate::auth::Ctx;
 use crate::error::AppError;
@@ -63,6 +64,12 @@ pub struct CallbacksNow {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DutiesNow {
+    /// Open duty tasks past their due time (see /duties/overdue).
+    pub overdue: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OnShift {
     pub user_id: String,
     pub name: String,
@@ -91,6 +98,7 @@ pub struct Wallboard {
     pub chats: ChannelNow,
     pub tickets: TicketsNow,
     pub callbacks: CallbacksNow,
+    pub duties: DutiesNow,
     pub on_shift: Vec<OnShift>,
 }
 
@@ -159,6 +167,9 @@ pub async fn board(state: &AppState, ctx: &Ctx) -> Result<Wallboard, AppError> {
             late: b.callbacks.late,
             attempts_today: b.callbacks.attempts,
             reached_today: b.callbacks.reached,
+        },
+        duties: DutiesNow {
+            overdue: b.duties_overdue,
         },
         on_shift: shifts
             .into_iter()

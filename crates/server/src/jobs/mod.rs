@@ -5,6 +5,7 @@
 //! simulated clock.
 
 mod callbacks;
+mod duties;
 pub mod mail;
 mod sessions;
 mod tickets;
@@ -16,6 +17,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 pub use callbacks::schedule_callback_jobs;
+pub use duties::schedule_duty_jobs;
 pub use sessions::schedule_session_cleanup;
 
 pub type JobFuture<'a> = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + 'a>>;
@@ -33,6 +35,7 @@ fn handlers() -> Vec<Box<dyn JobHandler>> {
         Box::new(tickets::PromiseDue),
         Box::new(callbacks::Generate),
         Box::new(callbacks::Watch),
+        Box::new(duties::Generate),
     ]
 }
 

@@ -13,6 +13,7 @@ mod chat;
 mod chat_settings;
 mod complaints;
 mod customers;
+mod duties;
 mod imports;
 mod ivr;
 mod knowledge;
@@ -88,6 +89,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(calls::routes())
         .merge(ivr::routes())
         .merge(logs::routes())
+        .merge(duties::routes())
         .merge(search::routes())
         .merge(knowledge::routes(state))
         .merge(surveys::routes())
@@ -181,6 +183,8 @@ pub struct Chrome {
     pub nav_wallboard: bool,
     pub nav_reports: bool,
     pub nav_dashboard: bool,
+    /// Duties: everyone has their own duty tasks there.
+    pub nav_duties: bool,
 }
 
 /// A submitted form's value for `name` as typed (empty when absent).
@@ -239,6 +243,7 @@ impl Page {
             nav_wallboard: c.can(Permission::ReportView),
             nav_reports: c.can(Permission::ReportView),
             nav_dashboard: c.can(Permission::ReportView),
+            nav_duties: true,
         }
     }
 
