@@ -87,6 +87,7 @@ kefu_test_support::suite!(
         wallboard::wallboard_counts_what_waits_and_how_today_goes,
         reports::working_hours_drill_down_and_sheets,
         reports::dashboard_figures_are_report_cells,
+        reports::scheduled_reports_over_a_simulated_quarter,
         duties::duty_tasks_over_a_simulated_quarter,
         duties::completing_duties_and_bad_input,
         mail_imap::imap_poll_ingests_once_and_shows_errors,

@@ -297,6 +297,24 @@ pub(crate) fn content_disposition(filename: &str) -> String {
 }
 
 /// A streamed file download that is never rendered inline.
+/// A workbook made in memory, as a download.
+pub(crate) fn xlsx(bytes: Vec<u8>, filename: &str) -> Response {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                crate::app::export::Format::Xlsx.content_type().to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                content_disposition(filename),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 pub(crate) async fn download(
     path: &std::path::Path,
     filename: &str,

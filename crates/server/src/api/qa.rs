@@ -384,23 +384,6 @@ async fn get_sheet(
     ))
 }
 
-fn xlsx(bytes: Vec<u8>, filename: &str) -> Response {
-    (
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                crate::app::export::Format::Xlsx.content_type().to_string(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                super::content_disposition(filename),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
 /// The evaluation sheet as XLSX (服务质量综合考评表), labelled in the page language.
 #[utoipa::path(get, path = "/qa/sheets/{agent_id}/xlsx", tag = "qa", security(("bearer" = [])),
     params(("agent_id" = String, Path), MonthQuery),
@@ -415,7 +398,7 @@ async fn export_sheet(
     let s = sheets::agent_sheet(&state, &ctx, &agent_id, &q.month).await?;
     let t = state.i18n().tr(crate::ui::lang_of(&jar));
     let bytes = crate::app::qa::xlsx::sheet(&t, &s)?;
-    Ok(xlsx(
+    Ok(super::xlsx(
         bytes,
         &format!("考评表-{}-{}.xlsx", s.agent.name, s.month),
     ))
@@ -446,7 +429,10 @@ async fn export_report(
     let r = sheets::monthly_report(&state, &ctx, &q.month).await?;
     let t = state.i18n().tr(crate::ui::lang_of(&jar));
     let bytes = crate::app::qa::xlsx::report(&t, &r)?;
-    Ok(xlsx(bytes, &format!("月度质检报告-{}.xlsx", r.month)))
+    Ok(super::xlsx(
+        bytes,
+        &format!("月度质检报告-{}.xlsx", r.month),
+    ))
 }
 
 /// The weekly summary of the week `week` (any day of it, `YYYY-MM-DD`), with the week's
@@ -488,5 +474,5 @@ async fn export_summary(
     let s = sheets::summary(&state, &ctx, &week).await?;
     let t = state.i18n().tr(crate::ui::lang_of(&jar));
     let bytes = crate::app::qa::xlsx::summary(&t, &s)?;
-    Ok(xlsx(bytes, &format!("周质检小结-{}.xlsx", s.week)))
+    Ok(super::xlsx(bytes, &format!("周质检小结-{}.xlsx", s.week)))
 }

@@ -1,8 +1,9 @@
 //! Reports over HTTP: a report, the records behind one of its cells, and the report as a
 //! sheet. The report page reads the same.
 
-use super::{download, Json, Query};
+use super::{download, Json, Path, Query};
 use crate::app::export::Format;
+use crate::app::report_documents::{self as documents, DocumentView};
 use crate::app::reports::{
     self as app, DashboardView, DrillQuery, DrillView, ReportQuery, ReportView,
 };
@@ -21,6 +22,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_drill))
         .routes(routes!(export_report))
         .routes(routes!(get_dashboard))
+        .routes(routes!(list_documents))
+        .routes(routes!(get_document))
+        .routes(routes!(get_document_xlsx))
 }
 
 /// A report: the chosen metrics for a date range, by period, agent, channel, type or
@@ -82,4 +86,47 @@ async fn get_dashboard(
     ctx: Ctx,
 ) -> Result<Json<DashboardView>, AppError> {
     Ok(Json(app::dashboard(&state, &ctx).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+struct KindParam {
+    /// `monthly_quality`, `monthly_complaints`, `weekly_qa` or `weekly_bulletin`.
+    kind: Option<String>,
+}
+
+/// The reports archive: the scheduled reports kept so far, newest first.
+#[utoipa::path(get, path = "/report-documents", tag = "reports", security(("bearer" = ["report.view"])),
+    params(KindParam), responses((status = 200, body = Vec<DocumentView>), (status = 403), (status = 422)))]
+async fn list_documents(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(k): Query<KindParam>,
+) -> Result<Json<Vec<DocumentView>>, AppError> {
+    Ok(Json(
+        documents::archive(&state, &ctx, k.kind.as_deref()).await?,
+    ))
+}
+
+/// One kept report (its readable page is `/reports/archive/{id}`).
+#[utoipa::path(get, path = "/report-documents/{id}", tag = "reports", security(("bearer" = ["report.view"])),
+    params(("id" = String, Path)), responses((status = 200, body = DocumentView), (status = 404)))]
+async fn get_document(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<DocumentView>, AppError> {
+    Ok(Json(documents::document(&state, &ctx, &id).await?))
+}
+
+/// A kept report's workbook: a sheet per section.
+#[utoipa::path(get, path = "/report-documents/{id}/xlsx", tag = "reports", security(("bearer" = ["report.view"])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "the workbook", content_type = "application/octet-stream"), (status = 404)))]
+async fn get_document_xlsx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let (d, bytes) = documents::document_xlsx(&state, &ctx, &id).await?;
+    Ok(super::xlsx(bytes, &format!("{}.xlsx", d.title)))
 }

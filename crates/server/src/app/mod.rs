@@ -23,6 +23,7 @@ pub mod org;
 pub mod org_templates;
 pub mod public;
 pub mod qa;
+pub mod report_documents;
 pub mod reports;
 pub mod schedule;
 pub mod search;

@@ -362,7 +362,7 @@ pub async fn report(state: &AppState, ctx: &Ctx, q: &ReportQuery) -> Result<Repo
     build(state, &spec).await
 }
 
-async fn build(state: &AppState, spec: &Spec) -> Result<ReportView, AppError> {
+pub(crate) async fn build(state: &AppState, spec: &Spec) -> Result<ReportView, AppError> {
     let scope = scope(state, spec).await?;
     let mut tallies = state
         .db()
@@ -785,7 +785,7 @@ pub async fn export(
 }
 
 /// A value for a sheet: plain digits (a number cell), empty for none.
-fn number(v: Option<f64>) -> String {
+pub(crate) fn number(v: Option<f64>) -> String {
     match v {
         None => String::new(),
         Some(v) if v.fract() == 0.0 => format!("{v:.0}"),
@@ -922,7 +922,7 @@ pub const KPIS: &[Metric] = &[
     Metric::QaScore,
 ];
 
-fn spec(
+pub(crate) fn spec(
     from: NaiveDate,
     to: NaiveDate,
     granularity: Granularity,

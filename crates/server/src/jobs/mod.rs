@@ -7,6 +7,7 @@
 mod callbacks;
 mod duties;
 pub mod mail;
+mod reports;
 mod sessions;
 mod tickets;
 
@@ -18,6 +19,7 @@ use std::pin::Pin;
 
 pub use callbacks::schedule_callback_jobs;
 pub use duties::schedule_duty_jobs;
+pub use reports::schedule_report_jobs;
 pub use sessions::schedule_session_cleanup;
 
 pub type JobFuture<'a> = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + 'a>>;
@@ -36,6 +38,7 @@ fn handlers() -> Vec<Box<dyn JobHandler>> {
         Box::new(callbacks::Generate),
         Box::new(callbacks::Watch),
         Box::new(duties::Generate),
+        Box::new(reports::Generate),
     ]
 }
 

@@ -9,7 +9,7 @@ use crate::i18n::Tr;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::Query;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use kefu_domain::report::{Grouping, Metric};
@@ -20,6 +20,8 @@ pub fn routes() -> Router<AppState> {
         .route("/reports", get(page))
         .route("/reports/drill", get(drill_page))
         .route("/dashboard", get(dashboard_page))
+        .route("/reports/archive", get(archive_page))
+        .route("/reports/archive/{id}", get(archived_document))
 }
 
 /// A report's parameters as a query string (for links that keep them).
@@ -666,4 +668,69 @@ async fn dashboard_page(page: Page) -> Result<Response, UiError> {
         chrome: page.chrome("dashboard"),
         t,
     }))
+}
+
+struct ArchiveLine {
+    id: String,
+    title: String,
+    period: String,
+    due: String,
+    created: String,
+}
+
+#[derive(Template)]
+#[template(path = "reports_archive.html")]
+struct ArchivePage<'a> {
+    t: Tr<'a>,
+    chrome: Chrome,
+    kinds: Vec<(&'static str, String)>,
+    kind: String,
+    lines: Vec<ArchiveLine>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct KindQuery {
+    kind: Option<String>,
+}
+
+async fn archive_page(page: Page, Query(k): Query<KindQuery>) -> Result<Response, UiError> {
+    let t = page.t();
+    let docs = crate::app::report_documents::archive(&page.state, &page.ctx, k.kind.as_deref())
+        .await
+        .map_err(|e| page.error(e))?;
+    Ok(render(&ArchivePage {
+        kinds: kefu_domain::report::Scheduled::ALL
+            .iter()
+            .map(|s| {
+                (
+                    s.code(),
+                    t.t(&format!("report.scheduled.{}", s.code())).to_string(),
+                )
+            })
+            .collect(),
+        kind: k.kind.unwrap_or_default(),
+        lines: docs
+            .into_iter()
+            .map(|d| ArchiveLine {
+                created: d.created_at.get(..16).unwrap_or_default().replace('T', " "),
+                due: d.due.unwrap_or_default(),
+                period: format!("{} – {}", d.from, d.to),
+                id: d.id,
+                title: d.title,
+            })
+            .collect(),
+        chrome: page.chrome("reports"),
+        t,
+    }))
+}
+
+/// A kept report's readable page, as it was generated.
+async fn archived_document(
+    page: Page,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Response, UiError> {
+    let html = crate::app::report_documents::document_html(&page.state, &page.ctx, &id)
+        .await
+        .map_err(|e| page.error(e))?;
+    Ok(axum::response::Html(html).into_response())
 }

@@ -393,3 +393,131 @@ pub async fn dashboard_figures_are_report_cells(backend: TestBackend) {
     assert!(resolved.windows(2).all(|w| w[0] >= w[1]), "{resolved:?}");
     app.cleanup().await;
 }
+
+/// The scheduled reports through a simulated quarter (2027-01-01 to 04-03), the server
+/// restarted in the middle: each report exists once per period — the monthly ones for
+/// December to March, the weekly ones for every week from 2026-W52 to 2027-W12 — the
+/// quality report due on the 22nd of the month after; the leads are told; the workbook
+/// has a sheet per section.
+pub async fn scheduled_reports_over_a_simulated_quarter(backend: TestBackend) {
+    let cst = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    let start = cst
+        .with_ymd_and_hms(2027, 1, 1, 2, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc);
+    let mut app = TestApp::starting_at(backend, start).await;
+    kefu_server::jobs::schedule_report_jobs(&app.state)
+        .await
+        .unwrap();
+    for day in 0..92 {
+        if day == 45 {
+            // A restart: a new pool and clock on the same database, the chain seeded again.
+            let now = app.state.clock().now();
+            let db = kefu_store::Db::connect(&app.db.url).await.unwrap();
+            let config = kefu_server::ServerConfig::new(app.state.config().data_dir.clone());
+            app.state = kefu_server::AppState::new(db, kefu_server::Clock::simulated(now), config);
+            app.router = kefu_server::router(app.state.clone());
+            kefu_server::jobs::schedule_report_jobs(&app.state)
+                .await
+                .unwrap();
+        }
+        let token = app.login("manager").await;
+        let r = app
+            .post(
+                "/api/v1/test-clock/advance",
+                &token,
+                json!({"seconds": 86_400}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    }
+    let lead = app.login("lead").await;
+    let docs = app.get("/api/v1/report-documents", &lead).await;
+    assert_eq!(docs.status, StatusCode::OK, "{}", docs.text());
+    let docs = docs.json();
+    let mut by_kind: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for d in docs.as_array().unwrap() {
+        by_kind
+            .entry(d["kind"].as_str().unwrap().into())
+            .or_default()
+            .push(d["period"].as_str().unwrap().into());
+    }
+    for v in by_kind.values_mut() {
+        v.sort();
+    }
+    let months: Vec<String> = ["2026-12", "2027-01", "2027-02", "2027-03"]
+        .map(String::from)
+        .to_vec();
+    let mut weeks: Vec<String> = vec!["2026-W52".into(), "2026-W53".into()];
+    weeks.extend((1..=12).map(|w| format!("2027-W{w:02}")));
+    assert_eq!(by_kind["monthly_quality"], months);
+    assert_eq!(by_kind["monthly_complaints"], months);
+    assert_eq!(by_kind["weekly_qa"], weeks);
+    assert_eq!(by_kind["weekly_bulletin"], weeks);
+    let jan = docs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == "monthly_quality" && d["period"] == "2027-01")
+        .unwrap();
+    assert_eq!(jan["due"], "2027-02-22");
+    assert_eq!(
+        (jan["from"].as_str(), jan["to"].as_str()),
+        (Some("2027-01-01"), Some("2027-01-31"))
+    );
+    assert!(
+        jan["title"]
+            .as_str()
+            .unwrap()
+            .contains("月度服务质量分析报告"),
+        "{jan}"
+    );
+    let w = docs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == "weekly_bulletin" && d["period"] == "2027-W01")
+        .unwrap();
+    assert_eq!(
+        (w["from"].as_str(), w["to"].as_str()),
+        (Some("2027-01-04"), Some("2027-01-10"))
+    );
+    let only = app
+        .get("/api/v1/report-documents?kind=weekly_qa", &lead)
+        .await
+        .json();
+    assert_eq!(only.as_array().unwrap().len(), weeks.len());
+    assert_eq!(
+        app.get("/api/v1/report-documents?kind=yearly", &lead)
+            .await
+            .error_code(),
+        "invalid_kind"
+    );
+    // The workbook: a sheet per section (four in the quality report).
+    let id = jan["id"].as_str().unwrap();
+    let x = app
+        .get(&format!("/api/v1/report-documents/{id}/xlsx"), &lead)
+        .await;
+    assert_eq!(x.status, StatusCode::OK);
+    let wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(x.body.clone())).expect("a workbook");
+    assert_eq!(wb.sheet_names().len(), 4, "{:?}", wb.sheet_names());
+    assert_eq!(
+        app.get("/api/v1/report-documents/nope", &lead).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // The people who hand reports in were told.
+    let n = app.get("/api/v1/notifications", &lead).await.json();
+    let told = n["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "report")
+        .count();
+    assert!(told >= 10, "{n}");
+    let agent = app.login("agent1").await;
+    assert_eq!(
+        app.get("/api/v1/report-documents", &agent).await.status,
+        StatusCode::FORBIDDEN
+    );
+    app.cleanup().await;
+}

@@ -1,8 +1,8 @@
 //! The report page: the shift lead opens it from the navigation, sees the chart and the
 //! table, narrows it with the filters, follows a total to the records behind it (as many
 //! as the cell says), downloads the sheet, switches to the complaint statistics, and
-//! opens the manager's dashboard, whose first headline lists as many records as it says;
-//! an agent has no link to either.
+//! opens the manager's dashboard, whose first headline lists as many records as it says,
+//! and reads a scheduled report from the archive; an agent has no link to either.
 
 use super::*;
 
@@ -140,4 +140,30 @@ pub async fn report_filters_chart_drill_down_and_export(b: Browser) {
     b.wait_new_page().await;
     b.wait_for("#drill-list").await;
     assert_eq!(b.text("#drill-total").await, opened);
+
+    // The reports archive: last week's and last month's scheduled reports, read as pages.
+    kefu_server::jobs::schedule_report_jobs(&b.state)
+        .await
+        .unwrap();
+    kefu_server::jobs::run_due(&b.state, 10).await.unwrap();
+    b.goto("/reports").await;
+    b.mark_page().await;
+    b.click("#report-archive").await;
+    b.wait_new_page().await;
+    b.wait_for("#archive-list").await;
+    assert_eq!(b.all("#archive-list tbody tr[data-id]").await.len(), 4);
+    assert!(b
+        .text("#archive-list")
+        .await
+        .contains("月度服务质量分析报告"));
+    b.mark_page().await;
+    b.click("#archive-kinds a:nth-child(2)").await;
+    b.wait_new_page().await;
+    assert_eq!(b.all("#archive-list tbody tr[data-id]").await.len(), 1);
+    b.mark_page().await;
+    b.click("#archive-list .archive-open").await;
+    b.wait_new_page().await;
+    let h1 = b.text("h1").await;
+    assert!(h1.starts_with("月度服务质量分析报告"), "{h1}");
+    assert!(b.all("table").await.len() >= 4, "a table per section");
 }
