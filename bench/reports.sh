@@ -47,9 +47,17 @@ grep -E 'Elapsed|Maximum resident' "$WORK/seed.time" | sed 's/^\s*/seed: /'
 FROM="$(date -u -d "$(date -u +%Y-%m-01) -1 month" +%Y-%m-%d)"
 TO="$(date -u -d "$(date -u +%Y-%m-01) -1 day" +%Y-%m-%d)"
 
+date -u +"starting the server at %T"
 PORT="$("$BENCH" free-port)"; start_server "$PORT"
 BASE="http://127.0.0.1:$PORT"
-TOKEN="$(KEFU_ADMIN_PASSWORD="$PASSWORD" "$BENCH" login --base "$BASE" --username admin)"
+# A server that has just opened a large database may be slow to take its first log-in.
+TOKEN=""
+for _ in $(seq 1 60); do
+    TOKEN="$(KEFU_ADMIN_PASSWORD="$PASSWORD" "$BENCH" login --base "$BASE" --username admin 2>/dev/null)" && break
+    sleep 5
+done
+[[ -n "$TOKEN" ]] || { echo "could not log in" >&2; exit 1; }
+date -u +"logged in at %T"
 "$BENCH" mem --pid "$SERVER_PID" | sed 's/^/server before: /'
 for spec in \
     "R1 /api/v1/reports?from=$FROM&to=$TO" \
