@@ -692,6 +692,25 @@ pub async fn insert_report_document_in(
 const DOCUMENT_COLUMNS: &str = "id, kind, period_key, from_day, to_day, due_day, title, created_at";
 
 impl Db {
+    /// Keeps a scheduled report and tells `people`, in one short transaction of its own;
+    /// `body` words the notification from the kept report's id. `None` (and no
+    /// notification) when the period's report was kept already.
+    pub async fn keep_report_document(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        doc: &NewReportDocument<'_>,
+        people: &[String],
+        body: impl Fn(&str) -> String,
+    ) -> Result<Option<String>, StoreError> {
+        let mut tx = self.write.begin().await?;
+        let Some(id) = insert_report_document_in(&mut tx, now, doc).await? else {
+            return Ok(None);
+        };
+        notify_users_in(&mut tx, people, now, "report", &body(&id)).await?;
+        tx.commit().await?;
+        Ok(Some(id))
+    }
+
     /// Whether a report of `kind` for `period_key` was kept already.
     pub async fn report_document_exists(
         &self,

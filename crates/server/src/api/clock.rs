@@ -27,7 +27,8 @@ pub struct ClockNow {
 }
 
 /// Move the simulated clock forward and fire every job that falls due (and mark away the
-/// chat agents whose console closed longer ago than the grace period).
+/// chat agents whose console closed longer ago than the grace period, and make the
+/// scheduled reports that fell due).
 #[utoipa::path(post, path = "/test-clock/advance", tag = "test-clock", security(("bearer" = [])),
     request_body = Advance, responses((status = 200, body = ClockNow)))]
 async fn advance(
@@ -48,6 +49,9 @@ async fn advance(
         })?;
     let fired = crate::jobs::run_due(&state, usize::MAX).await?;
     crate::app::chat::agent::mark_away(&state).await?;
+    crate::jobs::make_scheduled_reports(&state)
+        .await
+        .map_err(AppError::Internal)?;
     Ok(Json(ClockNow {
         now: now.to_rfc3339(),
         fired,

@@ -1,8 +1,12 @@
 //! Scheduled reports (issue 9): the monthly service quality analysis report (handed in by
 //! the 22nd), the monthly complaint statistics, the weekly QA summary and the weekly
-//! customer service bulletin. A daily job (`jobs::reports`) makes each for the last whole
-//! period it covers, once — a readable page and a workbook, kept in the reports archive —
-//! and tells the people who hand reports in (those with `report.view`).
+//! customer service bulletin. The scheduler (`jobs::reports`) makes each for the last
+//! whole period it covers, once — a readable page and a workbook, kept in the reports
+//! archive — and tells the people who hand reports in (those with `report.view`).
+//!
+//! The reports are read before any write begins and kept in a short transaction of their
+//! own: at ten million tickets a month's report reads for many seconds, and a durable
+//! job's transaction would hold SQLite's writer — every log-in and ticket — that long.
 
 use super::reports::{build, number, row_label, spec, ReportView};
 use crate::auth::Ctx;
@@ -13,7 +17,7 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 use kefu_domain::report::{Granularity, Grouping, Metric, ReportPeriod, Scheduled};
 use kefu_domain::Permission;
-use kefu_store::reports::{insert_report_document_in, notify_users_in, NewReportDocument};
+use kefu_store::reports::NewReportDocument;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -235,11 +239,11 @@ fn workbook(title: &str, period: &str, tables: &[Table]) -> Result<Vec<u8>, AppE
 }
 
 /// Makes the scheduled reports due at `now` that are not kept yet (the last whole week
-/// and month before today), keeps each with the job's transaction and notifies. Returns
-/// the kinds made.
+/// and month before today), keeps each and notifies. Returns the kinds made. Another
+/// server making the same report at the same time is harmless: the first kept wins and
+/// only it notifies.
 pub async fn generate_due(
     state: &AppState,
-    tx: &mut kefu_store::Tx<'_>,
     now: DateTime<Utc>,
 ) -> Result<Vec<Scheduled>, AppError> {
     let today = now
@@ -274,7 +278,7 @@ pub async fn generate_due(
             due: due.clone().unwrap_or_default(),
             generated: crate::app::short_time(kefu_store::to_millis(now)),
             tables,
-            t: t.clone(),
+            t,
         };
         let xlsx = workbook(&title, &period, &html.tables)?;
         let page = html
@@ -291,9 +295,6 @@ pub async fn generate_due(
             html: &page,
             xlsx: &xlsx,
         };
-        let Some(id) = insert_report_document_in(tx, now, &doc).await? else {
-            continue;
-        };
         let people: Vec<String> = state
             .db()
             .users_with_permission(Permission::ReportView.code())
@@ -301,25 +302,24 @@ pub async fn generate_due(
             .into_iter()
             .map(|(id, _)| id)
             .collect();
-        let body = match &due {
-            Some(d) => t.f(
-                "report.notify_due",
-                &[
-                    ("title", &title),
-                    ("due", d),
-                    ("link", &format!("/reports/archive/{id}")),
-                ],
-            ),
-            None => t.f(
-                "report.notify",
-                &[
-                    ("title", &title),
-                    ("link", &format!("/reports/archive/{id}")),
-                ],
-            ),
+        let body = |id: &str| {
+            let link = format!("/reports/archive/{id}");
+            match &due {
+                Some(d) => t.f(
+                    "report.notify_due",
+                    &[("title", &title), ("due", d), ("link", &link)],
+                ),
+                None => t.f("report.notify", &[("title", &title), ("link", &link)]),
+            }
         };
-        notify_users_in(tx, &people, now, "report", &body).await?;
-        made.push(*kind);
+        if state
+            .db()
+            .keep_report_document(now, &doc, &people, body)
+            .await?
+            .is_some()
+        {
+            made.push(*kind);
+        }
     }
     Ok(made)
 }

@@ -19,7 +19,7 @@ use std::pin::Pin;
 
 pub use callbacks::schedule_callback_jobs;
 pub use duties::schedule_duty_jobs;
-pub use reports::schedule_report_jobs;
+pub use reports::make_scheduled_reports;
 pub use sessions::schedule_session_cleanup;
 
 pub type JobFuture<'a> = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + 'a>>;
@@ -38,7 +38,6 @@ fn handlers() -> Vec<Box<dyn JobHandler>> {
         Box::new(callbacks::Generate),
         Box::new(callbacks::Watch),
         Box::new(duties::Generate),
-        Box::new(reports::Generate),
     ]
 }
 
@@ -85,7 +84,8 @@ pub async fn run_due(state: &AppState, max: usize) -> anyhow::Result<usize> {
 
 /// Runs the scheduler every second until the process ends (and marks away the chat
 /// agents whose console closed, see `app::chat::agent::mark_away`); once a minute the
-/// automatic quality checks read the new chats and e-mail threads (`app::qa::checks`).
+/// automatic quality checks read the new chats and e-mail threads (`app::qa::checks`) and
+/// the scheduled reports that fell due are made (`reports`).
 pub fn spawn(state: AppState) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
@@ -96,6 +96,9 @@ pub fn spawn(state: AppState) {
             if seconds.is_multiple_of(60) {
                 if let Err(e) = crate::app::qa::checks::background(&state).await {
                     tracing::warn!(error = %e, "automatic quality checks failed");
+                }
+                if let Err(e) = make_scheduled_reports(&state).await {
+                    tracing::warn!(error = %format!("{e:#}"), "scheduled reports failed");
                 }
             }
             if let Err(e) = run_due(&state, 1000).await {

@@ -406,9 +406,6 @@ pub async fn scheduled_reports_over_a_simulated_quarter(backend: TestBackend) {
         .unwrap()
         .with_timezone(&Utc);
     let mut app = TestApp::starting_at(backend, start).await;
-    kefu_server::jobs::schedule_report_jobs(&app.state)
-        .await
-        .unwrap();
     for day in 0..92 {
         if day == 45 {
             // A restart: a new pool and clock on the same database, the chain seeded again.
@@ -417,9 +414,6 @@ pub async fn scheduled_reports_over_a_simulated_quarter(backend: TestBackend) {
             let config = kefu_server::ServerConfig::new(app.state.config().data_dir.clone());
             app.state = kefu_server::AppState::new(db, kefu_server::Clock::simulated(now), config);
             app.router = kefu_server::router(app.state.clone());
-            kefu_server::jobs::schedule_report_jobs(&app.state)
-                .await
-                .unwrap();
         }
         let token = app.login("manager").await;
         let r = app
