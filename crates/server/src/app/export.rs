@@ -314,34 +314,13 @@ pub async fn rows_to_file(
     title: &str,
     format: Format,
     header: Vec<String>,
-    mut next_chunk: impl AsyncChunkSource,
+    next_chunk: impl AsyncChunkSource,
 ) -> Result<ExportFile, AppError> {
-    let dir =
-        tempfile::tempdir_in(exports_dir(state)?).map_err(|e| AppError::Internal(e.into()))?;
-    let filename = format!(
-        "{title}-{}.{}",
-        state.clock().now().format("%Y%m%d-%H%M%S"),
-        format.extension()
-    );
-    let path = dir.path().join(&filename);
     let layout = Layout {
         title: title.to_string(),
         ..Layout::default()
     };
-    let sink = SheetSink::start(path.clone(), format, layout, header);
-    while let Some(rows) = next_chunk.next_chunk().await? {
-        for r in rows {
-            sink.send(r).await?;
-        }
-    }
-    let rows = sink.finish().await?;
-    Ok(ExportFile {
-        path,
-        filename,
-        format,
-        rows,
-        _dir: dir,
-    })
+    sheet_to_file(state, layout, format, header, next_chunk).await
 }
 
 /// Writes a small table already in memory (a report) with lines stating what it is above
@@ -354,22 +333,44 @@ pub async fn table_to_file(
     header: Vec<String>,
     lines: Vec<Vec<String>>,
 ) -> Result<ExportFile, AppError> {
-    let dir =
-        tempfile::tempdir_in(exports_dir(state)?).map_err(|e| AppError::Internal(e.into()))?;
-    let filename = format!(
-        "{title}-{}.{}",
-        state.clock().now().format("%Y%m%d-%H%M%S"),
-        format.extension()
-    );
-    let path = dir.path().join(&filename);
     let layout = Layout {
         title: title.to_string(),
         preamble,
         numbers: true,
     };
+    sheet_to_file(state, layout, format, header, InMemory(Some(lines))).await
+}
+
+/// Rows already in memory, as one chunk.
+struct InMemory(Option<Vec<Vec<String>>>);
+
+impl AsyncChunkSource for InMemory {
+    async fn next_chunk(&mut self) -> Result<Option<Vec<Vec<String>>>, AppError> {
+        Ok(self.0.take())
+    }
+}
+
+async fn sheet_to_file(
+    state: &AppState,
+    layout: Layout,
+    format: Format,
+    header: Vec<String>,
+    mut next_chunk: impl AsyncChunkSource,
+) -> Result<ExportFile, AppError> {
+    let dir =
+        tempfile::tempdir_in(exports_dir(state)?).map_err(|e| AppError::Internal(e.into()))?;
+    let filename = format!(
+        "{}-{}.{}",
+        layout.title,
+        state.clock().now().format("%Y%m%d-%H%M%S"),
+        format.extension()
+    );
+    let path = dir.path().join(&filename);
     let sink = SheetSink::start(path.clone(), format, layout, header);
-    for line in lines {
-        sink.send(line).await?;
+    while let Some(rows) = next_chunk.next_chunk().await? {
+        for r in rows {
+            sink.send(r).await?;
+        }
     }
     let rows = sink.finish().await?;
     Ok(ExportFile {

@@ -262,6 +262,15 @@ fn scale(m: Metric) -> i64 {
     }
 }
 
+/// Today in the center's time.
+fn center_today(state: &AppState) -> NaiveDate {
+    state
+        .clock()
+        .now()
+        .with_timezone(&crate::app::schedule::center_offset())
+        .date_naive()
+}
+
 /// The center's local day `d` begins at this UTC instant.
 fn midnight_ms(d: NaiveDate) -> i64 {
     kefu_store::to_millis(crate::app::schedule::center_midnight(d))
@@ -353,11 +362,7 @@ type WorkedSeconds = (BTreeMap<i64, Vec<i64>>, BTreeMap<String, Vec<i64>>);
 /// The report.
 pub async fn report(state: &AppState, ctx: &Ctx, q: &ReportQuery) -> Result<ReportView, AppError> {
     ctx.require(Permission::ReportView)?;
-    let today = state
-        .clock()
-        .now()
-        .with_timezone(&crate::app::schedule::center_offset())
-        .date_naive();
+    let today = center_today(state);
     let spec = Spec::parse(q, today)?;
     build(state, &spec).await
 }
@@ -588,11 +593,7 @@ pub async fn drill(
     d: &DrillQuery,
 ) -> Result<DrillView, AppError> {
     ctx.require(Permission::ReportView)?;
-    let today = state
-        .clock()
-        .now()
-        .with_timezone(&crate::app::schedule::center_offset())
-        .date_naive();
+    let today = center_today(state);
     let mut spec = Spec::parse(q, today)?;
     let metric = Metric::from_code(d.metric.trim()).ok_or_else(|| {
         AppError::invalid_field(
@@ -960,11 +961,7 @@ fn slices(r: &ReportView) -> Vec<Slice> {
 
 pub async fn dashboard(state: &AppState, ctx: &Ctx) -> Result<DashboardView, AppError> {
     ctx.require(Permission::ReportView)?;
-    let today = state
-        .clock()
-        .now()
-        .with_timezone(&crate::app::schedule::center_offset())
-        .date_naive();
+    let today = center_today(state);
     let month = Granularity::Month.period_start(today);
     // Last month over as many days as this one has had (clipped to its length).
     let last = Granularity::Month.period_start(month - Duration::days(1));
