@@ -2,11 +2,10 @@
 //! sheet. The report page reads the same.
 
 use super::{download, Json, Path, Query};
+use crate::app::dashboard::{self, DashboardView};
 use crate::app::export::Format;
 use crate::app::report_documents::{self as documents, DocumentView};
-use crate::app::reports::{
-    self as app, DashboardView, DrillQuery, DrillView, ReportQuery, ReportView,
-};
+use crate::app::reports::{self as app, DrillQuery, DrillView, ReportQuery, ReportView};
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -85,7 +84,7 @@ async fn get_dashboard(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Json<DashboardView>, AppError> {
-    Ok(Json(app::dashboard(&state, &ctx).await?))
+    Ok(Json(dashboard::dashboard(&state, &ctx).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

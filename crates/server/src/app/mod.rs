@@ -12,6 +12,7 @@ pub mod chat;
 pub mod complaints;
 pub mod cti;
 pub mod customers;
+pub mod dashboard;
 pub mod duties;
 pub mod export;
 pub mod files;

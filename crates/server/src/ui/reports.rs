@@ -503,9 +503,9 @@ struct DashboardPage<'a> {
 }
 
 fn hbars(
-    slices: &[app::Slice],
-    label: impl Fn(&app::Slice) -> String,
-    href: impl Fn(&app::Slice) -> String,
+    slices: &[crate::app::dashboard::Slice],
+    label: impl Fn(&crate::app::dashboard::Slice) -> String,
+    href: impl Fn(&crate::app::dashboard::Slice) -> String,
 ) -> Vec<HBar> {
     let max = slices.iter().map(|s| s.n).max().unwrap_or(0).max(1);
     slices
@@ -521,7 +521,7 @@ fn hbars(
 
 async fn dashboard_page(page: Page) -> Result<Response, UiError> {
     let t = page.t();
-    let d = app::dashboard(&page.state, &page.ctx)
+    let d = crate::app::dashboard::dashboard(&page.state, &page.ctx)
         .await
         .map_err(|e| page.error(e))?;
     let month = |extra: &[(&str, &str)]| {
@@ -597,7 +597,7 @@ async fn dashboard_page(page: Page) -> Result<Response, UiError> {
         .collect();
     let drill = |group: &'static str, metric: &'static str| {
         let month = &month;
-        move |s: &app::Slice| {
+        move |s: &crate::app::dashboard::Slice| {
             format!(
                 "/reports/drill?{}",
                 month(&[("group", group), ("metric", metric), ("row", &s.key)])

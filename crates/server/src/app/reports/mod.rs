@@ -16,10 +16,13 @@ use kefu_domain::report::{
 use kefu_domain::sla::SlaCalendar;
 use kefu_domain::ticket::{Channel, TicketType};
 use kefu_domain::Permission;
-use kefu_store::reports::{CellRef, MetricTallies, ReportScope};
+use kefu_store::reports::{MetricTallies, ReportScope};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use utoipa::{IntoParams, ToSchema};
+
+mod drill;
+pub use drill::{drill, DrillItem, DrillQuery, DrillView};
 
 /// What a report is asked for. Dates are the center's local days, both included.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, IntoParams)]
@@ -243,7 +246,7 @@ pub struct ReportView {
     pub total: RowView,
 }
 
-fn unit(m: Metric) -> &'static str {
+pub(crate) fn unit(m: Metric) -> &'static str {
     match m.measure() {
         Measure::Count => "count",
         Measure::Rate => "percent",
@@ -263,7 +266,7 @@ fn scale(m: Metric) -> i64 {
 }
 
 /// Today in the center's time.
-fn center_today(state: &AppState) -> NaiveDate {
+pub(crate) fn center_today(state: &AppState) -> NaiveDate {
     state
         .clock()
         .now()
@@ -535,144 +538,6 @@ async fn group_names(
     })
 }
 
-/// Which cell to list: a metric, and the row's key (a period's first day, or a group's
-/// key; absent for the total).
-#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
-pub struct DrillQuery {
-    pub metric: String,
-    pub row: Option<String>,
-    /// Paging: at most 500 a page (default 100).
-    pub limit: Option<i64>,
-    pub offset: Option<i64>,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct DrillItem {
-    /// `ticket`, `call`, `chat`, `campaign`, `callback`, `customer` or `qa`.
-    pub kind: String,
-    pub id: String,
-    pub label: String,
-    pub at: String,
-    /// Rate: whether the record met the condition (1/0). CSAT, NPS: the answer. QA: the
-    /// score. Times: the working hours.
-    pub value: Option<f64>,
-    /// The page that shows the record.
-    pub link: String,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct DrillView {
-    pub metric: String,
-    /// The cell's days, the last included.
-    pub from: String,
-    pub to: String,
-    pub row: Option<String>,
-    /// How many records are behind the cell (the cell's `n`).
-    pub total: i64,
-    pub items: Vec<DrillItem>,
-}
-
-fn link(kind: &str, id: &str) -> String {
-    match kind {
-        "ticket" => format!("/tickets/{id}"),
-        "call" => format!("/calls/{id}"),
-        "chat" => format!("/chat/transcripts/{id}"),
-        "campaign" => format!("/campaigns/{id}"),
-        "callback" => format!("/callbacks/{id}"),
-        "customer" => format!("/customers/{id}"),
-        "qa" => format!("/qa/inspections/{id}"),
-        _ => String::new(),
-    }
-}
-
-/// The records behind one cell of the report `q`.
-pub async fn drill(
-    state: &AppState,
-    ctx: &Ctx,
-    q: &ReportQuery,
-    d: &DrillQuery,
-) -> Result<DrillView, AppError> {
-    ctx.require(Permission::ReportView)?;
-    let today = center_today(state);
-    let mut spec = Spec::parse(q, today)?;
-    let metric = Metric::from_code(d.metric.trim()).ok_or_else(|| {
-        AppError::invalid_field(
-            "invalid_metric",
-            "metric",
-            format!("unknown metric {:?}", d.metric),
-        )
-    })?;
-    let row = blank(&d.row).map(str::to_string);
-    let mut key = None;
-    if let Some(r) = &row {
-        if spec.grouping == Grouping::Period {
-            let start = parse_day("row", r)?;
-            let period = periods(spec.granularity, spec.from, spec.to)
-                .into_iter()
-                .find(|p| p.from == start)
-                .ok_or_else(|| {
-                    AppError::invalid_field(
-                        "invalid_row",
-                        "row",
-                        format!("{r} begins no period of this report"),
-                    )
-                })?;
-            spec.from = period.from;
-            spec.to = period.until - Duration::days(1);
-        } else {
-            key = Some(r.clone());
-        }
-    }
-    let limit = d.limit.unwrap_or(100).clamp(1, 500);
-    let offset = d.offset.unwrap_or(0).max(0);
-    let scope = scope(state, &spec).await?;
-    let cell = CellRef {
-        metric,
-        grouping: spec.grouping,
-        key,
-    };
-    let (rows, total) = state
-        .db()
-        .report_drill(&scope, &cell, limit, offset)
-        .await?;
-    let spans = matches!(metric.measure(), Measure::Median | Measure::P90);
-    let worked = if spans {
-        let pairs: Vec<(i64, i64)> = rows
-            .iter()
-            .map(|r| (r.value.unwrap_or(r.at), r.at))
-            .collect();
-        working_seconds(&working_calendar(state).await?, &pairs)
-    } else {
-        Vec::new()
-    };
-    let items = rows
-        .into_iter()
-        .enumerate()
-        .map(|(i, r)| DrillItem {
-            link: link(&r.kind, &r.id),
-            value: if spans {
-                Some(worked[i] as f64 / 3600.0)
-            } else if metric == Metric::QaScore {
-                r.value.map(|v| v as f64 / 10.0)
-            } else {
-                r.value.map(|v| v as f64)
-            },
-            at: crate::app::rfc3339(r.at),
-            kind: r.kind,
-            id: r.id,
-            label: r.label,
-        })
-        .collect();
-    Ok(DrillView {
-        metric: metric.code().into(),
-        from: spec.from.to_string(),
-        to: spec.to.to_string(),
-        row,
-        total,
-        items,
-    })
-}
-
 /// A value as a report shows it: counts whole, the rest to one decimal, `—` for none.
 pub fn shown(value: Option<f64>, unit: &str) -> String {
     match value {
@@ -854,75 +719,6 @@ pub async fn choices(
     Ok((departments, agents))
 }
 
-/// One bar of a dashboard chart: a row's key and name, its value and record count.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Slice {
-    pub key: String,
-    pub label: String,
-    pub value: Option<f64>,
-    pub n: i64,
-}
-
-/// A headline figure: this month so far, and last month over the same days.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Kpi {
-    pub metric: String,
-    pub unit: String,
-    pub value: Option<f64>,
-    pub previous: Option<f64>,
-}
-
-/// A day of the trend.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct TrendDay {
-    pub day: String,
-    pub opened: f64,
-    pub resolved: f64,
-    pub complaints: f64,
-}
-
-/// An agent's line in the ranking.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct AgentRank {
-    pub agent_id: String,
-    pub name: String,
-    pub resolved: i64,
-    pub sla_resolution: Option<f64>,
-    pub csat: Option<f64>,
-    pub qa_score: Option<f64>,
-}
-
-/// The manager's dashboard (经理仪表盘): the month's headline figures against last month,
-/// the last 30 days' trend, where the month's tickets came from and what they were
-/// about, the complaint causes, and the agents ranked by tickets resolved. Every figure
-/// is a report cell, so each links to its records.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct DashboardView {
-    /// The month so far: its first day and today.
-    pub from: String,
-    pub to: String,
-    pub kpis: Vec<Kpi>,
-    pub trend: Vec<TrendDay>,
-    pub by_channel: Vec<Slice>,
-    pub by_type: Vec<Slice>,
-    pub causes: Vec<Slice>,
-    pub agents: Vec<AgentRank>,
-}
-
-/// The headline metrics, in order.
-pub const KPIS: &[Metric] = &[
-    Metric::TicketsOpened,
-    Metric::TicketsResolved,
-    Metric::SlaResolution,
-    Metric::FirstResponseMedian,
-    Metric::PromisesBroken,
-    Metric::Complaints,
-    Metric::CallbacksDone,
-    Metric::Csat,
-    Metric::Nps,
-    Metric::QaScore,
-];
-
 pub(crate) fn spec(
     from: NaiveDate,
     to: NaiveDate,
@@ -941,121 +737,4 @@ pub(crate) fn spec(
         ticket_type: None,
         metrics: metrics.to_vec(),
     }
-}
-
-fn slices(r: &ReportView) -> Vec<Slice> {
-    let mut out: Vec<Slice> = r
-        .rows
-        .iter()
-        .map(|row| Slice {
-            key: row.key.clone(),
-            label: row.label.clone(),
-            value: row.cells[0].value,
-            n: row.cells[0].n,
-        })
-        .filter(|s| s.n > 0)
-        .collect();
-    out.sort_by(|a, b| b.n.cmp(&a.n).then(a.label.cmp(&b.label)));
-    out
-}
-
-pub async fn dashboard(state: &AppState, ctx: &Ctx) -> Result<DashboardView, AppError> {
-    ctx.require(Permission::ReportView)?;
-    let today = center_today(state);
-    let month = Granularity::Month.period_start(today);
-    // Last month over as many days as this one has had (clipped to its length).
-    let last = Granularity::Month.period_start(month - Duration::days(1));
-    let last_to = (last + (today - month)).min(month - Duration::days(1));
-    let all = Grouping::Period;
-    let now = build(state, &spec(month, today, Granularity::Month, all, KPIS)).await?;
-    let before = build(state, &spec(last, last_to, Granularity::Month, all, KPIS)).await?;
-    let kpis = KPIS
-        .iter()
-        .enumerate()
-        .map(|(i, m)| Kpi {
-            metric: m.code().into(),
-            unit: unit(*m).into(),
-            value: now.total.cells[i].value,
-            previous: before.total.cells[i].value,
-        })
-        .collect();
-    let trend_metrics = [
-        Metric::TicketsOpened,
-        Metric::TicketsResolved,
-        Metric::Complaints,
-    ];
-    let t = build(
-        state,
-        &spec(
-            today - Duration::days(29),
-            today,
-            Granularity::Day,
-            all,
-            &trend_metrics,
-        ),
-    )
-    .await?;
-    let trend = t
-        .rows
-        .iter()
-        .map(|row| TrendDay {
-            day: row.key.clone(),
-            opened: row.cells[0].value.unwrap_or(0.0),
-            resolved: row.cells[1].value.unwrap_or(0.0),
-            complaints: row.cells[2].value.unwrap_or(0.0),
-        })
-        .collect();
-    let opened = [Metric::TicketsOpened];
-    let by = |g| spec(month, today, Granularity::Month, g, &opened);
-    let by_channel = slices(&build(state, &by(Grouping::Channel)).await?);
-    let by_type = slices(&build(state, &by(Grouping::TicketType)).await?);
-    let causes = slices(
-        &build(
-            state,
-            &spec(
-                month,
-                today,
-                Granularity::Month,
-                Grouping::Cause,
-                Metric::COMPLAINTS,
-            ),
-        )
-        .await?,
-    );
-    let ranked = [
-        Metric::TicketsResolved,
-        Metric::SlaResolution,
-        Metric::Csat,
-        Metric::QaScore,
-    ];
-    let a = build(
-        state,
-        &spec(month, today, Granularity::Month, Grouping::Agent, &ranked),
-    )
-    .await?;
-    let mut agents: Vec<AgentRank> = a
-        .rows
-        .iter()
-        .filter(|row| !row.key.is_empty() && row.cells[0].n > 0)
-        .map(|row| AgentRank {
-            agent_id: row.key.clone(),
-            name: row.label.clone(),
-            resolved: row.cells[0].n,
-            sla_resolution: row.cells[1].value,
-            csat: row.cells[2].value,
-            qa_score: row.cells[3].value,
-        })
-        .collect();
-    agents.sort_by(|x, y| y.resolved.cmp(&x.resolved).then(x.name.cmp(&y.name)));
-    agents.truncate(10);
-    Ok(DashboardView {
-        from: month.to_string(),
-        to: today.to_string(),
-        kpis,
-        trend,
-        by_channel,
-        by_type,
-        causes,
-        agents,
-    })
 }
