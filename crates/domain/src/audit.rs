@@ -49,6 +49,7 @@ actions! {
     PositionUnassigned = "org.position_unassign",
     OrgTemplateLoaded = "org.template_load",
     AuditExported = "audit.export",
+    ListExported = "export.list",
     TierSaved = "settings.tier_save",
     TicketCreated = "ticket.create",
     TicketChanged = "ticket.change",
@@ -148,6 +149,7 @@ impl AuditAction {
             AuditAction::CustomerViewed
                 | AuditAction::CustomerPiiRevealed
                 | AuditAction::CustomersExported
+                | AuditAction::ListExported
                 | AuditAction::CustomerListed
                 | AuditAction::CallViewed
                 | AuditAction::CallRecordingDownloaded

@@ -158,6 +158,7 @@ kefu_test_support::suite!(
         imports::bad_files_are_refused_clearly,
         imports::oversized_uploads_get_413,
         exports::xlsx_and_csv_exports_are_neutralized_and_audited,
+        exports::background_exports_of_every_list,
         scheduler::simulated_clock_fires_the_session_cleanup_chain,
         calendars::calendars_read_and_edit,
         calendars::holidays_edit_and_import,

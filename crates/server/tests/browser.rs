@@ -58,6 +58,8 @@ mod chat;
 use chat::*;
 #[path = "browser/duties.rs"]
 mod duties;
+#[path = "browser/exports.rs"]
+mod exports;
 #[path = "browser/qa.rs"]
 mod qa;
 #[path = "browser/reports.rs"]
@@ -65,6 +67,7 @@ mod reports;
 #[path = "browser/wallboard.rs"]
 mod wallboard;
 use duties::*;
+use exports::*;
 use qa::*;
 use reports::*;
 use wallboard::*;
@@ -147,6 +150,7 @@ fn main() {
         sms_gateway_page_keeps_the_key_and_masks_numbers,
         wallboard_updates_by_itself,
         report_filters_chart_drill_down_and_export,
+        list_export_runs_in_the_background_with_progress,
         duties_pages_mine_complete_and_overdue,
         org_template_loads_and_shows_its_departments,
     ];

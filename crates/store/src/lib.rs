@@ -20,6 +20,7 @@ pub mod complaints;
 pub mod contact_tasks;
 pub mod customers;
 pub mod duties;
+pub mod exports;
 mod group_commit;
 pub mod imports;
 pub mod jobs;

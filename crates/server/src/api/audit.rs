@@ -4,11 +4,12 @@ use super::{download, Json, Query};
 use crate::app::audit::AuditParams;
 use crate::app::audit::{self as app, view_of, AuditPage};
 use crate::app::export::Format;
+use crate::app::exports::{self, ExportKind};
 use crate::app::page_limit;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::state::AppState;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -46,9 +47,13 @@ async fn list_audit(
 async fn export_audit(
     State(state): State<AppState>,
     ctx: Ctx,
+    jar: axum_extra::extract::CookieJar,
     Query(p): Query<AuditParams>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
     let format = Format::parse(p.format.as_deref())?;
-    let file = app::export(&state, &ctx, &p.filter()?, format).await?;
+    let t = state.i18n().tr(crate::ui::lang_of(&jar));
+    let kind = ExportKind::Audit;
+    let file = exports::now(&state, &ctx, kind, format, &query.unwrap_or_default(), &t).await?;
     download(&file.path, &file.filename, format.content_type()).await
 }

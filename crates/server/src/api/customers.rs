@@ -6,12 +6,13 @@ use crate::app::customers::{
     self as app, summary_of, view_of, CustomerList, CustomerPayload, CustomerView, RevealRequest,
     RevealResponse, TierPayload, TierView, TimelineEvent,
 };
-use crate::app::export::{self, Format};
+use crate::app::export::Format;
+use crate::app::exports::{self, ExportKind};
 use crate::app::page_limit;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::state::AppState;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
@@ -125,10 +126,14 @@ async fn reveal(
 async fn export_customers(
     State(state): State<AppState>,
     ctx: Ctx,
+    jar: axum_extra::extract::CookieJar,
     Query(p): Query<ListParams>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
     let format = Format::parse(p.format.as_deref())?;
-    let file = export::customers(&state, &ctx, &p.filter(), format).await?;
+    let t = state.i18n().tr(crate::ui::lang_of(&jar));
+    let kind = ExportKind::Customers;
+    let file = exports::now(&state, &ctx, kind, format, &query.unwrap_or_default(), &t).await?;
     download(&file.path, &file.filename, format.content_type()).await
 }
 

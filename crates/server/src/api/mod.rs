@@ -16,6 +16,7 @@ mod complaints;
 mod cti;
 mod customers;
 mod duties;
+mod exports;
 mod imports;
 mod knowledge;
 mod logs;
@@ -111,6 +112,7 @@ pub fn router(state: &AppState) -> (Router<AppState>, OpenApiDoc) {
         .merge(cti::routes(state))
         .merge(logs::routes())
         .merge(duties::routes())
+        .merge(exports::routes())
         .merge(search::routes())
         .merge(knowledge::routes(state))
         .merge(surveys::routes())

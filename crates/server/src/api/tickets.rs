@@ -4,7 +4,7 @@ use super::{Json, Path, Query};
 use crate::app::page_limit;
 use crate::app::tickets::{
     self as app, event_view, summary_view, ticket_view, ActionPayload, Created, NewTicketPayload,
-    QueueCount, QueuePage, Ref, TicketEventView, TicketList, TicketView,
+    QueueCount, QueuePage, Ref, TicketEventView, TicketList, TicketListParams, TicketView,
 };
 use crate::auth::Ctx;
 use crate::error::AppError;
@@ -12,7 +12,6 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use kefu_domain::queue::Queue;
-use kefu_store::tickets::TicketFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -56,30 +55,15 @@ pub fn routes(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(read_notifications))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListParams {
-    pub customer_id: Option<String>,
-    pub status: Option<String>,
-    /// A ticket number, e.g. GD20261128-0007.
-    pub number: Option<String>,
-    pub cursor: Option<String>,
-    pub limit: Option<usize>,
-}
-
 /// Tickets visible to you, newest first, by customer, status or number.
 #[utoipa::path(get, path = "/tickets", tag = "tickets", security(("bearer" = ["ticket.read"])),
-    params(ListParams), responses((status = 200, body = TicketList)))]
+    params(TicketListParams), responses((status = 200, body = TicketList)))]
 async fn list_tickets(
     State(state): State<AppState>,
     ctx: Ctx,
-    Query(p): Query<ListParams>,
+    Query(p): Query<TicketListParams>,
 ) -> Result<Json<TicketList>, AppError> {
-    let filter = TicketFilter {
-        customer_id: p.customer_id,
-        status: p.status,
-        number: p.number.map(|n| n.trim().to_ascii_uppercase()),
-    };
+    let filter = p.filter();
     let page = app::list(
         &state,
         &ctx,

@@ -1,13 +1,12 @@
 //! The audit log: browse and export. There is deliberately no way to change it.
 
-use super::export::{rows_to_file, AsyncChunkSource, ExportFile, Format};
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::state::AppState;
 use chrono::{DateTime, NaiveDate, Utc};
 use kefu_domain::audit::AuditAction;
 use kefu_domain::Permission;
-use kefu_store::audit::{AuditFilter, AuditRow, NewAuditEntry};
+use kefu_store::audit::{AuditFilter, AuditRow};
 use kefu_store::Page;
 use serde::Deserialize;
 use serde::Serialize;
@@ -81,86 +80,18 @@ pub async fn list(
         .await?)
 }
 
-struct AuditChunks<'a> {
-    state: &'a AppState,
-    filter: AuditFilter,
-    before: Option<i64>,
-    done: bool,
-}
-
-impl AsyncChunkSource for AuditChunks<'_> {
-    async fn next_chunk(&mut self) -> Result<Option<Vec<Vec<String>>>, AppError> {
-        if self.done {
-            return Ok(None);
-        }
-        let page = self
-            .state
-            .db()
-            .list_audit(&self.filter, self.before, 1000)
-            .await?;
-        self.done = page.next_cursor.is_none();
-        self.before = page.items.last().map(|r| r.seq);
-        if page.items.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(
-            page.items
-                .into_iter()
-                .map(|r| {
-                    vec![
-                        r.seq.to_string(),
-                        super::rfc3339(r.at),
-                        r.actor_name,
-                        r.action,
-                        r.subject_type.unwrap_or_default(),
-                        r.subject_ids.unwrap_or_default(),
-                        r.detail.unwrap_or_default(),
-                        r.client_addr.unwrap_or_default(),
-                    ]
-                })
-                .collect(),
-        ))
-    }
-}
-
-/// Exports the filtered audit log; the export itself is audited.
-pub async fn export(
-    state: &AppState,
-    ctx: &Ctx,
-    filter: &AuditFilter,
-    format: Format,
-) -> Result<ExportFile, AppError> {
-    ctx.require(Permission::AuditExport)?;
-    let header = [
-        "seq",
-        "时间 at",
-        "操作人 actor",
-        "动作 action",
-        "对象类型 subject_type",
-        "对象 subjects",
-        "详情 detail",
-        "客户端地址 client",
+/// One entry as a sheet row (the audit log's export).
+pub fn line(r: AuditRow) -> Vec<String> {
+    vec![
+        r.seq.to_string(),
+        super::rfc3339(r.at),
+        r.actor_name,
+        r.action,
+        r.subject_type.unwrap_or_default(),
+        r.subject_ids.unwrap_or_default(),
+        r.detail.unwrap_or_default(),
+        r.client_addr.unwrap_or_default(),
     ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let source = AuditChunks {
-        state,
-        filter: filter.clone(),
-        before: None,
-        done: false,
-    };
-    let file = rows_to_file(state, "audit", format, header, source).await?;
-    let entry = NewAuditEntry::new(AuditAction::AuditExported).detail(format!(
-        "format={} rows={}",
-        format.extension(),
-        file.rows
-    ));
-    state
-        .db()
-        .append_audit(&ctx.actor(), state.clock().now(), &entry)
-        .await?;
-    Ok(file)
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]

@@ -2,14 +2,9 @@
 //! a time and go to a file on a blocking thread, so memory stays flat however many rows
 //! there are. Every cell is neutralized against formula injection.
 
-use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::state::AppState;
-use kefu_domain::audit::AuditAction;
 use kefu_domain::export::neutralize_cell;
-use kefu_domain::Permission;
-use kefu_store::audit::NewAuditEntry;
-use kefu_store::customers::CustomerFilter;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -93,7 +88,7 @@ impl SheetSink {
 }
 
 /// How a sheet is laid out around its rows.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct Layout {
     /// The worksheet's name.
     title: String,
@@ -161,164 +156,26 @@ fn write_sheet(
     Ok(rows)
 }
 
-/// Customers in id order, a chunk at a time, as sheet rows.
-struct CustomerChunks<'a> {
-    state: &'a AppState,
-    filter: &'a CustomerFilter,
-    after: Option<String>,
-    clear: bool,
-}
-
-impl AsyncChunkSource for CustomerChunks<'_> {
-    async fn next_chunk(&mut self) -> Result<Option<Vec<Vec<String>>>, AppError> {
-        let chunk = self
-            .state
-            .db()
-            .export_customers_chunk(self.filter, self.after.as_deref(), 1000)
-            .await?;
-        let Some(last) = chunk.last() else {
-            return Ok(None);
-        };
-        self.after = Some(last.core.id.clone());
-        Ok(Some(
-            chunk
-                .iter()
-                .map(|row| customer_line(row, self.clear))
-                .collect(),
-        ))
-    }
-}
-
-const CUSTOMER_HEADER: [&str; 15] = [
-    "姓名 name",
-    "公司 company",
-    "性别 gender",
-    "等级 tier",
-    "状态 status",
-    "负责人 owner",
-    "手机 mobile",
-    "座机 landline",
-    "邮箱 email",
-    "IM",
-    "身份证 id_number",
-    "地址 address",
-    "标签 tags",
-    "备注 notes",
-    "创建时间 created_at",
-];
-
-/// One customer as a sheet row; personal data masked unless `clear`.
-fn customer_line(row: &kefu_store::customers::CustomerRow, clear: bool) -> Vec<String> {
-    use super::customers::{mask_address, mask_contact};
-    let c = &row.core;
-    let pick = |kind: &str| {
-        let values: Vec<String> = row
-            .contacts
-            .iter()
-            .filter(|ct| ct.kind == kind)
-            .map(|ct| {
-                if clear {
-                    ct.value.clone()
-                } else {
-                    mask_contact(kind, &ct.value)
-                }
-            })
-            .collect();
-        values.join(" ")
-    };
-    let shown = |v: &Option<String>, mask: fn(&str) -> String| {
-        v.as_deref()
-            .map(|v| if clear { v.to_string() } else { mask(v) })
-            .unwrap_or_default()
-    };
-    vec![
-        c.name.clone(),
-        c.company.clone().unwrap_or_default(),
-        c.gender.clone(),
-        c.tier.clone(),
-        c.status.clone(),
-        c.owner_name.clone().unwrap_or_default(),
-        pick("mobile"),
-        pick("landline"),
-        pick("email"),
-        pick("im"),
-        shown(&c.id_number, kefu_domain::id_number::mask_id_number),
-        shown(&c.address, mask_address),
-        row.tags.join(","),
-        c.notes.clone().unwrap_or_default(),
-        super::short_time(c.created_at),
-    ]
-}
-
-/// Exports the customers matching `filter`. Phones, ID numbers and addresses are in the
-/// clear only for people who may read personal data; the export is audited either way.
-pub async fn customers(
-    state: &AppState,
-    ctx: &Ctx,
-    filter: &CustomerFilter,
-    format: Format,
-) -> Result<ExportFile, AppError> {
-    ctx.require(Permission::CustomerExport)?;
-    let clear = ctx.can(Permission::CustomerPiiRead);
-    let header = CUSTOMER_HEADER.iter().map(|s| s.to_string()).collect();
-    let source = CustomerChunks {
-        state,
-        filter,
-        after: None,
-        clear,
-    };
-    let file = rows_to_file(state, "customers", format, header, source).await?;
-    let detail = format!(
-        "format={} rows={} personal_data={} filter={}",
-        format.extension(),
-        file.rows,
-        if clear { "clear" } else { "masked" },
-        describe(filter)
-    );
-    let entry = NewAuditEntry::new(AuditAction::CustomersExported).detail(detail);
-    state
-        .db()
-        .append_audit(&ctx.actor(), state.clock().now(), &entry)
-        .await?;
-    Ok(file)
-}
-
-/// A readable statement of a filter, for the audit log.
-pub fn describe(f: &CustomerFilter) -> String {
-    let parts: Vec<String> = [
-        ("tier", &f.tier),
-        ("status", &f.status),
-        ("owner", &f.owner_id),
-        ("tag", &f.tag),
-        ("q", &f.q),
-    ]
-    .iter()
-    .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))
-    .collect();
-    if parts.is_empty() {
-        "all".into()
-    } else {
-        parts.join("&")
-    }
-}
-
 pub(crate) fn exports_dir(state: &AppState) -> Result<PathBuf, AppError> {
     let dir = state.config().data_dir.join("exports");
     std::fs::create_dir_all(&dir).map_err(|e| AppError::Internal(e.into()))?;
     Ok(dir)
 }
 
-/// Streams a sheet of arbitrary rows (used by the audit log export).
+/// Streams a sheet of rows (a list) with lines stating what it is above it (XLSX only;
+/// a CSV stays one header and its rows).
 pub async fn rows_to_file(
     state: &AppState,
     title: &str,
     format: Format,
+    preamble: Vec<String>,
     header: Vec<String>,
     next_chunk: impl AsyncChunkSource,
 ) -> Result<ExportFile, AppError> {
     let layout = Layout {
         title: title.to_string(),
-        ..Layout::default()
+        preamble,
+        numbers: false,
     };
     sheet_to_file(state, layout, format, header, next_chunk).await
 }

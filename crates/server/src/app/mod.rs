@@ -15,6 +15,7 @@ pub mod customers;
 pub mod dashboard;
 pub mod duties;
 pub mod export;
+pub mod exports;
 pub mod files;
 pub mod imports;
 pub mod knowledge;

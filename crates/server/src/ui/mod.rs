@@ -14,6 +14,7 @@ mod chat_settings;
 mod complaints;
 mod customers;
 mod duties;
+mod exports;
 mod imports;
 mod ivr;
 mod knowledge;
@@ -90,6 +91,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(ivr::routes())
         .merge(logs::routes())
         .merge(duties::routes())
+        .merge(exports::routes())
         .merge(search::routes())
         .merge(knowledge::routes(state))
         .merge(surveys::routes())

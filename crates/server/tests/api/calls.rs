@@ -15,7 +15,7 @@ const SECRET: &str = "cti-shared-secret-for-tests";
 const WAV: &[u8] =
     b"RIFF\x24\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0\x40\x1f\0\0\x80\x3e\0\0\x02\0\x10\0data\0\0\0\0";
 
-async fn cti_app(backend: TestBackend) -> TestApp {
+pub(crate) async fn cti_app(backend: TestBackend) -> TestApp {
     TestApp::with_config(backend, |c| c.cti_secret = Some(Secret(SECRET.into()))).await
 }
 
@@ -23,7 +23,7 @@ fn now_ts(app: &TestApp) -> String {
     app.state.clock().now().timestamp().to_string()
 }
 
-fn at(app: &TestApp, seconds: i64) -> String {
+pub(crate) fn at(app: &TestApp, seconds: i64) -> String {
     (app.state.clock().now() + chrono::Duration::seconds(seconds)).to_rfc3339()
 }
 
@@ -39,7 +39,7 @@ async fn post_signed(app: &TestApp, body: &str, ts: &str, signature: &str) -> Re
     app.send(req).await
 }
 
-async fn event(app: &TestApp, body: Value) -> Reply {
+pub(crate) async fn event(app: &TestApp, body: Value) -> Reply {
     let body = body.to_string();
     let ts = now_ts(app);
     let sig = sign_event(SECRET.as_bytes(), &ts, body.as_bytes());

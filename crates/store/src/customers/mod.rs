@@ -434,6 +434,14 @@ impl Db {
         .await?)
     }
 
+    /// How many customers match `filter`: what a background export of them will write.
+    pub async fn count_customers(&self, filter: &CustomerFilter) -> Result<i64, StoreError> {
+        let mut sql = Sql::new("SELECT COUNT(*) FROM customers c WHERE 1 = 1");
+        push_filter(&mut sql, filter);
+        let (n,): (i64,) = sql.query_as().fetch_one(&self.read).await?;
+        Ok(n)
+    }
+
     /// Full records in id order, `limit` at a time after `after_id`, for streaming exports.
     pub async fn export_customers_chunk(
         &self,

@@ -620,6 +620,28 @@ pub async fn queue_counts(state: &AppState, ctx: &Ctx) -> Result<Vec<(Queue, i64
         .collect())
 }
 
+/// The ticket list's query as typed.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TicketListParams {
+    pub customer_id: Option<String>,
+    pub status: Option<String>,
+    /// A ticket number, e.g. GD20261128-0007.
+    pub number: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<usize>,
+}
+
+impl TicketListParams {
+    pub fn filter(&self) -> TicketFilter {
+        TicketFilter {
+            customer_id: self.customer_id.clone(),
+            status: self.status.clone(),
+            number: self.number.as_ref().map(|n| n.trim().to_ascii_uppercase()),
+        }
+    }
+}
+
 /// Tickets by customer, number or status, visible to the viewer.
 pub async fn list(
     state: &AppState,

@@ -193,6 +193,19 @@ struct ArchiveFilter {
 }
 
 impl ArchiveFilter {
+    /// The filter as the list's query string, for an export of the whole archive under it.
+    fn export_query(&self) -> String {
+        query_string(&[
+            ("severity", &self.severity),
+            ("cause_id", &self.cause_id),
+            ("department_id", &self.department_id),
+            ("stage", &self.stage),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("q", &self.q),
+        ])
+    }
+
     fn params(&self) -> ArchiveParams {
         let some = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
         ArchiveParams {
