@@ -58,3 +58,15 @@ stop_server() {
 
 # A `key=value` field of a RESULT line.
 field() { sed -E "s/.*[ ]$1=([^ ]+).*/\1/" <<<"$2"; }
+
+# Waits (up to 900 s) until the server's log, from line $1 on, says the search index was
+# built: a server started after a bulk import first builds it in the background.
+wait_search_index() {
+    local from="$1"
+    SECONDS=0
+    until tail -n "+$from" "$WORK/server.log" | grep -qE 'search index (rebuilt|resumes)'; do
+        [[ $SECONDS -lt 900 ]] || { echo "search index not built after 900 s" >&2; exit 1; }
+        sleep 1
+    done
+    echo "search index built in the background in ${SECONDS} s"
+}

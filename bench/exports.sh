@@ -30,11 +30,7 @@ log "building the search index"
 PORT="$("$BENCH" free-port)"
 LOG_FROM=$(($(wc -l <"$WORK/server.log") + 1))
 start_server "$PORT"
-SECONDS=0
-until tail -n "+$LOG_FROM" "$WORK/server.log" | grep -qE 'search index (rebuilt|resumes)'; do
-    [[ $SECONDS -lt 900 ]] || { echo "search index not built after 900 s" >&2; exit 1; }
-    sleep 1
-done
+wait_search_index "$LOG_FROM"
 stop_server
 
 log "exporting $ROWS customers to XLSX in the background"

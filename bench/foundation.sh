@@ -47,12 +47,7 @@ BASE="http://127.0.0.1:$PORT"
 "$BENCH" mem --pid "$SERVER_PID" | sed 's/^/server at start: /'
 # The import filled the search change log: a new server first builds the search index
 # in the background. B2 is about a server in its steady state, so wait for that build.
-SECONDS=0
-until tail -n "+$LOG_FROM" "$WORK/server.log" | grep -qE 'search index (rebuilt|resumes)'; do
-    [[ $SECONDS -lt 900 ]] || { echo "search index not built after 900 s" >&2; exit 1; }
-    sleep 1
-done
-echo "search index built in the background in ${SECONDS} s"
+wait_search_index "$LOG_FROM"
 "$BENCH" mem --pid "$SERVER_PID" | sed 's/^/server after the index build: /'
 TOKEN="$(KEFU_ADMIN_PASSWORD="$PASSWORD" "$BENCH" login --base "$BASE")"
 # CONCURRENCY may list several levels ("1 2 4"); each runs both scenarios.

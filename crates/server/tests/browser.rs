@@ -554,6 +554,34 @@ impl Browser {
         self.wait_for("table#customers").await;
     }
 
+    /// Downloads the target of the link `css` from the page (with the session cookie);
+    /// returns the link, the status, the size in bytes and the content type.
+    async fn download(&self, css: &str) -> (String, u64, u64, String) {
+        let href = self
+            .wait_for(css)
+            .await
+            .attr("href")
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("`{css}` has no href"));
+        let got = self
+            .client
+            .execute_async(
+                "const done = arguments[1];\
+                 fetch(arguments[0]).then(r => r.arrayBuffer().then(a => done([r.status, a.byteLength, r.headers.get('content-type')])));",
+                vec![json!(href)],
+            )
+            .await
+            .unwrap();
+        let kind = got[2].as_str().unwrap_or_default().to_string();
+        (
+            href,
+            got[0].as_u64().unwrap(),
+            got[1].as_u64().unwrap(),
+            kind,
+        )
+    }
+
     /// Calls the JSON API from the page, with the session cookie and the page's CSRF
     /// token; returns the status and the JSON body (null when empty).
     async fn api(&self, method: &str, path: &str, body: Value) -> (u16, Value) {

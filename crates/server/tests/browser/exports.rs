@@ -24,28 +24,11 @@ pub async fn list_export_runs_in_the_background_with_progress(b: Browser) {
         .await;
     assert!(row.contains("客户"), "{row}");
     assert!(row.contains("等级: VIP"), "{row}");
-    let href = b
-        .client
-        .find(Locator::Css("tr.export-row a.download"))
-        .await
-        .unwrap()
-        .attr("href")
-        .await
-        .unwrap()
-        .unwrap();
+    let (href, status, size, kind) = b.download("tr.export-row a.download").await;
     assert!(href.starts_with("/api/v1/exports/"), "{href}");
-    let got = b
-        .client
-        .execute_async(
-            "const done = arguments[1];\
-             fetch(arguments[0]).then(r => r.arrayBuffer().then(a => done([r.status, a.byteLength, r.headers.get('content-type')])));",
-            vec![json!(href)],
-        )
-        .await
-        .unwrap();
-    assert_eq!(got[0], 200, "{got}");
-    assert!(got[1].as_u64().unwrap() > 1000, "{got}");
-    assert!(got[2].as_str().unwrap().contains("spreadsheetml"), "{got}");
+    assert_eq!(status, 200);
+    assert!(size > 1000, "{size}");
+    assert!(kind.contains("spreadsheetml"), "{kind}");
 
     // The call log and the complaint archive have the same buttons.
     b.goto("/calls").await;

@@ -193,17 +193,24 @@ struct ArchiveFilter {
 }
 
 impl ArchiveFilter {
-    /// The filter as the list's query string, for an export of the whole archive under it.
-    fn export_query(&self) -> String {
-        query_string(&[
-            ("severity", &self.severity),
+    /// The filter as a query string, with `extra` parameters after it.
+    fn query(&self, extra: &[(&str, &str)]) -> String {
+        let mut pairs = vec![
+            ("severity", self.severity.as_str()),
             ("cause_id", &self.cause_id),
             ("department_id", &self.department_id),
             ("stage", &self.stage),
             ("from", &self.from),
             ("to", &self.to),
             ("q", &self.q),
-        ])
+        ];
+        pairs.extend_from_slice(extra);
+        query_string(&pairs)
+    }
+
+    /// The filter as the list's query string, for an export of the whole archive under it.
+    fn export_query(&self) -> String {
+        self.query(&[])
     }
 
     fn params(&self) -> ArchiveParams {
@@ -230,19 +237,9 @@ async fn archive(page: Page, Query(mut f): Query<ArchiveFilter>) -> Result<Respo
     let (items, next_query, mut error) =
         match app::archive(&page.state, &page.ctx, &f.params()).await {
             Ok(list) => {
-                let next = list.next_cursor.map(|c| {
-                    query_string(&[
-                        ("severity", &f.severity),
-                        ("cause_id", &f.cause_id),
-                        ("department_id", &f.department_id),
-                        ("stage", &f.stage),
-                        ("from", &f.from),
-                        ("to", &f.to),
-                        ("q", &f.q),
-                        ("month", &f.month),
-                        ("cursor", &c),
-                    ])
-                });
+                let next = list
+                    .next_cursor
+                    .map(|c| f.query(&[("month", &f.month), ("cursor", &c)]));
                 let items = list
                     .items
                     .iter()
