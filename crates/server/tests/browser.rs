@@ -58,6 +58,8 @@ mod chat;
 use chat::*;
 #[path = "browser/duties.rs"]
 mod duties;
+#[path = "browser/performance.rs"]
+mod performance;
 #[path = "browser/qa.rs"]
 mod qa;
 #[path = "browser/reports.rs"]
@@ -65,6 +67,7 @@ mod reports;
 #[path = "browser/wallboard.rs"]
 mod wallboard;
 use duties::*;
+use performance::*;
 use qa::*;
 use reports::*;
 use wallboard::*;
@@ -148,6 +151,7 @@ fn main() {
         wallboard_updates_by_itself,
         report_filters_chart_drill_down_and_export,
         duties_pages_mine_complete_and_overdue,
+        performance_ranking_settings_and_commission,
         org_template_loads_and_shows_its_departments,
     ];
 

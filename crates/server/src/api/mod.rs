@@ -24,6 +24,7 @@ mod search;
 
 pub(crate) use imports::{receive_upload, refuse_oversized};
 mod org;
+mod performance;
 mod public;
 mod qa;
 mod reports;
@@ -119,6 +120,7 @@ pub fn router(state: &AppState) -> (Router<AppState>, OpenApiDoc) {
         .merge(qa::routes())
         .merge(schedule::routes())
         .merge(reports::routes())
+        .merge(performance::routes())
         .merge(wallboard::routes())
         .merge(public::routes());
     if state.clock().is_simulated() {
