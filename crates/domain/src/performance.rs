@@ -294,9 +294,14 @@ pub struct Agent {
     pub figures: Figures,
 }
 
-/// `num / den` in hundredths, rounded half up; both non-negative, `den` > 0.
+/// `num / den` rounded half up; `den` > 0.
+fn div_round(num: i64, den: i64) -> i64 {
+    (num * 2 + den).div_euclid(2 * den)
+}
+
+/// `num / den` in hundredths, rounded half up; `den` > 0.
 fn hundredths(num: i64, den: i64) -> i64 {
-    (num * 200 + den).div_euclid(2 * den)
+    div_round(num * 100, den)
 }
 
 /// The component scores of one agent (hundredths, 0–100 points), `None` for no data.
@@ -343,7 +348,7 @@ pub fn weigh(scheme: &Scheme, scores: &[Option<i64>; 6]) -> (Vec<Part>, i64) {
         let (effective, contribution) = match s {
             Some(s) if present > 0 => {
                 exact += s * w;
-                (hundredths(w * 100, present), hundredths(s * w, present))
+                (hundredths(w * 100, present), div_round(s * w, present))
             }
             _ => (0, 0),
         };

@@ -125,8 +125,8 @@ fn component_scores_follow_the_figures() {
 fn the_total_is_the_weighted_mean() {
     let s = Scheme::default();
     let (parts, total) = weigh(&s, &scores(&s, &figures(), 50));
-    // 0.20×80 + 0.20×90 + 0.15×87.5 + 0.25×85 + 0.10×80 + 0.10×75 = 83.375 → 83.38.
-    assert_eq!(total, 8_338);
+    // 0.20×80 + 0.20×90 + 0.15×87.5 + 0.25×85 + 0.10×80 + 0.10×75 = 83.875 → 83.88.
+    assert_eq!(total, 8_388);
     assert_eq!(parts[2].contribution, 1_313); // 13.125 → 13.13
     assert_eq!(parts[0].effective_weight, 2_000);
 }
@@ -198,7 +198,7 @@ fn ranking_shares_ranks_on_ties_and_applies_the_rules() {
         vec![
             ("u1", 1, 10_000),
             ("u2", 1, 10_000),
-            ("u3", 3, 8_338),
+            ("u3", 3, 8_388),
             ("u4", 4, 3_333),
         ]
     );
