@@ -218,6 +218,7 @@ mod tests {
                         .map(|c| format!("perf.condition.{}", c.code())),
                 );
                 wanted.extend(["live", "kept"].map(|s| format!("perf.state_{s}")));
+                wanted.extend(["complaint", "violation"].map(|k| format!("perf.incident.{k}")));
             }
             wanted.extend(
                 ContactKind::ALL
