@@ -79,8 +79,10 @@ fn weights_must_add_up_to_100() {
     s.weights.qa += 1;
     assert_eq!(s.validate(), Err(SchemeError::InvalidWeights(101)));
     assert_eq!(SchemeError::InvalidWeights(101).code(), "invalid_weights");
-    let mut s = Scheme::default();
-    s.pass_line = 101;
+    let s = Scheme {
+        pass_line: 101,
+        ..Scheme::default()
+    };
     assert_eq!(s.validate(), Err(SchemeError::InvalidPassLine(101)));
     let bad = Rule {
         amount_cents: 0,

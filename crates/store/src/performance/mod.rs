@@ -474,6 +474,7 @@ impl Db {
     /// request a moment earlier) stays as it is; with it, the old results are replaced
     /// (an explicit recompute).
     #[tracing::instrument(skip_all, fields(month, agents = results.len(), replace))]
+    #[allow(clippy::too_many_arguments)] // what is kept is exactly these; a struct would only rename them
     pub async fn keep_performance_month(
         &self,
         actor: &Actor,

@@ -324,7 +324,10 @@ pub async fn figures_follow_the_month(backend: TestBackend) {
     db.assign_position(&system(), t0(), &u1, &dept_pos)
         .await
         .unwrap();
-    let named = db.performance_agents(&[dept_pos.clone()]).await.unwrap();
+    let named = db
+        .performance_agents(std::slice::from_ref(&dept_pos))
+        .await
+        .unwrap();
     assert_eq!(named, vec![(u1.clone(), "perf_u1 坐席".to_string())]);
 
     // Kept once; a second keep leaves it; a recompute replaces it.
