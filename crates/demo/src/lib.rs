@@ -42,6 +42,7 @@ mod complaints;
 mod customers;
 mod knowledge;
 mod org;
+mod performance;
 mod schedule;
 mod surveys;
 mod tickets;
@@ -320,6 +321,13 @@ pub async fn load_demo_campaigns(db: &Db, now: DateTime<Utc>) -> Result<usize, D
 pub async fn load_demo_schedule(db: &Db, now: DateTime<Utc>) -> Result<usize, DemoError> {
     let users = demo_users(db).await?;
     schedule::load(db, now, &users).await
+}
+
+/// Adds the demo performance settings (see the `performance` module: the default scheme,
+/// the handbook's rewards and fines, commission rates) to a center loaded by
+/// [`load_demo`]; `serve --demo` loads them.
+pub async fn load_demo_performance(db: &Db, now: DateTime<Utc>) -> Result<(), DemoError> {
+    performance::load(db, now).await
 }
 
 /// The ids of the first 100 customers of the list, for the demo stories to pick from.

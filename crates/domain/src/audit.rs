@@ -139,6 +139,13 @@ actions! {
     SwapStepped = "schedule.swap_step",
     DutySaved = "schedule.duty_save",
     DutyDeleted = "schedule.duty_delete",
+    PerformanceSchemeSaved = "performance.scheme_save",
+    PerformanceRulesSaved = "performance.rules_save",
+    CommissionRatesSaved = "performance.rates_save",
+    CommissionRecorded = "performance.commission",
+    PerformanceIncidentRecorded = "performance.incident",
+    PerformanceKept = "performance.keep",
+    PerformanceRecomputed = "performance.recompute",
 }
 
 /// Whether the action touched personal data (PII); the audit page can filter on it.

@@ -25,6 +25,7 @@ pub mod knowledge;
 pub mod logs;
 pub mod mail;
 pub mod org;
+pub mod performance;
 pub mod permission;
 pub mod phone;
 pub mod qa;

@@ -88,6 +88,10 @@ permissions! {
     ScheduleManage = "schedule.manage",
     // Reports (报表): the center's numbers, dashboards and the live wallboard (班长, 经理).
     ReportView = "report.view",
+    // Performance evaluation (绩效考核, 经理): the scheme's weights and pass line, the
+    // rewards and fines rules, commission rates, recording complaints and violations
+    // against agents and commissions, recomputing a kept month.
+    PerformanceManage = "performance.manage",
 }
 
 impl std::fmt::Display for Permission {

@@ -164,6 +164,7 @@ pub async fn demo(db: &Db, now: DateTime<Utc>) -> anyhow::Result<()> {
             let surveys = kefu_demo::load_demo_surveys(db, now).await?;
             let campaigns = kefu_demo::load_demo_campaigns(db, now).await?;
             kefu_demo::load_demo_schedule(db, now).await?;
+            kefu_demo::load_demo_performance(db, now).await?;
             println!(
                 "loaded the demo customer service center (500 customers, {tickets} tickets, \
                  {complaints} complaints, {articles} knowledge articles, {callbacks} callback \

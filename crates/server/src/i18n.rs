@@ -43,6 +43,7 @@ pub const ZH_CN: &[&str] = &[
     include_str!("../locales/zh-CN/schedule.toml"),
     include_str!("../locales/zh-CN/reports.toml"),
     include_str!("../locales/zh-CN/org.toml"),
+    include_str!("../locales/zh-CN/performance.toml"),
 ];
 pub const EN: &[&str] = &[
     include_str!("../locales/en/core.toml"),
@@ -56,6 +57,7 @@ pub const EN: &[&str] = &[
     include_str!("../locales/en/schedule.toml"),
     include_str!("../locales/en/reports.toml"),
     include_str!("../locales/en/org.toml"),
+    include_str!("../locales/en/performance.toml"),
 ];
 
 #[derive(Debug)]
@@ -198,6 +200,26 @@ mod tests {
                     .map(|s| format!("status.{}", s.code())),
             );
             wanted.extend(Gender::ALL.iter().map(|g| format!("gender.{}", g.code())));
+            {
+                use kefu_domain::performance::{Component, RuleCondition, RuleKind};
+                wanted.extend(
+                    Component::ALL
+                        .iter()
+                        .map(|c| format!("perf.component.{}", c.code())),
+                );
+                wanted.extend(
+                    RuleKind::ALL
+                        .iter()
+                        .map(|k| format!("perf.kind.{}", k.code())),
+                );
+                wanted.extend(
+                    RuleCondition::ALL
+                        .iter()
+                        .map(|c| format!("perf.condition.{}", c.code())),
+                );
+                wanted.extend(["live", "kept"].map(|s| format!("perf.state_{s}")));
+                wanted.extend(["complaint", "violation"].map(|k| format!("perf.incident.{k}")));
+            }
             wanted.extend(
                 ContactKind::ALL
                     .iter()

@@ -41,6 +41,8 @@ mod mail_out;
 mod org;
 #[path = "api/org_templates.rs"]
 mod org_templates;
+#[path = "api/performance.rs"]
+mod performance;
 #[path = "api/promises.rs"]
 mod promises;
 #[path = "api/public.rs"]
@@ -90,6 +92,8 @@ kefu_test_support::suite!(
         reports::scheduled_reports_over_a_simulated_quarter,
         duties::duty_tasks_over_a_simulated_quarter,
         duties::completing_duties_and_bad_input,
+        performance::a_hand_computed_month,
+        performance::settings_errors_and_commission,
         mail_imap::imap_poll_ingests_once_and_shows_errors,
         mail_out::replies_go_out_thread_back_and_retry,
         mail_out::survey_links_go_out_by_sms,

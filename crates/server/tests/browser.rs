@@ -60,6 +60,8 @@ use chat::*;
 mod duties;
 #[path = "browser/exports.rs"]
 mod exports;
+#[path = "browser/performance.rs"]
+mod performance;
 #[path = "browser/qa.rs"]
 mod qa;
 #[path = "browser/reports.rs"]
@@ -68,6 +70,7 @@ mod reports;
 mod wallboard;
 use duties::*;
 use exports::*;
+use performance::*;
 use qa::*;
 use reports::*;
 use wallboard::*;
@@ -152,6 +155,7 @@ fn main() {
         report_filters_chart_drill_down_and_export,
         list_export_runs_in_the_background_with_progress,
         duties_pages_mine_complete_and_overdue,
+        performance_ranking_settings_and_commission,
         org_template_loads_and_shows_its_departments,
     ];
 

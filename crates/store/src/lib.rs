@@ -29,6 +29,7 @@ pub mod logs;
 pub mod mail;
 pub mod org;
 pub mod org_templates;
+pub mod performance;
 pub mod qa;
 pub mod reports;
 pub mod schedule;

@@ -41,6 +41,8 @@ mod migrations;
 mod org;
 #[path = "conformance/org_templates.rs"]
 mod org_templates;
+#[path = "conformance/performance.rs"]
+mod performance;
 #[path = "conformance/qa.rs"]
 mod qa;
 #[path = "conformance/reports.rs"]
@@ -87,6 +89,8 @@ kefu_test_support::suite!(
         duties::completion_is_the_holders_once,
         duties::edits_withdraw_open_tasks_not_yet_due,
         duties::concurrent_generations_make_each_task_once,
+        performance::settings_rates_and_commissions_round_trip,
+        performance::figures_follow_the_month,
         org_templates::every_template_loads_and_a_second_load_writes_nothing,
         org_templates::a_partly_present_template_is_not_loaded,
         org_templates::loaded_rules_are_enforced,

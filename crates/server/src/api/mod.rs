@@ -25,6 +25,7 @@ mod search;
 
 pub(crate) use imports::{receive_upload, refuse_oversized};
 mod org;
+mod performance;
 mod public;
 mod qa;
 mod reports;
@@ -121,6 +122,7 @@ pub fn router(state: &AppState) -> (Router<AppState>, OpenApiDoc) {
         .merge(qa::routes())
         .merge(schedule::routes())
         .merge(reports::routes())
+        .merge(performance::routes())
         .merge(wallboard::routes())
         .merge(public::routes());
     if state.clock().is_simulated() {

@@ -23,6 +23,7 @@ pub mod logs;
 pub mod mail;
 pub mod org;
 pub mod org_templates;
+pub mod performance;
 pub mod public;
 pub mod qa;
 pub mod report_documents;

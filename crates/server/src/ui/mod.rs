@@ -24,6 +24,8 @@ mod mail_out;
 mod org;
 mod org_forms;
 mod org_templates;
+mod performance;
+mod performance_settings;
 mod public;
 mod qa;
 mod reports;
@@ -102,6 +104,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(qa::routes())
         .merge(schedule::routes())
         .merge(reports::routes())
+        .merge(performance::routes())
+        .merge(performance_settings::routes())
         .merge(wallboard::routes())
         .merge(public::routes())
 }
@@ -185,6 +189,7 @@ pub struct Chrome {
     pub nav_wallboard: bool,
     pub nav_reports: bool,
     pub nav_dashboard: bool,
+    pub nav_performance: bool,
     /// Duties: everyone has their own duty tasks there.
     pub nav_duties: bool,
 }
@@ -245,6 +250,7 @@ impl Page {
             nav_wallboard: c.can(Permission::ReportView),
             nav_reports: c.can(Permission::ReportView),
             nav_dashboard: c.can(Permission::ReportView),
+            nav_performance: c.can(Permission::ReportView),
             nav_duties: true,
         }
     }
