@@ -275,6 +275,58 @@ pub fn percentile(sorted: &[i64], p: u32) -> Option<i64> {
     sorted.get(rank as usize - 1).copied()
 }
 
+/// Working times kept compactly (a day's rollup of a median or P90 metric holds one per
+/// ticket): sorted, then each as its distance from the one before, in LEB128 varints; the
+/// first is zigzag-encoded, so a negative time survives.
+pub fn encode_seconds(values: &[i64]) -> Vec<u8> {
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable();
+    let mut out = Vec::with_capacity(sorted.len() * 2);
+    let mut previous = None;
+    for v in sorted {
+        let word = match previous {
+            None => ((v << 1) ^ (v >> 63)) as u64,
+            Some(p) => (v - p) as u64,
+        };
+        previous = Some(v);
+        let mut w = word;
+        loop {
+            let byte = (w & 0x7f) as u8;
+            w >>= 7;
+            if w == 0 {
+                out.push(byte);
+                break;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+    out
+}
+
+/// The times [`encode_seconds`] kept, in ascending order; `None` for bytes it did not write.
+pub fn decode_seconds(bytes: &[u8]) -> Option<Vec<i64>> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut word: u64 = 0;
+    let mut shift = 0u32;
+    for &b in bytes {
+        if shift > 63 {
+            return None;
+        }
+        word |= u64::from(b & 0x7f) << shift;
+        shift += 7;
+        if b & 0x80 == 0 {
+            let v = match out.last() {
+                None => ((word >> 1) as i64) ^ -((word & 1) as i64),
+                Some(p) => p + word as i64,
+            };
+            out.push(v);
+            word = 0;
+            shift = 0;
+        }
+    }
+    (shift == 0).then_some(out)
+}
+
 code_enum!(
     /// The reports the handbook asks to be handed in on schedule.
     Scheduled {
@@ -425,6 +477,20 @@ mod tests {
         assert_eq!(empty.value(Measure::Count, 1), Some(0.0));
         assert_eq!(empty.value(Measure::Rate, 1), None);
         assert_eq!(empty.value(Measure::Median, 1), None);
+    }
+
+    #[test]
+    fn working_times_survive_their_encoding() {
+        let times = vec![7200, -5, 0, 3_000_000_000, 127, 128, 16_384, 7200];
+        let bytes = encode_seconds(&times);
+        let mut sorted = times.clone();
+        sorted.sort_unstable();
+        assert_eq!(decode_seconds(&bytes), Some(sorted));
+        assert_eq!(decode_seconds(&encode_seconds(&[])), Some(vec![]));
+        // Close times take a byte each after the first.
+        assert_eq!(encode_seconds(&[3600, 3601, 3700]).len(), 2 + 1 + 1);
+        // A cut-off varint is refused, not misread.
+        assert_eq!(decode_seconds(&[0x80]), None);
     }
 
     #[test]

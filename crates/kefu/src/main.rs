@@ -228,6 +228,7 @@ async fn serve(state: AppState, settings: &Settings, demo: bool) -> anyhow::Resu
     kefu_server::jobs::schedule_callback_jobs(&state).await?;
     kefu_server::jobs::schedule_duty_jobs(&state).await?;
     kefu_server::jobs::spawn(state.clone());
+    kefu_server::jobs::spawn_rollups(state.clone());
     kefu_server::jobs::mail::spawn(state.clone());
     kefu_server::jobs::mail::spawn_sender(state.clone());
     kefu_server::search::spawn(state.clone());

@@ -108,6 +108,9 @@ pub(crate) enum Arg {
     Null,
     /// A null where PostgreSQL must see an integer (e.g. in a multi-row `VALUES`).
     NullInt,
+    Blob(Vec<u8>),
+    /// A null where PostgreSQL must see bytes.
+    NullBlob,
 }
 
 /// A query built piece by piece with `$n` placeholders that both backends accept
@@ -200,6 +203,8 @@ impl Sql {
                 Arg::Int(i) => q.bind(*i),
                 Arg::Null => q.bind(None::<String>),
                 Arg::NullInt => q.bind(None::<i64>),
+                Arg::Blob(b) => q.bind(b.as_slice()),
+                Arg::NullBlob => q.bind(None::<Vec<u8>>),
             };
         }
         q
@@ -213,6 +218,8 @@ impl Sql {
                 Arg::Int(i) => q.bind(*i),
                 Arg::Null => q.bind(None::<String>),
                 Arg::NullInt => q.bind(None::<i64>),
+                Arg::Blob(b) => q.bind(b.as_slice()),
+                Arg::NullBlob => q.bind(None::<Vec<u8>>),
             };
         }
         q

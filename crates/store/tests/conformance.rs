@@ -45,6 +45,8 @@ mod org_templates;
 mod performance;
 #[path = "conformance/qa.rs"]
 mod qa;
+#[path = "conformance/report_rollups.rs"]
+mod report_rollups;
 #[path = "conformance/reports.rs"]
 mod reports;
 #[path = "conformance/schedule.rs"]
@@ -82,6 +84,7 @@ kefu_test_support::suite!(
         qa::calls_wait_for_the_checks_only_with_a_transcript,
         qa::items_follow_the_noted_changes,
         reports::counts_follow_the_fixture,
+        report_rollups::rollups_agree_with_the_records,
         org::positions_round_trip,
         org::assignment_rules,
         org::grants_follow_positions,

@@ -5,6 +5,7 @@ use super::{download, Json, Path, Query};
 use crate::app::dashboard::{self, DashboardView};
 use crate::app::export::Format;
 use crate::app::report_documents::{self as documents, DocumentView};
+use crate::app::reports::rollups::{self, RollupView};
 use crate::app::reports::{self as app, DrillQuery, DrillView, ReportQuery, ReportView};
 use crate::auth::Ctx;
 use crate::error::AppError;
@@ -24,6 +25,31 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_documents))
         .routes(routes!(get_document))
         .routes(routes!(get_document_xlsx))
+        .routes(routes!(get_rollups))
+        .routes(routes!(refresh_rollups))
+}
+
+/// What the reports' daily rollups hold: the days rolled up and the changes not yet
+/// counted into them. Reports are exact either way (a changed day is read from its
+/// records); rollups make them fast.
+#[utoipa::path(get, path = "/reports/rollups", tag = "reports", security(("bearer" = ["report.view"])),
+    responses((status = 200, body = RollupView), (status = 403)))]
+async fn get_rollups(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<RollupView>, AppError> {
+    Ok(Json(rollups::status(&state, &ctx).await?))
+}
+
+/// Counts the changed days and the days not rolled up yet now, for at most a minute
+/// (`pending` says whether days are left). The server also does this every minute.
+#[utoipa::path(post, path = "/reports/rollups/refresh", tag = "reports", security(("bearer" = ["report.view"])),
+    responses((status = 200, body = RollupView), (status = 403)))]
+async fn refresh_rollups(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<RollupView>, AppError> {
+    Ok(Json(rollups::refresh_now(&state, &ctx).await?))
 }
 
 /// A report: the chosen metrics for a date range, by period, agent, channel, type or

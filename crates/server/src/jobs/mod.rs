@@ -19,7 +19,7 @@ use std::pin::Pin;
 
 pub use callbacks::schedule_callback_jobs;
 pub use duties::schedule_duty_jobs;
-pub use reports::make_scheduled_reports;
+pub use reports::{make_scheduled_reports, spawn_rollups};
 pub use sessions::schedule_session_cleanup;
 
 pub type JobFuture<'a> = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send + 'a>>;

@@ -20,3 +20,45 @@ pub async fn make_scheduled_reports(state: &AppState) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Keeps the reports' daily rollups up to date on a task of its own (counting a day of a
+/// large center reads for a second or so, which must not hold up the scheduler's tick):
+/// ten seconds after start and then every minute, the changed and missing days are
+/// counted, twenty seconds at a time, until none are left.
+pub fn spawn_rollups(state: AppState) {
+    tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+        loop {
+            let started = std::time::Instant::now();
+            let mut days = 0;
+            loop {
+                match crate::app::reports::rollups::refresh(
+                    &state,
+                    std::time::Duration::from_secs(20),
+                )
+                .await
+                {
+                    Ok(p) => {
+                        days += p.days_rolled;
+                        if !p.pending {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "report rollups failed");
+                        break;
+                    }
+                }
+                tokio::task::yield_now().await;
+            }
+            if days > 0 {
+                tracing::info!(
+                    days,
+                    seconds = started.elapsed().as_secs_f64(),
+                    "report rollups up to date"
+                );
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        }
+    });
+}

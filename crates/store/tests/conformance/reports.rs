@@ -10,10 +10,10 @@ use kefu_test_support::{TestBackend, TestDb};
 
 use crate::common::create_user;
 
-const OFFSET_MS: i64 = 8 * 3600 * 1000;
+pub(crate) const OFFSET_MS: i64 = 8 * 3600 * 1000;
 
 /// Epoch ms of `2026-12-dd hh:mm` in the center's time (+08:00).
-fn ms(day: u32, h: u32, m: u32) -> i64 {
+pub(crate) fn ms(day: u32, h: u32, m: u32) -> i64 {
     let (month, day) = if day == 0 { (11, 30) } else { (12, day) };
     chrono::FixedOffset::east_opt(8 * 3600)
         .unwrap()
@@ -23,12 +23,12 @@ fn ms(day: u32, h: u32, m: u32) -> i64 {
 }
 
 /// The local day number of 2026-12-dd.
-fn day(d: u32) -> i64 {
+pub(crate) fn day(d: u32) -> i64 {
     (NaiveDate::from_ymd_opt(2026, 12, d).unwrap() - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap())
         .num_days()
 }
 
-async fn raw(t: &TestDb, sql: &str, binds: &[Bind<'_>]) {
+pub(crate) async fn raw(t: &TestDb, sql: &str, binds: &[Bind<'_>]) {
     use sqlx::Connection;
     let mut conn = sqlx::AnyConnection::connect(&t.url).await.unwrap();
     let mut q = sqlx::query(sql);
@@ -43,12 +43,12 @@ async fn raw(t: &TestDb, sql: &str, binds: &[Bind<'_>]) {
     conn.close().await.unwrap();
 }
 
-enum Bind<'a> {
+pub(crate) enum Bind<'a> {
     T(&'a str),
     I(i64),
     N,
 }
-use Bind::{I, N, T};
+pub(crate) use Bind::{I, N, T};
 
 fn opt(v: Option<i64>) -> Bind<'static> {
     v.map(I).unwrap_or(N)
@@ -95,7 +95,7 @@ async fn ticket(t: &TestDb, k: Ticket<'_>) {
     .await;
 }
 
-async fn event(t: &TestDb, id: &str, ticket: &str, kind: &str, detail: &str, at: i64) {
+pub(crate) async fn event(t: &TestDb, id: &str, ticket: &str, kind: &str, detail: &str, at: i64) {
     raw(
         t,
         "INSERT INTO ticket_events (id, ticket_id, at, kind, detail) VALUES ($1, $2, $3, $4, $5)",
@@ -127,15 +127,15 @@ async fn call(
     .await;
 }
 
-struct Fixture {
-    a: String,
-    b: String,
-    u1: String,
-    u2: String,
+pub(crate) struct Fixture {
+    pub a: String,
+    pub b: String,
+    pub u1: String,
+    pub u2: String,
 }
 
 /// Departments A (with its group A1) and B; u1 holds a position in A1, u2 one in B.
-async fn fixture(t: &TestDb) -> Fixture {
+pub(crate) async fn fixture(t: &TestDb) -> Fixture {
     let db = &t.db;
     let u1 = create_user(db, "report_u1").await;
     let u2 = create_user(db, "report_u2").await;
@@ -326,7 +326,7 @@ async fn fixture(t: &TestDb) -> Fixture {
     }
 }
 
-fn week() -> ReportScope {
+pub(crate) fn week() -> ReportScope {
     ReportScope {
         from: ms(1, 0, 0),
         until: ms(8, 0, 0),

@@ -105,7 +105,7 @@ pub async fn drill(
     }
     let limit = d.limit.unwrap_or(100).clamp(1, 500);
     let offset = d.offset.unwrap_or(0).max(0);
-    let scope = scope(state, &spec).await?;
+    let scope = scope(state, &spec, None).await?;
     let cell = CellRef {
         metric,
         grouping: spec.grouping,

@@ -22,6 +22,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use utoipa::{IntoParams, ToSchema};
 
 mod drill;
+pub mod rollups;
 pub use drill::{drill, DrillItem, DrillQuery, DrillView};
 
 /// What a report is asked for. Dates are the center's local days, both included.
@@ -296,8 +297,13 @@ fn period_label(g: Granularity, p: &Period) -> String {
 
 use chrono::Datelike;
 
-/// Where the report's records come from: its range in ms and its filters.
-async fn scope(state: &AppState, spec: &Spec) -> Result<ReportScope, AppError> {
+/// Where the report's records come from: its range in ms and its filters; `calendar` is
+/// the fingerprint of the calendar its working times are counted on.
+async fn scope(
+    state: &AppState,
+    spec: &Spec,
+    calendar: Option<String>,
+) -> Result<ReportScope, AppError> {
     let departments = match &spec.department {
         None => None,
         Some(id) => {
@@ -332,11 +338,13 @@ async fn scope(state: &AppState, spec: &Spec) -> Result<ReportScope, AppError> {
         agent: spec.agent.clone(),
         channel: spec.channel.map(|c| c.code().to_string()),
         ticket_type: spec.ticket_type.map(|t| t.code().to_string()),
+        calendar,
+        records_only: false,
     })
 }
 
 /// The `working` business calendar with its holidays, which report times are counted on.
-async fn working_calendar(
+pub(crate) async fn working_calendar(
     state: &AppState,
 ) -> Result<kefu_domain::calendar::BusinessCalendar, AppError> {
     Ok(state
@@ -371,13 +379,18 @@ pub async fn report(state: &AppState, ctx: &Ctx, q: &ReportQuery) -> Result<Repo
 }
 
 pub(crate) async fn build(state: &AppState, spec: &Spec) -> Result<ReportView, AppError> {
-    let scope = scope(state, spec).await?;
+    let cal = working_calendar(state).await?;
+    let scope = scope(
+        state,
+        spec,
+        Some(kefu_store::reports::calendar_fingerprint(&cal)),
+    )
+    .await?;
     let mut tallies = state
         .db()
         .report_tallies(&scope, spec.grouping, &spec.metrics)
         .await?;
     // Spans become working seconds before they are grouped into rows.
-    let cal = working_calendar(state).await?;
     let mut seconds: HashMap<Metric, WorkedSeconds> = HashMap::new();
     for (m, t) in tallies.iter_mut() {
         let mut by_day = BTreeMap::new();

@@ -9,7 +9,12 @@
 
 use crate::{Arg, Db, Sql, StoreError};
 use kefu_domain::report::{Grouping, Measure, Metric, Tally};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+mod documents;
+mod rollups;
+pub use documents::*;
+pub use rollups::{calendar_fingerprint, RollupProgress, RollupStatus, DAYS_BACK};
 
 /// Where a metric's records come from. Column expressions are SQL over the source's
 /// aliases; `None` where the source does not know the dimension.
@@ -31,6 +36,18 @@ struct Source {
     complaint_department: Option<&'static str>,
     /// A condition every record of the source meets (narrows the index range).
     base: &'static str,
+}
+
+impl Source {
+    /// The dimensions a rollup cuts this source by, with the column each is read from.
+    fn dims(&self) -> [(&'static str, Option<&'static str>); 4] {
+        [
+            ("department", self.department),
+            ("agent", self.agent),
+            ("channel", self.channel),
+            ("type", self.ticket_type),
+        ]
+    }
 }
 
 const TICKET_LABEL: &str = "t.number || ' ' || t.subject";
@@ -286,6 +303,12 @@ pub struct ReportScope {
     pub agent: Option<String>,
     pub channel: Option<String>,
     pub ticket_type: Option<String>,
+    /// The fingerprint ([`calendar_fingerprint`]) of the calendar the caller counts working
+    /// times on: median and P90 metrics read the daily rollups only when it is the one they
+    /// were made with. `None`: those metrics read their records.
+    pub calendar: Option<String>,
+    /// Read every record, not the rollups (to check them against).
+    pub records_only: bool,
 }
 
 /// The tallies of one metric, by group: the local day number (days since 1970-01-01)
@@ -401,9 +424,71 @@ fn day_key(q: &mut Sql, src: &Source, scope: &ReportScope) {
     q.push(") / 86400000");
 }
 
+/// Five sums per metric: the records, the hits, the values' sum, promoters, detractors.
+fn push_sums(q: &mut Sql, metrics: &[Metric]) {
+    for m in metrics {
+        let d = def(*m);
+        let sum = |q: &mut Sql, cond: &str| {
+            q.push(", CAST(COALESCE(SUM(CASE WHEN ")
+                .push(d.records)
+                .push(" AND ")
+                .push(cond)
+                .push(" THEN 1 ELSE 0 END), 0) AS BIGINT)");
+        };
+        sum(q, "1 = 1");
+        match (m.measure(), d.value) {
+            (Measure::Rate, Some(hit)) => sum(q, hit),
+            _ => {
+                q.push(", CAST(0 AS BIGINT)");
+            }
+        }
+        match (m.measure(), d.value) {
+            (Measure::Average, Some(v)) => {
+                q.push(", CAST(COALESCE(SUM(CASE WHEN ")
+                    .push(d.records)
+                    .push(" THEN ")
+                    .push(v)
+                    .push(" ELSE 0 END), 0) AS BIGINT)");
+            }
+            _ => {
+                q.push(", CAST(0 AS BIGINT)");
+            }
+        }
+        match (m.measure(), d.value) {
+            (Measure::Nps, Some(v)) => {
+                sum(q, &format!("{v} >= 9"));
+                sum(q, &format!("{v} <= 6"));
+            }
+            _ => {
+                q.push(", CAST(0 AS BIGINT), CAST(0 AS BIGINT)");
+            }
+        }
+    }
+}
+
+/// The tally of the `i`th metric summed by [`push_sums`] from column `first` on.
+fn read_sums(row: &sqlx::any::AnyRow, first: usize, i: usize) -> Result<Tally, sqlx::Error> {
+    use sqlx::Row;
+    let col = first + i * 5;
+    Ok(Tally {
+        n: row.try_get(col)?,
+        hits: row.try_get(col + 1)?,
+        sum: row.try_get(col + 2)?,
+        promoters: row.try_get(col + 3)?,
+        detractors: row.try_get(col + 4)?,
+        seconds: Vec::new(),
+    })
+}
+
+fn is_span(m: Metric) -> bool {
+    matches!(m.measure(), Measure::Median | Measure::P90)
+}
+
 impl Db {
     /// The tallies of `metrics` over the scope, grouped. Metrics that do not apply (see
-    /// [`applies`]) are left out of the result.
+    /// [`applies`]) are left out of the result. Whole days that are rolled up and clean
+    /// are read from the daily rollups where the grouping and filters allow
+    /// (`rollups`), the rest from the records.
     pub async fn report_tallies(
         &self,
         scope: &ReportScope,
@@ -419,24 +504,41 @@ impl Db {
                 by_source.entry(def(*m).source.key).or_default().push(*m);
             }
         }
+        let rolled = if scope.records_only {
+            rollups::RolledDays::default()
+        } else {
+            self.rolled_days(scope).await?
+        };
+        let none = BTreeSet::new();
         for ms in by_source.values() {
             let src = def(ms[0]).source;
             let group = group_expr(src, grouping).expect("applies checked it");
-            let counted: Vec<Metric> = ms
-                .iter()
-                .copied()
-                .filter(|m| !matches!(m.measure(), Measure::Median | Measure::P90))
-                .collect();
+            let cut = rollups::cut(src, scope, grouping);
+            let (spans, counted): (Vec<Metric>, Vec<Metric>) =
+                ms.iter().copied().partition(|m| is_span(*m));
+            let (count_days, span_days) = match &cut {
+                Some(_) => (&rolled.counts, &rolled.spans),
+                None => (&none, &none),
+            };
             if !counted.is_empty() {
-                self.count_source(src, scope, grouping, group, &counted, &mut out)
-                    .await?;
+                for part in rollups::base_parts(scope, count_days) {
+                    self.count_source(src, &part, grouping, group, &counted, &mut out)
+                        .await?;
+                }
+                if let Some(cut) = &cut {
+                    self.read_rollups(cut, &counted, count_days, grouping, &mut out)
+                        .await?;
+                }
             }
-            for m in ms
-                .iter()
-                .filter(|m| matches!(m.measure(), Measure::Median | Measure::P90))
-            {
-                self.spans_of(src, scope, grouping, group, *m, &mut out)
-                    .await?;
+            for m in spans {
+                for part in rollups::base_parts(scope, span_days) {
+                    self.spans_of(src, &part, grouping, group, m, &mut out)
+                        .await?;
+                }
+                if let Some(cut) = &cut {
+                    self.read_rollups(cut, &[m], span_days, grouping, &mut out)
+                        .await?;
+                }
             }
         }
         Ok(out)
@@ -458,45 +560,7 @@ impl Db {
         } else {
             q.push(group).push(" AS g");
         }
-        // Five sums per metric: n, hits, sum, promoters, detractors.
-        for m in metrics {
-            let d = def(*m);
-            let sum = |q: &mut Sql, cond: &str| {
-                q.push(", CAST(COALESCE(SUM(CASE WHEN ")
-                    .push(d.records)
-                    .push(" AND ")
-                    .push(cond)
-                    .push(" THEN 1 ELSE 0 END), 0) AS BIGINT)");
-            };
-            sum(&mut q, "1 = 1");
-            match (m.measure(), d.value) {
-                (Measure::Rate, Some(hit)) => sum(&mut q, hit),
-                _ => {
-                    q.push(", CAST(0 AS BIGINT)");
-                }
-            }
-            match (m.measure(), d.value) {
-                (Measure::Average, Some(v)) => {
-                    q.push(", CAST(COALESCE(SUM(CASE WHEN ")
-                        .push(d.records)
-                        .push(" THEN ")
-                        .push(v)
-                        .push(" ELSE 0 END), 0) AS BIGINT)");
-                }
-                _ => {
-                    q.push(", CAST(0 AS BIGINT)");
-                }
-            }
-            match (m.measure(), d.value) {
-                (Measure::Nps, Some(v)) => {
-                    sum(&mut q, &format!("{v} >= 9"));
-                    sum(&mut q, &format!("{v} <= 6"));
-                }
-                _ => {
-                    q.push(", CAST(0 AS BIGINT), CAST(0 AS BIGINT)");
-                }
-            }
-        }
+        push_sums(&mut q, metrics);
         q.push(" FROM ").push(src.from);
         push_scope(&mut q, src, scope);
         q.push(" GROUP BY 1");
@@ -510,15 +574,7 @@ impl Db {
                 (None, Some(key.unwrap_or_default()))
             };
             for (i, m) in metrics.iter().enumerate() {
-                let col = 1 + i * 5;
-                let t = Tally {
-                    n: row.try_get(col)?,
-                    hits: row.try_get(col + 1)?,
-                    sum: row.try_get(col + 2)?,
-                    promoters: row.try_get(col + 3)?,
-                    detractors: row.try_get(col + 4)?,
-                    seconds: Vec::new(),
-                };
+                let t = read_sums(&row, 1, i)?;
                 if t.n == 0 {
                     continue;
                 }
@@ -632,168 +688,4 @@ impl Db {
         let rows = q.query_as::<DrillRow>().fetch_all(&self.read).await?;
         Ok((rows, total))
     }
-}
-
-/// A scheduled report as generated and kept.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct ReportDocumentRow {
-    pub id: String,
-    pub kind: String,
-    pub period_key: String,
-    pub from_day: String,
-    pub to_day: String,
-    pub due_day: Option<String>,
-    pub title: String,
-    pub created_at: i64,
-}
-
-/// A report to keep.
-#[derive(Debug, Clone)]
-pub struct NewReportDocument<'a> {
-    pub kind: &'a str,
-    pub period_key: &'a str,
-    pub from_day: &'a str,
-    pub to_day: &'a str,
-    pub due_day: Option<&'a str>,
-    pub title: &'a str,
-    pub html: &'a str,
-    pub xlsx: &'a [u8],
-}
-
-/// Keeps a scheduled report unless one of its kind already covers the period; returns its
-/// id when it was kept (the unique index makes a second generation, a rerun after a
-/// restart or a second server's, a no-op).
-pub async fn insert_report_document_in(
-    tx: &mut crate::Tx<'_>,
-    now: chrono::DateTime<chrono::Utc>,
-    doc: &NewReportDocument<'_>,
-) -> Result<Option<String>, StoreError> {
-    let id = crate::new_id();
-    let done = sqlx::query(
-        "INSERT INTO report_documents (id, kind, period_key, from_day, to_day, due_day, title, \
-         html, xlsx, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-         ON CONFLICT (kind, period_key) DO NOTHING",
-    )
-    .bind(&id)
-    .bind(doc.kind)
-    .bind(doc.period_key)
-    .bind(doc.from_day)
-    .bind(doc.to_day)
-    .bind(doc.due_day)
-    .bind(doc.title)
-    .bind(doc.html)
-    .bind(doc.xlsx)
-    .bind(crate::to_millis(now))
-    .execute(&mut **tx)
-    .await?;
-    Ok((done.rows_affected() == 1).then_some(id))
-}
-
-const DOCUMENT_COLUMNS: &str = "id, kind, period_key, from_day, to_day, due_day, title, created_at";
-
-impl Db {
-    /// Keeps a scheduled report and tells `people`, in one short transaction of its own;
-    /// `body` words the notification from the kept report's id. `None` (and no
-    /// notification) when the period's report was kept already.
-    pub async fn keep_report_document(
-        &self,
-        now: chrono::DateTime<chrono::Utc>,
-        doc: &NewReportDocument<'_>,
-        people: &[String],
-        body: impl Fn(&str) -> String,
-    ) -> Result<Option<String>, StoreError> {
-        let mut tx = self.write.begin().await?;
-        let Some(id) = insert_report_document_in(&mut tx, now, doc).await? else {
-            return Ok(None);
-        };
-        notify_users_in(&mut tx, people, now, "report", &body(&id)).await?;
-        tx.commit().await?;
-        Ok(Some(id))
-    }
-
-    /// Whether a report of `kind` for `period_key` was kept already.
-    pub async fn report_document_exists(
-        &self,
-        kind: &str,
-        period_key: &str,
-    ) -> Result<bool, StoreError> {
-        let n: (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM report_documents WHERE kind = $1 AND period_key = $2",
-        )
-        .bind(kind)
-        .bind(period_key)
-        .fetch_one(&self.read)
-        .await?;
-        Ok(n.0 > 0)
-    }
-
-    /// The kept reports, newest first, at most `limit`.
-    pub async fn list_report_documents(
-        &self,
-        kind: Option<&str>,
-        limit: i64,
-    ) -> Result<Vec<ReportDocumentRow>, StoreError> {
-        let mut q = Sql::new(&format!("SELECT {DOCUMENT_COLUMNS} FROM report_documents"));
-        if let Some(k) = kind {
-            q.push(" WHERE kind = ").bind_text(k);
-        }
-        q.push(" ORDER BY created_at DESC, id DESC LIMIT ")
-            .bind_int(limit);
-        Ok(q.query_as().fetch_all(&self.read).await?)
-    }
-
-    pub async fn get_report_document(&self, id: &str) -> Result<ReportDocumentRow, StoreError> {
-        sqlx::query_as(&format!(
-            "SELECT {DOCUMENT_COLUMNS} FROM report_documents WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&self.read)
-        .await?
-        .ok_or(StoreError::NotFound)
-    }
-
-    /// The readable page of a kept report.
-    pub async fn report_document_html(&self, id: &str) -> Result<String, StoreError> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT html FROM report_documents WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&self.read)
-                .await?;
-        row.map(|r| r.0).ok_or(StoreError::NotFound)
-    }
-
-    /// The workbook of a kept report.
-    pub async fn report_document_xlsx(&self, id: &str) -> Result<Vec<u8>, StoreError> {
-        let row: Option<(Vec<u8>,)> =
-            sqlx::query_as("SELECT xlsx FROM report_documents WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&self.read)
-                .await?;
-        row.map(|r| r.0).ok_or(StoreError::NotFound)
-    }
-}
-
-/// Tells each of `users` (once) in their notifications, about no ticket.
-pub async fn notify_users_in(
-    tx: &mut crate::Tx<'_>,
-    users: &[String],
-    now: chrono::DateTime<chrono::Utc>,
-    kind: &str,
-    body: &str,
-) -> Result<(), StoreError> {
-    let mut seen = std::collections::BTreeSet::new();
-    for user in users.iter().filter(|u| seen.insert(u.as_str())) {
-        sqlx::query(
-            "INSERT INTO notifications (id, user_id, at, kind, ticket_id, body) \
-             VALUES ($1, $2, $3, $4, NULL, $5)",
-        )
-        .bind(crate::new_id())
-        .bind(user)
-        .bind(crate::to_millis(now))
-        .bind(kind)
-        .bind(body)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
 }
