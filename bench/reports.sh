@@ -6,6 +6,12 @@
 #   R2  the same month as one row (by=month)
 #   R3  the same month by agent (200 agents)
 #   R4  the same month for one department of ten
+#   R5  the same month for one agent
+#   R6  one department's phone tickets (two filters: read from the records, not rollups)
+#   D1  the manager's dashboard (this month so far, last month, 30 days' trend, rankings)
+#
+# Before timing, it waits for the daily rollups to be made (POST
+# /api/v1/reports/rollups/refresh until nothing is pending) and says how long that took.
 #
 # Seeds TICKETS tickets with their events over the 24 months before the next one
 # (`kefu-bench seed-reports`), then times each report RUNS times, one request at a time.
@@ -59,11 +65,25 @@ done
 [[ -n "$TOKEN" ]] || { echo "could not log in" >&2; exit 1; }
 date -u +"logged in at %T"
 "$BENCH" mem --pid "$SERVER_PID" | sed 's/^/server before: /'
+
+log "rolling the days up (the server's background task does the same; this waits for it)"
+ROLL_START=$SECONDS
+while :; do
+    OUT="$(curl -sf -X POST -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/reports/rollups/refresh")"
+    jq -c '{days, last_day, days_rolled, pending}' <<<"$OUT"
+    [[ "$(jq -r .pending <<<"$OUT")" == false ]] && break
+done
+echo "RESULT rollups seconds=$((SECONDS - ROLL_START)) $(jq -c '{days, pending_changes}' <<<"$OUT")" \
+    | tee -a "$WORK/results.out"
+"$BENCH" mem --pid "$SERVER_PID" | sed 's/^/server after the rollups: /'
 for spec in \
     "R1 /api/v1/reports?from=$FROM&to=$TO" \
     "R2 /api/v1/reports?from=$FROM&to=$TO&by=month" \
     "R3 /api/v1/reports?from=$FROM&to=$TO&by=month&group=agent" \
-    "R4 /api/v1/reports?from=$FROM&to=$TO&department=bd3"; do
+    "R4 /api/v1/reports?from=$FROM&to=$TO&department=bd3" \
+    "R5 /api/v1/reports?from=$FROM&to=$TO&agent=ba7" \
+    "R6 /api/v1/reports?from=$FROM&to=$TO&department=bd3&channel=phone" \
+    "D1 /api/v1/dashboard"; do
     set -- $spec
     "$BENCH" report-http --base "$BASE" --token "$TOKEN" --path "$2" --runs "$RUNS" --label "$1" \
         | tee -a "$WORK/results.out"

@@ -127,6 +127,34 @@ pub async fn seed(args: SeedArgs) -> anyhow::Result<()> {
         step as f64 / 1000.0
     );
     let began = Instant::now();
+    // The report rollups' change notes (migration 0035) would say nothing here: a fresh
+    // database has no rollups, and the server rolls every day up from the records. So the
+    // notes' triggers are off while seeding — on PostgreSQL for this session, on SQLite
+    // dropped and made again from their own text afterwards.
+    let mut triggers: Vec<(String,)> = Vec::new();
+    if postgres {
+        sqlx::query("SET session_replication_role = replica")
+            .execute(&mut conn)
+            .await?;
+    } else {
+        triggers = sqlx::query_as(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' \
+             AND name LIKE 'report_changes_%'",
+        )
+        .fetch_all(&mut conn)
+        .await?;
+        let names: Vec<(String,)> = sqlx::query_as(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' \
+             AND name LIKE 'report_changes_%'",
+        )
+        .fetch_all(&mut conn)
+        .await?;
+        for (name,) in names {
+            sqlx::query(&format!("DROP TRIGGER {name}"))
+                .execute(&mut conn)
+                .await?;
+        }
+    }
     for d in 0..DEPARTMENTS {
         sqlx::query(
             "INSERT INTO departments (id, parent_id, name, created_at) VALUES ($1, NULL, $2, $3)",
@@ -226,6 +254,9 @@ pub async fn seed(args: SeedArgs) -> anyhow::Result<()> {
     sqlx::query("DELETE FROM qa_changes")
         .execute(&mut conn)
         .await?;
+    for (sql,) in &triggers {
+        sqlx::query(sql).execute(&mut conn).await?;
+    }
     let analyze = if postgres {
         "VACUUM ANALYZE"
     } else {

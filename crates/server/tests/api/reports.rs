@@ -231,17 +231,46 @@ pub async fn working_hours_drill_down_and_sheets(backend: TestBackend) {
     assert_eq!(d["items"][0]["link"], format!("/tickets/{id}"));
 
     // The demo center's own report, every grouping: each cell is its list.
-    let mut checked = 0;
-    for q in [
+    let demo = [
         "from=2026-01-01&to=2026-02-28&by=month".to_string(),
         "from=2026-02-01&to=2026-02-28&group=agent".to_string(),
         "from=2026-01-01&to=2026-02-28&group=type".to_string(),
         "from=2026-01-01&to=2026-02-28&group=cause".to_string(),
         format!("from=2026-02-01&to=2026-02-28&by=week&department={dept}"),
-    ] {
-        checked += every_cell_drills_to_its_count(&app, &lead, &q).await;
+    ];
+    let mut checked = 0;
+    for q in &demo {
+        checked += every_cell_drills_to_its_count(&app, &lead, q).await;
     }
     assert!(checked >= 10, "only {checked} cells had records");
+
+    // Rolling the past days up changes no number (today, the 24th, stays read from the
+    // records), and every cell is still its list.
+    let mut reports = Vec::new();
+    for q in demo.iter().chain([&mine]) {
+        reports.push(report(&app, &lead, q).await);
+    }
+    let r = app
+        .post("/api/v1/reports/rollups/refresh", &lead, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let rolled = r.json();
+    assert_eq!(rolled["pending"], false, "{rolled}");
+    assert_eq!(rolled["last_day"], "2026-02-23", "{rolled}");
+    assert!(rolled["days_rolled"].as_i64().unwrap() > 700, "{rolled}");
+    let status = app.get("/api/v1/reports/rollups", &lead).await.json();
+    assert_eq!(
+        (&status["days"], &status["pending_changes"]),
+        (&rolled["days"], &json!(0))
+    );
+    for (q, before) in demo.iter().chain([&mine]).zip(&reports) {
+        assert_eq!(&report(&app, &lead, q).await, before, "{q}");
+    }
+    let mut again = 0;
+    for q in &demo {
+        again += every_cell_drills_to_its_count(&app, &lead, q).await;
+    }
+    assert_eq!(again, checked);
 
     // The sheet: the filter stated above the table, numbers as numbers, the engineer's
     // name neutralized.
@@ -319,6 +348,7 @@ pub async fn working_hours_drill_down_and_sheets(backend: TestBackend) {
         "/api/v1/reports",
         "/api/v1/reports/drill?metric=chats",
         "/api/v1/reports/export",
+        "/api/v1/reports/rollups",
     ] {
         assert_eq!(
             app.get(path, &agent).await.status,
@@ -326,6 +356,10 @@ pub async fn working_hours_drill_down_and_sheets(backend: TestBackend) {
             "{path}"
         );
     }
+    let r = app
+        .post("/api/v1/reports/rollups/refresh", &agent, json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
     app.cleanup().await;
 }
 

@@ -29,8 +29,12 @@ fn day_name(day: i64) -> String {
     (NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch") + chrono::Duration::days(day)).to_string()
 }
 
-/// One refresh, spending at most `budget` on counting days.
+/// One refresh, spending at most `budget` on counting days. One at a time in a process:
+/// the background task and a request would otherwise count the same day at once, and
+/// the older count could land last after the notes were taken away.
 pub async fn refresh(state: &AppState, budget: Duration) -> Result<RollupProgress, AppError> {
+    static RUNNING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _one = RUNNING.lock().await;
     let today = day_number(center_today(state));
     let offset = i64::from(crate::app::schedule::center_offset().local_minus_utc()) * 1000;
     let cal = working_calendar(state).await?;
