@@ -17,6 +17,23 @@ use utoipa::ToSchema;
 /// The longest note on a completed task.
 pub const MAX_NOTE_CHARS: usize = 2_000;
 
+/// Tasks are made this many days ahead, so people see what is coming.
+pub const LOOKAHEAD_DAYS: i64 = 7;
+
+/// Makes the duty tasks from today to [`LOOKAHEAD_DAYS`] ahead now, after a position's
+/// duties or holders changed: a duty added in the morning is on its holders' list the
+/// same day, not after the next night's run. The unique index on the tasks makes this
+/// and the nightly run harmless to each other.
+pub async fn generate_ahead(state: &AppState) -> Result<(), AppError> {
+    let now = state.clock().now();
+    let today = kefu_domain::callback::local_day(now, kefu_store::tickets::local_offset());
+    state
+        .db()
+        .generate_duty_tasks(now, today, today + chrono::Duration::days(LOOKAHEAD_DAYS))
+        .await?;
+    Ok(())
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DeliverableView {
     /// log, report or link.

@@ -343,10 +343,12 @@ pub async fn create_position(
 ) -> Result<String, AppError> {
     ctx.require(Permission::OrgManage)?;
     let input = position_input(p)?;
-    Ok(state
+    let id = state
         .db()
         .create_position(&ctx.actor(), state.clock().now(), &input)
-        .await?)
+        .await?;
+    crate::app::duties::generate_ahead(state).await?;
+    Ok(id)
 }
 
 pub async fn update_position(
@@ -357,10 +359,11 @@ pub async fn update_position(
 ) -> Result<(), AppError> {
     ctx.require(Permission::OrgManage)?;
     let input = position_input(p)?;
-    Ok(state
+    state
         .db()
         .update_position(&ctx.actor(), state.clock().now(), id, &input)
-        .await?)
+        .await?;
+    crate::app::duties::generate_ahead(state).await
 }
 
 pub async fn delete_position(state: &AppState, ctx: &Ctx, id: &str) -> Result<(), AppError> {
@@ -540,10 +543,11 @@ pub async fn assign(
     position_id: &str,
 ) -> Result<(), AppError> {
     ctx.require(Permission::OrgManage)?;
-    Ok(state
+    state
         .db()
         .assign_position(&ctx.actor(), state.clock().now(), user_id, position_id)
-        .await?)
+        .await?;
+    crate::app::duties::generate_ahead(state).await
 }
 
 pub async fn unassign(

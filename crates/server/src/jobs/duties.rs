@@ -15,8 +15,7 @@ use kefu_store::tickets::local_offset;
 
 pub const GENERATE: &str = "duties.generate";
 
-/// Tasks are made this many days ahead, so people see what is coming.
-pub const LOOKAHEAD_DAYS: i64 = 7;
+pub use crate::app::duties::LOOKAHEAD_DAYS;
 /// How far back a late run makes up missed days.
 pub const MAX_CATCH_UP_DAYS: i64 = 31;
 

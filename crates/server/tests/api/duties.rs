@@ -296,6 +296,14 @@ pub async fn completing_duties_and_bad_input(backend: TestBackend) {
         "agent1",
     )
     .await;
+    // Made as soon as the duty was given, before any nightly run.
+    let agent = app.login("agent1").await;
+    let given = all(&app, &agent, "/api/v1/duties/mine")
+        .await
+        .into_iter()
+        .filter(|t| t["position_id"] == pos.as_str())
+        .count();
+    assert_eq!(given, 8, "today and a week ahead, at once");
     kefu_server::jobs::schedule_duty_jobs(&app.state)
         .await
         .unwrap();
@@ -306,7 +314,7 @@ pub async fn completing_duties_and_bad_input(backend: TestBackend) {
         .into_iter()
         .filter(|t| t["position_id"] == pos.as_str())
         .collect();
-    assert_eq!(mine.len(), 8, "today and a week ahead");
+    assert_eq!(mine.len(), 8, "the nightly run made none twice");
     let today = &mine[0];
     assert_eq!(today["period"], "2027-01-04");
     assert_eq!(today["due_at"], "2027-01-04T23:59:59+08:00");
