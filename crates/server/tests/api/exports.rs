@@ -130,6 +130,13 @@ async fn list_len(app: &TestApp, token: &str, path: &str, query: &str) -> usize 
     }
 }
 
+/// How many exports the person has asked for.
+async fn my_exports(app: &TestApp, token: &str) -> usize {
+    let r = app.get("/api/v1/exports", token).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    r.json().as_array().unwrap().len()
+}
+
 fn sheet_rows(body: &[u8], name: &str) -> Vec<Vec<String>> {
     let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(body.to_vec())).expect("a real workbook");
     let sheet = wb.worksheet_range(name).unwrap();
@@ -152,12 +159,25 @@ pub async fn background_exports_of_every_list(backend: TestBackend) {
     .await;
     assert!(r.status.is_success(), "{}", r.text());
 
+    // A callback due now, so the queue has a row.
+    let customers = app.get("/api/v1/customers?limit=1", &lead).await.json();
+    let customer = customers["items"][0]["id"].as_str().unwrap().to_string();
+    let r = app
+        .post(
+            "/api/v1/callbacks",
+            &lead,
+            json!({"customer_id": customer, "title": "导出回访"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+
     // Every list: the export holds exactly the rows its list holds for the person.
     let lists = [
         (&lead, "customers", "/api/v1/customers", "tier=VIP"),
         (&lead, "tickets", "/api/v1/tickets", ""),
         (&lead, "complaints", "/api/v1/complaints", ""),
         (&lead, "calls", "/api/v1/calls", "queue=consultation"),
+        (&lead, "callbacks", "/api/v1/callbacks", "assignee=all"),
         (&m, "audit", "/api/v1/audit", "action=auth.login"),
     ];
     for (token, kind, path, query) in lists {
@@ -195,6 +215,9 @@ pub async fn background_exports_of_every_list(backend: TestBackend) {
         }
         if kind == "calls" {
             assert_eq!(rows[5][1], "13800001111", "the lead may read personal data");
+        }
+        if kind == "callbacks" {
+            assert!(rows[5..].iter().any(|r| r[1] == "导出回访"), "{rows:?}");
         }
     }
     assert!(
@@ -246,15 +269,8 @@ pub async fn background_exports_of_every_list(backend: TestBackend) {
             .status,
         StatusCode::NOT_FOUND
     );
-    assert_eq!(
-        app.get("/api/v1/exports", &lead)
-            .await
-            .json()
-            .as_array()
-            .unwrap()
-            .len(),
-        4
-    );
+    let lead_exports = my_exports(&app, &lead).await;
+    assert_eq!(lead_exports, lists.len() - 1, "the lead's own lists");
 
     // Bad requests are refused before anything is queued, each with its reason.
     let forbidden = [(&agent, "customers"), (&lead, "audit")];
@@ -297,13 +313,8 @@ pub async fn background_exports_of_every_list(backend: TestBackend) {
         .await;
     assert_eq!(r.error_code(), "invalid_date", "{}", r.text());
     assert_eq!(
-        app.get("/api/v1/exports", &lead)
-            .await
-            .json()
-            .as_array()
-            .unwrap()
-            .len(),
-        4,
+        my_exports(&app, &lead).await,
+        lead_exports,
         "nothing queued"
     );
 
@@ -317,8 +328,8 @@ pub async fn background_exports_of_every_list(backend: TestBackend) {
         .collect();
     assert_eq!(
         details.len(),
-        4,
-        "tickets, complaints and two call logs: {details:?}"
+        5,
+        "tickets, complaints, callbacks and two call logs: {details:?}"
     );
     assert!(
         details

@@ -37,11 +37,23 @@ pub async fn list_export_runs_in_the_background_with_progress(b: Browser) {
     b.goto("/complaints").await;
     b.wait_for(".export-form[data-kind=complaints] .export-xlsx")
         .await;
+    // So has the callback queue: its overdue tab, as CSV.
+    b.goto("/callbacks?tab=overdue&assignee=all").await;
+    b.mark_page().await;
+    b.click(".export-form[data-kind=callbacks] .export-csv")
+        .await;
+    b.wait_new_page().await;
+    let row = b
+        .wait_for_text("tr.export-row", "the callback export, done", |t| {
+            t.contains("回访任务") && t.contains("已完成")
+        })
+        .await;
+    assert!(row.contains("队列: overdue"), "{row}");
     // The header links to the exports page.
     b.mark_page().await;
     b.click("#nav-exports").await;
     b.wait_new_page().await;
-    assert_eq!(b.all("tr.export-row").await.len(), 1);
+    assert_eq!(b.all("tr.export-row").await.len(), 2);
 
     // A filter the list refuses is refused here too, with its reason, and nothing starts.
     b.goto("/complaints?from=2026-12-31&to=2026-01-01").await;
@@ -54,5 +66,5 @@ pub async fn list_export_runs_in_the_background_with_progress(b: Browser) {
         b.text("#export-error").await.contains("to"),
         "the range error is shown"
     );
-    assert_eq!(b.all("tr.export-row").await.len(), 1, "nothing was queued");
+    assert_eq!(b.all("tr.export-row").await.len(), 2, "nothing was queued");
 }

@@ -7,7 +7,7 @@ use kefu_store::callbacks::{AttemptRow, TaskRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-#[derive(Debug, Default, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct QueueParams {
     /// `today` (default: due before the end of today, backlog included), `overdue`

@@ -4,6 +4,7 @@
 
 use super::ExportKind;
 use crate::app::audit::AuditParams;
+use crate::app::callbacks::QueueParams;
 use crate::app::calls::CallListParams;
 use crate::app::complaints::ArchiveParams;
 use crate::app::customers::{mask_address, mask_contact, ListParams};
@@ -40,6 +41,9 @@ enum Pager {
     Calls {
         filter: CallFilter,
         cursor: Option<String>,
+    },
+    Callbacks {
+        params: QueueParams,
     },
     Audit {
         filter: AuditFilter,
@@ -92,6 +96,9 @@ impl ListSource {
                 filter: params::<CallListParams>(pairs)?.filter()?,
                 cursor: None,
             },
+            ExportKind::Callbacks => Pager::Callbacks {
+                params: params(pairs)?,
+            },
             ExportKind::Audit => Pager::Audit {
                 filter: params::<AuditParams>(pairs)?.filter()?,
                 before: None,
@@ -124,6 +131,13 @@ impl ListSource {
             }
             Pager::Calls { filter, .. } => {
                 crate::app::calls::list(state, ctx, filter, None, 1).await?;
+            }
+            Pager::Callbacks { params } => {
+                let one = QueueParams {
+                    limit: Some(1),
+                    ..params.clone()
+                };
+                crate::app::callbacks::queue(state, ctx, &one).await?;
             }
             Pager::Audit { filter, .. } => {
                 crate::app::audit::list(state, ctx, filter, None, 1).await?;
@@ -189,6 +203,20 @@ impl ListSource {
                 "身份核验 identity_check",
                 "录音 recording",
             ],
+            Pager::Callbacks { .. } => &[
+                "类型 kind",
+                "标题 title",
+                "客户 customer",
+                "工单 ticket",
+                "周期 period",
+                "应回访 due_at",
+                "下次 next_at",
+                "负责人 assignee",
+                "状态 status",
+                "尝试 attempts",
+                "结果 outcome",
+                "超时提醒 raised_at",
+            ],
             Pager::Audit { .. } => &[
                 "seq",
                 "时间 at",
@@ -247,6 +275,21 @@ impl AsyncChunkSource for ListSource {
                 let lines = page.items.iter().map(|c| call_line(c, clear)).collect();
                 (lines, page.next_cursor)
             }
+            Pager::Callbacks { params } => {
+                let (page, _) = crate::app::callbacks::queue(
+                    state,
+                    ctx,
+                    &QueueParams {
+                        limit: Some(PAGE),
+                        ..params.clone()
+                    },
+                )
+                .await?;
+                (
+                    page.items.iter().map(callback_line).collect(),
+                    page.next_cursor,
+                )
+            }
             Pager::Audit { filter, before } => {
                 let page =
                     crate::app::audit::list(state, ctx, filter, before.as_deref(), PAGE).await?;
@@ -265,6 +308,7 @@ impl AsyncChunkSource for ListSource {
             | Pager::Calls { cursor, .. }
             | Pager::Audit { before: cursor, .. } => cursor.clone_from(&next),
             Pager::Complaints { params } => params.cursor.clone_from(&next),
+            Pager::Callbacks { params } => params.cursor.clone_from(&next),
         }
         self.finished = next.is_none();
         Ok((!lines.is_empty()).then_some(lines))
@@ -395,5 +439,25 @@ fn call_line(c: &kefu_store::calls::CallRow, clear: bool) -> Vec<String> {
         } else {
             String::new()
         },
+    ]
+}
+
+fn callback_line(r: &kefu_store::callbacks::TaskRow) -> Vec<String> {
+    vec![
+        r.kind.clone(),
+        r.title
+            .clone()
+            .or_else(|| r.plan_name.clone())
+            .unwrap_or_default(),
+        r.customer_name.clone().unwrap_or_default(),
+        r.ticket_number.clone().unwrap_or_default(),
+        r.period_key.clone().unwrap_or_default(),
+        short_time(r.due_at),
+        short_time(r.next_at),
+        r.assignee_name.clone().unwrap_or_default(),
+        r.status.clone(),
+        r.attempts.to_string(),
+        r.outcome.clone().unwrap_or_default(),
+        opt_time(r.raised_at),
     ]
 }

@@ -42,15 +42,18 @@ pub enum ExportKind {
     Tickets,
     Complaints,
     Calls,
+    /// The callback queue (回访任务), under its tab and assignee.
+    Callbacks,
     Audit,
 }
 
 impl ExportKind {
-    pub const ALL: [ExportKind; 5] = [
+    pub const ALL: [ExportKind; 6] = [
         ExportKind::Customers,
         ExportKind::Tickets,
         ExportKind::Complaints,
         ExportKind::Calls,
+        ExportKind::Callbacks,
         ExportKind::Audit,
     ];
 
@@ -60,6 +63,7 @@ impl ExportKind {
             ExportKind::Tickets => "tickets",
             ExportKind::Complaints => "complaints",
             ExportKind::Calls => "calls",
+            ExportKind::Callbacks => "callbacks",
             ExportKind::Audit => "audit",
         }
     }
@@ -87,6 +91,7 @@ impl ExportKind {
             ExportKind::Customers => Permission::CustomerExport,
             ExportKind::Tickets | ExportKind::Complaints => Permission::TicketRead,
             ExportKind::Calls => Permission::CallHandle,
+            ExportKind::Callbacks => Permission::CallbackView,
             ExportKind::Audit => Permission::AuditExport,
         }
     }
@@ -135,7 +140,9 @@ fn statement(t: &Tr<'_>, pairs: &[(String, String)]) -> String {
 }
 
 /// The list parameters the sheet names in words (`export.param.*`).
-const PARAMS: [&str; 20] = [
+const PARAMS: [&str; 22] = [
+    "tab",
+    "assignee",
     "tier",
     "status",
     "owner_id",

@@ -48,6 +48,8 @@ struct QueuePage<'a> {
     chrome: Chrome,
     tab: String,
     assignee: String,
+    /// The queue's filter, for its export.
+    export_query: String,
     items: Vec<Line>,
     next_query: Option<String>,
     today: i64,
@@ -149,6 +151,7 @@ async fn queue_page(
     };
     Ok(render(&QueuePage {
         chrome: page.chrome("callbacks"),
+        export_query: query_string(&[("tab", &tab), ("assignee", &assignee)]),
         tab,
         assignee,
         items,
