@@ -107,8 +107,51 @@ pub async fn dashboard(state: &AppState, ctx: &Ctx) -> Result<DashboardView, App
     let last = Granularity::Month.period_start(month - Duration::days(1));
     let last_to = (last + (today - month)).min(month - Duration::days(1));
     let all = Grouping::Period;
-    let now = build(state, &spec(month, today, Granularity::Month, all, KPIS)).await?;
-    let before = build(state, &spec(last, last_to, Granularity::Month, all, KPIS)).await?;
+    let trend_metrics = [
+        Metric::TicketsOpened,
+        Metric::TicketsResolved,
+        Metric::Complaints,
+    ];
+    let opened = [Metric::TicketsOpened];
+    let ranked = [
+        Metric::TicketsResolved,
+        Metric::SlaResolution,
+        Metric::Csat,
+        Metric::QaScore,
+    ];
+    let specs = [
+        spec(month, today, Granularity::Month, all, KPIS),
+        spec(last, last_to, Granularity::Month, all, KPIS),
+        spec(
+            today - Duration::days(29),
+            today,
+            Granularity::Day,
+            all,
+            &trend_metrics,
+        ),
+        spec(month, today, Granularity::Month, Grouping::Channel, &opened),
+        spec(
+            month,
+            today,
+            Granularity::Month,
+            Grouping::TicketType,
+            &opened,
+        ),
+        spec(
+            month,
+            today,
+            Granularity::Month,
+            Grouping::Cause,
+            Metric::COMPLAINTS,
+        ),
+        spec(month, today, Granularity::Month, Grouping::Agent, &ranked),
+    ];
+    // The seven reports read side by side (each on its own connection of the pool).
+    let [now, before, t, by_channel, by_type, causes, a]: [ReportView; 7] =
+        futures::future::try_join_all(specs.iter().map(|s| build(state, s)))
+            .await?
+            .try_into()
+            .expect("seven reports asked, seven made");
     let kpis = KPIS
         .iter()
         .enumerate()
@@ -119,22 +162,6 @@ pub async fn dashboard(state: &AppState, ctx: &Ctx) -> Result<DashboardView, App
             previous: before.total.cells[i].value,
         })
         .collect();
-    let trend_metrics = [
-        Metric::TicketsOpened,
-        Metric::TicketsResolved,
-        Metric::Complaints,
-    ];
-    let t = build(
-        state,
-        &spec(
-            today - Duration::days(29),
-            today,
-            Granularity::Day,
-            all,
-            &trend_metrics,
-        ),
-    )
-    .await?;
     let trend = t
         .rows
         .iter()
@@ -145,34 +172,9 @@ pub async fn dashboard(state: &AppState, ctx: &Ctx) -> Result<DashboardView, App
             complaints: row.cells[2].value.unwrap_or(0.0),
         })
         .collect();
-    let opened = [Metric::TicketsOpened];
-    let by = |g| spec(month, today, Granularity::Month, g, &opened);
-    let by_channel = slices(&build(state, &by(Grouping::Channel)).await?);
-    let by_type = slices(&build(state, &by(Grouping::TicketType)).await?);
-    let causes = slices(
-        &build(
-            state,
-            &spec(
-                month,
-                today,
-                Granularity::Month,
-                Grouping::Cause,
-                Metric::COMPLAINTS,
-            ),
-        )
-        .await?,
-    );
-    let ranked = [
-        Metric::TicketsResolved,
-        Metric::SlaResolution,
-        Metric::Csat,
-        Metric::QaScore,
-    ];
-    let a = build(
-        state,
-        &spec(month, today, Granularity::Month, Grouping::Agent, &ranked),
-    )
-    .await?;
+    let by_channel = slices(&by_channel);
+    let by_type = slices(&by_type);
+    let causes = slices(&causes);
     let mut agents: Vec<AgentRank> = a
         .rows
         .iter()

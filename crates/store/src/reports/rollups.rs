@@ -140,6 +140,18 @@ pub(super) struct RolledDays {
     pub spans: BTreeSet<i64>,
 }
 
+/// Consecutive days as `(first, last)` runs.
+fn runs(days: &BTreeSet<i64>) -> Vec<(i64, i64)> {
+    let mut out: Vec<(i64, i64)> = Vec::new();
+    for &d in days {
+        match out.last_mut() {
+            Some((_, last)) if *last + 1 == d => *last = d,
+            _ => out.push((d, d)),
+        }
+    }
+    out
+}
+
 /// The parts of a scope's range outside `rolled` (whole days): what is read from records.
 pub(super) fn base_parts(scope: &ReportScope, rolled: &BTreeSet<i64>) -> Vec<ReportScope> {
     let (first, end) = whole_days(scope);
@@ -292,7 +304,9 @@ impl Db {
         Ok(RolledDays { counts, spans })
     }
 
-    /// Adds the rollups of `days` for `metrics` in the cut to the report's tallies.
+    /// Adds the rollups of `days` for `metrics` in the cut to the report's tallies. Rows
+    /// by agent, channel or type are summed by the database (a month by 200 agents is
+    /// 6,000 rollups per metric); times are read per day, they are lists to merge.
     pub(super) async fn read_rollups(
         &self,
         cut: &Cut,
@@ -301,21 +315,29 @@ impl Db {
         grouping: Grouping,
         out: &mut HashMap<Metric, MetricTallies>,
     ) -> Result<(), StoreError> {
-        let (Some(first), Some(last)) = (days.first(), days.last()) else {
+        if days.is_empty() {
             return Ok(());
-        };
-        let mut q = Sql::new(
+        }
+        let summed = grouping != Grouping::Period && !metrics.iter().any(|m| is_span(*m));
+        let mut q = Sql::new(if summed {
+            "SELECT metric, CAST(MIN(day) AS BIGINT), value, CAST(SUM(n) AS BIGINT), \
+             CAST(SUM(hits) AS BIGINT), CAST(SUM(total) AS BIGINT), \
+             CAST(SUM(promoters) AS BIGINT), CAST(SUM(detractors) AS BIGINT) \
+             FROM report_rollups WHERE metric IN "
+        } else {
             "SELECT metric, day, value, n, hits, total, promoters, detractors, seconds \
-             FROM report_rollups WHERE metric IN ",
-        );
+             FROM report_rollups WHERE metric IN "
+        });
         let codes: Vec<String> = metrics.iter().map(|m| m.code().to_string()).collect();
         push_list(&mut q, &codes);
-        q.push(" AND dim = ")
-            .bind_text(cut.dim)
-            .push(" AND day >= ")
-            .bind_int(*first)
-            .push(" AND day <= ")
-            .bind_int(*last);
+        q.push(" AND dim = ").bind_text(cut.dim).push(" AND (");
+        for (i, (a, b)) in runs(days).into_iter().enumerate() {
+            if i > 0 {
+                q.push(" OR ");
+            }
+            q.push("day BETWEEN ").bind_int(a).push(" AND ").bind_int(b);
+        }
+        q.push(")");
         for cond in &cut.conds {
             match cond {
                 Cond::Is(v) => {
@@ -335,18 +357,18 @@ impl Db {
                 }
             }
         }
+        if summed {
+            q.push(" GROUP BY metric, value");
+        }
         let rows = q.query().fetch_all(&self.read).await?;
         use sqlx::Row;
         for row in rows {
             let day: i64 = row.try_get(1)?;
-            if !days.contains(&day) {
-                continue;
-            }
             let code: String = row.try_get(0)?;
             let Some(metric) = Metric::from_code(&code) else {
                 continue;
             };
-            let seconds: Option<Vec<u8>> = row.try_get(8)?;
+            let seconds: Option<Vec<u8>> = if summed { None } else { row.try_get(8)? };
             let t = Tally {
                 n: row.try_get(3)?,
                 hits: row.try_get(4)?,
