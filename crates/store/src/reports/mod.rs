@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 mod documents;
 mod rollups;
 pub use documents::*;
-pub use rollups::{calendar_fingerprint, RollupProgress, RollupStatus, DAYS_BACK};
+pub use rollups::{calendar_fingerprint, RollupProgress, RollupRun, RollupStatus, DAYS_BACK};
 
 /// Where a metric's records come from. Column expressions are SQL over the source's
 /// aliases; `None` where the source does not know the dimension.

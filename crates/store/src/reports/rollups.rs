@@ -180,6 +180,25 @@ pub(super) fn base_parts(scope: &ReportScope, rolled: &BTreeSet<i64>) -> Vec<Rep
     parts
 }
 
+/// One refresh of the rollups: see [`Db::refresh_report_rollups`].
+#[derive(Debug, Clone, Copy)]
+pub struct RollupRun<'a> {
+    /// The server's own clock, for the lease (epoch ms).
+    pub wall_ms: i64,
+    /// The oldest day kept rolled up.
+    pub first_day: i64,
+    /// Today: it and later days are never rolled up.
+    pub today: i64,
+    /// The center's offset from UTC in ms.
+    pub day_offset: i64,
+    /// The calendar working times are counted on.
+    pub calendar: &'a BusinessCalendar,
+    /// This server's name in the lease.
+    pub owner: &'a str,
+    /// The time to spend counting days.
+    pub budget: Duration,
+}
+
 /// How far a refresh got.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RollupProgress {
@@ -402,14 +421,17 @@ impl Db {
     /// calendar are emptied first.
     pub async fn refresh_report_rollups(
         &self,
-        wall_ms: i64,
-        first_day: i64,
-        today: i64,
-        day_offset: i64,
-        cal: &BusinessCalendar,
-        owner: &str,
-        budget: Duration,
+        run: &RollupRun<'_>,
     ) -> Result<RollupProgress, StoreError> {
+        let RollupRun {
+            wall_ms,
+            first_day,
+            today,
+            day_offset,
+            calendar: cal,
+            owner,
+            budget,
+        } = *run;
         let started = Instant::now();
         let calendar = calendar_fingerprint(cal);
         let mut progress = RollupProgress::default();

@@ -8,7 +8,7 @@ use chrono::FixedOffset;
 use kefu_domain::calendar::BusinessCalendar;
 use kefu_domain::report::{Grouping, Metric, Tally};
 use kefu_domain::sla::SlaCalendar;
-use kefu_store::reports::{calendar_fingerprint, ReportScope, RollupProgress};
+use kefu_store::reports::{calendar_fingerprint, ReportScope, RollupProgress, RollupRun};
 use kefu_store::Db;
 use kefu_test_support::{TestBackend, TestDb};
 use std::collections::BTreeMap;
@@ -117,15 +117,15 @@ async fn snapshot(
 }
 
 async fn refresh(db: &Db, cal: &BusinessCalendar, owner: &str) -> RollupProgress {
-    db.refresh_report_rollups(
-        chrono::Utc::now().timestamp_millis(),
-        day(1) - 3,
-        day(12),
-        OFFSET_MS,
-        cal,
+    db.refresh_report_rollups(&RollupRun {
+        wall_ms: chrono::Utc::now().timestamp_millis(),
+        first_day: day(1) - 3,
+        today: day(12),
+        day_offset: OFFSET_MS,
+        calendar: cal,
         owner,
-        Duration::from_secs(120),
-    )
+        budget: Duration::from_secs(120),
+    })
     .await
     .unwrap()
 }

@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use chrono::{NaiveDate, Utc};
 use kefu_domain::Permission;
-use kefu_store::reports::{RollupProgress, RollupStatus};
+use kefu_store::reports::{RollupProgress, RollupRun, RollupStatus};
 use serde::Serialize;
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -40,15 +40,15 @@ pub async fn refresh(state: &AppState, budget: Duration) -> Result<RollupProgres
     let cal = working_calendar(state).await?;
     Ok(state
         .db()
-        .refresh_report_rollups(
-            Utc::now().timestamp_millis(),
-            today - kefu_store::reports::DAYS_BACK,
+        .refresh_report_rollups(&RollupRun {
+            wall_ms: Utc::now().timestamp_millis(),
+            first_day: today - kefu_store::reports::DAYS_BACK,
             today,
-            offset,
-            &cal,
-            owner(),
+            day_offset: offset,
+            calendar: &cal,
+            owner: owner(),
             budget,
-        )
+        })
         .await?)
 }
 
