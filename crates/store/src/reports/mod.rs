@@ -382,6 +382,32 @@ pub fn applies(metric: Metric, scope: &ReportScope, grouping: Grouping) -> bool 
         && (scope.ticket_type.is_none() || src.ticket_type.is_some())
 }
 
+/// `(a, b, …)` of text values (`(NULL)` for none: matches nothing).
+fn push_list(q: &mut Sql, values: &[String]) {
+    q.push("(");
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.bind(Arg::Text(v.clone()));
+    }
+    if values.is_empty() {
+        q.push("NULL");
+    }
+    q.push(")");
+}
+
+/// `(SELECT …)`: the agents holding a position in one of the departments — how a
+/// department filter reaches records that know only their agent.
+fn push_agents_of(q: &mut Sql, departments: &[String]) {
+    q.push(
+        "(SELECT sp.user_id FROM staff_positions sp \
+         JOIN positions po ON po.id = sp.position_id WHERE po.department_id IN ",
+    );
+    push_list(q, departments);
+    q.push(")");
+}
+
 /// `WHERE` for a source's records in the scope (without the metric's own condition).
 fn push_scope(q: &mut Sql, src: &Source, scope: &ReportScope) {
     q.push(" WHERE ")
@@ -395,29 +421,12 @@ fn push_scope(q: &mut Sql, src: &Source, scope: &ReportScope) {
         .push(" AND ")
         .push(src.base);
     if let Some(depts) = &scope.departments {
-        let list = |q: &mut Sql| {
-            q.push("(");
-            for (i, d) in depts.iter().enumerate() {
-                if i > 0 {
-                    q.push(", ");
-                }
-                q.bind(Arg::Text(d.clone()));
-            }
-            if depts.is_empty() {
-                q.push("NULL");
-            }
-            q.push(")");
-        };
         if let Some(col) = src.department {
             q.push(" AND ").push(col).push(" IN ");
-            list(q);
+            push_list(q, depts);
         } else if let Some(agent) = src.agent {
-            q.push(" AND ").push(agent).push(
-                " IN (SELECT sp.user_id FROM staff_positions sp \
-                 JOIN positions po ON po.id = sp.position_id WHERE po.department_id IN ",
-            );
-            list(q);
-            q.push(")");
+            q.push(" AND ").push(agent).push(" IN ");
+            push_agents_of(q, depts);
         }
     }
     for (value, col) in [

@@ -13,7 +13,10 @@
 //! SHARE lock on the notes to read that id, which waits for the writers still noting.
 //! A note written while a day is being counted stays, so the day stays noted.
 
-use super::{def, is_span, push_scope, push_sums, read_sums, MetricTallies, ReportScope, Source};
+use super::{
+    def, is_span, push_agents_of, push_list, push_scope, push_sums, read_sums, MetricTallies,
+    ReportScope, Source,
+};
 use crate::{Arg, Backend, Db, Sql, StoreError};
 use kefu_domain::calendar::BusinessCalendar;
 use kefu_domain::report::{decode_seconds, encode_seconds, Grouping, Metric, Tally};
@@ -259,20 +262,6 @@ fn add_to_cuts(
     }
 }
 
-fn push_list(q: &mut Sql, values: &[String]) {
-    q.push("(");
-    for (i, v) in values.iter().enumerate() {
-        if i > 0 {
-            q.push(", ");
-        }
-        q.bind_text(v.clone());
-    }
-    if values.is_empty() {
-        q.push("NULL");
-    }
-    q.push(")");
-}
-
 impl Db {
     /// The whole days of the scope that reports may read from the rollups.
     pub(super) async fn rolled_days(&self, scope: &ReportScope) -> Result<RolledDays, StoreError> {
@@ -367,12 +356,8 @@ impl Db {
                     push_list(&mut q, values);
                 }
                 Cond::AgentsOf(depts) => {
-                    q.push(
-                        " AND value IN (SELECT sp.user_id FROM staff_positions sp \
-                         JOIN positions po ON po.id = sp.position_id WHERE po.department_id IN ",
-                    );
-                    push_list(&mut q, depts);
-                    q.push(")");
+                    q.push(" AND value IN ");
+                    push_agents_of(&mut q, depts);
                 }
             }
         }
