@@ -340,6 +340,105 @@ impl BusinessCalendar {
     }
 }
 
+/// Working time between many pairs of instants in a range of days, each in constant time:
+/// the working milliseconds before each local midnight of the range are summed once
+/// ([`BusinessCalendar::meter`]), so a pair costs two lookups and a walk over one day's
+/// spans. It counts exactly what [`BusinessCalendar::working_between`] counts (the offset
+/// is fixed, so every local day is 24 hours long); instants outside the range are counted
+/// by that walk instead.
+#[derive(Debug, Clone)]
+pub struct WorkingMeter<'a> {
+    calendar: &'a BusinessCalendar,
+    /// Epoch ms of the first day's local midnight.
+    start_ms: i64,
+    /// Each day's working spans, in ms after its midnight.
+    days: Vec<&'a [Span]>,
+    /// Working ms before each day's midnight, counted from the first (one more than days).
+    before: Vec<i64>,
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+fn instant(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+const MINUTE_MS: i64 = 60_000;
+
+/// The most days a meter sums (a longer range is walked, not summed).
+const METER_MAX_DAYS: i64 = 20 * 366;
+
+impl BusinessCalendar {
+    /// A meter for instants from `from_ms` to `to_ms` (epoch ms).
+    pub fn meter(&self, from_ms: i64, to_ms: i64) -> WorkingMeter<'_> {
+        let first = self.local_date_and_minute(instant(from_ms)).0;
+        let start_ms = self.local_midnight(first).timestamp_millis();
+        let count = if to_ms < from_ms {
+            0
+        } else {
+            ((to_ms - start_ms) / DAY_MS + 1).min(METER_MAX_DAYS)
+        };
+        let mut days = Vec::with_capacity(count as usize);
+        let mut before = Vec::with_capacity(count as usize + 1);
+        before.push(0);
+        let mut date = first;
+        for _ in 0..count {
+            let spans = self.spans_on(date);
+            let worked: i64 = spans
+                .iter()
+                .map(|s| i64::from(s.end - s.start) * MINUTE_MS)
+                .sum();
+            before.push(before.last().copied().unwrap_or(0) + worked);
+            days.push(spans);
+            match date.succ_opt() {
+                Some(d) => date = d,
+                None => break,
+            }
+        }
+        WorkingMeter {
+            calendar: self,
+            start_ms,
+            days,
+            before,
+        }
+    }
+}
+
+impl WorkingMeter<'_> {
+    /// Working ms from the first day's midnight to `at`, if `at` is inside the range.
+    fn worked_until(&self, at: i64) -> Option<i64> {
+        let since = at - self.start_ms;
+        if since < 0 {
+            return None;
+        }
+        let day = (since / DAY_MS) as usize;
+        let spans = self.days.get(day)?;
+        let into = since - day as i64 * DAY_MS;
+        let today: i64 = spans
+            .iter()
+            .map(|s| {
+                let a = i64::from(s.start) * MINUTE_MS;
+                let b = i64::from(s.end) * MINUTE_MS;
+                into.clamp(a, b) - a
+            })
+            .sum();
+        Some(self.before[day] + today)
+    }
+
+    /// Working ms between two instants (zero if `to_ms` is not after `from_ms`).
+    pub fn working_ms(&self, from_ms: i64, to_ms: i64) -> i64 {
+        if to_ms <= from_ms {
+            return 0;
+        }
+        match (self.worked_until(from_ms), self.worked_until(to_ms)) {
+            (Some(a), Some(b)) => b - a,
+            _ => self
+                .calendar
+                .working_between(instant(from_ms), instant(to_ms))
+                .num_milliseconds(),
+        }
+    }
+}
+
 /// China Standard Time, +08:00.
 pub fn china_offset() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("valid offset")
@@ -367,6 +466,29 @@ mod tests {
         let mut c = BusinessCalendar::china_office_hours();
         c.load_holidays(CHINA_2026).unwrap();
         c
+    }
+
+    #[test]
+    fn the_meter_counts_what_the_walk_counts() {
+        let c = office_2026();
+        let meter = c.meter(
+            cst(2026, 9, 20, 0, 0).timestamp_millis(),
+            cst(2026, 10, 20, 0, 0).timestamp_millis(),
+        );
+        // Midnights, span edges, National Day and its make-up day, the range's end (more
+        // pairs in tests/properties.rs).
+        for (a, b) in [
+            (cst(2026, 9, 20, 0, 0), cst(2026, 10, 20, 0, 0)),
+            (cst(2026, 10, 9, 12, 0), cst(2026, 10, 9, 13, 30)),
+            (cst(2026, 10, 9, 11, 59), cst(2026, 10, 10, 9, 1)),
+            (cst(2026, 10, 19, 17, 0), cst(2026, 10, 19, 23, 59)),
+            (cst(2026, 9, 19, 10, 0), cst(2026, 10, 21, 10, 0)),
+        ]
+        .map(|(a, b)| (a.timestamp_millis(), b.timestamp_millis()))
+        {
+            let walked = c.working_between(instant(a), instant(b)).num_milliseconds();
+            assert_eq!(meter.working_ms(a, b), walked);
+        }
     }
 
     #[test]

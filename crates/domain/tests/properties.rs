@@ -117,6 +117,24 @@ mod calendar {
             let e = b + Duration::minutes(d2);
             prop_assert_eq!(c.working_between(a, b) + c.working_between(b, e), c.working_between(a, e));
         }
+
+        /// The meter that reports count many working times with gives what the walk over
+        /// the days gives, to the millisecond, also for instants outside its range.
+        #[test]
+        fn the_meter_counts_what_the_walk_counts(
+            a in instant(),
+            ms in -86_400_000i64..30 * 86_400_000,
+            range in (-10i64..40, 0i64..60),
+        ) {
+            let c = calendar();
+            let b = a + Duration::milliseconds(ms);
+            let from = a.timestamp_millis() + range.0 * 86_400_000;
+            let meter = c.meter(from, from + range.1 * 86_400_000);
+            prop_assert_eq!(
+                meter.working_ms(a.timestamp_millis(), b.timestamp_millis()),
+                c.working_between(a, b).num_milliseconds()
+            );
+        }
     }
 }
 

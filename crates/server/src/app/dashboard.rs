@@ -4,7 +4,7 @@
 //! resolved. Every figure is a cell of a report (`app::reports`), so each links to the
 //! records behind it.
 
-use super::reports::{build, center_today, spec, unit, ReportView};
+use super::reports::{build_on, center_today, spec, unit, working_calendar, ReportView};
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -146,9 +146,11 @@ pub async fn dashboard(state: &AppState, ctx: &Ctx) -> Result<DashboardView, App
         ),
         spec(month, today, Granularity::Month, Grouping::Agent, &ranked),
     ];
-    // The seven reports read side by side (each on its own connection of the pool).
+    // The seven reports read side by side (each on its own connection of the pool), on
+    // one load of the calendar.
+    let cal = working_calendar(state).await?;
     let [now, before, t, by_channel, by_type, causes, a]: [ReportView; 7] =
-        futures::future::try_join_all(specs.iter().map(|s| build(state, s)))
+        futures::future::try_join_all(specs.iter().map(|s| build_on(state, s, &cal)))
             .await?
             .try_into()
             .expect("seven reports asked, seven made");

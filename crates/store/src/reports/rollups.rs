@@ -609,18 +609,20 @@ impl Db {
                     .push(src.from);
                 push_scope(&mut q, src, &scope);
                 q.push(" AND ").push(d.records);
-                for row in q.query().fetch_all(&self.read).await? {
-                    let v = values(&row)?;
-                    let (a, b): (i64, i64) = (row.try_get(4)?, row.try_get(5)?);
-                    let secs = cal
-                        .working_between(crate::from_millis(a), crate::from_millis(b))
-                        .num_seconds();
+                let rows = q.query().fetch_all(&self.read).await?;
+                let mut spans = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    spans.push((row.try_get::<i64, _>(4)?, row.try_get::<i64, _>(5)?));
+                }
+                let first = spans.iter().map(|s| s.0).min().unwrap_or(0);
+                let meter = cal.meter(first, scope.until);
+                for (row, (a, b)) in rows.iter().zip(spans) {
                     let t = Tally {
                         n: 1,
-                        seconds: vec![secs],
+                        seconds: vec![meter.working_ms(a, b) / 1000],
                         ..Tally::default()
                     };
-                    add_to_cuts(&mut cells, src, m, &v, &t);
+                    add_to_cuts(&mut cells, src, m, &values(row)?, &t);
                 }
             }
         }

@@ -3,7 +3,7 @@
 //! and times in working hours.
 
 use super::{
-    blank, center_today, parse_day, scope, working_calendar, working_seconds, ReportQuery, Spec,
+    blank, center_today, meter_for, parse_day, scope, working_calendar, working_seconds, ReportQuery, Spec,
 };
 use crate::auth::Ctx;
 use crate::error::AppError;
@@ -121,7 +121,8 @@ pub async fn drill(
             .iter()
             .map(|r| (r.value.unwrap_or(r.at), r.at))
             .collect();
-        working_seconds(&working_calendar(state).await?, &pairs)
+        let cal = working_calendar(state).await?;
+        working_seconds(&meter_for(&cal, &pairs), &pairs)
     } else {
         Vec::new()
     };

@@ -13,6 +13,7 @@ use chrono::{Duration, NaiveDate};
 use kefu_domain::report::{
     periods, Granularity, Grouping, Measure, Metric, Period, Section, Tally, MAX_RANGE_DAYS,
 };
+use kefu_domain::calendar::{BusinessCalendar, WorkingMeter};
 use kefu_domain::sla::SlaCalendar;
 use kefu_domain::ticket::{Channel, TicketType};
 use kefu_domain::Permission;
@@ -353,17 +354,22 @@ pub(crate) async fn working_calendar(
         .await?)
 }
 
+/// A meter over the days the spans cover.
+pub(crate) fn meter_for<'a, 's>(
+    cal: &'a BusinessCalendar,
+    spans: impl IntoIterator<Item = &'s (i64, i64)>,
+) -> WorkingMeter<'a> {
+    let (first, last) = spans
+        .into_iter()
+        .fold((i64::MAX, i64::MIN), |(lo, hi), &(a, b)| (lo.min(a), hi.max(b)));
+    cal.meter(first, last)
+}
+
 /// Working seconds of each span.
-fn working_seconds(
-    cal: &kefu_domain::calendar::BusinessCalendar,
-    spans: &[(i64, i64)],
-) -> Vec<i64> {
+fn working_seconds(meter: &WorkingMeter<'_>, spans: &[(i64, i64)]) -> Vec<i64> {
     spans
         .iter()
-        .map(|&(a, b)| {
-            cal.working_between(kefu_store::from_millis(a), kefu_store::from_millis(b))
-                .num_seconds()
-        })
+        .map(|&(a, b)| meter.working_ms(a, b) / 1000)
         .collect()
 }
 
@@ -379,27 +385,44 @@ pub async fn report(state: &AppState, ctx: &Ctx, q: &ReportQuery) -> Result<Repo
 }
 
 pub(crate) async fn build(state: &AppState, spec: &Spec) -> Result<ReportView, AppError> {
-    let cal = working_calendar(state).await?;
+    build_on(state, spec, &working_calendar(state).await?).await
+}
+
+/// The report, its working times counted on `cal` (the `working` calendar: several
+/// reports made together load it once).
+pub(crate) async fn build_on(
+    state: &AppState,
+    spec: &Spec,
+    cal: &BusinessCalendar,
+) -> Result<ReportView, AppError> {
     let scope = scope(
         state,
         spec,
-        Some(kefu_store::reports::calendar_fingerprint(&cal)),
+        Some(kefu_store::reports::calendar_fingerprint(cal)),
     )
     .await?;
     let mut tallies = state
         .db()
         .report_tallies(&scope, spec.grouping, &spec.metrics)
         .await?;
-    // Spans become working seconds before they are grouped into rows.
+    // Spans become working seconds before they are grouped into rows, on one meter over
+    // the days they cover.
+    let meter = meter_for(
+        cal,
+        tallies
+            .values()
+            .flat_map(|t| t.spans_by_day.values().chain(t.spans_by_key.values()))
+            .flatten(),
+    );
     let mut seconds: HashMap<Metric, WorkedSeconds> = HashMap::new();
     for (m, t) in tallies.iter_mut() {
         let mut by_day = BTreeMap::new();
         for (day, spans) in std::mem::take(&mut t.spans_by_day) {
-            by_day.insert(day, working_seconds(&cal, &spans));
+            by_day.insert(day, working_seconds(&meter, &spans));
         }
         let mut by_key = BTreeMap::new();
         for (key, spans) in std::mem::take(&mut t.spans_by_key) {
-            by_key.insert(key, working_seconds(&cal, &spans));
+            by_key.insert(key, working_seconds(&meter, &spans));
         }
         seconds.insert(*m, (by_day, by_key));
     }
