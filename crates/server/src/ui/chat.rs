@@ -108,6 +108,8 @@ struct TranscriptsPage<'a> {
     next_cursor: Option<String>,
     /// Links the console (`chat.answer`).
     can_answer: bool,
+    /// The list's filter, for its export.
+    export_query: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -130,6 +132,7 @@ async fn transcripts(page: Page, Query(q): Query<ListQuery>) -> Result<Response,
             kefu_domain::chat::ChatState::ALL.iter().map(|s| s.code()),
         ),
         items,
+        export_query: super::query_string(&[("state", &q.state)]),
         state: q.state,
         next_cursor,
         can_answer: page.ctx.can(Permission::ChatAnswer),

@@ -96,7 +96,7 @@ pub async fn xlsx_and_csv_exports_are_neutralized_and_audited(backend: TestBacke
 }
 
 /// Waits until a background export is no longer queued or running and returns it.
-async fn finished(app: &TestApp, token: &str, id: &str) -> serde_json::Value {
+pub(crate) async fn finished(app: &TestApp, token: &str, id: &str) -> serde_json::Value {
     for _ in 0..400 {
         let v = app
             .get(&format!("/api/v1/exports/{id}"), token)
@@ -137,7 +137,7 @@ async fn my_exports(app: &TestApp, token: &str) -> usize {
     r.json().as_array().unwrap().len()
 }
 
-fn sheet_rows(body: &[u8], name: &str) -> Vec<Vec<String>> {
+pub(crate) fn sheet_rows(body: &[u8], name: &str) -> Vec<Vec<String>> {
     let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(body.to_vec())).expect("a real workbook");
     let sheet = wb.worksheet_range(name).unwrap();
     sheet
@@ -171,6 +171,17 @@ pub async fn background_exports_of_every_list(backend: TestBackend) {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
 
+    // A visitor's chat, so the conversation list has a row.
+    let r = app
+        .api(
+            axum::http::Method::POST,
+            "/api/v1/chat/visitor/conversations",
+            None,
+            Some(json!({"topic": "general", "name": "导出访客"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+
     // Every list: the export holds exactly the rows its list holds for the person.
     let lists = [
         (&lead, "customers", "/api/v1/customers", "tier=VIP"),
@@ -178,6 +189,7 @@ pub async fn background_exports_of_every_list(backend: TestBackend) {
         (&lead, "complaints", "/api/v1/complaints", ""),
         (&lead, "calls", "/api/v1/calls", "queue=consultation"),
         (&lead, "callbacks", "/api/v1/callbacks", "assignee=all"),
+        (&m, "chats", "/api/v1/chat/conversations", "state=queued"),
         (&m, "audit", "/api/v1/audit", "action=auth.login"),
     ];
     for (token, kind, path, query) in lists {
@@ -218,6 +230,10 @@ pub async fn background_exports_of_every_list(backend: TestBackend) {
         }
         if kind == "callbacks" {
             assert!(rows[5..].iter().any(|r| r[1] == "导出回访"), "{rows:?}");
+        }
+        if kind == "chats" {
+            assert_eq!(rows[1][0], "筛选条件: 状态: queued");
+            assert!(rows[5..].iter().any(|r| r[1] == "导出访客"), "{rows:?}");
         }
     }
     assert!(
@@ -270,10 +286,10 @@ pub async fn background_exports_of_every_list(backend: TestBackend) {
         StatusCode::NOT_FOUND
     );
     let lead_exports = my_exports(&app, &lead).await;
-    assert_eq!(lead_exports, lists.len() - 1, "the lead's own lists");
+    assert_eq!(lead_exports, lists.len() - 2, "the lead's own lists");
 
     // Bad requests are refused before anything is queued, each with its reason.
-    let forbidden = [(&agent, "customers"), (&lead, "audit")];
+    let forbidden = [(&agent, "customers"), (&agent, "chats"), (&lead, "audit")];
     for (token, kind) in forbidden {
         let r = app
             .post("/api/v1/exports", token, json!({"kind": kind}))
@@ -297,6 +313,11 @@ pub async fn background_exports_of_every_list(backend: TestBackend) {
         (
             json!({"kind": "calls", "query": "state=ringing"}),
             "invalid_state",
+        ),
+        (json!({"kind": "qa_inspections"}), "invalid_query"),
+        (
+            json!({"kind": "chats", "query": "state=waiting"}),
+            "invalid_chat",
         ),
     ];
     for (body, code) in invalid {
@@ -328,8 +349,8 @@ pub async fn background_exports_of_every_list(backend: TestBackend) {
         .collect();
     assert_eq!(
         details.len(),
-        5,
-        "tickets, complaints, callbacks and two call logs: {details:?}"
+        6,
+        "tickets, complaints, callbacks, chats and two call logs: {details:?}"
     );
     assert!(
         details

@@ -128,6 +128,29 @@ pub async fn sample_score_appeal_and_sheets(backend: TestBackend) {
     // Drafts are nobody's business but quality inspection's.
     let mine = app.get("/api/v1/qa/inspections", &agent1).await.json();
     assert_eq!(mine, json!([]));
+    // The month's export holds what each person's list holds: all of it for the manager,
+    // nothing for agent1 yet.
+    for (token, rows) in [(&manager, all.len()), (&agent1, 0)] {
+        let r = app
+            .post(
+                "/api/v1/exports",
+                token,
+                json!({"kind": "qa_inspections", "query": "month=2026-11"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+        let done = crate::exports::finished(&app, token, r.json()["id"].as_str().unwrap()).await;
+        assert_eq!(done["status"], "done", "{done}");
+        assert_eq!(done["rows_done"], rows as i64);
+        let file = app.get(done["download"].as_str().unwrap(), token).await;
+        let sheet = crate::exports::sheet_rows(&file.body, "qa_inspections");
+        assert_eq!(sheet[1][0], "筛选条件: 月份: 2026-11");
+        assert_eq!(sheet.len() - 5, rows);
+        if rows > 0 {
+            assert_eq!(sheet[5][0], "2026-11");
+            assert!(all.iter().any(|i| i["title"] == sheet[5][5].as_str()));
+        }
+    }
 
     // An inspection of agent1's and the token of its inspector.
     let target = all

@@ -463,4 +463,16 @@ pub async fn inspector_reads_transcripts_masked_without_the_console(b: Browser) 
     b.goto("/chat/console").await;
     b.wait_for("#error-message").await;
     assert!(b.all("#chat-console").await.is_empty());
+    // The conversation list exports as a workbook, in the background.
+    b.goto("/chat/transcripts").await;
+    b.wait_for("#chat-transcripts .chat-row").await;
+    b.mark_page().await;
+    b.click(".export-form[data-kind=chats] .export-xlsx").await;
+    b.wait_new_page().await;
+    let row = b
+        .wait_for_text("tr.export-row", "the chat export, done", |t| {
+            t.contains("会话记录") && t.contains("已完成")
+        })
+        .await;
+    assert!(row.contains("全部"), "{row}");
 }

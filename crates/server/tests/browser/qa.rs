@@ -45,6 +45,19 @@ pub async fn inspection_pages_sample_score_appeal_sheet_and_summary(b: Browser) 
     );
     let reasons = b.text("#qa-mine .qa-row[data-kind=call] .reasons").await;
     assert!(reasons.contains("手动加入"), "{reasons}");
+    // The month's inspections export from the list, in the background.
+    b.mark_page().await;
+    b.click(".export-form[data-kind=qa_inspections] .export-csv")
+        .await;
+    b.wait_new_page().await;
+    let row = b
+        .wait_for_text("tr.export-row", "the QA export, done", |t| {
+            t.contains("质检记录") && t.contains("已完成")
+        })
+        .await;
+    assert!(row.contains(&format!("月份: {month}")), "{row}");
+    b.goto("/qa").await;
+    b.wait_for("#qa-sample-report").await;
 
     // The scoring page: the player plays the recording, at the speed chosen.
     b.mark_page().await;

@@ -419,7 +419,12 @@ impl Db {
             }
             sql.push(")");
         }
-        sql.push(" ORDER BY i.month DESC, i.week, a.display_name, q.occurred_at, i.id LIMIT 2000");
+        sql.push(" ORDER BY i.month DESC, i.week, a.display_name, q.occurred_at, i.id");
+        // A month holds its sample (a few per agent) and is read whole; across months, the
+        // newest 2,000.
+        if f.month.is_none() {
+            sql.push(" LIMIT 2000");
+        }
         Ok(sql.query_as().fetch_all(&self.read).await?)
     }
 

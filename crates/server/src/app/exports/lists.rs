@@ -6,9 +6,11 @@ use super::ExportKind;
 use crate::app::audit::AuditParams;
 use crate::app::callbacks::QueueParams;
 use crate::app::calls::CallListParams;
+use crate::app::chat::ConversationView;
 use crate::app::complaints::ArchiveParams;
 use crate::app::customers::{mask_address, mask_contact, ListParams};
 use crate::app::export::AsyncChunkSource;
+use crate::app::qa::inspections::InspectionView;
 use crate::app::tickets::TicketListParams;
 use crate::app::{rfc3339, short_time};
 use crate::auth::Ctx;
@@ -21,6 +23,7 @@ use kefu_store::calls::CallFilter;
 use kefu_store::customers::{CustomerFilter, CustomerRow};
 use kefu_store::tickets::TicketFilter;
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 /// Rows per page read from the database.
 const PAGE: usize = 1000;
@@ -45,6 +48,14 @@ enum Pager {
     Callbacks {
         params: QueueParams,
     },
+    Chats {
+        state: Option<String>,
+        cursor: Option<String>,
+    },
+    /// A month's inspections come in one page (a month holds a few per agent).
+    QaInspections {
+        query: crate::app::qa::inspections::ListQuery,
+    },
     Audit {
         filter: AuditFilter,
         before: Option<String>,
@@ -60,6 +71,24 @@ pub struct ListSource {
     /// read it.
     clear: bool,
     finished: bool,
+}
+
+/// The chat conversation list's filter.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChatParams {
+    state: Option<String>,
+}
+
+/// The QA list's filter: a month, and optionally an inspector, an agent (`me` for
+/// oneself) and a state.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QaParams {
+    month: String,
+    inspector: Option<String>,
+    agent: Option<String>,
+    state: Option<String>,
 }
 
 /// Parses a list's query string (without `cursor`, `limit` and `format`) into its
@@ -79,7 +108,7 @@ impl ListSource {
         kind: ExportKind,
         pairs: &[(String, String)],
     ) -> Result<Self, AppError> {
-        ctx.require(kind.permission())?;
+        kind.require(ctx)?;
         let pager = match kind {
             ExportKind::Customers => Pager::Customers {
                 filter: params::<ListParams>(pairs)?.filter(),
@@ -99,6 +128,21 @@ impl ListSource {
             ExportKind::Callbacks => Pager::Callbacks {
                 params: params(pairs)?,
             },
+            ExportKind::Chats => Pager::Chats {
+                state: params::<ChatParams>(pairs)?.state,
+                cursor: None,
+            },
+            ExportKind::QaInspections => {
+                let p: QaParams = params(pairs)?;
+                Pager::QaInspections {
+                    query: crate::app::qa::inspections::ListQuery {
+                        month: Some(p.month),
+                        inspector: p.inspector,
+                        agent: p.agent,
+                        state: p.state,
+                    },
+                }
+            }
             ExportKind::Audit => Pager::Audit {
                 filter: params::<AuditParams>(pairs)?.filter()?,
                 before: None,
@@ -139,6 +183,11 @@ impl ListSource {
                 };
                 crate::app::callbacks::queue(state, ctx, &one).await?;
             }
+            Pager::Chats { state: filter, .. } => {
+                crate::app::chat::manage::conversations(state, filter.as_deref(), None, 1).await?;
+            }
+            // Reading the month is the check (its month and state are parsed there).
+            Pager::QaInspections { .. } => {}
             Pager::Audit { filter, .. } => {
                 crate::app::audit::list(state, ctx, filter, None, 1).await?;
             }
@@ -217,6 +266,33 @@ impl ListSource {
                 "结果 outcome",
                 "超时提醒 raised_at",
             ],
+            Pager::Chats { .. } => &[
+                "开始时间 created_at",
+                "访客 visitor",
+                "咨询类别 topic",
+                "状态 state",
+                "坐席 agent",
+                "客户 customer",
+                "工单 ticket",
+                "消息数 messages",
+                "结束时间 closed_at",
+            ],
+            Pager::QaInspections { .. } => &[
+                "月份 month",
+                "周 week",
+                "坐席 agent",
+                "质检员 inspector",
+                "类型 kind",
+                "对象 title",
+                "发生时间 occurred_at",
+                "评分表 scorecard",
+                "状态 state",
+                "得分 total",
+                "致命项 critical_failure",
+                "投诉 complaint",
+                "自动检查 flags",
+                "发布时间 published_at",
+            ],
             Pager::Audit { .. } => &[
                 "seq",
                 "时间 at",
@@ -290,6 +366,23 @@ impl AsyncChunkSource for ListSource {
                     page.next_cursor,
                 )
             }
+            Pager::Chats {
+                state: filter,
+                cursor,
+            } => {
+                let (items, next) = crate::app::chat::manage::conversations(
+                    state,
+                    filter.as_deref(),
+                    cursor.as_deref(),
+                    PAGE,
+                )
+                .await?;
+                (items.iter().map(chat_line).collect(), next)
+            }
+            Pager::QaInspections { query } => {
+                let items = crate::app::qa::inspections::list(state, ctx, query).await?;
+                (items.iter().map(inspection_line).collect(), None)
+            }
             Pager::Audit { filter, before } => {
                 let page =
                     crate::app::audit::list(state, ctx, filter, before.as_deref(), PAGE).await?;
@@ -306,7 +399,9 @@ impl AsyncChunkSource for ListSource {
             Pager::Customers { after, .. } => after.clone_from(&next),
             Pager::Tickets { cursor, .. }
             | Pager::Calls { cursor, .. }
+            | Pager::Chats { cursor, .. }
             | Pager::Audit { before: cursor, .. } => cursor.clone_from(&next),
+            Pager::QaInspections { .. } => {}
             Pager::Complaints { params } => params.cursor.clone_from(&next),
             Pager::Callbacks { params } => params.cursor.clone_from(&next),
         }
@@ -459,5 +554,42 @@ fn callback_line(r: &kefu_store::callbacks::TaskRow) -> Vec<String> {
         r.attempts.to_string(),
         r.outcome.clone().unwrap_or_default(),
         opt_time(r.raised_at),
+    ]
+}
+
+fn chat_line(c: &ConversationView) -> Vec<String> {
+    vec![
+        c.created_at.clone(),
+        c.visitor_name.clone(),
+        c.topic.clone(),
+        c.state.clone(),
+        c.agent_name.clone().unwrap_or_default(),
+        c.customer_name.clone().unwrap_or_default(),
+        c.ticket_number.clone().unwrap_or_default(),
+        c.last_seq.to_string(),
+        c.closed_at.clone().unwrap_or_default(),
+    ]
+}
+
+fn inspection_line(i: &InspectionView) -> Vec<String> {
+    vec![
+        i.month.clone(),
+        i.week.to_string(),
+        i.agent.name.clone(),
+        i.inspector.name.clone(),
+        i.kind.clone(),
+        i.title.clone(),
+        i.occurred_at.clone(),
+        i.scorecard_name.clone(),
+        i.state.clone(),
+        i.total.map(|t| format!("{t:.1}")).unwrap_or_default(),
+        i.critical_failure.clone().unwrap_or_default(),
+        if i.complaint {
+            "yes".into()
+        } else {
+            String::new()
+        },
+        i.flags.to_string(),
+        i.published_at.clone().unwrap_or_default(),
     ]
 }

@@ -44,16 +44,22 @@ pub enum ExportKind {
     Calls,
     /// The callback queue (回访任务), under its tab and assignee.
     Callbacks,
+    /// Chat conversations (会话记录), for reading transcripts.
+    Chats,
+    /// A month's quality inspections, as the person's QA list shows them.
+    QaInspections,
     Audit,
 }
 
 impl ExportKind {
-    pub const ALL: [ExportKind; 6] = [
+    pub const ALL: [ExportKind; 8] = [
         ExportKind::Customers,
         ExportKind::Tickets,
         ExportKind::Complaints,
         ExportKind::Calls,
         ExportKind::Callbacks,
+        ExportKind::Chats,
+        ExportKind::QaInspections,
         ExportKind::Audit,
     ];
 
@@ -64,6 +70,8 @@ impl ExportKind {
             ExportKind::Complaints => "complaints",
             ExportKind::Calls => "calls",
             ExportKind::Callbacks => "callbacks",
+            ExportKind::Chats => "chats",
+            ExportKind::QaInspections => "qa_inspections",
             ExportKind::Audit => "audit",
         }
     }
@@ -84,16 +92,21 @@ impl ExportKind {
             })
     }
 
-    /// Who may export the list: its own read permission, or the export permission where
-    /// the list has one (customers, the audit log).
-    pub fn permission(self) -> Permission {
-        match self {
+    /// Who may export the list: those who may read it, or those with the export
+    /// permission where the list has one (customers, the audit log). Chats: managers and
+    /// inspectors. QA inspections: everyone, each getting the rows their QA list shows
+    /// them (an agent: their own published results).
+    pub fn require(self, ctx: &Ctx) -> Result<(), AppError> {
+        let permission = match self {
             ExportKind::Customers => Permission::CustomerExport,
             ExportKind::Tickets | ExportKind::Complaints => Permission::TicketRead,
             ExportKind::Calls => Permission::CallHandle,
             ExportKind::Callbacks => Permission::CallbackView,
+            ExportKind::Chats => return crate::app::chat::agent::require_inspector(ctx),
+            ExportKind::QaInspections => return Ok(()),
             ExportKind::Audit => Permission::AuditExport,
-        }
+        };
+        ctx.require(permission)
     }
 
     fn audit_action(self) -> AuditAction {
@@ -140,7 +153,8 @@ fn statement(t: &Tr<'_>, pairs: &[(String, String)]) -> String {
 }
 
 /// The list parameters the sheet names in words (`export.param.*`).
-const PARAMS: [&str; 22] = [
+const PARAMS: [&str; 23] = [
+    "month",
     "tab",
     "assignee",
     "tier",

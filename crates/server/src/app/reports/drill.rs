@@ -3,7 +3,8 @@
 //! and times in working hours.
 
 use super::{
-    blank, center_today, meter_for, parse_day, scope, working_calendar, working_seconds, ReportQuery, Spec,
+    blank, center_today, meter_for, parse_day, scope, working_calendar, working_seconds,
+    ReportQuery, Spec,
 };
 use crate::auth::Ctx;
 use crate::error::AppError;

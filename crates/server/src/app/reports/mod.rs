@@ -10,10 +10,10 @@ use crate::error::AppError;
 use crate::i18n::Tr;
 use crate::state::AppState;
 use chrono::{Duration, NaiveDate};
+use kefu_domain::calendar::{BusinessCalendar, WorkingMeter};
 use kefu_domain::report::{
     periods, Granularity, Grouping, Measure, Metric, Period, Section, Tally, MAX_RANGE_DAYS,
 };
-use kefu_domain::calendar::{BusinessCalendar, WorkingMeter};
 use kefu_domain::sla::SlaCalendar;
 use kefu_domain::ticket::{Channel, TicketType};
 use kefu_domain::Permission;
@@ -361,7 +361,9 @@ pub(crate) fn meter_for<'a, 's>(
 ) -> WorkingMeter<'a> {
     let (first, last) = spans
         .into_iter()
-        .fold((i64::MAX, i64::MIN), |(lo, hi), &(a, b)| (lo.min(a), hi.max(b)));
+        .fold((i64::MAX, i64::MIN), |(lo, hi), &(a, b)| {
+            (lo.min(a), hi.max(b))
+        });
     cal.meter(first, last)
 }
 

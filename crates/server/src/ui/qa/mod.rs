@@ -107,6 +107,8 @@ struct ListPage<'a> {
     items: Vec<ItemLine>,
     error: Option<String>,
     done: Option<String>,
+    /// The month's inspections, for their export.
+    export_query: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -179,6 +181,7 @@ async fn show(
         .unwrap_or_default();
     Ok(render(&ListPage {
         chrome: page.chrome("qa"),
+        export_query: crate::ui::query_string(&[("month", &month.code)]),
         sample_note,
         month: month.code,
         mine: rows(&t, mine),
