@@ -144,6 +144,8 @@ actions! {
     CommissionRatesSaved = "performance.rates_save",
     CommissionRecorded = "performance.commission",
     PerformanceIncidentRecorded = "performance.incident",
+    PerformanceIncidentWithdrawn = "performance.incident_withdraw",
+    CommissionWithdrawn = "performance.commission_withdraw",
     PerformanceKept = "performance.keep",
     PerformanceRecomputed = "performance.recompute",
 }

@@ -28,7 +28,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_rates, put_rates))
         .routes(routes!(calculate_commission))
         .routes(routes!(list_commissions))
+        .routes(routes!(withdraw_commission))
         .routes(routes!(record_incident))
+        .routes(routes!(withdraw_incident))
         .routes(routes!(get_month))
         .routes(routes!(recompute_month))
         .routes(routes!(get_agent))
@@ -167,6 +169,32 @@ async fn record_incident(
         StatusCode::CREATED,
         Json(records::record_incident(&state, &ctx, &p).await?),
     ))
+}
+
+/// Withdraw an incident recorded by mistake (audited with what it said). A kept month
+/// stops counting it when recomputed. 404 when there is none.
+#[utoipa::path(delete, path = "/performance/incidents/{id}", tag = "performance", security(("bearer" = ["performance.manage"])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = IncidentView), (status = 403), (status = 404)))]
+async fn withdraw_incident(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<IncidentView>, AppError> {
+    Ok(Json(records::withdraw_incident(&state, &ctx, &id).await?))
+}
+
+/// Withdraw a commission recorded by mistake (audited with its contract and amount).
+/// 404 when there is none.
+#[utoipa::path(delete, path = "/performance/commissions/{id}", tag = "performance", security(("bearer" = ["performance.manage"])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = CommissionView), (status = 403), (status = 404)))]
+async fn withdraw_commission(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<CommissionView>, AppError> {
+    Ok(Json(records::withdraw_commission(&state, &ctx, &id).await?))
 }
 
 /// A month's evaluation (`2026-11`): the ranking with each agent's components, total and

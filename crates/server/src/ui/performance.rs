@@ -26,6 +26,10 @@ pub fn routes() -> Router<AppState> {
         .route("/performance/{month}/recompute", post(recompute))
         .route("/performance/agents/{id}", get(agent_page))
         .route("/performance/agents/{id}/incidents", post(record_incident))
+        .route(
+            "/performance/incidents/{id}/withdraw",
+            post(withdraw_incident),
+        )
 }
 
 #[derive(Deserialize, Default)]
@@ -172,7 +176,8 @@ struct AgentPage<'a> {
     incidents: Vec<(IncidentView, String)>,
     can_manage: bool,
     error: Option<String>,
-    saved: bool,
+    /// What was just done: `1` an incident recorded, `withdrawn` one withdrawn.
+    done: Option<String>,
 }
 
 fn drill(t: &Tr<'_>, m: Month, agent: &str, metric: &str) -> (String, String) {
@@ -274,7 +279,7 @@ async fn render_agent(
     id: &str,
     month: &str,
     error: Option<String>,
-    saved: bool,
+    done: Option<String>,
 ) -> Result<Response, UiError> {
     let (v, a) = months::agent(&page.state, &page.ctx, month, id)
         .await
@@ -302,7 +307,7 @@ async fn render_agent(
             .collect(),
         can_manage: page.ctx.can(Permission::PerformanceManage),
         error,
-        saved,
+        done,
     }))
 }
 
@@ -312,7 +317,7 @@ async fn agent_page(
     Query(q): Query<MonthQuery>,
 ) -> Result<Response, UiError> {
     let month = month_of(&page, &q.month);
-    render_agent(&page, &id, &month, None, q.done.is_some()).await
+    render_agent(&page, &id, &month, None, q.done).await
 }
 
 #[derive(Deserialize)]
@@ -347,10 +352,34 @@ async fn record_incident(
         .into_response()),
         Err(e) if shown_on_form(&e) => {
             let status = e.status();
-            let mut r = render_agent(&page, &id, &f.month, Some(e.to_string()), false).await?;
+            let mut r = render_agent(&page, &id, &f.month, Some(e.to_string()), None).await?;
             *r.status_mut() = status;
             Ok(r)
         }
         Err(e) => Err(page.error(e)),
     }
+}
+
+#[derive(Deserialize)]
+struct WithdrawForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+/// Withdraws an incident from the agent's breakdown, back to the month it was in.
+async fn withdraw_incident(
+    page: Page,
+    Path(id): Path<String>,
+    Form(f): Form<WithdrawForm>,
+) -> Result<Response, UiError> {
+    page.check_csrf(&f.csrf)?;
+    let i = records::withdraw_incident(&page.state, &page.ctx, &id)
+        .await
+        .map_err(|e| page.error(e))?;
+    Ok(Redirect::to(&format!(
+        "/performance/agents/{}?{}",
+        i.agent_id,
+        query_string(&[("month", &i.month), ("done", "withdrawn")])
+    ))
+    .into_response())
 }

@@ -4,17 +4,17 @@
 //! commissions recorded so far.
 
 use super::performance::minute;
-use super::{form_field, render, shown_on_form, Chrome, Page, UiError};
+use super::{form_field, query_string, render, shown_on_form, Chrome, Page, UiError};
 use crate::app::performance::records::{self, CommissionPayload, CommissionView};
 use crate::app::performance::{
     self as app, RateBody, RateView, RatesPayload, RuleBody, RulesPayload, SchemePayload,
-    SchemeView, WeightsBody,
+    WeightsBody,
 };
 use crate::error::AppError;
 use crate::i18n::Tr;
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::Query;
+use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -37,6 +37,10 @@ pub fn routes() -> Router<AppState> {
             "/performance/commission",
             get(commission_page).post(calculate),
         )
+        .route(
+            "/performance/commission/{id}/withdraw",
+            post(withdraw_commission),
+        )
 }
 
 #[derive(Template)]
@@ -44,9 +48,11 @@ pub fn routes() -> Router<AppState> {
 struct SettingsPage<'a> {
     t: Tr<'a>,
     chrome: Chrome,
-    scheme: SchemeView,
     /// `(code, name, weight)`.
-    weights: Vec<(String, String, i64)>,
+    weights: Vec<(String, String, String)>,
+    pass_line: String,
+    complaint_deduction: String,
+    workload_target: String,
     rules: Vec<RuleBody>,
     blank_rules: usize,
     rates: Vec<RateView>,
@@ -60,6 +66,13 @@ struct SettingsPage<'a> {
     saved: bool,
 }
 
+/// What a refused save had typed, shown again with the reason so nothing typed is lost.
+enum Typed<'a> {
+    Scheme(&'a [(String, String)]),
+    Rules(&'a [RuleBody]),
+    Rates(&'a [(String, String)]),
+}
+
 #[derive(Deserialize, Default)]
 struct SavedQuery {
     saved: Option<String>,
@@ -69,6 +82,7 @@ async fn render_settings(
     page: &Page,
     error: Option<String>,
     saved: bool,
+    typed: Option<Typed<'_>>,
 ) -> Result<Response, UiError> {
     if !page.ctx.can(Permission::PerformanceManage) {
         return Err(page.error(AppError::Forbidden(Permission::PerformanceManage)));
@@ -77,20 +91,46 @@ async fn render_settings(
     let scheme = app::get_scheme(s, &page.ctx)
         .await
         .map_err(|e| page.error(e))?;
-    let rules = app::get_rules(s, &page.ctx)
+    let mut rules = app::get_rules(s, &page.ctx)
         .await
         .map_err(|e| page.error(e))?;
-    let rates = app::get_rates(s, &page.ctx)
+    let mut rates = app::get_rates(s, &page.ctx)
         .await
         .map_err(|e| page.error(e))?;
     let t = page.t();
+    let scheme_typed = match typed {
+        Some(Typed::Scheme(pairs)) => Some(pairs),
+        Some(Typed::Rules(typed)) => {
+            rules = typed.to_vec();
+            None
+        }
+        Some(Typed::Rates(pairs)) => {
+            for r in &mut rates {
+                let v = form_field(pairs, &format!("rate_{}", r.position_id));
+                r.rate_percent = Some(v.trim().to_string()).filter(|v| !v.is_empty());
+            }
+            None
+        }
+        None => None,
+    };
+    // A number as saved, or as typed into a refused form.
+    let shown = |name: &str, saved: i64| match scheme_typed {
+        Some(pairs) => form_field(pairs, name),
+        None => saved.to_string(),
+    };
     let evaluated = rates
         .iter()
         .map(|r| {
+            let on = match scheme_typed {
+                Some(pairs) => pairs
+                    .iter()
+                    .any(|(k, v)| k == "positions" && *v == r.position_id),
+                None => scheme.positions.contains(&r.position_id),
+            };
             (
                 r.position_id.clone(),
                 format!("{} · {}", r.department, r.position),
-                scheme.positions.contains(&r.position_id),
+                on,
             )
         })
         .collect();
@@ -109,10 +149,13 @@ async fn render_settings(
                 (
                     c.code().to_string(),
                     t.label("perf.component", c.code()).to_string(),
-                    v,
+                    shown(&format!("weight_{}", c.code()), v),
                 )
             })
             .collect(),
+        pass_line: shown("pass_line", scheme.pass_line.into()),
+        complaint_deduction: shown("complaint_deduction", scheme.complaint_deduction.into()),
+        workload_target: shown("workload_target", scheme.workload_target.into()),
         kinds: RuleKind::ALL
             .iter()
             .map(|k| {
@@ -132,7 +175,6 @@ async fn render_settings(
             })
             .collect(),
         t,
-        scheme,
         rules,
         evaluated,
         updated,
@@ -144,16 +186,20 @@ async fn render_settings(
 }
 
 async fn settings_page(page: Page, Query(q): Query<SavedQuery>) -> Result<Response, UiError> {
-    render_settings(&page, None, q.saved.is_some()).await
+    render_settings(&page, None, q.saved.is_some(), None).await
 }
 
 /// After a save: back to the page, or the page again with the reason.
-async fn after_save<T>(page: &Page, result: Result<T, AppError>) -> Result<Response, UiError> {
+async fn after_save<T>(
+    page: &Page,
+    result: Result<T, AppError>,
+    typed: Typed<'_>,
+) -> Result<Response, UiError> {
     match result {
         Ok(_) => Ok(Redirect::to("/performance/settings?saved=1").into_response()),
         Err(e) if shown_on_form(&e) => {
             let status = e.status();
-            let mut r = render_settings(page, Some(e.to_string()), false).await?;
+            let mut r = render_settings(page, Some(e.to_string()), false, Some(typed)).await?;
             *r.status_mut() = status;
             Ok(r)
         }
@@ -191,7 +237,7 @@ async fn save_scheme(
             .collect(),
     };
     let r = app::put_scheme(&page.state, &page.ctx, &p).await;
-    after_save(&page, r).await
+    after_save(&page, r, Typed::Scheme(&pairs)).await
 }
 
 async fn save_rules(
@@ -212,7 +258,7 @@ async fn save_rules(
         column("condition"),
         column("amount"),
     );
-    let rules = names
+    let rules: Vec<RuleBody> = names
         .iter()
         .enumerate()
         .filter(|(_, n)| !n.trim().is_empty())
@@ -223,8 +269,9 @@ async fn save_rules(
             amount: Value::String(amounts.get(i).cloned().unwrap_or_default()),
         })
         .collect();
-    let r = app::put_rules(&page.state, &page.ctx, &RulesPayload { rules }).await;
-    after_save(&page, r).await
+    let payload = RulesPayload { rules };
+    let r = app::put_rules(&page.state, &page.ctx, &payload).await;
+    after_save(&page, r, Typed::Rules(&payload.rules)).await
 }
 
 async fn save_rates(
@@ -242,7 +289,7 @@ async fn save_rates(
         })
         .collect();
     let r = app::put_rates(&page.state, &page.ctx, &RatesPayload { rates }).await;
-    after_save(&page, r).await
+    after_save(&page, r, Typed::Rates(&pairs)).await
 }
 
 #[derive(Template)]
@@ -259,6 +306,16 @@ struct CommissionPage<'a> {
     recorded: Vec<(CommissionView, String)>,
     can_record: bool,
     error: Option<String>,
+    /// A commission was just withdrawn.
+    withdrawn: bool,
+}
+
+#[derive(Deserialize, Default)]
+struct CommissionQuery {
+    /// The commission just recorded (the page after recording, so a reload records
+    /// nothing twice).
+    recorded: Option<String>,
+    withdrawn: Option<String>,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -289,6 +346,7 @@ async fn render_commission(
     form: CommissionForm,
     result: Option<CommissionView>,
     error: Option<String>,
+    withdrawn: bool,
 ) -> Result<Response, UiError> {
     let s = &page.state;
     let recorded = records::list(s, &page.ctx, None, Some(50), None)
@@ -330,11 +388,53 @@ async fn render_commission(
             .collect(),
         can_record: page.ctx.can(Permission::PerformanceManage),
         error,
+        withdrawn,
     }))
 }
 
-async fn commission_page(page: Page) -> Result<Response, UiError> {
-    render_commission(&page, CommissionForm::default(), None, None).await
+async fn commission_page(
+    page: Page,
+    Query(q): Query<CommissionQuery>,
+) -> Result<Response, UiError> {
+    // After recording: the result, and the form filled with it for the next contract.
+    let (form, result) = match q.recorded.as_deref() {
+        Some(id) => {
+            let c = records::get(&page.state, &page.ctx, id)
+                .await
+                .map_err(|e| page.error(e))?;
+            let form = CommissionForm {
+                contract_no: c.contract_no.clone(),
+                deal_name: c.deal_name.clone(),
+                agent_id: c.agent_id.clone(),
+                position_id: c.position_id.clone(),
+                contract_amount: c.contract_amount.clone(),
+                venue_rent: c.venue_rent.clone(),
+                tax: c.tax.clone(),
+                ..CommissionForm::default()
+            };
+            (form, Some(c))
+        }
+        None => (CommissionForm::default(), None),
+    };
+    render_commission(&page, form, result, None, q.withdrawn.is_some()).await
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+async fn withdraw_commission(
+    page: Page,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, UiError> {
+    page.check_csrf(&f.csrf)?;
+    records::withdraw_commission(&page.state, &page.ctx, &id)
+        .await
+        .map_err(|e| page.error(e))?;
+    Ok(Redirect::to("/performance/commission?withdrawn=1").into_response())
 }
 
 async fn calculate(page: Page, Form(f): Form<CommissionForm>) -> Result<Response, UiError> {
@@ -350,10 +450,17 @@ async fn calculate(page: Page, Form(f): Form<CommissionForm>) -> Result<Response
         record: Some(f.action == "record"),
     };
     match records::calculate(&page.state, &page.ctx, &p).await {
-        Ok(v) => render_commission(&page, f, Some(v), None).await,
+        Ok(v) => match &v.id {
+            Some(id) => Ok(Redirect::to(&format!(
+                "/performance/commission?{}",
+                query_string(&[("recorded", id)])
+            ))
+            .into_response()),
+            None => render_commission(&page, f, Some(v), None, false).await,
+        },
         Err(e) if shown_on_form(&e) => {
             let status = e.status();
-            let mut r = render_commission(&page, f, None, Some(e.to_string())).await?;
+            let mut r = render_commission(&page, f, None, Some(e.to_string()), false).await?;
             *r.status_mut() = status;
             Ok(r)
         }

@@ -622,5 +622,61 @@ pub async fn settings_errors_and_commission(backend: TestBackend) {
         )
         .await;
     assert_eq!(r.error_code(), "no_commission_rate");
+
+    // A commission recorded by mistake is withdrawn, once, by those who record them; the
+    // audit log keeps what it was.
+    let id = c["id"].as_str().unwrap();
+    let path = format!("/api/v1/performance/commissions/{id}");
+    let r = app.api(Method::DELETE, &path, Some(&lead), None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    let r = app.api(Method::DELETE, &path, Some(&m), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["contract_no"], "HT-2026-001");
+    let r = app.api(Method::DELETE, &path, Some(&m), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
+    let left = app.get("/api/v1/performance/commissions", &m).await.json();
+    assert_eq!(left["items"], json!([]));
+
+    // So is an incident: it leaves the month's list and the agent's figures.
+    let month = kefu_server::app::qa::Month::of(app.state.clock().now()).code;
+    let r = app
+        .post(
+            "/api/v1/performance/incidents",
+            &m,
+            json!({"agent_id": agent1, "month": month, "kind": "violation", "note": "误登"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let incident = r.json()["id"].as_str().unwrap().to_string();
+    let listed = format!("/api/v1/performance/{month}/incidents");
+    assert_eq!(
+        app.get(&listed, &m).await.json().as_array().unwrap().len(),
+        1
+    );
+    let path = format!("/api/v1/performance/incidents/{incident}");
+    let r = app.api(Method::DELETE, &path, Some(&agent), None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    let r = app.api(Method::DELETE, &path, Some(&m), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["note"], "误登");
+    assert_eq!(app.get(&listed, &m).await.json(), json!([]));
+    let r = app.api(Method::DELETE, &path, Some(&m), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    for (action, detail) in [
+        (
+            "performance.commission_withdraw",
+            "HT-2026-001 650000".to_string(),
+        ),
+        (
+            "performance.incident_withdraw",
+            format!("{month} violation 误登"),
+        ),
+    ] {
+        let audit = app
+            .get(&format!("/api/v1/audit?action={action}"), &m)
+            .await
+            .json();
+        assert_eq!(audit["items"][0]["detail"], detail.as_str(), "{audit}");
+    }
     app.cleanup().await;
 }

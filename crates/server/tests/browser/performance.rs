@@ -147,6 +147,8 @@ pub async fn performance_ranking_settings_and_commission(b: Browser) {
     b.type_into("#weight-attendance", "0").await;
     b.submit("#perf-scheme-save").await;
     assert!(b.text("#perf-error").await.contains("100"));
+    // What was typed stays on the refused form.
+    assert_eq!(b.value("#weight-attendance").await.as_deref(), Some("0"));
     b.type_into("#weight-attendance", "0").await;
     b.type_into("#weight-qa", "35").await;
     b.submit("#perf-scheme-save").await;
@@ -171,8 +173,27 @@ pub async fn performance_ranking_settings_and_commission(b: Browser) {
     assert_eq!(b.text("#commission-amount").await, "6500.00");
     assert!(b.text("#commission-list").await.contains("HT-001"));
     assert_eq!(b.text("td.commission-value").await, "6500.00");
-    // A rent too large is refused with the reason on the page.
+    // Recording lands on a page of its own: reloading it records nothing twice.
+    b.mark_page().await;
+    b.client.refresh().await.expect("reload");
+    b.wait_new_page().await;
+    assert_eq!(b.all("tr.commission-row").await.len(), 1);
+    // A rent too large is refused with the reason on the page (the form kept the rest).
     b.type_into("#commission-rent", "3000000").await;
     b.submit("#commission-calculate").await;
     assert!(!b.text("#commission-error").await.is_empty());
+    // The commission recorded by mistake is withdrawn.
+    b.submit("tr.commission-row .commission-withdraw").await;
+    b.wait_for("#commission-withdrawn").await;
+    assert!(b.all("tr.commission-row").await.is_empty());
+
+    // So is agent2's complaint: the breakdown is back to full marks.
+    b.goto("/performance").await;
+    b.click(&format!("tr.perf-row[data-agent='{a2}'] a.perf-agent"))
+        .await;
+    b.wait_for("#perf-breakdown").await;
+    b.submit("tr.perf-incident .perf-incident-withdraw").await;
+    b.wait_for("#perf-incident-withdrawn").await;
+    assert!(!b.text("#perf-incidents").await.contains("服务态度差"));
+    assert!(b.all("tr.perf-incident").await.is_empty());
 }

@@ -124,6 +124,11 @@ const COMMISSION_SELECT: &str = "SELECT c.id, c.contract_no, c.deal_name, c.agen
     JOIN users a ON a.id = c.agent_id JOIN positions p ON p.id = c.position_id \
     JOIN users r ON r.id = c.recorded_by";
 
+const INCIDENT_SELECT: &str = "SELECT i.id, i.agent_id, a.display_name AS agent_name, \
+    i.month, i.kind, i.note, r.display_name AS recorded_by_name, i.recorded_at \
+    FROM performance_incidents i JOIN users a ON a.id = i.agent_id \
+    JOIN users r ON r.id = i.recorded_by";
+
 impl Db {
     /// The current scheme; the default one (and no author) before anyone saved one.
     #[tracing::instrument(skip_all)]
@@ -403,6 +408,58 @@ impl Db {
         Ok(id)
     }
 
+    /// Withdraws an incident recorded by mistake and gives it back; the audit entry keeps
+    /// what it said. `NotFound` when there is none (any more).
+    #[tracing::instrument(skip_all)]
+    pub async fn delete_performance_incident(
+        &self,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        id: &str,
+    ) -> Result<IncidentRow, StoreError> {
+        let mut tx = self.write.begin().await?;
+        let row: IncidentRow = sqlx::query_as(&format!("{INCIDENT_SELECT} WHERE i.id = $1"))
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM performance_incidents WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let entry = NewAuditEntry::new(AuditAction::PerformanceIncidentWithdrawn)
+            .subject("user", &row.agent_id)
+            .detail(format!("{} {} {}", row.month, row.kind, row.note));
+        append_in(&mut tx, actor, now, &entry).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// Withdraws a commission recorded by mistake and gives it back; the audit entry keeps
+    /// its contract and amount. `NotFound` when there is none (any more).
+    #[tracing::instrument(skip_all)]
+    pub async fn delete_commission(
+        &self,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        id: &str,
+    ) -> Result<CommissionRow, StoreError> {
+        let mut tx = self.write.begin().await?;
+        let row: CommissionRow = sqlx::query_as(&format!("{COMMISSION_SELECT} WHERE c.id = $1"))
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM commissions WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let entry = NewAuditEntry::new(AuditAction::CommissionWithdrawn)
+            .subject("commission", id)
+            .detail(format!("{} {}", row.contract_no, row.commission_cents));
+        append_in(&mut tx, actor, now, &entry).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
     /// A month's incidents, optionally one agent's, oldest first.
     #[tracing::instrument(skip_all)]
     pub async fn list_performance_incidents(
@@ -410,12 +467,7 @@ impl Db {
         month: &str,
         agent: Option<&str>,
     ) -> Result<Vec<IncidentRow>, StoreError> {
-        let mut sql = String::from(
-            "SELECT i.id, i.agent_id, a.display_name AS agent_name, i.month, i.kind, i.note, \
-             r.display_name AS recorded_by_name, i.recorded_at FROM performance_incidents i \
-             JOIN users a ON a.id = i.agent_id JOIN users r ON r.id = i.recorded_by \
-             WHERE i.month = $1",
-        );
+        let mut sql = format!("{INCIDENT_SELECT} WHERE i.month = $1");
         if agent.is_some() {
             sql.push_str(" AND i.agent_id = $2");
         }

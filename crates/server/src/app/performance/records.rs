@@ -221,6 +221,16 @@ pub async fn calculate(
     })
 }
 
+/// One recorded commission.
+pub async fn get(state: &AppState, ctx: &Ctx, id: &str) -> Result<CommissionView, AppError> {
+    ctx.require(Permission::ReportView)?;
+    match state.db().get_commission(id).await {
+        Ok(row) => Ok(view(row)),
+        Err(kefu_store::StoreError::NotFound) => Err(AppError::NotFound("commission")),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Recorded commissions, newest first.
 pub async fn list(
     state: &AppState,
@@ -327,6 +337,43 @@ pub async fn record_incident(
         .find(|r| r.id == id)
         .map(incident_view)
         .ok_or(AppError::NotFound("incident"))
+}
+
+/// Withdraws an incident recorded by mistake (audited). A month already kept stops
+/// counting it when recomputed, as it starts counting a new one.
+pub async fn withdraw_incident(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+) -> Result<IncidentView, AppError> {
+    ctx.require(Permission::PerformanceManage)?;
+    let row = state
+        .db()
+        .delete_performance_incident(&ctx.actor(), state.clock().now(), id)
+        .await
+        .map_err(|e| match e {
+            kefu_store::StoreError::NotFound => AppError::NotFound("incident"),
+            e => e.into(),
+        })?;
+    Ok(incident_view(row))
+}
+
+/// Withdraws a commission recorded by mistake (audited).
+pub async fn withdraw_commission(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+) -> Result<CommissionView, AppError> {
+    ctx.require(Permission::PerformanceManage)?;
+    let row = state
+        .db()
+        .delete_commission(&ctx.actor(), state.clock().now(), id)
+        .await
+        .map_err(|e| match e {
+            kefu_store::StoreError::NotFound => AppError::NotFound("commission"),
+            e => e.into(),
+        })?;
+    Ok(view(row))
 }
 
 /// A month's incidents, optionally one agent's.
