@@ -51,6 +51,24 @@ impl TestBackend {
     }
 }
 
+/// A value bound to a [`TestDb::exec`] statement: text, a whole number, or NULL.
+pub enum Bind<'a> {
+    T(&'a str),
+    I(i64),
+    N,
+}
+
+/// The instant of a wall-clock time in the center's zone (China, +08:00).
+pub fn center_time(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    chrono::FixedOffset::east_opt(8 * 3600)
+        .expect("valid offset")
+        .with_ymd_and_hms(y, mo, d, h, mi, 0)
+        .single()
+        .unwrap_or_else(|| panic!("no time {y}-{mo}-{d} {h}:{mi}"))
+        .with_timezone(&chrono::Utc)
+}
+
 /// A database nobody else uses, migrated and connected. Call [`TestDb::cleanup`] at the
 /// end of a test so PostgreSQL databases do not pile up on the server.
 pub struct TestDb {
@@ -116,6 +134,28 @@ impl TestDb {
 
     pub fn backend(&self) -> TestBackend {
         self.backend
+    }
+
+    /// Runs one statement on its own connection, beside the store: the rows a fixture
+    /// needs that no use case writes (moments in the past, a month's figures at once).
+    /// Panics, failing the test, when the statement fails.
+    pub async fn exec(&self, sql: &str, binds: &[Bind<'_>]) {
+        use sqlx::Connection;
+        let mut conn = sqlx::AnyConnection::connect(&self.url)
+            .await
+            .unwrap_or_else(|e| panic!("connect to {}: {e}", self.url));
+        let mut q = sqlx::query(sql);
+        for b in binds {
+            q = match b {
+                Bind::T(s) => q.bind(*s),
+                Bind::I(i) => q.bind(*i),
+                Bind::N => q.bind(None::<i64>),
+            };
+        }
+        q.execute(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let _ = conn.close().await;
     }
 
     /// Closes the pools and drops the PostgreSQL database (the SQLite directory goes with

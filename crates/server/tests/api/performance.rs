@@ -10,33 +10,16 @@ use axum::http::{Method, StatusCode};
 use calamine::{Reader, Xlsx};
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use kefu_store::schedule::{NewRoster, NewShift};
-use kefu_test_support::TestBackend;
+use kefu_test_support::Bind::{I, T};
+use kefu_test_support::{center_time, TestBackend};
 use serde_json::{json, Value};
 
 fn nov(day: u32, h: u32) -> DateTime<Utc> {
-    FixedOffset::east_opt(8 * 3600)
-        .unwrap()
-        .with_ymd_and_hms(2026, 11, day, h, 0, 0)
-        .unwrap()
-        .with_timezone(&Utc)
+    center_time(2026, 11, day, h, 0)
 }
 
 fn ms(day: u32, h: u32) -> i64 {
     nov(day, h).timestamp_millis()
-}
-
-async fn raw(app: &TestApp, sql: &str, texts: &[&str], ints: &[i64]) {
-    use sqlx::Connection;
-    let mut conn = sqlx::AnyConnection::connect(&app.db.url).await.unwrap();
-    let mut q = sqlx::query(sql);
-    for s in texts {
-        q = q.bind(*s);
-    }
-    for i in ints {
-        q = q.bind(*i);
-    }
-    q.execute(&mut conn).await.unwrap();
-    conn.close().await.unwrap();
 }
 
 async fn put(app: &TestApp, path: &str, token: &str, body: Value) -> crate::common::Reply {
@@ -52,59 +35,50 @@ async fn ticket(app: &TestApp, n: u32, agent: &str, dept: &str, in_time: bool) -
     } else {
         resolved - 3_600_000
     };
-    raw(
-        app,
-        "INSERT INTO tickets (id, number, ticket_type, channel, priority, status, is_open, \
+    app.db
+        .exec(
+            "INSERT INTO tickets (id, number, ticket_type, channel, priority, status, is_open, \
          subject, department_id, first_owner_id, assignee_id, resolution_due, resolved_at, \
          overdue_count, created_at, updated_at) VALUES ($1, $2, 'consultation', 'phone', \
          'normal', 'resolved', 0, '咨询', $3, $4, $4, $5, $6, 0, $7, $7)",
-        &[&id, &format!("PF-{n}"), dept, agent],
-        &[due, resolved, ms(2, 9)],
-    )
-    .await;
+            &[
+                T(&id),
+                T(&format!("PF-{n}")),
+                T(dept),
+                T(agent),
+                I(due),
+                I(resolved),
+                I(ms(2, 9)),
+            ],
+        )
+        .await;
     id
 }
 
 async fn csat(app: &TestApp, n: u32, ticket: &str, customer: &str, score: i64) {
-    raw(
-        app,
-        "INSERT INTO survey_responses (id, template_id, customer_id, ticket_id, channel, answers, \
-         csat, dissatisfied, created_at) VALUES ($1, 'PF-ST', $2, $3, 'web', '{}', $4, 0, $5)",
-        &[&format!("PFS{n}"), customer, ticket],
-        &[score, ms(20, 9)],
-    )
+    app.db.exec("INSERT INTO survey_responses (id, template_id, customer_id, ticket_id, channel, answers, \
+         csat, dissatisfied, created_at) VALUES ($1, 'PF-ST', $2, $3, 'web', '{}', $4, 0, $5)", &[T(&format!("PFS{n}")), T(customer), T(ticket), I(score), I(ms(20, 9))])
     .await;
 }
 
 async fn inspection(app: &TestApp, n: u32, agent: &str, inspector: &str, tenths: i64) {
     let item = format!("PFI{n}");
-    raw(
-        app,
-        "INSERT INTO qa_items (id, kind, source_id, agent_id, occurred_at, month, day) \
+    app.db
+        .exec(
+            "INSERT INTO qa_items (id, kind, source_id, agent_id, occurred_at, month, day) \
          VALUES ($1, 'call', $1, $2, $3, '2026-11', 0)",
-        &[&item, agent],
-        &[ms(6, 10)],
-    )
-    .await;
-    raw(
-        app,
-        "INSERT INTO qa_inspections (id, item_id, agent_id, inspector_id, month, week, reasons, \
+            &[T(&item), T(agent), I(ms(6, 10))],
+        )
+        .await;
+    app.db.exec("INSERT INTO qa_inspections (id, item_id, agent_id, inspector_id, month, week, reasons, \
          state, scorecard_id, revision, total_tenths, created_at, updated_at, published_at) \
-         VALUES ($1, $2, $3, $4, '2026-11', 45, '[]', 'published', 'PF-SC', 1, $5, $6, $6, $6)",
-        &[&format!("PFQ{n}"), &item, agent, inspector],
-        &[tenths, ms(21, 9)],
-    )
+         VALUES ($1, $2, $3, $4, '2026-11', 45, '[]', 'published', 'PF-SC', 1, $5, $6, $6, $6)", &[T(&format!("PFQ{n}")), T(&item), T(agent), T(inspector), I(tenths), I(ms(21, 9))])
     .await;
 }
 
 /// A note the agent wrote at 10:00 on a day of November (their presence on that shift).
 async fn worked(app: &TestApp, n: u32, agent: &str, ticket: &str, day: u32) {
-    raw(
-        app,
-        "INSERT INTO ticket_events (id, ticket_id, at, actor_id, kind) VALUES ($1, $2, $4, $3, 'note')",
-        &[&format!("PFE{n}"), ticket, agent],
-        &[ms(day, 10)],
-    )
+    app.db.exec("INSERT INTO ticket_events (id, ticket_id, at, actor_id, kind) VALUES ($1, $2, $4, $3, 'note')", &[T(&format!("PFE{n}")), T(ticket), T(agent), I(ms(day, 10))])
     .await;
 }
 
@@ -135,30 +109,27 @@ async fn fixture(app: &TestApp) -> Fixture {
         app.user_id("agent4").await,
     ];
     let inspector = app.user_id("inspector").await;
-    raw(
-        app,
-        "INSERT INTO survey_templates (id, name, questions, created_at, updated_at) \
+    app.db
+        .exec(
+            "INSERT INTO survey_templates (id, name, questions, created_at, updated_at) \
          VALUES ('PF-ST', 'perf fixture', '[]', $1, $1)",
-        &[],
-        &[ms(1, 9)],
-    )
-    .await;
-    raw(
-        app,
-        "INSERT INTO qa_scorecards (id, name, revision, created_at, updated_at) \
+            &[I(ms(1, 9))],
+        )
+        .await;
+    app.db
+        .exec(
+            "INSERT INTO qa_scorecards (id, name, revision, created_at, updated_at) \
          VALUES ('PF-SC', 'perf fixture', 1, $1, $1)",
-        &[],
-        &[ms(1, 9)],
-    )
-    .await;
-    raw(
-        app,
-        "INSERT INTO qa_scorecard_revisions (scorecard_id, revision, criteria, created_at) \
+            &[I(ms(1, 9))],
+        )
+        .await;
+    app.db
+        .exec(
+            "INSERT INTO qa_scorecard_revisions (scorecard_id, revision, criteria, created_at) \
          VALUES ('PF-SC', 1, '[]', $1)",
-        &[],
-        &[ms(1, 9)],
-    )
-    .await;
+            &[I(ms(1, 9))],
+        )
+        .await;
     let [a1, a2, a3, _] = &ids;
     let mut t1 = Vec::new();
     for n in 1..=4 {

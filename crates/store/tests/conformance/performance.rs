@@ -5,49 +5,28 @@
 //! recompute.
 
 use crate::common::{actor_for, create_user, system, t0};
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
 use kefu_domain::performance::{evaluate, handbook_rules, Agent, Ratio, Scheme};
 use kefu_store::org::{DepartmentInput, PositionInput};
 use kefu_store::performance::figures::MonthRange;
 use kefu_store::performance::{Kept, NewCommission, StoredScheme};
 use kefu_store::schedule::{NewRoster, NewShift};
-use kefu_test_support::{TestBackend, TestDb};
+use kefu_test_support::Bind::{I, T};
+use kefu_test_support::{center_time, TestBackend, TestDb};
 
 /// 2026-11-dd hh:00 in the center's time (+08:00).
 fn nov(day: u32, h: u32) -> DateTime<Utc> {
-    chrono::FixedOffset::east_opt(8 * 3600)
-        .unwrap()
-        .with_ymd_and_hms(2026, 11, day, h, 0, 0)
-        .unwrap()
-        .with_timezone(&Utc)
+    center_time(2026, 11, day, h, 0)
 }
 
 fn ms(day: u32, h: u32) -> i64 {
     nov(day, h).timestamp_millis()
 }
 
-async fn raw(t: &TestDb, sql: &str, texts: &[&str], ints: &[i64]) {
-    use sqlx::Connection;
-    let mut conn = sqlx::AnyConnection::connect(&t.url).await.unwrap();
-    let mut q = sqlx::query(sql);
-    for s in texts {
-        q = q.bind(*s);
-    }
-    for i in ints {
-        q = q.bind(*i);
-    }
-    q.execute(&mut conn).await.unwrap();
-    conn.close().await.unwrap();
-}
-
 fn november(now: i64) -> MonthRange {
     MonthRange {
         from: ms(1, 0),
-        until: chrono::FixedOffset::east_opt(8 * 3600)
-            .unwrap()
-            .with_ymd_and_hms(2026, 12, 1, 0, 0, 0)
-            .unwrap()
-            .timestamp_millis(),
+        until: center_time(2026, 12, 1, 0, 0).timestamp_millis(),
         from_day: "2026-11-01".into(),
         until_day: "2026-12-01".into(),
         day_offset: 8 * 3600 * 1000,
@@ -214,39 +193,33 @@ pub async fn figures_follow_the_month(backend: TestBackend) {
             _ => "NULL, NULL, ".into(),
         });
         conn_sql.push_str("$5, $6, 0, $7, $7)");
-        raw(
-            &t,
+        t.exec(
             &conn_sql,
-            &[id, &format!("N-{id}"), &dept, &u1],
-            &[due, resolved, ms(2, 9)],
+            &[
+                T(id),
+                T(&format!("N-{id}")),
+                T(&dept),
+                T(&u1),
+                I(due),
+                I(resolved),
+                I(ms(2, 9)),
+            ],
         )
         .await;
     }
     // u1 works during the shift of the 3rd (a ticket event), not during that of the 6th.
-    raw(
-        &t,
-        "INSERT INTO ticket_events (id, ticket_id, at, actor_id, kind) VALUES ('E1', 'T1', $2, $1, 'note')",
-        &[&u1],
-        &[ms(3, 10)],
-    )
+    t.exec("INSERT INTO ticket_events (id, ticket_id, at, actor_id, kind) VALUES ('E1', 'T1', $2, $1, 'note')", &[T(&u1), I(ms(3, 10))])
     .await;
     // u2 answers a call on the 10th, during their shift.
-    raw(
-        &t,
+    t.exec(
         "INSERT INTO calls (id, external_id, state, agent_id, offered_at, answered_at, \
          started_at, updated_at) VALUES ('C1', 'C1', 'ended', $1, $2, $3, $2, $2)",
-        &[&u2],
-        &[ms(10, 10), ms(10, 10) + 5_000],
+        &[T(&u2), I(ms(10, 10)), I(ms(10, 10) + 5_000)],
     )
     .await;
     // u1 is on approved leave on the 9th.
-    raw(
-        &t,
-        "INSERT INTO leave_requests (id, staff_id, kind, start_date, end_date, reason, status, \
-         created_at) VALUES ('L1', $1, 'annual', '2026-11-09', '2026-11-09', '年假', 'approved', $2)",
-        &[&u1],
-        &[ms(1, 9)],
-    )
+    t.exec("INSERT INTO leave_requests (id, staff_id, kind, start_date, end_date, reason, status, \
+         created_at) VALUES ('L1', $1, 'annual', '2026-11-09', '2026-11-09', '年假', 'approved', $2)", &[T(&u1), I(ms(1, 9))])
     .await;
     let shift = |staff: &str, day: u32, on_call: bool| NewShift {
         staff_id: staff.into(),

@@ -15,6 +15,7 @@ use kefu_store::qa::{
 };
 use kefu_store::tickets::TicketDeadlines;
 use kefu_store::StoreError;
+use kefu_test_support::Bind::T;
 use kefu_test_support::{TestBackend, TestDb};
 
 /// The month of [`t0`] in the center's time: the local time, the month's code and where it
@@ -454,17 +455,6 @@ pub async fn calls_wait_for_the_checks_only_with_a_transcript(backend: TestBacke
 
 /// Rows changed behind the store's back, through raw SQL: the triggers note them all the
 /// same.
-async fn raw(t: &TestDb, sql: &str, binds: &[&str]) {
-    use sqlx::Connection;
-    let mut conn = sqlx::AnyConnection::connect(&t.url).await.unwrap();
-    let mut q = sqlx::query(sql);
-    for b in binds {
-        q = q.bind(*b);
-    }
-    q.execute(&mut conn).await.unwrap();
-    conn.close().await.unwrap();
-}
-
 async fn noted_changes(t: &TestDb) -> i64 {
     use sqlx::Connection;
     let mut conn = sqlx::AnyConnection::connect(&t.url).await.unwrap();
@@ -520,10 +510,9 @@ pub async fn items_follow_the_noted_changes(backend: TestBackend) {
     assert_eq!(db.count_qa_items(&month).await.unwrap(), 2);
 
     // Changes only: a subject changed by raw SQL, and a new ticket.
-    raw(
-        &t,
+    t.exec(
         "UPDATE tickets SET subject = '改过的主题' WHERE id = $1",
-        &[&first],
+        &[T(&first)],
     )
     .await;
     let second = open(21).await;
@@ -542,10 +531,9 @@ pub async fn items_follow_the_noted_changes(backend: TestBackend) {
     let (complaint, _) =
         crate::complaints::register(db, &f, at(23), kefu_domain::complaint::Severity::General)
             .await;
-    raw(
-        &t,
+    t.exec(
         "UPDATE calls SET ticket_id = $1 WHERE id = $2",
-        &[&complaint, &call],
+        &[T(&complaint), T(&call)],
     )
     .await;
     db.refresh_qa_changes(&[this], true, at(24)).await.unwrap();
@@ -559,16 +547,14 @@ pub async fn items_follow_the_noted_changes(backend: TestBackend) {
             .complaint,
         1
     );
-    raw(
-        &t,
+    t.exec(
         "DELETE FROM complaint_rounds WHERE ticket_id = $1",
-        &[&complaint],
+        &[T(&complaint)],
     )
     .await;
-    raw(
-        &t,
+    t.exec(
         "DELETE FROM complaints WHERE ticket_id = $1",
-        &[&complaint],
+        &[T(&complaint)],
     )
     .await;
     assert!(noted_changes(&t).await > 0);

@@ -2,7 +2,7 @@
 //! checked against what the fixture says, by day, by agent and by complaint cause, under
 //! each filter; and every cell's drill-down list as long as the cell's count.
 
-use chrono::{NaiveDate, TimeZone};
+use chrono::NaiveDate;
 use kefu_domain::report::{Grouping, Metric, Tally};
 use kefu_store::reports::{applies, CellRef, ReportScope};
 use kefu_store::Db;
@@ -15,11 +15,7 @@ pub(crate) const OFFSET_MS: i64 = 8 * 3600 * 1000;
 /// Epoch ms of `2026-12-dd hh:mm` in the center's time (+08:00).
 pub(crate) fn ms(day: u32, h: u32, m: u32) -> i64 {
     let (month, day) = if day == 0 { (11, 30) } else { (12, day) };
-    chrono::FixedOffset::east_opt(8 * 3600)
-        .unwrap()
-        .with_ymd_and_hms(2026, month, day, h, m, 0)
-        .unwrap()
-        .timestamp_millis()
+    kefu_test_support::center_time(2026, month, day, h, m).timestamp_millis()
 }
 
 /// The local day number of 2026-12-dd.
@@ -28,27 +24,7 @@ pub(crate) fn day(d: u32) -> i64 {
         .num_days()
 }
 
-pub(crate) async fn raw(t: &TestDb, sql: &str, binds: &[Bind<'_>]) {
-    use sqlx::Connection;
-    let mut conn = sqlx::AnyConnection::connect(&t.url).await.unwrap();
-    let mut q = sqlx::query(sql);
-    for b in binds {
-        q = match b {
-            Bind::T(s) => q.bind(*s),
-            Bind::I(i) => q.bind(*i),
-            Bind::N => q.bind(None::<i64>),
-        };
-    }
-    q.execute(&mut conn).await.unwrap();
-    conn.close().await.unwrap();
-}
-
-pub(crate) enum Bind<'a> {
-    T(&'a str),
-    I(i64),
-    N,
-}
-pub(crate) use Bind::{I, N, T};
+pub(crate) use kefu_test_support::Bind::{self, I, N, T};
 
 fn opt(v: Option<i64>) -> Bind<'static> {
     v.map(I).unwrap_or(N)
@@ -69,8 +45,7 @@ struct Ticket<'a> {
 }
 
 async fn ticket(t: &TestDb, k: Ticket<'_>) {
-    raw(
-        t,
+    t.exec(
         "INSERT INTO tickets (id, number, ticket_type, channel, priority, status, is_open, \
          subject, department_id, first_owner_id, assignee_id, first_response_due, \
          first_responded_at, resolution_due, resolved_at, overdue_count, created_at, updated_at) \
@@ -96,8 +71,7 @@ async fn ticket(t: &TestDb, k: Ticket<'_>) {
 }
 
 pub(crate) async fn event(t: &TestDb, id: &str, ticket: &str, kind: &str, detail: &str, at: i64) {
-    raw(
-        t,
+    t.exec(
         "INSERT INTO ticket_events (id, ticket_id, at, kind, detail) VALUES ($1, $2, $3, $4, $5)",
         &[T(id), T(ticket), I(at), T(kind), T(detail)],
     )
@@ -112,8 +86,7 @@ async fn call(
     offered: bool,
     answered: bool,
 ) {
-    raw(
-        t,
+    t.exec(
         "INSERT INTO calls (id, external_id, state, agent_id, offered_at, answered_at, \
          started_at, updated_at) VALUES ($1, $1, 'ended', $2, $3, $4, $5, $5)",
         &[
@@ -145,22 +118,19 @@ pub(crate) async fn fixture(t: &TestDb) -> Fixture {
         ("dA1", Some("dA"), "受理组"),
         ("dB", None, "技术部"),
     ] {
-        raw(
-            t,
+        t.exec(
             "INSERT INTO departments (id, parent_id, name, created_at) VALUES ($1, $2, $3, $4)",
             &[T(id), parent.map(T).unwrap_or(N), T(name), I(created)],
         )
         .await;
     }
     for (pos, dept, user) in [("pA1", "dA1", &u1), ("pB", "dB", &u2)] {
-        raw(
-            t,
+        t.exec(
             "INSERT INTO positions (id, department_id, title, created_at) VALUES ($1, $2, $1, $3)",
             &[T(pos), T(dept), I(created)],
         )
         .await;
-        raw(
-            t,
+        t.exec(
             "INSERT INTO staff_positions (user_id, position_id, assigned_at) VALUES ($1, $2, $3)",
             &[T(user), T(pos), I(created)],
         )
@@ -279,14 +249,9 @@ pub(crate) async fn fixture(t: &TestDb) -> Fixture {
     call(t, "C2", Some(&u1), ms(d1, 11, 0), true, false).await;
     call(t, "C3", Some(&u2), ms(d2, 10, 0), true, true).await;
     call(t, "C4", None, ms(d2, 10, 0), false, false).await;
-    raw(
-        t,
-        "INSERT INTO complaint_causes (id, name, created_at, updated_at) VALUES ('cX', '报表测试原因', $1, $1)",
-        &[I(created)],
-    )
+    t.exec("INSERT INTO complaint_causes (id, name, created_at, updated_at) VALUES ('cX', '报表测试原因', $1, $1)", &[I(created)])
     .await;
-    raw(
-        t,
+    t.exec(
         "INSERT INTO complaints (ticket_id, cause, desired_outcome, severity, recorder_id, \
          cause_id, department_id, stage, round, created_at, updated_at) \
          VALUES ('T2', '态度差', '道歉', 'major', $1, 'cX', 'dB', 'handling', 1, $2, $2)",
@@ -298,8 +263,7 @@ pub(crate) async fn fixture(t: &TestDb) -> Fixture {
         ("CB2", "cancelled", ms(d2, 11, 0)),
         ("CB3", "open", ms(10, 10, 0)),
     ] {
-        raw(
-            t,
+        t.exec(
             "INSERT INTO callback_tasks (id, kind, ticket_id, due_at, next_at, watch_from, \
              assignee_id, status, created_at, updated_at) \
              VALUES ($1, 'after_sale', 'T1', $2, $2, $2, $3, $4, $2, $2)",
@@ -311,11 +275,7 @@ pub(crate) async fn fixture(t: &TestDb) -> Fixture {
         ("A1", "unreachable", ms(d2, 10, 0)),
         ("A2", "done", ms(d2, 14, 0)),
     ] {
-        raw(
-            t,
-            "INSERT INTO callback_attempts (id, task_id, result, by_id, at) VALUES ($1, 'CB1', $2, $3, $4)",
-            &[T(id), T(result), T(&u1), I(at)],
-        )
+        t.exec("INSERT INTO callback_attempts (id, task_id, result, by_id, at) VALUES ($1, 'CB1', $2, $3, $4)", &[T(id), T(result), T(&u1), I(at)])
         .await;
     }
     Fixture {
