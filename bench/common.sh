@@ -15,6 +15,8 @@ bench_setup() {
     WORK="$(mktemp -d "$tmp_root/kefu-$name.XXXXXX")"
     DATA="$WORK/data"
     PASSWORD="bench-$(date +%s)-$RANDOM$RANDOM"
+    # For probing a kept run's database by hand afterwards (KEEP=1).
+    (umask 077; echo "$PASSWORD" > "$WORK/admin-password")
     SERVER_PID=""
     trap bench_cleanup EXIT
     if [[ "${SKIP_BUILD:-0}" != 1 ]]; then

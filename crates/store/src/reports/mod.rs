@@ -18,6 +18,7 @@ pub use rollups::{calendar_fingerprint, RollupProgress, RollupRun, RollupStatus,
 
 /// Where a metric's records come from. Column expressions are SQL over the source's
 /// aliases; `None` where the source does not know the dimension.
+#[derive(Clone, Copy)]
 struct Source {
     key: &'static str,
     from: &'static str,
@@ -242,6 +243,10 @@ struct Def {
     /// Rate: the records that met the condition. Average: the value. Spans: the moment the
     /// working time is counted from (it ends at the source's moment).
     value: Option<&'static str>,
+    /// A narrower condition than the source's `base` that every record of the metric
+    /// meets (one kind of event), for a pass that counts only such metrics: a day's broken
+    /// promises read the day's overdue events, not all its replies too.
+    narrow: Option<&'static str>,
 }
 
 fn def(metric: Metric) -> Def {
@@ -250,11 +255,17 @@ fn def(metric: Metric) -> Def {
         source,
         records,
         value: None,
+        narrow: None,
     };
     let v = |source, records, value| Def {
         source,
         records,
         value: Some(value),
+        narrow: None,
+    };
+    let event = |kind: &'static str, records| Def {
+        narrow: Some(kind),
+        ..d(&TICKET_EVENTS, records)
     };
     match metric {
         CallsOffered => d(&CALLS, "c.offered_at IS NOT NULL"),
@@ -278,19 +289,19 @@ fn def(metric: Metric) -> Def {
         ),
         // A status event's detail is `{"from":…,"to":…}`: from resolved or closed is a
         // reopening (the status machine allows no other move out of those).
-        TicketsReopened => d(
-            &TICKET_EVENTS,
+        TicketsReopened => event(
+            "e.kind = 'status'",
             "e.kind = 'status' AND (e.detail LIKE '{\"from\":\"resolved\"%' \
              OR e.detail LIKE '{\"from\":\"closed\"%')",
         ),
         // A reply's detail names the promise it kept, or `null`.
-        PromisesKept => d(
-            &TICKET_EVENTS,
+        PromisesKept => event(
+            "e.kind = 'reply'",
             "e.kind = 'reply' AND e.detail LIKE '%\"promise_kept\":%' \
              AND e.detail NOT LIKE '%\"promise_kept\":null%'",
         ),
-        PromisesRenewed => d(&TICKET_EVENTS, "e.kind = 'overdue_notice'"),
-        PromisesBroken => d(&TICKET_EVENTS, "e.kind = 'overdue'"),
+        PromisesRenewed => event("e.kind = 'overdue_notice'", "e.kind = 'overdue_notice'"),
+        PromisesBroken => event("e.kind = 'overdue'", "e.kind = 'overdue'"),
         Complaints => d(&COMPLAINTS, "1 = 1"),
         CallbacksPlanned => d(&CALLBACKS_DUE, "b.status <> 'cancelled'"),
         CallbacksDone => d(&CALLBACK_ATTEMPTS, "a.result = 'done'"),
@@ -577,6 +588,20 @@ impl Db {
         metrics: &[Metric],
         out: &mut HashMap<Metric, MetricTallies>,
     ) -> Result<(), StoreError> {
+        // Metrics that all read one kind of record read only that kind.
+        let narrowed;
+        let src = match metrics
+            .iter()
+            .map(|m| def(*m).narrow)
+            .reduce(|a, b| if a == b { a } else { None })
+            .flatten()
+        {
+            Some(base) => {
+                narrowed = Source { base, ..*src };
+                &narrowed
+            }
+            None => src,
+        };
         let mut q = Sql::new("SELECT ");
         if grouping == Grouping::Period {
             day_key(&mut q, src, scope);
