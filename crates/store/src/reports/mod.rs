@@ -535,7 +535,6 @@ impl Db {
         let mut by_source: BTreeMap<&'static str, Vec<Metric>> = BTreeMap::new();
         for m in metrics {
             if applies(*m, scope, grouping) {
-                out.insert(*m, MetricTallies::default());
                 by_source.entry(def(*m).source.key).or_default().push(*m);
             }
         }
@@ -544,36 +543,55 @@ impl Db {
         } else {
             self.rolled_days(scope).await?
         };
+        // Each source in its own pass, side by side (each on a connection of the pool):
+        // a dashboard's headline figures read seven sources.
+        let passes = by_source
+            .values()
+            .map(|ms| self.tally_source(scope, grouping, ms, &rolled));
+        for part in futures::future::try_join_all(passes).await? {
+            out.extend(part);
+        }
+        Ok(out)
+    }
+
+    /// The tallies of the metrics of one source.
+    async fn tally_source(
+        &self,
+        scope: &ReportScope,
+        grouping: Grouping,
+        ms: &[Metric],
+        rolled: &rollups::RolledDays,
+    ) -> Result<HashMap<Metric, MetricTallies>, StoreError> {
+        let mut out: HashMap<Metric, MetricTallies> =
+            ms.iter().map(|m| (*m, MetricTallies::default())).collect();
         let none = BTreeSet::new();
-        for ms in by_source.values() {
-            let src = def(ms[0]).source;
-            let group = group_expr(src, grouping).expect("applies checked it");
-            let cut = rollups::cut(src, scope, grouping);
-            let (spans, counted): (Vec<Metric>, Vec<Metric>) =
-                ms.iter().copied().partition(|m| is_span(*m));
-            let (count_days, span_days) = match &cut {
-                Some(_) => (&rolled.counts, &rolled.spans),
-                None => (&none, &none),
-            };
-            if !counted.is_empty() {
-                for part in rollups::base_parts(scope, count_days) {
-                    self.count_source(src, &part, grouping, group, &counted, &mut out)
-                        .await?;
-                }
-                if let Some(cut) = &cut {
-                    self.read_rollups(cut, &counted, count_days, grouping, &mut out)
-                        .await?;
-                }
+        let src = def(ms[0]).source;
+        let group = group_expr(src, grouping).expect("applies checked it");
+        let cut = rollups::cut(src, scope, grouping);
+        let (spans, counted): (Vec<Metric>, Vec<Metric>) =
+            ms.iter().copied().partition(|m| is_span(*m));
+        let (count_days, span_days) = match &cut {
+            Some(_) => (&rolled.counts, &rolled.spans),
+            None => (&none, &none),
+        };
+        if !counted.is_empty() {
+            for part in rollups::base_parts(scope, count_days) {
+                self.count_source(src, &part, grouping, group, &counted, &mut out)
+                    .await?;
             }
-            for m in spans {
-                for part in rollups::base_parts(scope, span_days) {
-                    self.spans_of(src, &part, grouping, group, m, &mut out)
-                        .await?;
-                }
-                if let Some(cut) = &cut {
-                    self.read_rollups(cut, &[m], span_days, grouping, &mut out)
-                        .await?;
-                }
+            if let Some(cut) = &cut {
+                self.read_rollups(cut, &counted, count_days, grouping, &mut out)
+                    .await?;
+            }
+        }
+        for m in spans {
+            for part in rollups::base_parts(scope, span_days) {
+                self.spans_of(src, &part, grouping, group, m, &mut out)
+                    .await?;
+            }
+            if let Some(cut) = &cut {
+                self.read_rollups(cut, &[m], span_days, grouping, &mut out)
+                    .await?;
             }
         }
         Ok(out)
