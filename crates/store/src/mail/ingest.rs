@@ -572,7 +572,7 @@ pub(super) async fn attach_to_ticket_in(
                 .await?;
         if let Some((Some(user),)) = assignee {
             let line: String = body.chars().take(200).collect();
-            notify_in(tx, &[user], now, "email_reply", ticket_id, &line).await?;
+            notify_in(tx, &[user], now, "email_reply", Some(ticket_id), &line).await?;
         }
         search_log::record_in(tx, backend, Entity::Ticket, &[ticket_id.to_string()], now).await?;
     }

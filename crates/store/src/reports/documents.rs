@@ -75,7 +75,8 @@ impl Db {
         let Some(id) = insert_report_document_in(&mut tx, now, doc).await? else {
             return Ok(None);
         };
-        notify_users_in(&mut tx, people, now, "report", &body(&id)).await?;
+        crate::tickets::timeline::notify_in(&mut tx, people, now, "report", None, &body(&id))
+            .await?;
         tx.commit().await?;
         Ok(Some(id))
     }
@@ -140,29 +141,4 @@ impl Db {
                 .await?;
         row.map(|r| r.0).ok_or(StoreError::NotFound)
     }
-}
-
-/// Tells each of `users` (once) in their notifications, about no ticket.
-pub async fn notify_users_in(
-    tx: &mut crate::Tx<'_>,
-    users: &[String],
-    now: chrono::DateTime<chrono::Utc>,
-    kind: &str,
-    body: &str,
-) -> Result<(), StoreError> {
-    let mut seen = std::collections::BTreeSet::new();
-    for user in users.iter().filter(|u| seen.insert(u.as_str())) {
-        sqlx::query(
-            "INSERT INTO notifications (id, user_id, at, kind, ticket_id, body) \
-             VALUES ($1, $2, $3, $4, NULL, $5)",
-        )
-        .bind(crate::new_id())
-        .bind(user)
-        .bind(crate::to_millis(now))
-        .bind(kind)
-        .bind(body)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
 }

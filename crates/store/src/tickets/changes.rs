@@ -479,7 +479,7 @@ pub(crate) async fn change_in(
                 .into_iter()
                 .flatten()
                 .collect();
-            notify_in(tx, &owners, now, "task_done", id, &cur.subject).await?;
+            notify_in(tx, &owners, now, "task_done", Some(id), &cur.subject).await?;
         }
         TicketChange::Escalate { to, reason } => {
             if !supervisors_in(tx, &cur.department_id).await?.contains(to) {
@@ -497,7 +497,15 @@ pub(crate) async fn change_in(
                 &Event::new(id, actor, now, kind).body(reason).detail(detail),
             )
             .await?;
-            notify_in(tx, std::slice::from_ref(to), now, "escalated", id, reason).await?;
+            notify_in(
+                tx,
+                std::slice::from_ref(to),
+                now,
+                "escalated",
+                Some(id),
+                reason,
+            )
+            .await?;
         }
         TicketChange::Promise { text, due } => {
             if cur.overdue_since.is_some() {

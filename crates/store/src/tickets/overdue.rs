@@ -72,7 +72,7 @@ pub async fn mark_promise_overdue_in(
     notified.extend(supervisors_in(tx, &cur.department_id).await?);
     notified.sort();
     notified.dedup();
-    notify_in(tx, &notified, now, "overdue", ticket_id, &cur.subject).await?;
+    notify_in(tx, &notified, now, "overdue", Some(ticket_id), &cur.subject).await?;
     Ok(Some(OverdueOutcome {
         ticket_id: ticket_id.to_string(),
         notified,

@@ -100,12 +100,13 @@ async fn insert_events(
     Ok(())
 }
 
+/// Tells each of `users` (once) in their notifications, about a ticket or about none.
 pub(crate) async fn notify_in(
     tx: &mut Tx<'_>,
     users: &[String],
     now: DateTime<Utc>,
     kind: &str,
-    ticket_id: &str,
+    ticket_id: Option<&str>,
     body: &str,
 ) -> Result<(), StoreError> {
     let mut seen = std::collections::BTreeSet::new();
