@@ -4,7 +4,7 @@
 use super::{download, Json, Path, Query};
 use crate::app::dashboard::{self, DashboardView};
 use crate::app::export::Format;
-use crate::app::report_documents::{self as documents, DocumentView};
+use crate::app::report_documents::{self as documents, ArchivePage, DocumentView};
 use crate::app::reports::rollups::{self, RollupView};
 use crate::app::reports::{self as app, DrillQuery, DrillView, ReportQuery, ReportView};
 use crate::auth::Ctx;
@@ -114,21 +114,33 @@ async fn get_dashboard(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
-struct KindParam {
+struct ArchiveParams {
     /// `monthly_quality`, `monthly_complaints`, `weekly_qa` or `weekly_bulletin`.
     kind: Option<String>,
+    /// `next_cursor` of the page before.
+    cursor: Option<String>,
+    /// Rows per page (default 50, at most 200).
+    limit: Option<usize>,
 }
 
-/// The reports archive: the scheduled reports kept so far, newest first.
+/// The reports archive: the scheduled reports kept so far, newest first, a page at a
+/// time.
 #[utoipa::path(get, path = "/report-documents", tag = "reports", security(("bearer" = ["report.view"])),
-    params(KindParam), responses((status = 200, body = Vec<DocumentView>), (status = 403), (status = 422)))]
+    params(ArchiveParams), responses((status = 200, body = ArchivePage), (status = 403), (status = 422)))]
 async fn list_documents(
     State(state): State<AppState>,
     ctx: Ctx,
-    Query(k): Query<KindParam>,
-) -> Result<Json<Vec<DocumentView>>, AppError> {
+    Query(p): Query<ArchiveParams>,
+) -> Result<Json<ArchivePage>, AppError> {
     Ok(Json(
-        documents::archive(&state, &ctx, k.kind.as_deref()).await?,
+        documents::archive(
+            &state,
+            &ctx,
+            p.kind.as_deref(),
+            p.cursor.as_deref(),
+            p.limit,
+        )
+        .await?,
     ))
 }
 

@@ -352,12 +352,21 @@ fn view(r: kefu_store::reports::ReportDocumentRow) -> DocumentView {
     }
 }
 
-/// The archive, newest first; `kind` narrows it to one of the four.
+/// A page of the archive.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ArchivePage {
+    pub items: Vec<DocumentView>,
+    pub next_cursor: Option<String>,
+}
+
+/// The archive, newest first, a page at a time; `kind` narrows it to one of the four.
 pub async fn archive(
     state: &AppState,
     ctx: &Ctx,
     kind: Option<&str>,
-) -> Result<Vec<DocumentView>, AppError> {
+    cursor: Option<&str>,
+    limit: Option<usize>,
+) -> Result<ArchivePage, AppError> {
     ctx.require(Permission::ReportView)?;
     let kind = match kind.map(str::trim).filter(|k| !k.is_empty()) {
         None => None,
@@ -369,13 +378,14 @@ pub async fn archive(
             )
         })?),
     };
-    Ok(state
+    let page = state
         .db()
-        .list_report_documents(kind.map(|k| k.code()), 500)
-        .await?
-        .into_iter()
-        .map(view)
-        .collect())
+        .list_report_documents(kind.map(|k| k.code()), super::page_limit(limit), cursor)
+        .await?;
+    Ok(ArchivePage {
+        items: page.items.into_iter().map(view).collect(),
+        next_cursor: page.next_cursor,
+    })
 }
 
 pub async fn document(state: &AppState, ctx: &Ctx, id: &str) -> Result<DocumentView, AppError> {

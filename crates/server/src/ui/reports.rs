@@ -686,18 +686,34 @@ struct ArchivePage<'a> {
     kinds: Vec<(&'static str, String)>,
     kind: String,
     lines: Vec<ArchiveLine>,
+    /// The next page's link, when there is one.
+    more: Option<String>,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
 struct KindQuery {
     kind: Option<String>,
+    cursor: Option<String>,
 }
 
 async fn archive_page(page: Page, Query(k): Query<KindQuery>) -> Result<Response, UiError> {
     let t = page.t();
-    let docs = crate::app::report_documents::archive(&page.state, &page.ctx, k.kind.as_deref())
-        .await
-        .map_err(|e| page.error(e))?;
+    let docs = crate::app::report_documents::archive(
+        &page.state,
+        &page.ctx,
+        k.kind.as_deref(),
+        k.cursor.as_deref(),
+        Some(100),
+    )
+    .await
+    .map_err(|e| page.error(e))?;
+    let kind = k.kind.unwrap_or_default();
+    let more = docs.next_cursor.as_deref().map(|c| {
+        format!(
+            "/reports/archive?{}",
+            super::query_string(&[("kind", &kind), ("cursor", c)])
+        )
+    });
     Ok(render(&ArchivePage {
         kinds: kefu_domain::report::Scheduled::ALL
             .iter()
@@ -708,8 +724,10 @@ async fn archive_page(page: Page, Query(k): Query<KindQuery>) -> Result<Response
                 )
             })
             .collect(),
-        kind: k.kind.unwrap_or_default(),
+        kind,
+        more,
         lines: docs
+            .items
             .into_iter()
             .map(|d| ArchiveLine {
                 created: d.created_at.get(..16).unwrap_or_default().replace('T', " "),

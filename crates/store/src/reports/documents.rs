@@ -1,7 +1,7 @@
 //! Scheduled reports as generated and kept (报表存档), and the notifications that tell the
 //! positions which must hand them in.
 
-use crate::{Db, Sql, StoreError};
+use crate::{Db, Page, Sql, StoreError};
 
 /// A scheduled report as generated and kept.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -97,19 +97,38 @@ impl Db {
         Ok(n.0 > 0)
     }
 
-    /// The kept reports, newest first, at most `limit`.
+    /// The kept reports, newest first, a page at a time; the cursor is the last row's
+    /// `created_at:id`.
     pub async fn list_report_documents(
         &self,
         kind: Option<&str>,
-        limit: i64,
-    ) -> Result<Vec<ReportDocumentRow>, StoreError> {
-        let mut q = Sql::new(&format!("SELECT {DOCUMENT_COLUMNS} FROM report_documents"));
+        limit: usize,
+        cursor: Option<&str>,
+    ) -> Result<Page<ReportDocumentRow>, StoreError> {
+        let mut q = Sql::new(&format!(
+            "SELECT {DOCUMENT_COLUMNS} FROM report_documents WHERE 1 = 1"
+        ));
+        let after = cursor
+            .and_then(|c| c.split_once(':'))
+            .and_then(|(a, i)| Some((a.parse::<i64>().ok()?, i.to_string())));
+        if let Some((at, id)) = after {
+            q.push(" AND (created_at < ")
+                .bind_int(at)
+                .push(" OR (created_at = ")
+                .bind_int(at)
+                .push(" AND id < ")
+                .bind_text(id)
+                .push("))");
+        }
         if let Some(k) = kind {
-            q.push(" WHERE kind = ").bind_text(k);
+            q.push(" AND kind = ").bind_text(k);
         }
         q.push(" ORDER BY created_at DESC, id DESC LIMIT ")
-            .bind_int(limit);
-        Ok(q.query_as().fetch_all(&self.read).await?)
+            .bind_int(limit as i64 + 1);
+        let rows: Vec<ReportDocumentRow> = q.query_as().fetch_all(&self.read).await?;
+        Ok(Page::from_overfetch(rows, limit, |r| {
+            format!("{}:{}", r.created_at, r.id)
+        }))
     }
 
     pub async fn get_report_document(&self, id: &str) -> Result<ReportDocumentRow, StoreError> {
