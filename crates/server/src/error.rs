@@ -61,6 +61,15 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// A store error with its "not found" naming what was missing (`.map_err(
+    /// AppError::store_missing("commission"))`); any other store error as usual.
+    pub fn store_missing(what: &'static str) -> impl Fn(StoreError) -> AppError {
+        move |e| match e {
+            StoreError::NotFound => AppError::NotFound(what),
+            e => e.into(),
+        }
+    }
+
     pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
         AppError::Invalid {
             code,

@@ -224,11 +224,12 @@ pub async fn calculate(
 /// One recorded commission.
 pub async fn get(state: &AppState, ctx: &Ctx, id: &str) -> Result<CommissionView, AppError> {
     ctx.require(Permission::ReportView)?;
-    match state.db().get_commission(id).await {
-        Ok(row) => Ok(view(row)),
-        Err(kefu_store::StoreError::NotFound) => Err(AppError::NotFound("commission")),
-        Err(e) => Err(e.into()),
-    }
+    let row = state
+        .db()
+        .get_commission(id)
+        .await
+        .map_err(AppError::store_missing("commission"))?;
+    Ok(view(row))
 }
 
 /// Recorded commissions, newest first.
@@ -351,10 +352,7 @@ pub async fn withdraw_incident(
         .db()
         .delete_performance_incident(&ctx.actor(), state.clock().now(), id)
         .await
-        .map_err(|e| match e {
-            kefu_store::StoreError::NotFound => AppError::NotFound("incident"),
-            e => e.into(),
-        })?;
+        .map_err(AppError::store_missing("incident"))?;
     Ok(incident_view(row))
 }
 
@@ -369,10 +367,7 @@ pub async fn withdraw_commission(
         .db()
         .delete_commission(&ctx.actor(), state.clock().now(), id)
         .await
-        .map_err(|e| match e {
-            kefu_store::StoreError::NotFound => AppError::NotFound("commission"),
-            e => e.into(),
-        })?;
+        .map_err(AppError::store_missing("commission"))?;
     Ok(view(row))
 }
 
