@@ -6,11 +6,15 @@
 //! roster_bench gen small|large|large-short|handbook FILE.json
 //! roster_bench solve FILE.json [--seconds S] [--seed N] [--out ROSTER.json]
 //! roster_bench score FILE.json ROSTER.json
+//! roster_bench diagnose FILE.json ROSTER.json
 //! ```
+//!
+//! `diagnose` explains a roster's uncovered demand: when and where it is, and for every agent
+//! who could work a shift covering it, which hard rule stops a one-cell change.
 
 use kefu_wfm::roster::{
-    evaluate, handbook, solve, violations, Agent, Break, Fairness, Instance, Roster, ShiftTemplate,
-    SolveOptions,
+    coverage, evaluate, handbook, solve, violations, Agent, Assignment, Break, Fairness, Instance,
+    Roster, ShiftTemplate, SolveOptions,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -79,9 +83,136 @@ fn main() -> Result<()> {
                 violations(&inst, &roster).len()
             );
         }
-        _ => return Err("usage: roster_bench gen|solve|score …".into()),
+        "diagnose" => {
+            let inst: Instance = serde_json::from_str(&std::fs::read_to_string(arg(1))?)?;
+            let roster: Roster = serde_json::from_str(&std::fs::read_to_string(arg(2))?)?;
+            diagnose(&inst, &roster);
+        }
+        _ => return Err("usage: roster_bench gen|solve|score|diagnose …".into()),
     }
     Ok(())
+}
+
+/// Prints where the roster leaves demand uncovered and, per uncovered agent-interval, the
+/// agents who could be given a shift covering it, grouped by what stops the one-cell change:
+/// a rule linking days (rest, consecutive days, weekly hours), or nothing but the coverage the
+/// agent's current shift that day would lose.
+fn diagnose(inst: &Instance, roster: &Roster) {
+    use std::collections::BTreeMap;
+    let ipd = inst.intervals_per_day();
+    let step = inst.interval_minutes;
+    let cov = coverage(inst, roster);
+    // Each agent alone, so that one agent's rules are checked in O(days).
+    let alone: Vec<Instance> = inst
+        .agents
+        .iter()
+        .map(|a| Instance {
+            agents: vec![a.clone()],
+            ..inst.clone()
+        })
+        .collect();
+    let rules_of = |a: usize, row: &Vec<Option<Assignment>>| -> Vec<&'static str> {
+        let one = Roster {
+            shifts: vec![row.clone()],
+        };
+        let mut names: Vec<&'static str> = violations(&alone[a], &one)
+            .iter()
+            .map(|v| v.rule_name())
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    };
+    let mut by_hour: BTreeMap<(usize, u32), u32> = BTreeMap::new();
+    let mut by_day: BTreeMap<usize, u32> = BTreeMap::new();
+    let mut reasons: BTreeMap<String, u64> = BTreeMap::new();
+    let mut total = 0u32;
+    for (q, need) in inst.demand.iter().enumerate() {
+        for (s, &n) in need.iter().enumerate() {
+            let missing = n.saturating_sub(cov[q][s]);
+            if missing == 0 {
+                continue;
+            }
+            total += missing;
+            let (day, i) = (s / ipd, s % ipd);
+            *by_hour.entry((q, i as u32 * step / 60)).or_default() += missing;
+            *by_day.entry(day).or_default() += missing;
+            println!(
+                "short q{q} day {day} {:02}:{:02} missing {missing}",
+                i as u32 * step / 60,
+                i as u32 * step % 60
+            );
+            // Per agent, the least-blocked one-cell change giving them a shift covering (q, s).
+            for (a, agent) in inst.agents.iter().enumerate() {
+                if !agent.queues.contains(&q) {
+                    continue;
+                }
+                let mut best: Option<String> = None;
+                for e in day.saturating_sub(1)..=day {
+                    for (t, tpl) in inst.templates.iter().enumerate() {
+                        let first = e * ipd + (tpl.start_minute / step) as usize;
+                        let covers = rule_offsets(tpl, step).contains(&(s.wrapping_sub(first)));
+                        if !covers || s < first {
+                            continue;
+                        }
+                        let mut row = roster.shifts[a].clone();
+                        let old = row[e];
+                        row[e] = Some(Assignment {
+                            template: t,
+                            queue: q,
+                        });
+                        let broken = rules_of(a, &row);
+                        let why = match (broken.is_empty(), old) {
+                            (true, None) => "free: off that day, no rule broken".to_string(),
+                            (true, Some(_)) => "working another shift that day".to_string(),
+                            (false, _) => broken.join("+"),
+                        };
+                        // Least blocked first: free, then busy, then the fewest rules broken.
+                        let rank = |w: &str| (w.starts_with("free"), !w.contains('+'));
+                        if best.as_deref().is_none_or(|b| rank(&why) > rank(b)) {
+                            best = Some(why);
+                        }
+                    }
+                }
+                if let Some(why) = best {
+                    *reasons.entry(why).or_default() += missing as u64;
+                }
+            }
+        }
+    }
+    println!("uncovered {total}");
+    println!("by queue and hour: {by_hour:?}");
+    println!("by day (uncovered, agents on leave, agents working):");
+    for (day, missing) in by_day {
+        let leave = inst
+            .agents
+            .iter()
+            .filter(|a| a.leave_days.contains(&(day as u32)))
+            .count();
+        let working = roster
+            .shifts
+            .iter()
+            .filter(|row| row[day].is_some())
+            .count();
+        println!("  day {day:>2}: {missing:>4} {leave:>4} {working:>4}");
+    }
+    println!("agent-options per uncovered interval, by what blocks them:");
+    for (why, n) in reasons {
+        println!("  {n:>7}  {why}");
+    }
+}
+
+/// Offsets of the intervals a template covers (breaks left out).
+fn rule_offsets(t: &ShiftTemplate, step: u32) -> Vec<usize> {
+    (0..t.length_minutes / step)
+        .filter(|k| {
+            let m = k * step;
+            !t.breaks
+                .iter()
+                .any(|b| m >= b.offset_minutes && m < b.offset_minutes + b.minutes)
+        })
+        .map(|k| k as usize)
+        .collect()
 }
 
 fn template(start_h: f64, hours: u32, break_at: Option<u32>, on_call: bool) -> ShiftTemplate {
