@@ -1,10 +1,12 @@
 //! The roster solver (排班). `model` is the shared contract (the server builds an [`Instance`]
 //! and stores the [`Roster`]); `rules` and `score` check and score any roster, hand-edited or
-//! solved; the rest is the optimizer: `prep` (static tables), `bound` and `lagrange` (lower
-//! bounds, demand no shift can cover), `construct` (greedy start), `state` (incremental score) and `search`
-//! (late-acceptance local search).
+//! solved; the rest is the optimizer: `prep` (static tables), `bound`, `lagrange` and
+//! `simplex` (lower bounds, demand no shift can cover), `construct` (greedy start), `state`
+//! (incremental score) and `search` (late-acceptance local search).
 
 mod bound;
+#[cfg(test)]
+mod bound_props;
 mod construct;
 mod error;
 mod handbook;
@@ -15,6 +17,7 @@ mod prep;
 mod rules;
 mod score;
 mod search;
+mod simplex;
 mod solve;
 mod state;
 

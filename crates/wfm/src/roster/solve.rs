@@ -75,12 +75,13 @@ pub fn solve_with_budget(
         state = plain;
     }
     if (state.uncovered as u64) > bound.uncovered {
-        // A tenth of the time at most goes to tightening the bound; it stops sooner once the
-        // bound meets the constructed roster or stops improving.
+        // A tenth of the time at most goes to tightening the bound on the days the constructed
+        // roster leaves short.
         let max_week: Vec<u32> = inst.agents.iter().map(|a| a.max_week_minutes).collect();
         let deadline = started + opts.time_limit / 10;
         let upper = state.uncovered as u64;
-        let tighter = lagrangian_bound(&inst.demand, &prepared, &max_week, upper, deadline, 300);
+        let short = short_days(inst, &prepared, &state);
+        let tighter = lagrangian_bound(&inst.demand, &prepared, &max_week, &short, deadline);
         bound.uncovered = bound.uncovered.max(tighter.min(upper));
     }
     let limits = Limits {
@@ -101,4 +102,19 @@ pub fn solve_with_budget(
         iterations: outcome.iterations,
         elapsed: started.elapsed(),
     })
+}
+
+/// Days on which the roster leaves some demand uncovered, most uncovered first: only there
+/// can the one-day programmes of `lagrange.rs` prove anything, and the deadline may cut the
+/// list short.
+fn short_days(inst: &Instance, p: &Prepared, state: &State<'_>) -> Vec<usize> {
+    let mut uncovered = vec![0u64; p.days];
+    for q in 0..inst.queues.len() {
+        for s in 0..p.slots {
+            uncovered[s / p.ipd] += state.deficit(q, s) as u64;
+        }
+    }
+    let mut days: Vec<usize> = (0..p.days).filter(|&d| uncovered[d] > 0).collect();
+    days.sort_by_key(|&d| (std::cmp::Reverse(uncovered[d]), d));
+    days
 }
