@@ -91,7 +91,7 @@ pub(crate) fn lagrangian_bound(
         }
         let day_need: Vec<f64> = rows.iter().map(|&i| need[i]).collect();
         let counts: Vec<f64> = classes.iter().map(|c| c.1).collect();
-        let duals = day_duals(&day_need, &counts, &columns, MAX_PIVOTS);
+        let duals = day_duals(&day_need, &counts, &columns, MAX_PIVOTS, deadline);
         for (&i, y) in rows.iter().zip(duals) {
             lambda[i] = y;
         }

@@ -15,6 +15,8 @@
 //! `u` and `z` form a feasible first basis, so there is no first phase. The dual value of slot
 //! row `r` is `1 − reduced cost of u(r)`, in `[0, 1]` at the optimum.
 
+use std::time::Instant;
+
 /// A column: the class it belongs to and the rows (slot indexes into `demand`) it covers.
 pub(crate) struct Column {
     pub class: usize,
@@ -23,12 +25,14 @@ pub(crate) struct Column {
 
 const EPS: f64 = 1e-9;
 
-/// Dual values of the slot rows after at most `max_pivots` pivots (the optimum's if reached).
+/// Dual values of the slot rows after at most `max_pivots` pivots or at `deadline` (the
+/// optimum's if reached first).
 pub(crate) fn day_duals(
     demand: &[f64],
     counts: &[f64],
     columns: &[Column],
     max_pivots: usize,
+    deadline: Instant,
 ) -> Vec<f64> {
     let (r, c, x) = (demand.len(), counts.len(), columns.len());
     let m = r + c;
@@ -62,7 +66,10 @@ pub(crate) fn day_duals(
         *rc = cost - (0..r).map(|i| t[i * width + j]).sum::<f64>();
     }
     let mut degenerate = 0usize;
-    for _ in 0..max_pivots {
+    for pivot in 0..max_pivots {
+        if pivot % 64 == 63 && Instant::now() >= deadline {
+            break;
+        }
         // Dantzig's rule; Bland's (lowest index) after a run of degenerate pivots, so the
         // method cannot cycle.
         let entering = if degenerate > 50 {
@@ -79,14 +86,14 @@ pub(crate) fn day_duals(
             ra.total_cmp(&rb).then(basis[a].cmp(&basis[b]))
         });
         let Some(p) = leaving else { break };
-        let pivot = t[p * width + j];
-        if t[p * width + n] / pivot <= EPS {
+        let value = t[p * width + j];
+        if t[p * width + n] / value <= EPS {
             degenerate += 1;
         } else {
             degenerate = 0;
         }
         for k in 0..width {
-            t[p * width + k] /= pivot;
+            t[p * width + k] /= value;
         }
         let (before, rest) = t.split_at_mut(p * width);
         let (prow, after) = rest.split_at_mut(width);

@@ -38,7 +38,8 @@ impl Default for SolveOptions {
 pub struct Solution {
     pub roster: Roster,
     pub score: Score,
-    /// No roster leaves less demand uncovered than this (see `bound.rs` for why).
+    /// No roster leaves less demand uncovered than this (see `bound.rs` and `lagrange.rs` for
+    /// why).
     pub lower_bound_uncovered: u64,
     /// Demand no feasible shift can cover, to be shown to the user as such.
     pub uncoverable: Vec<Gap>,
