@@ -2,7 +2,9 @@
 //! at most one of their allowed shifts of the day (fractionally), and uncovered demand of the
 //! day is minimized. Only its dual values are used — as Lagrangian weights, which give a valid
 //! bound whatever they are — so an early stop or rounding error costs tightness, never
-//! correctness.
+//! correctness. (Why not a crate: among Rust LP crates only `good_lp` returns duals, through
+//! HiGHS, a C++ build, or Clarabel, an interior-point conic solver; these programmes are a
+//! few hundred rows, and this file keeps `kefu-wfm` free of both.)
 //!
 //! The programme, with agents of the same allowed shifts grouped into a class of `count`:
 //!
