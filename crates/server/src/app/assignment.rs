@@ -210,10 +210,7 @@ pub async fn set_weight(
         .db()
         .set_skill_weight(&ctx.actor(), state.clock().now(), user_id, weight)
         .await
-        .map_err(|e| match e {
-            kefu_store::StoreError::NotFound => AppError::NotFound("staff member"),
-            other => other.into(),
-        })
+        .map_err(AppError::store_missing("staff member"))
 }
 
 pub async fn settings(state: &AppState, ctx: &Ctx) -> Result<AssignmentSettings, AppError> {
@@ -368,9 +365,6 @@ pub async fn record_contact(
         .db()
         .record_customer_contact(&ctx.actor(), state.clock().now(), customer_id, note)
         .await
-        .map_err(|e| match e {
-            kefu_store::StoreError::NotFound => AppError::NotFound("customer"),
-            other => other.into(),
-        })?;
+        .map_err(AppError::store_missing("customer"))?;
     Ok(ContactRecorded { closed_tasks })
 }

@@ -244,8 +244,5 @@ pub async fn revoke_token(state: &AppState, ctx: &Ctx, id: &str) -> Result<(), A
         .db()
         .revoke_api_token(&ctx.actor(), state.clock().now(), &ctx.user_id, id)
         .await
-        .map_err(|e| match e {
-            StoreError::NotFound => AppError::NotFound("token"),
-            e => e.into(),
-        })
+        .map_err(AppError::store_missing("token"))
 }

@@ -110,10 +110,7 @@ pub fn day_view(l: &HolidayLine) -> CalendarDayView {
 }
 
 fn not_found(e: StoreError) -> AppError {
-    match e {
-        StoreError::NotFound => AppError::NotFound("calendar"),
-        other => other.into(),
-    }
+    AppError::store_missing("calendar")(e)
 }
 
 pub async fn calendars(state: &AppState, ctx: &Ctx) -> Result<Vec<CalendarView>, AppError> {
@@ -270,10 +267,7 @@ pub async fn delete_day(state: &AppState, ctx: &Ctx, date: &str) -> Result<(), A
         .db()
         .delete_calendar_day(&ctx.actor(), state.clock().now(), date)
         .await
-        .map_err(|e| match e {
-            StoreError::NotFound => AppError::NotFound("calendar day"),
-            other => other.into(),
-        })
+        .map_err(AppError::store_missing("calendar day"))
 }
 
 /// Replaces a year's days with an imported text, after checking every line: a bad line

@@ -237,10 +237,7 @@ fn event_view(e: &CallEventRow) -> CallEventView {
 }
 
 fn not_found(e: StoreError) -> AppError {
-    match e {
-        StoreError::NotFound => AppError::NotFound("call"),
-        e => e.into(),
-    }
+    AppError::store_missing("call")(e)
 }
 
 pub async fn list(

@@ -347,10 +347,7 @@ pub async fn update(
 }
 
 fn not_found(e: kefu_store::StoreError) -> AppError {
-    match e {
-        kefu_store::StoreError::NotFound => AppError::NotFound("customer"),
-        e => e.into(),
-    }
+    AppError::store_missing("customer")(e)
 }
 
 /// Applies a payload to the current record (or to an empty one for a create) and

@@ -95,10 +95,7 @@ pub async fn queue(
 }
 
 fn not_found(e: StoreError) -> AppError {
-    match e {
-        StoreError::NotFound => AppError::NotFound("callback"),
-        e => e.into(),
-    }
+    AppError::store_missing("callback")(e)
 }
 
 /// A task with everything its page shows; the read is audited (it shows a customer's
@@ -446,8 +443,5 @@ pub async fn set_expiry(
         .db()
         .set_customer_expiry(&ctx.actor(), state.clock().now(), customer_id, date)
         .await
-        .map_err(|e| match e {
-            StoreError::NotFound => AppError::NotFound("customer"),
-            e => e.into(),
-        })
+        .map_err(AppError::store_missing("customer"))
 }

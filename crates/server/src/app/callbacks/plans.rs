@@ -10,7 +10,6 @@ use kefu_domain::callback::{
 use kefu_domain::ticket::TicketType;
 use kefu_domain::Permission;
 use kefu_store::callbacks::{CallbackSettings, PlanInput, PlanRow};
-use kefu_store::StoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -197,10 +196,7 @@ pub async fn save(
         .db()
         .save_callback_plan(&ctx.actor(), state.clock().now(), id, &input)
         .await
-        .map_err(|e| match e {
-            StoreError::NotFound => AppError::NotFound("callback plan"),
-            e => e.into(),
-        })
+        .map_err(AppError::store_missing("callback plan"))
 }
 
 pub async fn settings(state: &AppState, ctx: &Ctx) -> Result<SettingsView, AppError> {

@@ -251,8 +251,5 @@ pub async fn set_do_not_call(
 }
 
 fn customer_not_found(e: StoreError) -> AppError {
-    match e {
-        StoreError::NotFound => AppError::NotFound("customer"),
-        other => other.into(),
-    }
+    AppError::store_missing("customer")(e)
 }

@@ -332,10 +332,7 @@ pub async fn get(state: &AppState, ctx: &Ctx, id: &str) -> Result<CampaignView, 
 }
 
 fn not_found(e: StoreError) -> AppError {
-    match e {
-        StoreError::NotFound => AppError::NotFound("campaign"),
-        other => other.into(),
-    }
+    AppError::store_missing("campaign")(e)
 }
 
 fn campaign_not_found(e: CampaignError) -> AppError {

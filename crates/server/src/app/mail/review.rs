@@ -161,10 +161,7 @@ pub async fn raw(state: &AppState, ctx: &Ctx, id: &str) -> Result<std::path::Pat
 }
 
 fn not_found(e: StoreError) -> AppError {
-    match e {
-        StoreError::NotFound => AppError::NotFound("message"),
-        e => e.into(),
-    }
+    AppError::store_missing("message")(e)
 }
 
 pub async fn resolve(

@@ -169,10 +169,7 @@ pub struct InspectionDetail {
 }
 
 fn not_found(e: StoreError) -> AppError {
-    match e {
-        StoreError::NotFound => AppError::NotFound("inspection"),
-        e => e.into(),
-    }
+    AppError::store_missing("inspection")(e)
 }
 
 /// An inspection the caller may see: everyone in quality inspection sees all; an agent

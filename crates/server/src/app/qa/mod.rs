@@ -276,10 +276,7 @@ pub async fn save_scorecard(
     }
     let card = Scorecard::parse(p.criteria.clone())?;
     if let Some(id) = id {
-        state.db().get_qa_scorecard(id).await.map_err(|e| match e {
-            kefu_store::StoreError::NotFound => AppError::NotFound("scorecard"),
-            e => e.into(),
-        })?;
+        state.db().get_qa_scorecard(id).await.map_err(AppError::store_missing("scorecard"))?;
     }
     let id = state
         .db()

@@ -132,10 +132,7 @@ pub async fn agent_sheet(
         return Err(AppError::NotFound("evaluation sheet"));
     }
     let month = Month::parse(month)?;
-    let user = state.db().get_user(agent_id).await.map_err(|e| match e {
-        kefu_store::StoreError::NotFound => AppError::NotFound("agent"),
-        e => e.into(),
-    })?;
+    let user = state.db().get_user(agent_id).await.map_err(AppError::store_missing("agent"))?;
     let f = kefu_store::qa::InspectionFilter {
         month: Some(month.code.clone()),
         agent_id: Some(agent_id.to_string()),

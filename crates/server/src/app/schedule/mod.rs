@@ -240,10 +240,7 @@ pub async fn remove_agent(state: &AppState, ctx: &Ctx, staff_id: &str) -> Result
         .db()
         .remove_schedule_agent(&ctx.actor(), state.clock().now(), staff_id)
         .await
-        .map_err(|e| match e {
-            StoreError::NotFound => AppError::NotFound("scheduled agent"),
-            e => e.into(),
-        })
+        .map_err(AppError::store_missing("scheduled agent"))
 }
 
 /// Active staff not on the schedule yet, by name: whom the setup page offers to add.

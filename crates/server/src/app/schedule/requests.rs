@@ -651,10 +651,7 @@ pub async fn remove_duty(state: &AppState, ctx: &Ctx, id: &str) -> Result<(), Ap
         .db()
         .delete_duty(&ctx.actor(), state.clock().now(), id)
         .await
-        .map_err(|e| match e {
-            StoreError::NotFound => AppError::NotFound("duty"),
-            e => e.into(),
-        })
+        .map_err(AppError::store_missing("duty"))
 }
 
 /// A published shift as one's schedule and the "on shift now" board show it.
