@@ -453,7 +453,11 @@ fn push_scope(q: &mut Sql, src: &Source, scope: &ReportScope) {
 
 /// The spans of one group as [`Db::spans_of`] reads them: `start,end` pairs joined by `;`.
 fn parse_spans(text: &str) -> Result<Vec<(i64, i64)>, StoreError> {
-    let bad = || StoreError::Corrupt(format!("a report's spans are not start,end pairs: {text:.80}"));
+    let bad = || {
+        StoreError::Corrupt(format!(
+            "a report's spans are not start,end pairs: {text:.80}"
+        ))
+    };
     text.split(';')
         .map(|pair| {
             let (a, b) = pair.split_once(',').ok_or_else(bad)?;

@@ -498,7 +498,11 @@ pub async fn commit(state: &AppState, ctx: &Ctx, id: &str) -> Result<ImportJobVi
 }
 
 pub async fn get_job(state: &AppState, id: &str) -> Result<ImportJobRow, AppError> {
-    state.db().get_import_job(id).await.map_err(AppError::store_missing("import"))
+    state
+        .db()
+        .get_import_job(id)
+        .await
+        .map_err(AppError::store_missing("import"))
 }
 
 pub async fn discard(state: &AppState, ctx: &Ctx, id: &str) -> Result<(), AppError> {

@@ -276,7 +276,11 @@ pub async fn save_scorecard(
     }
     let card = Scorecard::parse(p.criteria.clone())?;
     if let Some(id) = id {
-        state.db().get_qa_scorecard(id).await.map_err(AppError::store_missing("scorecard"))?;
+        state
+            .db()
+            .get_qa_scorecard(id)
+            .await
+            .map_err(AppError::store_missing("scorecard"))?;
     }
     let id = state
         .db()

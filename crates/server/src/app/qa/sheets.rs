@@ -132,7 +132,11 @@ pub async fn agent_sheet(
         return Err(AppError::NotFound("evaluation sheet"));
     }
     let month = Month::parse(month)?;
-    let user = state.db().get_user(agent_id).await.map_err(AppError::store_missing("agent"))?;
+    let user = state
+        .db()
+        .get_user(agent_id)
+        .await
+        .map_err(AppError::store_missing("agent"))?;
     let f = kefu_store::qa::InspectionFilter {
         month: Some(month.code.clone()),
         agent_id: Some(agent_id.to_string()),
