@@ -171,7 +171,25 @@ pub async fn background_exports_of_every_list(backend: TestBackend) {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
 
-    // A visitor's chat, so the conversation list has a row.
+    // A visitor's chat, so the conversation list has a row: the `general` topic opened
+    // around the clock first (by default it follows the on-duty hours, which would make
+    // this depend on the time of day the test runs).
+    let topics = app.get("/api/v1/chat/topics", &lead).await.json();
+    let general = topics
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["code"] == "general")
+        .expect("the demo's general topic");
+    let r = app
+        .api(
+            axum::http::Method::PUT,
+            &format!("/api/v1/chat/topics/{}", general["id"].as_str().unwrap()),
+            Some(&lead),
+            Some(json!({"code": "general", "name": "在线咨询", "routing": "least_busy", "hours": "24x7"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
     let r = app
         .api(
             axum::http::Method::POST,

@@ -250,11 +250,19 @@ pub async fn working_hours_drill_down_and_sheets(backend: TestBackend) {
     for q in demo.iter().chain([&mine]) {
         reports.push(report(&app, &lead, q).await);
     }
-    let r = app
-        .post("/api/v1/reports/rollups/refresh", &lead, json!({}))
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    let rolled = r.json();
+    // A refresh works for a bounded time and says whether days are left (a loaded
+    // machine may need more than one).
+    let mut rolled = Value::Null;
+    for _ in 0..20 {
+        let r = app
+            .post("/api/v1/reports/rollups/refresh", &lead, json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        rolled = r.json();
+        if rolled["pending"] == false {
+            break;
+        }
+    }
     assert_eq!(rolled["pending"], false, "{rolled}");
     assert_eq!(rolled["last_day"], "2026-02-23", "{rolled}");
     assert!(rolled["days_rolled"].as_i64().unwrap() > 700, "{rolled}");
