@@ -151,7 +151,7 @@ fn diagnose(inst: &Instance, roster: &Roster) {
                 for e in day.saturating_sub(1)..=day {
                     for (t, tpl) in inst.templates.iter().enumerate() {
                         let first = e * ipd + (tpl.start_minute / step) as usize;
-                        let covers = rule_offsets(tpl, step).contains(&(s.wrapping_sub(first)));
+                        let covers = tpl.covered_offsets(step).contains(&(s.wrapping_sub(first)));
                         if !covers || s < first {
                             continue;
                         }
@@ -200,19 +200,6 @@ fn diagnose(inst: &Instance, roster: &Roster) {
     for (why, n) in reasons {
         println!("  {n:>7}  {why}");
     }
-}
-
-/// Offsets of the intervals a template covers (breaks left out).
-fn rule_offsets(t: &ShiftTemplate, step: u32) -> Vec<usize> {
-    (0..t.length_minutes / step)
-        .filter(|k| {
-            let m = k * step;
-            !t.breaks
-                .iter()
-                .any(|b| m >= b.offset_minutes && m < b.offset_minutes + b.minutes)
-        })
-        .map(|k| k as usize)
-        .collect()
 }
 
 fn template(start_h: f64, hours: u32, break_at: Option<u32>, on_call: bool) -> ShiftTemplate {

@@ -55,6 +55,24 @@ pub struct ShiftTemplate {
     pub on_call: bool,
 }
 
+impl ShiftTemplate {
+    /// The intervals of `step` minutes the shift covers, as offsets from the interval it
+    /// starts in; intervals inside a break are left out. Assumes an aligned template.
+    pub fn covered_offsets(&self, step: u32) -> Vec<usize> {
+        let step = step.max(1);
+        (0..self.length_minutes / step)
+            .filter(|k| {
+                let m = k * step;
+                !self
+                    .breaks
+                    .iter()
+                    .any(|b| m >= b.offset_minutes && m < b.offset_minutes + b.minutes)
+            })
+            .map(|k| k as usize)
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct Break {
     /// Minutes from the start of the shift.

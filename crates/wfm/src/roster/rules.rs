@@ -88,19 +88,10 @@ pub(crate) fn worked_minutes(t: &ShiftTemplate) -> u32 {
     t.length_minutes.saturating_sub(breaks)
 }
 
-/// The intervals a shift covers, as offsets from the interval it starts in; intervals inside a
-/// break are left out. Assumes a validated (aligned) template.
+/// The intervals a shift covers on the instance's grid (see
+/// [`ShiftTemplate::covered_offsets`]).
 pub(crate) fn covered_offsets(inst: &Instance, t: &ShiftTemplate) -> Vec<usize> {
-    let step = inst.interval_minutes.max(1);
-    (0..t.length_minutes / step)
-        .filter(|k| {
-            let m = k * step;
-            !t.breaks
-                .iter()
-                .any(|b| m >= b.offset_minutes && m < b.offset_minutes + b.minutes)
-        })
-        .map(|k| k as usize)
-        .collect()
+    t.covered_offsets(inst.interval_minutes)
 }
 
 /// The roster holding only the locked shifts.
