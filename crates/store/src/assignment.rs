@@ -5,6 +5,7 @@
 //! database it writes to even if customers moved since the preview.
 
 use crate::audit::{append_in, Actor, NewAuditEntry};
+use crate::unchecked::UncheckedWriter;
 use crate::{new_id, to_millis, Arg, Db, Sql, StoreError, Tx};
 use chrono::{DateTime, Duration, Utc};
 use kefu_domain::assignment::{plan, plan_counts, AgentLoad, AgentShare, AssignError, SkillWeight};
@@ -480,50 +481,5 @@ impl Moves {
                 .await?;
         }
         Ok(())
-    }
-}
-
-/// The SQLite writer with foreign-key enforcement off, for the assignment commit: every
-/// row it writes refers to a customer or an agent it read in the same transaction, and
-/// SQLite has one writer, so nothing can remove them in between — the parent lookups
-/// (0.16 s of the commit's 1.1 s for 100,000 customers) check nothing. SQLite ignores the
-/// pragma inside a transaction, so it is set on the connection around it. If the
-/// enforcement is not restored (an error, or the request dropped mid-way), the
-/// connection is closed instead of going back to the pool, and the pool opens a new one
-/// with the usual settings. On PostgreSQL nothing changes.
-struct UncheckedWriter {
-    conn: sqlx::pool::PoolConnection<sqlx::Any>,
-    unchecked: bool,
-}
-
-impl UncheckedWriter {
-    async fn acquire(pool: &sqlx::AnyPool, backend: crate::Backend) -> Result<Self, StoreError> {
-        let mut conn = pool.acquire().await?;
-        let unchecked = backend == crate::Backend::Sqlite;
-        if unchecked {
-            sqlx::query("PRAGMA foreign_keys = OFF")
-                .execute(&mut *conn)
-                .await?;
-        }
-        Ok(UncheckedWriter { conn, unchecked })
-    }
-
-    async fn restore(&mut self) {
-        if self.unchecked
-            && sqlx::query("PRAGMA foreign_keys = ON")
-                .execute(&mut *self.conn)
-                .await
-                .is_ok()
-        {
-            self.unchecked = false;
-        }
-    }
-}
-
-impl Drop for UncheckedWriter {
-    fn drop(&mut self) {
-        if self.unchecked {
-            self.conn.close_on_drop();
-        }
     }
 }

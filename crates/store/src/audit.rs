@@ -85,7 +85,7 @@ pub struct AuditFilter {
 /// Appends an entry inside the caller's transaction, so the audit and the change it
 /// records commit together.
 pub async fn append_in(
-    tx: &mut Tx<'_>,
+    tx: &mut sqlx::AnyConnection,
     actor: &Actor,
     at: DateTime<Utc>,
     entry: &NewAuditEntry,
@@ -111,7 +111,7 @@ const INSERT_ENTRIES: &str = "INSERT INTO audit_log (at, actor_id, actor_name, a
      subject_type, subject_ids, detail, client_addr) VALUES ";
 
 async fn insert_entries(
-    tx: &mut Tx<'_>,
+    tx: &mut sqlx::AnyConnection,
     mut sql: Sql,
     entries: &[(&Actor, DateTime<Utc>, &NewAuditEntry)],
 ) -> Result<Vec<i64>, StoreError> {
@@ -137,7 +137,7 @@ async fn insert_entries(
         ]);
     }
     sql.push(" RETURNING seq, subject_ids");
-    let rows: Vec<(i64, Option<String>)> = sql.query_as().fetch_all(&mut **tx).await?;
+    let rows: Vec<(i64, Option<String>)> = sql.query_as().fetch_all(&mut *tx).await?;
     // The rows come back in no promised order: each names its subjects by the joined
     // list, which maps back to the entry's ids (entries with the same list share them).
     let mut pairs: Vec<(i64, &str)> = Vec::new();
@@ -154,7 +154,7 @@ async fn insert_entries(
             }
             subjects.push_row([Arg::Int(*seq), Arg::Text(id.to_string())]);
         }
-        subjects.query().execute(&mut **tx).await?;
+        subjects.query().execute(&mut *tx).await?;
     }
     Ok(rows.into_iter().map(|(seq, _)| seq).collect())
 }

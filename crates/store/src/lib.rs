@@ -40,6 +40,7 @@ mod sla_cache;
 pub mod surveys;
 pub mod tickets;
 mod tree;
+mod unchecked;
 pub mod users;
 pub mod wallboard;
 

@@ -108,6 +108,7 @@ kefu_test_support::suite!(
         customers::batch_commit_and_drop,
         customers_bulk::bulk_load_rebuilds_indexes,
         customers_bulk::bulk_load_duplicate_rolls_back,
+        customers_bulk::batch_checks_parents_at_commit,
         customers::export_chunks,
         assignment::preview_and_commit_balance_by_weight,
         assignment::filters_and_bad_choices_are_refused,

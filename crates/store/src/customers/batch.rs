@@ -5,7 +5,8 @@ use super::bulk::DroppedIndexes;
 use super::{reversed, ContactInput, CustomerInput};
 use crate::audit::{append_in, Actor, NewAuditEntry};
 use crate::search_log::{self, Entity};
-use crate::{new_id, to_millis, Sql, StoreError, Tx};
+use crate::unchecked::OwnedTx;
+use crate::{new_id, to_millis, Sql, StoreError};
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
 
@@ -13,9 +14,12 @@ use std::collections::{HashMap, HashSet};
 /// that commits only in [`CustomerBatch::commit`]. Dropping it rolls everything back.
 ///
 /// A large batch on SQLite (see [`super::bulk`]) runs without the contact indexes keyed
-/// by the number and rebuilds them in `commit`.
-pub struct CustomerBatch<'a> {
-    pub(super) tx: Tx<'a>,
+/// by the number and rebuilds them in `commit`. On SQLite the batch also writes without
+/// foreign-key enforcement (see [`crate::unchecked`]): contacts and tags refer to
+/// customers the batch itself wrote, and the tiers and owners the rows name are checked
+/// once, at commit, instead of once per row.
+pub struct CustomerBatch {
+    pub(super) tx: OwnedTx,
     pub(super) backend: crate::Backend,
     /// The read pool: committed customers, for [`CustomerBatch::taken_mobiles`] while the
     /// batch's own connection has no mobile index.
@@ -23,9 +27,12 @@ pub struct CustomerBatch<'a> {
     /// Set in bulk-load mode: the indexes to rebuild before committing.
     pub(super) dropped: Option<DroppedIndexes>,
     pub(super) written: u64,
+    /// The tiers and owners the written rows name, for the parent check at commit.
+    pub(super) tiers: HashSet<String>,
+    pub(super) owners: HashSet<String>,
 }
 
-impl CustomerBatch<'_> {
+impl CustomerBatch {
     /// Mobile numbers among `values` that are already taken: by committed customers, and
     /// — except in bulk-load mode — by rows written earlier in this batch. In bulk-load
     /// mode the re-created unique index checks the batch's own rows at commit, failing
@@ -41,7 +48,7 @@ impl CustomerBatch<'_> {
             let mut conn = self.read.acquire().await?;
             return existing_mobiles_in(&mut conn, self.backend, values).await;
         }
-        existing_mobiles_in(&mut self.tx, self.backend, values).await
+        existing_mobiles_in(self.tx.conn(), self.backend, values).await
     }
 
     /// True when the batch runs in SQLite's bulk-load mode (indexes rebuilt at commit).
@@ -55,12 +62,22 @@ impl CustomerBatch<'_> {
         now: DateTime<Utc>,
         rows: &[CustomerInput],
     ) -> Result<(), StoreError> {
+        if self.tx.is_unchecked() {
+            for r in rows {
+                if !self.tiers.contains(&r.tier) {
+                    self.tiers.insert(r.tier.clone());
+                }
+                if let Some(owner) = r.owner_id.as_ref().filter(|o| !self.owners.contains(*o)) {
+                    self.owners.insert(owner.clone());
+                }
+            }
+        }
         let with_ids: Vec<(String, &CustomerInput)> = rows.iter().map(|r| (new_id(), r)).collect();
         for chunk in with_ids.chunks(200) {
-            insert_customer_rows(&mut self.tx, self.backend, chunk, created_by, now).await?;
+            insert_customer_rows(self.tx.conn(), self.backend, chunk, created_by, now).await?;
         }
         let ids: Vec<String> = with_ids.into_iter().map(|(id, _)| id).collect();
-        search_log::record_in(&mut self.tx, self.backend, Entity::Customer, &ids, now).await?;
+        search_log::record_in(self.tx.conn(), self.backend, Entity::Customer, &ids, now).await?;
         self.written += rows.len() as u64;
         Ok(())
     }
@@ -79,12 +96,63 @@ impl CustomerBatch<'_> {
         entry: &NewAuditEntry,
     ) -> Result<u64, StoreError> {
         if let Some(dropped) = self.dropped.take() {
-            dropped.rebuild_in(&mut self.tx).await?;
+            dropped.rebuild_in(self.tx.conn()).await?;
         }
-        append_in(&mut self.tx, actor, now, entry).await?;
+        if self.tx.is_unchecked() {
+            let tiers: Vec<String> = self.tiers.drain().collect();
+            missing_parents(
+                self.tx.conn(),
+                self.backend,
+                "customer_tiers",
+                "code",
+                &tiers,
+            )
+            .await?;
+            let owners: Vec<String> = self.owners.drain().collect();
+            missing_parents(self.tx.conn(), self.backend, "users", "id", &owners).await?;
+        }
+        append_in(self.tx.conn(), actor, now, entry).await?;
         self.tx.commit().await?;
         Ok(self.written)
     }
+}
+
+/// The foreign-key check of an unchecked batch, done once for the distinct values: fails
+/// with [`StoreError::Refused`], as the database's own check would, when a value names no
+/// row of `table`.
+async fn missing_parents(
+    conn: &mut sqlx::AnyConnection,
+    backend: crate::Backend,
+    table: &str,
+    key: &str,
+    values: &[String],
+) -> Result<(), StoreError> {
+    for chunk in values.chunks(500) {
+        let mut sql = Sql::for_backend(
+            backend,
+            &format!("SELECT {key} FROM {table} WHERE {key} IN ("),
+        );
+        for (i, v) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind_text(v.clone());
+        }
+        sql.push(")");
+        let found: HashSet<String> = sql
+            .query_as::<(String,)>()
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .map(|(v,)| v)
+            .collect();
+        if let Some(gone) = chunk.iter().find(|v| !found.contains(*v)) {
+            return Err(StoreError::Refused(format!(
+                "FOREIGN KEY constraint failed: no {table}.{key} = {gone}"
+            )));
+        }
+    }
+    Ok(())
 }
 
 pub(super) async fn existing_mobiles_in(
@@ -116,7 +184,7 @@ pub(super) async fn existing_mobiles_in(
 
 /// Inserts customers with their contacts and tags using multi-row statements.
 pub(super) async fn insert_customer_rows(
-    tx: &mut Tx<'_>,
+    tx: &mut sqlx::AnyConnection,
     backend: crate::Backend,
     rows: &[(String, &CustomerInput)],
     created_by: Option<&str>,
@@ -147,12 +215,12 @@ pub(super) async fn insert_customer_rows(
         sql.bind_int(now).push(", ");
         sql.bind_int(now).push(")");
     }
-    sql.query().execute(&mut **tx).await?;
+    sql.query().execute(&mut *tx).await?;
     insert_children(tx, backend, rows).await
 }
 
 pub(super) async fn insert_children(
-    tx: &mut Tx<'_>,
+    tx: &mut sqlx::AnyConnection,
     backend: crate::Backend,
     rows: &[(String, &CustomerInput)],
 ) -> Result<(), StoreError> {
@@ -180,7 +248,7 @@ pub(super) async fn insert_children(
             sql.bind(opt(&ct.label)).push(", ");
             sql.bind_int(*pos as i64).push(")");
         }
-        sql.query().execute(&mut **tx).await?;
+        sql.query().execute(&mut *tx).await?;
     }
     let tags: Vec<(&str, &str)> = rows
         .iter()
@@ -202,7 +270,7 @@ pub(super) async fn insert_children(
             sql.bind_text(*customer_id).push(", ");
             sql.bind_text(*tag).push(")");
         }
-        sql.query().execute(&mut **tx).await?;
+        sql.query().execute(&mut *tx).await?;
     }
     Ok(())
 }

@@ -17,7 +17,7 @@
 //!
 //! PostgreSQL keeps its indexes during an import (see [`super::CustomerBatch`]).
 
-use crate::{StoreError, Tx};
+use crate::StoreError;
 
 /// From this many rows on, an import on SQLite rebuilds the indexes instead of
 /// maintaining them row by row (measured in BENCHMARKS.md, foundation B1).
@@ -34,17 +34,17 @@ pub(super) struct DroppedIndexes(Vec<(String, String)>);
 
 impl DroppedIndexes {
     /// Drops the [`REBUILT`] indexes, remembering how they were made.
-    pub(super) async fn drop_in(tx: &mut Tx<'_>) -> Result<Self, StoreError> {
+    pub(super) async fn drop_in(tx: &mut sqlx::AnyConnection) -> Result<Self, StoreError> {
         let indexes: Vec<(String, String)> = sqlx::query_as(&format!(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
              AND name IN ({REBUILT}) ORDER BY name"
         ))
-        .fetch_all(&mut **tx)
+        .fetch_all(&mut *tx)
         .await?;
         for (name, _) in &indexes {
             let quoted = name.replace('"', "\"\"");
             sqlx::query(&format!("DROP INDEX \"{quoted}\""))
-                .execute(&mut **tx)
+                .execute(&mut *tx)
                 .await?;
         }
         tracing::debug!(
@@ -56,9 +56,9 @@ impl DroppedIndexes {
 
     /// Creates the indexes again inside the same transaction. A `UNIQUE` index that the
     /// loaded rows violate fails with [`StoreError::Conflict`].
-    pub(super) async fn rebuild_in(self, tx: &mut Tx<'_>) -> Result<(), StoreError> {
+    pub(super) async fn rebuild_in(self, tx: &mut sqlx::AnyConnection) -> Result<(), StoreError> {
         for (_, sql) in &self.0 {
-            sqlx::query(sql).execute(&mut **tx).await?;
+            sqlx::query(sql).execute(&mut *tx).await?;
         }
         tracing::debug!(
             indexes = self.0.len(),

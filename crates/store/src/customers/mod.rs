@@ -515,10 +515,10 @@ impl Db {
     pub async fn begin_customer_batch(
         &self,
         expected_rows: u64,
-    ) -> Result<CustomerBatch<'static>, StoreError> {
-        let mut tx = self.write.begin().await?;
+    ) -> Result<CustomerBatch, StoreError> {
+        let mut tx = crate::unchecked::OwnedTx::begin(&self.write, self.backend(), true).await?;
         let dropped = if self.backend() == crate::Backend::Sqlite && expected_rows >= BULK_ROWS {
-            Some(bulk::DroppedIndexes::drop_in(&mut tx).await?)
+            Some(bulk::DroppedIndexes::drop_in(tx.conn()).await?)
         } else {
             None
         };
@@ -528,6 +528,8 @@ impl Db {
             read: self.read.clone(),
             dropped,
             written: 0,
+            tiers: HashSet::new(),
+            owners: HashSet::new(),
         })
     }
 }

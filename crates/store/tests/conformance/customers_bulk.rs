@@ -75,6 +75,7 @@ pub async fn bulk_load_rebuilds_indexes(backend: TestBackend) {
         .unwrap();
     let entry = NewAuditEntry::new(AuditAction::CustomersImported).detail("rows=300");
     assert_eq!(batch.commit(&system(), t0(), &entry).await.unwrap(), 300);
+    assert!(t.db.writer_checks_foreign_keys().await.unwrap());
 
     assert_eq!(
         index_definitions(&t).await,
@@ -159,5 +160,72 @@ pub async fn bulk_load_duplicate_rolls_back(backend: TestBackend) {
     let mut twin = customer("双胞胎");
     twin.contacts = vec![mobile("13700000042")];
     assert!(t.db.create_customer(&system(), t0(), &twin).await.is_err());
+    t.cleanup().await;
+}
+
+/// On SQLite a batch writes without per-row foreign-key checks and checks the tiers and
+/// owners its rows name once, at commit; either way a row naming no such tier or owner
+/// fails the whole batch, and the writer checks foreign keys again afterwards.
+pub async fn batch_checks_parents_at_commit(backend: TestBackend) {
+    let t = TestDb::new(backend).await;
+    let owner = create_user(&t.db, "owner").await;
+    for (tier, owner_id) in [("白金", None), ("A", Some("no-such-user".to_string()))] {
+        let mut batch = t.db.begin_customer_batch(BULK_ROWS).await.unwrap();
+        let mut rows: Vec<_> = (0..20).map(imported).collect();
+        rows[7].tier = tier.into();
+        rows[7].owner_id = owner_id;
+        rows[8].owner_id = Some(owner.clone());
+        let outcome = match batch.insert(None, t0(), &rows).await {
+            Err(e) => Err(e),
+            Ok(()) => batch
+                .commit(
+                    &system(),
+                    t0(),
+                    &NewAuditEntry::new(AuditAction::CustomersImported),
+                )
+                .await
+                .map(|_| ()),
+        };
+        assert!(
+            matches!(outcome, Err(StoreError::Refused(_))),
+            "{tier}: {outcome:?}"
+        );
+        let all =
+            t.db.list_customers(&CustomerFilter::default(), None, 10)
+                .await
+                .unwrap();
+        assert!(all.items.is_empty(), "{tier}: nothing written");
+        assert!(t.db.writer_checks_foreign_keys().await.unwrap());
+    }
+    // A batch dropped half-way leaves nothing and a checking writer behind.
+    let mut batch = t.db.begin_customer_batch(0).await.unwrap();
+    batch.insert(None, t0(), &[imported(1)]).await.unwrap();
+    drop(batch);
+    assert!(t.db.writer_checks_foreign_keys().await.unwrap());
+    assert!(t
+        .db
+        .existing_mobiles(&["13700000001".into()])
+        .await
+        .unwrap()
+        .is_empty());
+    // Known tiers and owners commit.
+    let mut batch = t.db.begin_customer_batch(0).await.unwrap();
+    let mut rows: Vec<_> = (0..3).map(imported).collect();
+    rows[0].owner_id = Some(owner.clone());
+    batch.insert(None, t0(), &rows).await.unwrap();
+    let entry = NewAuditEntry::new(AuditAction::CustomersImported);
+    assert_eq!(batch.commit(&system(), t0(), &entry).await.unwrap(), 3);
+    let mine = CustomerFilter {
+        owner_id: Some(owner),
+        ..Default::default()
+    };
+    assert_eq!(
+        t.db.list_customers(&mine, None, 10)
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
     t.cleanup().await;
 }

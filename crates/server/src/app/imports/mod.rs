@@ -229,7 +229,7 @@ struct Pass {
 enum Sink<'a> {
     Preview,
     Commit(
-        &'a mut kefu_store::customers::CustomerBatch<'static>,
+        &'a mut kefu_store::customers::CustomerBatch,
         Option<String>,
         chrono::DateTime<chrono::Utc>,
     ),
