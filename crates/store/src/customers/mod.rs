@@ -530,6 +530,7 @@ impl Db {
             written: 0,
             tiers: HashSet::new(),
             owners: HashSet::new(),
+            ids: None,
         })
     }
 }

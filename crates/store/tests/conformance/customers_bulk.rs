@@ -51,6 +51,7 @@ pub async fn bulk_load_rebuilds_indexes(backend: TestBackend) {
         "{before:?}"
     );
 
+    let logged_before = t.db.search_log_head().await.unwrap();
     // The mode follows the expected size, so a few hundred rows exercise it.
     let mut batch = t.db.begin_customer_batch(BULK_ROWS).await.unwrap();
     assert_eq!(batch.is_bulk_load(), backend == TestBackend::Sqlite);
@@ -76,6 +77,28 @@ pub async fn bulk_load_rebuilds_indexes(backend: TestBackend) {
     let entry = NewAuditEntry::new(AuditAction::CustomersImported).detail("rows=300");
     assert_eq!(batch.commit(&system(), t0(), &entry).await.unwrap(), 300);
     assert!(t.db.writer_checks_foreign_keys().await.unwrap());
+    // Every imported customer, and nothing else, is logged once for the search index.
+    let logged: std::collections::BTreeSet<String> =
+        t.db.search_changes_after(logged_before, 1_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| {
+                assert_eq!(c.entity, kefu_store::search_log::Entity::Customer);
+                c.entity_id
+            })
+            .collect();
+    let imported_ids: std::collections::BTreeSet<String> =
+        t.db.list_customers(&CustomerFilter::default(), None, 500)
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .filter(|c| c.name.starts_with("批量"))
+            .map(|c| c.id)
+            .collect();
+    assert_eq!(imported_ids.len(), 300);
+    assert_eq!(logged, imported_ids);
 
     assert_eq!(
         index_definitions(&t).await,
