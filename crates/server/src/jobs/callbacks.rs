@@ -4,13 +4,11 @@
 //! — at 00:30 local time; dedupe keys on the tasks make any rerun harmless) and the hourly
 //! follow-up watch that raises tasks about to go 48 hours without a follow-up.
 
-use super::{JobFuture, JobHandler};
+use super::{schedule_next_day, JobFuture, JobHandler};
 use crate::state::AppState;
-use chrono::{DateTime, Duration, Utc};
-use kefu_domain::callback::local_day;
+use chrono::Duration;
 use kefu_store::callbacks::{generate_callbacks_in, raise_stale_callbacks_in};
 use kefu_store::jobs::{schedule_job_in, ClaimedJob, NewJob};
-use kefu_store::tickets::local_offset;
 
 pub const GENERATE: &str = "callbacks.generate";
 pub const WATCH: &str = "callbacks.watch";
@@ -18,12 +16,8 @@ pub const WATCH: &str = "callbacks.watch";
 /// The watch runs this often; it raises what would go stale before its next run.
 const WATCH_EVERY: Duration = Duration::hours(1);
 
-/// 00:30 local time on the day after `now`'s local day.
-fn next_generation(now: DateTime<Utc>) -> DateTime<Utc> {
-    let off = local_offset();
-    let tomorrow = local_day(now, off) + Duration::days(1);
-    kefu_domain::callback::local_at(tomorrow, 0, off) + Duration::minutes(30)
-}
+/// The generation runs at 00:30 local time.
+const GENERATE_AT_MINUTES: i64 = 30;
 
 pub struct Generate;
 
@@ -36,15 +30,7 @@ impl JobHandler for Generate {
         Box::pin(async move {
             let now = state.clock().now();
             let made = generate_callbacks_in(job.tx(), now).await?;
-            let next = next_generation(now);
-            let key = format!("{GENERATE}:{}", local_day(next, local_offset()));
-            let next_job = NewJob {
-                kind: GENERATE,
-                dedupe_key: Some(&key),
-                payload: "{}",
-                due_at: next,
-            };
-            schedule_job_in(job.tx(), now, &next_job).await?;
+            schedule_next_day(job, GENERATE, now, GENERATE_AT_MINUTES).await?;
             tracing::info!(
                 periodic = made.periodic,
                 care = made.care,

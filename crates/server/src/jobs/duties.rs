@@ -5,12 +5,12 @@
 //! tasks makes a rerun, a restart or a second server harmless; a run after days without
 //! a server also makes the days it missed (up to [`MAX_CATCH_UP_DAYS`]).
 
-use super::{JobFuture, JobHandler};
+use super::{schedule_next_day, JobFuture, JobHandler};
 use crate::state::AppState;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use kefu_domain::callback::{local_at, local_day};
+use kefu_domain::callback::local_day;
 use kefu_store::duties::generate_duty_tasks_in;
-use kefu_store::jobs::{schedule_job_in, ClaimedJob, NewJob};
+use kefu_store::jobs::{ClaimedJob, NewJob};
 use kefu_store::tickets::local_offset;
 
 pub const GENERATE: &str = "duties.generate";
@@ -19,11 +19,8 @@ pub use crate::app::duties::LOOKAHEAD_DAYS;
 /// How far back a late run makes up missed days.
 pub const MAX_CATCH_UP_DAYS: i64 = 31;
 
-/// 00:10 local time on the day after `now`'s local day.
-fn next_generation(now: DateTime<Utc>) -> DateTime<Utc> {
-    let off = local_offset();
-    local_at(local_day(now, off) + Duration::days(1), 0, off) + Duration::minutes(10)
-}
+/// Runs at 00:10 local time.
+const AT_MINUTES: i64 = 10;
 
 /// The days a run at `now` covers when it was due at `due`: from the day it was due (a
 /// late run makes up what it missed, at most [`MAX_CATCH_UP_DAYS`] back) to
@@ -49,15 +46,7 @@ impl JobHandler for Generate {
             let now = state.clock().now();
             let (from, to) = window(job.job().due_at(), now);
             let made = generate_duty_tasks_in(job.tx(), now, from, to).await?;
-            let next = next_generation(now);
-            let key = format!("{GENERATE}:{}", local_day(next, local_offset()));
-            let next_job = NewJob {
-                kind: GENERATE,
-                dedupe_key: Some(&key),
-                payload: "{}",
-                due_at: next,
-            };
-            schedule_job_in(job.tx(), now, &next_job).await?;
+            schedule_next_day(job, GENERATE, now, AT_MINUTES).await?;
             tracing::info!(
                 %from,
                 %to,
@@ -102,8 +91,9 @@ mod tests {
 
     #[test]
     fn runs_follow_each_other_without_gaps() {
-        assert_eq!(next_generation(local(5, 0, 10)), local(6, 0, 10));
-        assert_eq!(next_generation(local(5, 23, 59)), local(6, 0, 10));
+        let next = |now| super::super::next_daily(now, AT_MINUTES);
+        assert_eq!(next(local(5, 0, 10)), local(6, 0, 10));
+        assert_eq!(next(local(5, 23, 59)), local(6, 0, 10));
         assert_eq!(window(local(5, 0, 10), local(5, 0, 10)), (day(5), day(12)));
         // Three days late: the missed days are made up.
         assert_eq!(window(local(5, 0, 10), local(8, 9, 0)), (day(5), day(15)));

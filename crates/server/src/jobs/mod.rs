@@ -12,8 +12,10 @@ mod sessions;
 mod tickets;
 
 use crate::state::AppState;
-use chrono::Duration;
-use kefu_store::jobs::ClaimedJob;
+use chrono::{DateTime, Duration, Utc};
+use kefu_domain::callback::{local_at, local_day};
+use kefu_store::jobs::{schedule_job_in, ClaimedJob, NewJob};
+use kefu_store::tickets::local_offset;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -28,6 +30,34 @@ pub type JobFuture<'a> = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send 
 pub trait JobHandler: Send + Sync {
     fn kind(&self) -> &'static str;
     fn run<'a>(&'a self, state: &'a AppState, job: &'a mut ClaimedJob) -> JobFuture<'a>;
+}
+
+/// The next run of a daily chain: `minutes` past local midnight of the day after `now`'s
+/// local day.
+fn next_daily(now: DateTime<Utc>, minutes: i64) -> DateTime<Utc> {
+    let off = local_offset();
+    local_at(local_day(now, off) + Duration::days(1), 0, off) + Duration::minutes(minutes)
+}
+
+/// Schedules tomorrow's run of a daily chain (`minutes` past local midnight) in the running
+/// job's transaction. The dedupe key `KIND:DAY` keeps one job per day, however many servers
+/// run the chain.
+async fn schedule_next_day(
+    job: &mut ClaimedJob,
+    kind: &'static str,
+    now: DateTime<Utc>,
+    minutes: i64,
+) -> anyhow::Result<()> {
+    let next = next_daily(now, minutes);
+    let key = format!("{kind}:{}", local_day(next, local_offset()));
+    let next_job = NewJob {
+        kind,
+        dedupe_key: Some(&key),
+        payload: "{}",
+        due_at: next,
+    };
+    schedule_job_in(job.tx(), now, &next_job).await?;
+    Ok(())
 }
 
 /// Every job kind kefu knows.
