@@ -3,31 +3,11 @@
 //! duplicates; attempts and the retry policy; the 48-hour watch; the complaint loop
 //! through the callback queue; permissions, masking and bad input.
 
-use crate::common::TestApp;
+use crate::common::{local, TestApp};
 use axum::http::{Method, StatusCode};
-use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use kefu_test_support::TestBackend;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
-
-fn local(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-    FixedOffset::east_opt(8 * 3600)
-        .unwrap()
-        .with_ymd_and_hms(y, m, d, h, min, 0)
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-async fn advance(app: &TestApp, token: &str, seconds: i64) {
-    let r = app
-        .post(
-            "/api/v1/test-clock/advance",
-            token,
-            json!({ "seconds": seconds }),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-}
 
 /// Every open task of a queue tab, through the pages.
 async fn all(app: &TestApp, token: &str, tab: &str) -> Vec<Value> {
@@ -105,7 +85,8 @@ pub async fn tier_plans_over_a_quarter(backend: TestBackend) {
     // the middle.
     for day in 0..90 {
         let token = app.login("manager").await;
-        advance(&app, &token, if day == 0 { 0 } else { 24 * 3600 }).await;
+        app.advance(&token, if day == 0 { 0 } else { 24 * 3600 })
+            .await;
         if day == 45 {
             let token = app.login("manager").await;
             kefu_server::jobs::schedule_callback_jobs(&app.state)
@@ -268,7 +249,7 @@ pub async fn attempts_watch_and_bad_input(backend: TestBackend) {
         .await
         .unwrap();
     let token = app.login("lead").await;
-    advance(&app, &token, 47 * 3600).await;
+    app.advance(&token, 47 * 3600).await;
     let lead = app.login("lead").await;
     let overdue = all(&app, &lead, "overdue").await;
     let ids: Vec<&str> = overdue.iter().map(|t| t["id"].as_str().unwrap()).collect();

@@ -4,33 +4,14 @@
 //! completing one's own task with a deliverable, the errors for someone else's, unknown or
 //! done tasks and bad deliverables; the lead's overdue list and the wallboard's count.
 
-use crate::common::TestApp;
+use crate::common::{local, TestApp};
 use axum::http::StatusCode;
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate};
 use kefu_server::{AppState, Clock, ServerConfig};
 use kefu_store::schedule::{NewRoster, NewShift};
 use kefu_test_support::TestBackend;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
-
-fn local(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-    FixedOffset::east_opt(8 * 3600)
-        .unwrap()
-        .with_ymd_and_hms(y, m, d, h, min, 0)
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-async fn advance(app: &TestApp, token: &str, seconds: i64) {
-    let r = app
-        .post(
-            "/api/v1/test-clock/advance",
-            token,
-            json!({ "seconds": seconds }),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-}
 
 /// Every task of a list, through its pages.
 async fn all(app: &TestApp, token: &str, path: &str) -> Vec<Value> {
@@ -172,7 +153,8 @@ pub async fn duty_tasks_over_a_simulated_quarter(backend: TestBackend) {
     let late = [d("2027-02-23"), d("2027-02-26")];
     for day in 0..=92 {
         let token = app.login("manager").await;
-        advance(&app, &token, if day == 0 { 0 } else { 24 * 3600 }).await;
+        app.advance(&token, if day == 0 { 0 } else { 24 * 3600 })
+            .await;
         if day == 40 {
             publish_shifts(&app, &holder, &late).await;
         }
@@ -307,7 +289,7 @@ pub async fn completing_duties_and_bad_input(backend: TestBackend) {
     kefu_server::jobs::schedule_duty_jobs(&app.state)
         .await
         .unwrap();
-    advance(&app, &manager, 0).await;
+    app.advance(&manager, 0).await;
     let agent = app.login("agent1").await;
     let mine: Vec<Value> = all(&app, &agent, "/api/v1/duties/mine")
         .await
@@ -414,7 +396,7 @@ pub async fn completing_duties_and_bad_input(backend: TestBackend) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
 
     // At midnight on 7 January the 6th's task is overdue; the 4th's and 5th's are done.
-    advance(&app, &manager, 2 * 86_400 + 16 * 3600).await;
+    app.advance(&manager, 2 * 86_400 + 16 * 3600).await;
     let agent = app.login("agent1").await;
     let overdue: Vec<Value> = all(&app, &agent, "/api/v1/duties/mine?status=overdue")
         .await

@@ -14,17 +14,6 @@ use mail_parser::MessageParser;
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 
-async fn advance(app: &TestApp, token: &str, seconds: i64) {
-    let r = app
-        .post(
-            "/api/v1/test-clock/advance",
-            token,
-            json!({ "seconds": seconds }),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-}
-
 pub async fn replies_go_out_thread_back_and_retry(backend: TestBackend) {
     let Some(smtp) = SmtpSink::start_if_installed() else {
         return;
@@ -116,7 +105,7 @@ pub async fn replies_go_out_thread_back_and_retry(backend: TestBackend) {
         let report = send_outbox(&app.state, "server-a").await.unwrap();
         retried += report.retried;
         dead += report.dead;
-        advance(&app, &token, 1200).await;
+        app.advance(&token, 1200).await;
     }
     assert_eq!((retried, dead), (5, 1));
     let list = app
@@ -427,7 +416,7 @@ pub async fn failed_mail_retries_lists_and_discards(backend: TestBackend) {
         .await
         .json();
     assert_eq!(discarded["items"][0]["id"], id.as_str());
-    advance(&app, &token, 3600).await;
+    app.advance(&token, 3600).await;
     let report = send_outbox(&app.state, "server-a").await.unwrap();
     assert_eq!(
         report.retried, 1,

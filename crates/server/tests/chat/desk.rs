@@ -14,18 +14,6 @@ use kefu_test_support::TestBackend;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-/// Moves the simulated clock (which also fires due jobs and marks agents away).
-pub async fn advance(app: &TestApp, token: &str, seconds: i64) {
-    let r = app
-        .post(
-            "/api/v1/test-clock/advance",
-            token,
-            json!({"seconds": seconds}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-}
-
 /// Waits (bounded) until the server has handled the close of `user_id`'s consoles.
 pub async fn consoles_closed(app: &TestApp, user_id: &str) {
     for _ in 0..300 {
@@ -184,7 +172,7 @@ pub async fn starting_chats_is_rate_limited_per_address(backend: TestBackend) {
         assert!(text.contains(word), "{lang}: {text:?}");
     }
     // A minute later the address may start again.
-    advance(&app, &lead, 60).await;
+    app.advance(&lead, 60).await;
     start(&app, "").await;
     app.cleanup().await;
 }
@@ -262,7 +250,7 @@ pub async fn an_agent_whose_console_closed_is_marked_away(backend: TestBackend) 
     old.close().await;
     let mut console = Ws::connect(&base, "/chat/agent/ws", Some(&agent)).await;
     console.until("the desk", |v| is_type(v, "desk")).await;
-    advance(&app, &lead, AWAY_GRACE_SECS + 1).await;
+    app.advance(&lead, AWAY_GRACE_SECS + 1).await;
     assert!(
         takes_chats(&app, &agent).await,
         "a reload does not make the agent away"
@@ -273,13 +261,13 @@ pub async fn an_agent_whose_console_closed_is_marked_away(backend: TestBackend) 
     // The browser closes: within the grace period nothing changes …
     console.close().await;
     consoles_closed(&app, &me).await;
-    advance(&app, &lead, AWAY_GRACE_SECS - 5).await;
+    app.advance(&lead, AWAY_GRACE_SECS - 5).await;
     assert!(
         takes_chats(&app, &agent).await,
         "away only after the grace period"
     );
     // … after it the agent is away and new chats wait; the one they hold stays theirs.
-    advance(&app, &lead, 5).await;
+    app.advance(&lead, 5).await;
     assert!(!takes_chats(&app, &agent).await, "marked away");
     let desk = app.get("/api/v1/chat/desk", &agent).await.json();
     assert_eq!(desk["chats"].as_array().map(Vec::len), Some(1), "{desk}");

@@ -4,7 +4,7 @@
 //! console moved to the other server is not marked away by the first.
 
 use crate::common::TestApp;
-use crate::desk::{advance, consoles_closed, takes_chats};
+use crate::desk::{consoles_closed, takes_chats};
 use crate::flows::{available, open_general};
 use crate::ws::{call, is_type, Ws};
 use axum::http::Method;
@@ -150,7 +150,7 @@ pub async fn a_console_on_another_server_keeps_the_agent_available(backend: Test
     // would reach the grace period).
     for _ in 0..(2 * AWAY_GRACE_SECS / 5) {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        advance(&app, &lead, 5).await;
+        app.advance(&lead, 5).await;
     }
     assert!(
         takes_chats(&app, &agent).await,
@@ -167,9 +167,9 @@ pub async fn a_console_on_another_server_keeps_the_agent_available(backend: Test
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    advance(&app, &lead, 1).await;
+    app.advance(&lead, 1).await;
     assert!(takes_chats(&app, &agent).await, "within the grace period");
-    advance(&app, &lead, AWAY_GRACE_SECS).await;
+    app.advance(&lead, AWAY_GRACE_SECS).await;
     assert!(!takes_chats(&app, &agent).await, "marked away");
     app.cleanup().await;
 }

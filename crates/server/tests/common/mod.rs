@@ -17,6 +17,17 @@ use tower::ServiceExt;
 
 pub mod mail_servers;
 
+/// A moment in the demo center's local time (UTC+8).
+pub fn local(y: i32, m: u32, d: u32, h: u32, min: u32) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    chrono::FixedOffset::east_opt(8 * 3600)
+        .expect("valid offset")
+        .with_ymd_and_hms(y, m, d, h, min, 0)
+        .single()
+        .expect("valid local time")
+        .with_timezone(&chrono::Utc)
+}
+
 /// A cheap argon2id hash for fixtures (real parameters would make every test slow);
 /// verification reads the parameters from the hash, so log-in works unchanged.
 pub fn quick_hash(password: &str) -> String {
@@ -158,6 +169,19 @@ impl TestApp {
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
         self.api(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    /// Moves the simulated clock, which also fires the jobs that fall due (and marks
+    /// chat agents away).
+    pub async fn advance(&self, token: &str, seconds: i64) {
+        let r = self
+            .post(
+                "/api/v1/test-clock/advance",
+                token,
+                serde_json::json!({ "seconds": seconds }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     }
 
     /// Logs a demo user in through the API and returns the bearer token.
