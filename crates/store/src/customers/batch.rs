@@ -164,12 +164,7 @@ async fn missing_parents(
             backend,
             &format!("SELECT {key} FROM {table} WHERE {key} IN ("),
         );
-        for (i, v) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.bind_text(v.clone());
-        }
+        crate::tickets::bind_list(&mut sql, chunk);
         sql.push(")");
         let found: HashSet<String> = sql
             .query_as::<(String,)>()

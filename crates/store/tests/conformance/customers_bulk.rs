@@ -37,6 +37,22 @@ fn imported(i: usize) -> CustomerInput {
     c
 }
 
+/// Inserts `rows` into an open batch and commits it: the first error either step gives
+/// (PostgreSQL refuses some rows at insert, SQLite's bulk mode at commit).
+async fn insert_and_commit(
+    mut batch: kefu_store::customers::CustomerBatch,
+    rows: &[CustomerInput],
+) -> Result<u64, StoreError> {
+    batch.insert(None, t0(), rows).await?;
+    batch
+        .commit(
+            &system(),
+            t0(),
+            &NewAuditEntry::new(AuditAction::CustomersImported),
+        )
+        .await
+}
+
 pub async fn bulk_load_rebuilds_indexes(backend: TestBackend) {
     let t = TestDb::new(backend).await;
     let importer = create_user(&t.db, "importer").await;
@@ -150,17 +166,7 @@ pub async fn bulk_load_duplicate_rolls_back(backend: TestBackend) {
     let mut twin = customer("双胞胎");
     twin.contacts = vec![mobile("13700000042")];
     // PostgreSQL's index refuses the row at once; SQLite's rebuilt index at commit.
-    let outcome = match batch.insert(None, t0(), &[twin]).await {
-        Err(e) => Err(e),
-        Ok(()) => batch
-            .commit(
-                &system(),
-                t0(),
-                &NewAuditEntry::new(AuditAction::CustomersImported),
-            )
-            .await
-            .map(|_| ()),
-    };
+    let outcome = insert_and_commit(batch, &[twin]).await;
     assert!(
         matches!(outcome, Err(StoreError::Conflict { .. })),
         "{outcome:?}"
@@ -193,22 +199,12 @@ pub async fn batch_checks_parents_at_commit(backend: TestBackend) {
     let t = TestDb::new(backend).await;
     let owner = create_user(&t.db, "owner").await;
     for (tier, owner_id) in [("白金", None), ("A", Some("no-such-user".to_string()))] {
-        let mut batch = t.db.begin_customer_batch(BULK_ROWS).await.unwrap();
+        let batch = t.db.begin_customer_batch(BULK_ROWS).await.unwrap();
         let mut rows: Vec<_> = (0..20).map(imported).collect();
         rows[7].tier = tier.into();
         rows[7].owner_id = owner_id;
         rows[8].owner_id = Some(owner.clone());
-        let outcome = match batch.insert(None, t0(), &rows).await {
-            Err(e) => Err(e),
-            Ok(()) => batch
-                .commit(
-                    &system(),
-                    t0(),
-                    &NewAuditEntry::new(AuditAction::CustomersImported),
-                )
-                .await
-                .map(|_| ()),
-        };
+        let outcome = insert_and_commit(batch, &rows).await;
         assert!(
             matches!(outcome, Err(StoreError::Refused(_))),
             "{tier}: {outcome:?}"
