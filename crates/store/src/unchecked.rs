@@ -64,20 +64,12 @@ pub(crate) struct OwnedTx {
 }
 
 impl OwnedTx {
-    /// Begins on the writer, with enforcement off on SQLite when `unchecked`.
+    /// Begins on the writer, with enforcement off on SQLite.
     pub(crate) async fn begin(
         pool: &sqlx::AnyPool,
         backend: crate::Backend,
-        unchecked: bool,
     ) -> Result<Self, StoreError> {
-        let mut writer = if unchecked {
-            UncheckedWriter::acquire(pool, backend).await?
-        } else {
-            UncheckedWriter {
-                conn: pool.acquire().await?,
-                unchecked: false,
-            }
-        };
+        let mut writer = UncheckedWriter::acquire(pool, backend).await?;
         sqlx::query("BEGIN").execute(&mut *writer.conn).await?;
         Ok(OwnedTx { writer, open: true })
     }

@@ -516,7 +516,7 @@ impl Db {
         &self,
         expected_rows: u64,
     ) -> Result<CustomerBatch, StoreError> {
-        let mut tx = crate::unchecked::OwnedTx::begin(&self.write, self.backend(), true).await?;
+        let mut tx = crate::unchecked::OwnedTx::begin(&self.write, self.backend()).await?;
         let dropped = if self.backend() == crate::Backend::Sqlite && expected_rows >= BULK_ROWS {
             Some(bulk::DroppedIndexes::drop_in(tx.conn()).await?)
         } else {
