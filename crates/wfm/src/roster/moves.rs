@@ -5,8 +5,9 @@
 //! - swap two agents' cells on a day (coverage kept when the queues match);
 //! - move an agent's shift to another day of the same week (weekly hours kept);
 //! - ruin and recreate: clear a few agents' cells on a day, refill each with its best shift;
-//! - cover a short slot: give an agent the best shift covering it, dropping another of their
-//!   shifts in the week if the weekly hours would otherwise be exceeded;
+//! - cover a short slot: give an agent the best shift covering it, first clearing one of
+//!   their other days — a neighbouring one (rest) or one of the same week (weekly hours,
+//!   consecutive days) — when the rules would otherwise refuse it;
 //! - follow the rotation: copy a week from the next agent one cycle earlier.
 
 use super::model::Assignment;
@@ -259,15 +260,27 @@ impl<R: Rng> Search<'_, '_, R> {
         if let Some(best) = self.best_covering(a, d, i, q) {
             return self.try_set(a, d, Some(best));
         }
-        // Make room in the agent's week: drop one other shift and retry.
-        let first = d / 7 * 7;
-        let last = (first + 7).min(p.days);
-        let e = self.rng.gen_range(first..last);
-        if e == d || self.state.cells[a][e].is_none() || !self.try_set(a, e, None) {
+        // Make room in the agent's row: clear a neighbouring day (a shift there can leave
+        // too little rest) or another day of the week (weekly hours, consecutive days), and
+        // retry. Giving the cleared day its best remaining shift as well was tried: it helps
+        // B-large as much but adds excess on B-small (BENCHMARKS.md, workforce management).
+        let e = if self.rng.gen_bool(0.5) {
+            if d > 0 && (d + 1 == p.days || self.rng.gen_bool(0.5)) {
+                d - 1
+            } else {
+                d + 1
+            }
+        } else {
+            let first = d / 7 * 7;
+            self.rng.gen_range(first..(first + 7).min(p.days))
+        };
+        if e == d || e >= p.days || self.state.cells[a][e].is_none() || !self.try_set(a, e, None) {
             return false;
         }
         if let Some(best) = self.best_covering(a, d, i, q) {
-            return self.try_set(a, d, Some(best));
+            if self.try_set(a, d, Some(best)) {
+                return true;
+            }
         }
         self.revert();
         self.undo.clear();
