@@ -113,7 +113,7 @@ impl CustomerBatch {
         }
         if self.tx.is_unchecked() {
             let tiers: Vec<String> = self.tiers.drain().collect();
-            missing_parents(
+            check_parents(
                 self.tx.conn(),
                 self.backend,
                 "customer_tiers",
@@ -122,7 +122,7 @@ impl CustomerBatch {
             )
             .await?;
             let owners: Vec<String> = self.owners.drain().collect();
-            missing_parents(self.tx.conn(), self.backend, "users", "id", &owners).await?;
+            check_parents(self.tx.conn(), self.backend, "users", "id", &owners).await?;
         }
         if let Some((low, high)) = &self.ids {
             // One statement logs every written customer for the search index, instead of
@@ -152,7 +152,7 @@ impl CustomerBatch {
 /// The foreign-key check of an unchecked batch, done once for the distinct values: fails
 /// with [`StoreError::Refused`], as the database's own check would, when a value names no
 /// row of `table`.
-async fn missing_parents(
+async fn check_parents(
     conn: &mut sqlx::AnyConnection,
     backend: crate::Backend,
     table: &str,
@@ -194,12 +194,7 @@ pub(super) async fn existing_mobiles_in(
             "SELECT cc.value, c.id, c.name FROM customer_contacts cc \
              JOIN customers c ON c.id = cc.customer_id WHERE cc.kind = 'mobile' AND cc.value IN (",
         );
-        for (i, v) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.bind_text(v.clone());
-        }
+        crate::tickets::bind_list(&mut sql, chunk);
         sql.push(")");
         let rows: Vec<(String, String, String)> = sql.query_as().fetch_all(&mut *conn).await?;
         for (value, id, name) in rows {
