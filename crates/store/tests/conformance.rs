@@ -109,6 +109,7 @@ kefu_test_support::suite!(
         customers_bulk::bulk_load_rebuilds_indexes,
         customers_bulk::bulk_load_duplicate_rolls_back,
         customers_bulk::batch_checks_parents_at_commit,
+        customers_bulk::batch_reports_a_refused_write_later,
         customers::export_chunks,
         assignment::preview_and_commit_balance_by_weight,
         assignment::filters_and_bad_choices_are_refused,

@@ -2,10 +2,10 @@
 //! imports, and [`CustomerBatch`], the all-or-nothing bulk write of an import.
 
 use super::bulk::DroppedIndexes;
+use super::writer::BatchWriter;
 use super::{reversed, ContactInput, CustomerInput};
 use crate::audit::{append_in, Actor, NewAuditEntry};
 use crate::search_log::Entity;
-use crate::unchecked::OwnedTx;
 use crate::{new_id, to_millis, Sql, StoreError};
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
@@ -18,8 +18,11 @@ use std::collections::{HashMap, HashSet};
 /// foreign-key enforcement (see [`crate::unchecked`]): contacts and tags refer to
 /// customers the batch itself wrote, and the tiers and owners the rows name are checked
 /// once, at commit, instead of once per row.
+///
+/// The statements run on a task of their own (see [`super::writer`]): `insert` returns
+/// once they are queued, and an error in them is reported by a later call.
 pub struct CustomerBatch {
-    pub(super) tx: OwnedTx,
+    pub(super) writer: BatchWriter,
     pub(super) backend: crate::Backend,
     /// The read pool: committed customers, for [`CustomerBatch::taken_mobiles`] while the
     /// batch's own connection has no mobile index.
@@ -27,6 +30,8 @@ pub struct CustomerBatch {
     /// Set in bulk-load mode: the indexes to rebuild before committing.
     pub(super) dropped: Option<DroppedIndexes>,
     pub(super) written: u64,
+    /// True when the database does not check parent rows: the batch does, at commit.
+    pub(super) unchecked: bool,
     /// The tiers and owners the written rows name, for the parent check at commit.
     pub(super) tiers: HashSet<String>,
     pub(super) owners: HashSet<String>,
@@ -50,7 +55,7 @@ impl CustomerBatch {
             let mut conn = self.read.acquire().await?;
             return existing_mobiles_in(&mut conn, self.backend, values).await;
         }
-        existing_mobiles_in(self.tx.conn(), self.backend, values).await
+        self.writer.mobiles(values.to_vec()).await
     }
 
     /// True when the batch runs in SQLite's bulk-load mode (indexes rebuilt at commit).
@@ -64,7 +69,7 @@ impl CustomerBatch {
         now: DateTime<Utc>,
         rows: &[CustomerInput],
     ) -> Result<(), StoreError> {
-        if self.tx.is_unchecked() {
+        if self.unchecked {
             for r in rows {
                 if !self.tiers.contains(&r.tier) {
                     self.tiers.insert(r.tier.clone());
@@ -75,9 +80,11 @@ impl CustomerBatch {
             }
         }
         let with_ids: Vec<(String, &CustomerInput)> = rows.iter().map(|r| (new_id(), r)).collect();
-        for chunk in with_ids.chunks(200) {
-            insert_customer_rows(self.tx.conn(), self.backend, chunk, created_by, now).await?;
-        }
+        let statements = with_ids
+            .chunks(200)
+            .flat_map(|chunk| customer_statements(self.backend, chunk, created_by, now))
+            .collect();
+        self.writer.write(statements).await?;
         for (id, _) in &with_ids {
             match &mut self.ids {
                 None => self.ids = Some((id.clone(), id.clone())),
@@ -108,21 +115,15 @@ impl CustomerBatch {
         now: DateTime<Utc>,
         entry: &NewAuditEntry,
     ) -> Result<u64, StoreError> {
+        let mut tx = self.writer.finish().await?;
         if let Some(dropped) = self.dropped.take() {
-            dropped.rebuild_in(self.tx.conn()).await?;
+            dropped.rebuild_in(tx.conn()).await?;
         }
-        if self.tx.is_unchecked() {
+        if tx.is_unchecked() {
             let tiers: Vec<String> = self.tiers.drain().collect();
-            check_parents(
-                self.tx.conn(),
-                self.backend,
-                "customer_tiers",
-                "code",
-                &tiers,
-            )
-            .await?;
+            check_parents(tx.conn(), self.backend, "customer_tiers", "code", &tiers).await?;
             let owners: Vec<String> = self.owners.drain().collect();
-            check_parents(self.tx.conn(), self.backend, "users", "id", &owners).await?;
+            check_parents(tx.conn(), self.backend, "users", "id", &owners).await?;
         }
         if let Some((low, high)) = &self.ids {
             // One statement logs every written customer for the search index, instead of
@@ -141,10 +142,10 @@ impl CustomerBatch {
                 .push(" AND id <= ")
                 .bind_text(high.as_str())
                 .push(" ORDER BY id");
-            sql.query().execute(self.tx.conn()).await?;
+            sql.query().execute(tx.conn()).await?;
         }
-        append_in(self.tx.conn(), actor, now, entry).await?;
-        self.tx.commit().await?;
+        append_in(tx.conn(), actor, now, entry).await?;
+        tx.commit().await?;
         Ok(self.written)
     }
 }
@@ -212,8 +213,33 @@ pub(super) async fn insert_customer_rows(
     created_by: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    for sql in customer_statements(backend, rows, created_by, now) {
+        sql.query().execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// Inserts the contacts and tags of customers that exist.
+pub(super) async fn insert_children(
+    tx: &mut sqlx::AnyConnection,
+    backend: crate::Backend,
+    rows: &[(String, &CustomerInput)],
+) -> Result<(), StoreError> {
+    for sql in children_statements(backend, rows) {
+        sql.query().execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// The multi-row statements that write `rows` with their contacts and tags.
+fn customer_statements(
+    backend: crate::Backend,
+    rows: &[(String, &CustomerInput)],
+    created_by: Option<&str>,
+    now: DateTime<Utc>,
+) -> Vec<Sql> {
     if rows.is_empty() {
-        return Ok(());
+        return Vec::new();
     }
     let now = to_millis(now);
     let mut sql = Sql::for_backend(
@@ -237,15 +263,13 @@ pub(super) async fn insert_customer_rows(
         sql.bind_int(now).push(", ");
         sql.bind_int(now).push(")");
     }
-    sql.query().execute(&mut *tx).await?;
-    insert_children(tx, backend, rows).await
+    let mut statements = vec![sql];
+    statements.extend(children_statements(backend, rows));
+    statements
 }
 
-pub(super) async fn insert_children(
-    tx: &mut sqlx::AnyConnection,
-    backend: crate::Backend,
-    rows: &[(String, &CustomerInput)],
-) -> Result<(), StoreError> {
+fn children_statements(backend: crate::Backend, rows: &[(String, &CustomerInput)]) -> Vec<Sql> {
+    let mut statements = Vec::new();
     let contacts: Vec<(&str, usize, &ContactInput)> = rows
         .iter()
         .flat_map(|(id, c)| {
@@ -270,7 +294,7 @@ pub(super) async fn insert_children(
             sql.bind(opt(&ct.label)).push(", ");
             sql.bind_int(*pos as i64).push(")");
         }
-        sql.query().execute(&mut *tx).await?;
+        statements.push(sql);
     }
     let tags: Vec<(&str, &str)> = rows
         .iter()
@@ -292,9 +316,9 @@ pub(super) async fn insert_children(
             sql.bind_text(*customer_id).push(", ");
             sql.bind_text(*tag).push(")");
         }
-        sql.query().execute(&mut *tx).await?;
+        statements.push(sql);
     }
-    Ok(())
+    statements
 }
 
 fn opt(v: &Option<String>) -> crate::Arg {

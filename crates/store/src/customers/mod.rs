@@ -160,6 +160,7 @@ pub(crate) fn reversed(s: &str) -> String {
 
 mod batch;
 mod bulk;
+mod writer;
 
 pub use batch::CustomerBatch;
 use batch::{existing_mobiles_in, insert_children, insert_customer_rows};
@@ -523,7 +524,8 @@ impl Db {
             None
         };
         Ok(CustomerBatch {
-            tx,
+            unchecked: tx.is_unchecked(),
+            writer: writer::BatchWriter::spawn(tx, self.backend()),
             backend: self.backend(),
             read: self.read.clone(),
             dropped,

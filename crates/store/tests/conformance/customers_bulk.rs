@@ -248,3 +248,45 @@ pub async fn batch_checks_parents_at_commit(backend: TestBackend) {
     );
     t.cleanup().await;
 }
+
+/// A batch's statements run on a task of their own, so a statement the database refuses
+/// is reported by a later call: a later insert or the commit. Either way the batch fails
+/// with the database's own error, nothing of it is written, and the writer is free again.
+pub async fn batch_reports_a_refused_write_later(backend: TestBackend) {
+    let t = TestDb::new(backend).await;
+    // Below the bulk size, so the mobile index refuses the twin when it is written.
+    let mut batch = t.db.begin_customer_batch(0).await.unwrap();
+    let rows: Vec<_> = (0..50).map(imported).collect();
+    batch.insert(None, t0(), &rows).await.unwrap();
+    let mut twin = customer("双胞胎");
+    twin.contacts = vec![mobile("13700000042")];
+    let mut outcome = batch.insert(None, t0(), &[twin]).await.map(|()| 0);
+    if outcome.is_ok() {
+        outcome = batch.insert(None, t0(), &[imported(60)]).await.map(|()| 0);
+    }
+    if outcome.is_ok() {
+        outcome = batch
+            .commit(
+                &system(),
+                t0(),
+                &NewAuditEntry::new(AuditAction::CustomersImported),
+            )
+            .await;
+    } else {
+        drop(batch);
+    }
+    assert!(
+        matches!(outcome, Err(StoreError::Conflict { .. })),
+        "{outcome:?}"
+    );
+    assert!(t
+        .db
+        .list_customers(&CustomerFilter::default(), None, 10)
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+    assert!(t.db.writer_checks_foreign_keys().await.unwrap());
+    create_customer(&t.db, &imported(42)).await;
+    t.cleanup().await;
+}
