@@ -80,11 +80,10 @@ impl CustomerBatch {
             }
         }
         let with_ids: Vec<(String, &CustomerInput)> = rows.iter().map(|r| (new_id(), r)).collect();
-        let statements = with_ids
-            .chunks(200)
-            .flat_map(|chunk| customer_statements(self.backend, chunk, created_by, now))
-            .collect();
-        self.writer.write(statements).await?;
+        for chunk in with_ids.chunks(200) {
+            let statements = customer_statements(self.backend, chunk, created_by, now);
+            self.writer.write(statements).await?;
+        }
         for (id, _) in &with_ids {
             match &mut self.ids {
                 None => self.ids = Some((id.clone(), id.clone())),
