@@ -141,18 +141,6 @@ impl Db {
         Ok(())
     }
 
-    /// Whether the writer connection checks foreign keys (always, outside the moments
-    /// [`UncheckedWriter`] describes); for tests and diagnostics.
-    pub async fn writer_checks_foreign_keys(&self) -> Result<bool, StoreError> {
-        if self.backend() != crate::Backend::Sqlite {
-            return Ok(true);
-        }
-        let (on,): (i64,) = sqlx::query_as("PRAGMA foreign_keys")
-            .fetch_one(&self.write)
-            .await?;
-        Ok(on == 1)
-    }
-
     /// What a commit would do now, without writing anything.
     #[tracing::instrument(skip_all, fields(agents = agent_ids.len()))]
     pub async fn preview_assignment(
@@ -184,11 +172,12 @@ impl Db {
         let mut writer = UncheckedWriter::acquire(&self.write, backend).await?;
         let mut tx = sqlx::Connection::begin(&mut *writer.conn).await?;
         let (loads, names) = chosen_agents(&mut tx, source, agent_ids).await?;
-        // The source's customers in id order, numbered from 0: the plan deals positions.
+        // The source's customers in creation (row key) order, numbered from 0: the plan
+        // deals positions.
         let moves = Moves::create(&mut tx, backend).await?;
         let sql = source_query(
             "INSERT INTO assign_moves (pos, customer_id) \
-             SELECT ROW_NUMBER() OVER (ORDER BY c.id) - 1, c.id FROM customers c WHERE ",
+             SELECT ROW_NUMBER() OVER (ORDER BY c.rk) - 1, c.id FROM customers c WHERE ",
             source,
         );
         let n = sql.query().execute(&mut *tx).await?.rows_affected();

@@ -145,9 +145,37 @@ impl Db {
         self.backend
     }
 
+    /// Brings the schema up to date. SQLite's migrations run with foreign-key enforcement
+    /// off, as SQLite prescribes for schema changes: a table is rebuilt by copying it and
+    /// dropping the old one, and with enforcement on that drop would delete (cascade) or
+    /// refuse every row referring to it. sqlx runs each migration in a transaction, where
+    /// the pragma has no effect, so it is set around them; `foreign_key_check` then
+    /// proves the rebuilt tables kept every reference intact.
     async fn migrate(&self) -> Result<(), StoreError> {
         match self.backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.write).await?,
+            Backend::Sqlite => {
+                let mut conn = self.write.acquire().await?;
+                sqlx::query("PRAGMA foreign_keys = OFF")
+                    .execute(&mut *conn)
+                    .await?;
+                let migrated = SQLITE_MIGRATIONS.run_direct(&mut *conn).await;
+                let broken: Vec<(String,)> = sqlx::query_as(
+                    "SELECT \"table\" || ' refers to a missing ' || parent \
+                     FROM pragma_foreign_key_check",
+                )
+                .fetch_all(&mut *conn)
+                .await?;
+                sqlx::query("PRAGMA foreign_keys = ON")
+                    .execute(&mut *conn)
+                    .await?;
+                migrated?;
+                if let Some((what,)) = broken.first() {
+                    return Err(StoreError::Corrupt(format!(
+                        "after migrating, {} rows break a foreign key: {what}",
+                        broken.len()
+                    )));
+                }
+            }
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.write).await?,
         }
         Ok(())

@@ -14,6 +14,8 @@ use crate::StoreError;
 pub(crate) struct UncheckedWriter {
     pub(crate) conn: sqlx::pool::PoolConnection<sqlx::Any>,
     unchecked: bool,
+    /// SQLite: temporary data (sorts, statement journals) goes to files, not memory.
+    temp_on_disk: bool,
 }
 
 impl UncheckedWriter {
@@ -28,10 +30,15 @@ impl UncheckedWriter {
                 .execute(&mut *conn)
                 .await?;
         }
-        Ok(UncheckedWriter { conn, unchecked })
+        Ok(UncheckedWriter {
+            conn,
+            unchecked,
+            temp_on_disk: false,
+        })
     }
 
-    /// Turns enforcement back on; call after the transaction has ended.
+    /// Turns enforcement back on, and temporary data back to memory; call after the
+    /// transaction has ended.
     pub(crate) async fn restore(&mut self) {
         if self.unchecked
             && sqlx::query("PRAGMA foreign_keys = ON")
@@ -41,12 +48,20 @@ impl UncheckedWriter {
         {
             self.unchecked = false;
         }
+        if self.temp_on_disk
+            && sqlx::query("PRAGMA temp_store = MEMORY")
+                .execute(&mut *self.conn)
+                .await
+                .is_ok()
+        {
+            self.temp_on_disk = false;
+        }
     }
 }
 
 impl Drop for UncheckedWriter {
     fn drop(&mut self) {
-        if self.unchecked {
+        if self.unchecked || self.temp_on_disk {
             self.conn.close_on_drop();
         }
     }
@@ -64,12 +79,23 @@ pub(crate) struct OwnedTx {
 }
 
 impl OwnedTx {
-    /// Begins on the writer, with enforcement off on SQLite.
+    /// Begins on the writer, with enforcement off on SQLite. With `temp_on_disk`, SQLite
+    /// sorts and journals through temporary files instead of memory, for a transaction
+    /// that builds large indexes: sorting a million keys in memory would raise the
+    /// process's peak memory by a third (foundation B1). The setting can only change
+    /// outside a transaction, so it is made here.
     pub(crate) async fn begin(
         pool: &sqlx::AnyPool,
         backend: crate::Backend,
+        temp_on_disk: bool,
     ) -> Result<Self, StoreError> {
         let mut writer = UncheckedWriter::acquire(pool, backend).await?;
+        if temp_on_disk && backend == crate::Backend::Sqlite {
+            writer.temp_on_disk = true;
+            sqlx::query("PRAGMA temp_store = FILE")
+                .execute(&mut *writer.conn)
+                .await?;
+        }
         sqlx::query("BEGIN").execute(&mut *writer.conn).await?;
         Ok(OwnedTx { writer, open: true })
     }
@@ -98,5 +124,25 @@ impl Drop for OwnedTx {
         if self.open {
             self.writer.conn.close_on_drop();
         }
+    }
+}
+
+impl crate::Db {
+    /// Whether the writer connection has its usual settings: it checks foreign keys and
+    /// keeps temporary data in memory (always, outside the moments this module
+    /// describes); for tests and diagnostics.
+    pub async fn writer_has_usual_settings(&self) -> Result<bool, StoreError> {
+        if self.backend() != crate::Backend::Sqlite {
+            return Ok(true);
+        }
+        let mut conn = self.write.acquire().await?;
+        let (foreign_keys,): (i64,) = sqlx::query_as("PRAGMA foreign_keys")
+            .fetch_one(&mut *conn)
+            .await?;
+        // 2 is MEMORY.
+        let (temp_store,): (i64,) = sqlx::query_as("PRAGMA temp_store")
+            .fetch_one(&mut *conn)
+            .await?;
+        Ok(foreign_keys == 1 && temp_store == 2)
     }
 }

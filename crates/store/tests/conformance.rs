@@ -64,6 +64,7 @@ kefu_test_support::suite!(
     "store conformance",
     [
         migrations::backends_match,
+        migrations::customers_get_row_keys_in_creation_order,
         chat::routing_respects_skills_and_capacity,
         chat::messages_resume_after_seq_and_are_stored_once,
         chat::tokens_expire_and_renew,

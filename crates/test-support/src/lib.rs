@@ -86,18 +86,89 @@ impl TestDb {
     /// Creates and migrates a fresh database. Panics (failing the test) when the database
     /// cannot be created, or on PostgreSQL when `KEFU_TEST_POSTGRES_URL` is not set.
     pub async fn new(backend: TestBackend) -> TestDb {
+        Unmigrated::create(backend).await.finish().await
+    }
+
+    /// A fresh database migrated only up to (not including) migration `version`, for
+    /// tests of what that migration does to rows written before it.
+    pub async fn before_migration(backend: TestBackend, version: i64) -> Unmigrated {
+        let fresh = Unmigrated::create(backend).await;
+        let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../store/migrations")
+            .join(backend.name());
+        let earlier = tempfile::tempdir().expect("create a temporary directory");
+        for entry in std::fs::read_dir(&all).expect("read the migrations folder") {
+            let path = entry.expect("read the migrations folder").path();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            let number: i64 = name
+                .split('_')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(i64::MAX);
+            if number < version {
+                std::fs::copy(&path, earlier.path().join(name)).expect("copy a migration");
+            }
+        }
+        let migrator = sqlx::migrate::Migrator::new(earlier.path())
+            .await
+            .expect("read the earlier migrations");
+        let mut conn = fresh.connect().await;
+        migrator
+            .run_direct(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("migrate up to {version}: {e}"));
+        let _ = conn.close().await;
+        fresh
+    }
+
+    pub fn backend(&self) -> TestBackend {
+        self.backend
+    }
+
+    /// Runs one statement on its own connection, beside the store: the rows a fixture
+    /// needs that no use case writes (moments in the past, a month's figures at once).
+    /// Panics, failing the test, when the statement fails.
+    pub async fn exec(&self, sql: &str, binds: &[Bind<'_>]) {
+        exec_on(&self.url, sql, binds).await;
+    }
+
+    /// Closes the pools and drops the PostgreSQL database (the SQLite directory goes with
+    /// the value).
+    pub async fn cleanup(self) {
+        self.db.close().await;
+        if let Some((admin_url, name)) = &self.pg {
+            drop_database(admin_url, name).await;
+            let _ = LEFTOVERS
+                .try_with(|l| l.lock().expect("leftovers lock").retain(|(_, n)| n != name));
+        }
+    }
+}
+
+/// A database not yet migrated to the end (see [`TestDb::before_migration`]): rows are
+/// written with [`Unmigrated::exec`], and [`Unmigrated::finish`] connects the store,
+/// which runs the remaining migrations.
+pub struct Unmigrated {
+    pub url: String,
+    backend: TestBackend,
+    dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+impl Unmigrated {
+    /// Creates an empty database. Panics (failing the test) when it cannot be created, or
+    /// on PostgreSQL when `KEFU_TEST_POSTGRES_URL` is not set.
+    async fn create(backend: TestBackend) -> Unmigrated {
         match backend {
             TestBackend::Sqlite => {
                 let dir = tempfile::tempdir().expect("create a temporary directory");
                 let url = format!("sqlite://{}/kefu.db", dir.path().display());
-                let db = Db::connect(&url)
-                    .await
-                    .unwrap_or_else(|e| panic!("connect to {url}: {e}"));
-                TestDb {
-                    db,
+                Unmigrated {
                     url,
                     backend,
-                    _dir: Some(dir),
+                    dir: Some(dir),
                     pg: None,
                 }
             }
@@ -117,57 +188,69 @@ impl TestDb {
                         .expect("leftovers lock")
                         .push((admin_url.clone(), name.clone()))
                 });
-                let url = database_url(&admin_url, &name);
-                let db = Db::connect(&url)
-                    .await
-                    .unwrap_or_else(|e| panic!("connect to {name}: {e}"));
-                TestDb {
-                    db,
-                    url,
+                Unmigrated {
+                    url: database_url(&admin_url, &name),
                     backend,
-                    _dir: None,
+                    dir: None,
                     pg: Some((admin_url, name)),
                 }
             }
         }
     }
 
-    pub fn backend(&self) -> TestBackend {
-        self.backend
+    async fn connect(&self) -> AnyConnection {
+        install_default_drivers();
+        let url = match self.backend {
+            TestBackend::Sqlite => format!("{}?mode=rwc", self.url),
+            TestBackend::Postgres => self.url.clone(),
+        };
+        AnyConnection::connect(&url)
+            .await
+            .unwrap_or_else(|e| panic!("connect to {}: {e}", self.url))
     }
 
-    /// Runs one statement on its own connection, beside the store: the rows a fixture
-    /// needs that no use case writes (moments in the past, a month's figures at once).
-    /// Panics, failing the test, when the statement fails.
+    /// Runs one statement on its own connection. Panics, failing the test, when it fails.
     pub async fn exec(&self, sql: &str, binds: &[Bind<'_>]) {
-        use sqlx::Connection;
-        let mut conn = sqlx::AnyConnection::connect(&self.url)
-            .await
-            .unwrap_or_else(|e| panic!("connect to {}: {e}", self.url));
-        let mut q = sqlx::query(sql);
-        for b in binds {
-            q = match b {
-                Bind::T(s) => q.bind(*s),
-                Bind::I(i) => q.bind(*i),
-                Bind::N => q.bind(None::<i64>),
-            };
-        }
-        q.execute(&mut conn)
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let mut conn = self.connect().await;
+        run_statement(&mut conn, sql, binds).await;
         let _ = conn.close().await;
     }
 
-    /// Closes the pools and drops the PostgreSQL database (the SQLite directory goes with
-    /// the value).
-    pub async fn cleanup(self) {
-        self.db.close().await;
-        if let Some((admin_url, name)) = &self.pg {
-            drop_database(admin_url, name).await;
-            let _ = LEFTOVERS
-                .try_with(|l| l.lock().expect("leftovers lock").retain(|(_, n)| n != name));
+    /// Connects the store, which runs the remaining migrations.
+    pub async fn finish(self) -> TestDb {
+        let db = Db::connect(&self.url)
+            .await
+            .unwrap_or_else(|e| panic!("connect to {}: {e}", self.url));
+        TestDb {
+            db,
+            url: self.url,
+            backend: self.backend,
+            _dir: self.dir,
+            pg: self.pg,
         }
     }
+}
+
+async fn exec_on(url: &str, sql: &str, binds: &[Bind<'_>]) {
+    let mut conn = AnyConnection::connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("connect to {url}: {e}"));
+    run_statement(&mut conn, sql, binds).await;
+    let _ = conn.close().await;
+}
+
+async fn run_statement(conn: &mut AnyConnection, sql: &str, binds: &[Bind<'_>]) {
+    let mut q = sqlx::query(sql);
+    for b in binds {
+        q = match b {
+            Bind::T(s) => q.bind(*s),
+            Bind::I(i) => q.bind(*i),
+            Bind::N => q.bind(None::<i64>),
+        };
+    }
+    q.execute(conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
 async fn drop_database(admin_url: &str, name: &str) {

@@ -345,7 +345,8 @@ impl Db {
         })
     }
 
-    /// Newest first; `cursor` is the last id of the previous page.
+    /// Newest first (by row key, which is creation order); `cursor` is the last id of
+    /// the previous page.
     #[tracing::instrument(skip_all)]
     pub async fn list_customers(
         &self,
@@ -357,9 +358,11 @@ impl Db {
         sql.push(" WHERE 1 = 1");
         push_filter(&mut sql, filter);
         if let Some(cursor) = cursor {
-            sql.push(" AND c.id < ").bind_text(cursor);
+            sql.push(" AND c.rk < (SELECT rk FROM customers WHERE id = ")
+                .bind_text(cursor)
+                .push(")");
         }
-        sql.push(" ORDER BY c.id DESC LIMIT ")
+        sql.push(" ORDER BY c.rk DESC LIMIT ")
             .bind_int(limit as i64 + 1);
         let mut rows: Vec<CustomerSummaryRow> = sql.query_as().fetch_all(&self.read).await?;
         self.fill_tags(&mut rows).await?;
@@ -373,7 +376,7 @@ impl Db {
     ) -> Result<Vec<CustomerSummaryRow>, StoreError> {
         let sql = format!(
             "{SUMMARY_SELECT} WHERE c.id IN (SELECT customer_id FROM customer_contacts \
-             WHERE value_rev = $1) ORDER BY c.id DESC LIMIT 20"
+             WHERE value_rev = $1) ORDER BY c.rk DESC LIMIT 20"
         );
         let mut rows: Vec<CustomerSummaryRow> = sqlx::query_as(&sql)
             .bind(reversed(value))
@@ -443,7 +446,8 @@ impl Db {
         Ok(n)
     }
 
-    /// Full records in id order, `limit` at a time after `after_id`, for streaming exports.
+    /// Full records in creation (row key) order, `limit` at a time after `after_id`, for
+    /// streaming exports.
     pub async fn export_customers_chunk(
         &self,
         filter: &CustomerFilter,
@@ -454,31 +458,38 @@ impl Db {
         sql.push(" WHERE 1 = 1");
         push_filter(&mut sql, filter);
         if let Some(after) = after_id {
-            sql.push(" AND c.id > ").bind_text(after);
+            sql.push(" AND c.rk > (SELECT rk FROM customers WHERE id = ")
+                .bind_text(after)
+                .push(")");
         }
-        sql.push(" ORDER BY c.id LIMIT ").bind_int(limit as i64);
+        sql.push(" ORDER BY c.rk LIMIT ").bind_int(limit as i64);
         let mut conn = self.read.acquire().await?;
         let cores: Vec<CustomerCore> = sql.query_as().fetch_all(&mut *conn).await?;
-        let (Some(first), Some(last)) = (cores.first(), cores.last()) else {
+        if cores.is_empty() {
             return Ok(Vec::new());
-        };
-        // One range query per chunk for contacts and tags instead of one per customer.
-        let contacts: Vec<ContactRow> = sqlx::query_as(
-            "SELECT id, customer_id, kind, value, label FROM customer_contacts \
-             WHERE customer_id >= $1 AND customer_id <= $2 ORDER BY customer_id, position",
-        )
-        .bind(&first.id)
-        .bind(&last.id)
-        .fetch_all(&mut *conn)
-        .await?;
-        let tags: Vec<(String, String)> = sqlx::query_as(
-            "SELECT customer_id, tag FROM customer_tags WHERE customer_id >= $1 AND customer_id <= $2 \
-             ORDER BY customer_id, tag",
-        )
-        .bind(&first.id)
-        .bind(&last.id)
-        .fetch_all(&mut *conn)
-        .await?;
+        }
+        // One query per chunk for contacts and tags instead of one per customer.
+        let ids: Vec<String> = cores.iter().map(|c| c.id.clone()).collect();
+        let mut contacts = Vec::with_capacity(ids.len());
+        let mut tags = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let mut sql = Sql::new(
+                "SELECT id, customer_id, kind, value, label FROM customer_contacts \
+                 WHERE customer_id IN (",
+            );
+            crate::tickets::bind_list(&mut sql, chunk);
+            sql.push(") ORDER BY customer_id, position");
+            contacts.extend(sql.query_as::<ContactRow>().fetch_all(&mut *conn).await?);
+            let mut sql =
+                Sql::new("SELECT customer_id, tag FROM customer_tags WHERE customer_id IN (");
+            crate::tickets::bind_list(&mut sql, chunk);
+            sql.push(") ORDER BY customer_id, tag");
+            tags.extend(
+                sql.query_as::<(String, String)>()
+                    .fetch_all(&mut *conn)
+                    .await?,
+            );
+        }
         let mut contacts_by: HashMap<String, Vec<ContactRow>> = HashMap::new();
         for c in contacts {
             contacts_by
@@ -517,8 +528,9 @@ impl Db {
         &self,
         expected_rows: u64,
     ) -> Result<CustomerBatch, StoreError> {
-        let mut tx = crate::unchecked::OwnedTx::begin(&self.write, self.backend()).await?;
-        let dropped = if self.backend() == crate::Backend::Sqlite && expected_rows >= BULK_ROWS {
+        let bulk = self.backend() == crate::Backend::Sqlite && expected_rows >= BULK_ROWS;
+        let mut tx = crate::unchecked::OwnedTx::begin(&self.write, self.backend(), bulk).await?;
+        let dropped = if bulk {
             Some(bulk::DroppedIndexes::drop_in(tx.conn()).await?)
         } else {
             None

@@ -86,7 +86,7 @@ pub async fn preview_and_commit_balance_by_weight(backend: TestBackend) {
             .unwrap();
     let committed: Vec<u64> = done.plan.shares.iter().map(|(s, _)| s.added).collect();
     assert_eq!(committed, added, "the commit does what the preview showed");
-    assert!(t.db.writer_checks_foreign_keys().await.unwrap());
+    assert!(t.db.writer_has_usual_settings().await.unwrap());
     assert_eq!(done.due_at, at(5) + Duration::days(7));
     assert_eq!(
         (
@@ -207,7 +207,7 @@ pub async fn filters_and_bad_choices_are_refused(backend: TestBackend) {
         "a refused commit writes nothing"
     );
     assert!(
-        t.db.writer_checks_foreign_keys().await.unwrap(),
+        t.db.writer_has_usual_settings().await.unwrap(),
         "a refused commit leaves the writer checking foreign keys"
     );
     assert!(t

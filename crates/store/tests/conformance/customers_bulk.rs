@@ -92,7 +92,7 @@ pub async fn bulk_load_rebuilds_indexes(backend: TestBackend) {
         .unwrap();
     let entry = NewAuditEntry::new(AuditAction::CustomersImported).detail("rows=300");
     assert_eq!(batch.commit(&system(), t0(), &entry).await.unwrap(), 300);
-    assert!(t.db.writer_checks_foreign_keys().await.unwrap());
+    assert!(t.db.writer_has_usual_settings().await.unwrap());
     // Every imported customer, and nothing else, is logged once for the search index.
     let logged: std::collections::BTreeSet<String> =
         t.db.search_changes_after(logged_before, 1_000)
@@ -214,13 +214,13 @@ pub async fn batch_checks_parents_at_commit(backend: TestBackend) {
                 .await
                 .unwrap();
         assert!(all.items.is_empty(), "{tier}: nothing written");
-        assert!(t.db.writer_checks_foreign_keys().await.unwrap());
+        assert!(t.db.writer_has_usual_settings().await.unwrap());
     }
     // A batch dropped half-way leaves nothing and a checking writer behind.
     let mut batch = t.db.begin_customer_batch(0).await.unwrap();
     batch.insert(None, t0(), &[imported(1)]).await.unwrap();
     drop(batch);
-    assert!(t.db.writer_checks_foreign_keys().await.unwrap());
+    assert!(t.db.writer_has_usual_settings().await.unwrap());
     assert!(t
         .db
         .existing_mobiles(&["13700000001".into()])
@@ -286,7 +286,7 @@ pub async fn batch_reports_a_refused_write_later(backend: TestBackend) {
         .unwrap()
         .items
         .is_empty());
-    assert!(t.db.writer_checks_foreign_keys().await.unwrap());
+    assert!(t.db.writer_has_usual_settings().await.unwrap());
     create_customer(&t.db, &imported(42)).await;
     t.cleanup().await;
 }
