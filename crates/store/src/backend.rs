@@ -44,6 +44,22 @@ const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NO
      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
      PRAGMA temp_store = MEMORY;";
 
+/// How many migrations a SQLite database has applied (none when it is new).
+async fn applied_migrations(conn: &mut sqlx::AnyConnection) -> Result<i64, StoreError> {
+    let (tracked,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if tracked == 0 {
+        return Ok(0);
+    }
+    let (applied,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM _sqlx_migrations")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(applied)
+}
+
 impl Db {
     /// Connects to `url` (`sqlite://path/file.db` or `postgres://…`), creating the SQLite
     /// file if needed, and brings the schema up to date.
@@ -150,11 +166,17 @@ impl Db {
     /// dropping the old one, and with enforcement on that drop would delete (cascade) or
     /// refuse every row referring to it. sqlx runs each migration in a transaction, where
     /// the pragma has no effect, so it is set around them; `foreign_key_check` then
-    /// proves the rebuilt tables kept every reference intact.
+    /// proves the rebuilt tables kept every reference intact. A database already up to
+    /// date is left alone: the check reads every table.
     async fn migrate(&self) -> Result<(), StoreError> {
         match self.backend {
             Backend::Sqlite => {
                 let mut conn = self.write.acquire().await?;
+                let before = applied_migrations(&mut conn).await?;
+                if before == SQLITE_MIGRATIONS.iter().count() as i64 {
+                    // Up to date: no check, which would read the whole database.
+                    return Ok(());
+                }
                 sqlx::query("PRAGMA foreign_keys = OFF")
                     .execute(&mut *conn)
                     .await?;
