@@ -40,21 +40,14 @@ impl UncheckedWriter {
     /// Turns enforcement back on, and temporary data back to memory; call after the
     /// transaction has ended.
     pub(crate) async fn restore(&mut self) {
-        if self.unchecked
-            && sqlx::query("PRAGMA foreign_keys = ON")
-                .execute(&mut *self.conn)
-                .await
-                .is_ok()
-        {
-            self.unchecked = false;
-        }
-        if self.temp_on_disk
-            && sqlx::query("PRAGMA temp_store = MEMORY")
-                .execute(&mut *self.conn)
-                .await
-                .is_ok()
-        {
-            self.temp_on_disk = false;
+        let changed = [
+            (&mut self.unchecked, "PRAGMA foreign_keys = ON"),
+            (&mut self.temp_on_disk, "PRAGMA temp_store = MEMORY"),
+        ];
+        for (changed, usual) in changed {
+            if *changed && sqlx::query(usual).execute(&mut *self.conn).await.is_ok() {
+                *changed = false;
+            }
         }
     }
 }
