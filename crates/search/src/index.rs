@@ -227,8 +227,10 @@ const FOLLOW_THREADS: usize = 1;
 const FOLLOW_HEAP: usize = 32 * 1024 * 1024;
 /// The writer during a full build: the heap is split between the indexing threads
 /// (tantivy asks for at least 15 MB each); a bigger heap makes fewer, larger segments.
+/// 64 MB builds 1,000,000 customers in the same 22 s as 96 MB did, and leaves the server
+/// holding less afterwards (foundation B2: 141–147 MB against 147–158 MB; BENCHMARKS.md).
 const BULK_THREADS: usize = 2;
-const BULK_HEAP: usize = 96 * 1024 * 1024;
+const BULK_HEAP: usize = 64 * 1024 * 1024;
 
 impl SearchIndex {
     /// Opens the index in `dir`, creating it (empty, no checkpoint) when there is none or
