@@ -198,6 +198,7 @@ impl Unmigrated {
         }
     }
 
+    /// A connection of its own; on SQLite it creates the file if there is none yet.
     async fn connect(&self) -> AnyConnection {
         install_default_drivers();
         let url = match self.backend {
@@ -211,9 +212,7 @@ impl Unmigrated {
 
     /// Runs one statement on its own connection. Panics, failing the test, when it fails.
     pub async fn exec(&self, sql: &str, binds: &[Bind<'_>]) {
-        let mut conn = self.connect().await;
-        run_statement(&mut conn, sql, binds).await;
-        let _ = conn.close().await;
+        exec_on(&self.url, sql, binds).await;
     }
 
     /// Connects the store, which runs the remaining migrations.
@@ -235,11 +234,6 @@ async fn exec_on(url: &str, sql: &str, binds: &[Bind<'_>]) {
     let mut conn = AnyConnection::connect(url)
         .await
         .unwrap_or_else(|e| panic!("connect to {url}: {e}"));
-    run_statement(&mut conn, sql, binds).await;
-    let _ = conn.close().await;
-}
-
-async fn run_statement(conn: &mut AnyConnection, sql: &str, binds: &[Bind<'_>]) {
     let mut q = sqlx::query(sql);
     for b in binds {
         q = match b {
@@ -248,9 +242,10 @@ async fn run_statement(conn: &mut AnyConnection, sql: &str, binds: &[Bind<'_>]) 
             Bind::N => q.bind(None::<i64>),
         };
     }
-    q.execute(conn)
+    q.execute(&mut conn)
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let _ = conn.close().await;
 }
 
 async fn drop_database(admin_url: &str, name: &str) {
