@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! roster_bench gen small|large|large-short|handbook FILE.json
-//! roster_bench solve FILE.json [--seconds S] [--seed N] [--out ROSTER.json]
+//! roster_bench solve FILE.json [--seconds S] [--iterations N] [--seed N] [--out ROSTER.json]
 //! roster_bench score FILE.json ROSTER.json
 //! roster_bench diagnose FILE.json ROSTER.json
 //! ```
@@ -13,8 +13,8 @@
 //! who could work a shift covering it, which hard rule stops a one-cell change.
 
 use kefu_wfm::roster::{
-    coverage, evaluate, handbook, solve, violations, Agent, Assignment, Break, Fairness, Instance,
-    Roster, ShiftTemplate, SolveOptions,
+    coverage, evaluate, handbook, solve_with_budget, violations, Agent, Assignment, Break,
+    Fairness, Instance, Roster, ShiftTemplate, SolveOptions,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -49,7 +49,13 @@ fn main() -> Result<()> {
                 seed: flag("--seed").unwrap_or("1").parse()?,
                 time_limit: Duration::from_secs_f64(flag("--seconds").unwrap_or("5").parse()?),
             };
-            let sol = solve(&inst, &opts)?;
+            // A move budget makes runs comparable whatever else loads the machine (a time
+            // limit far above it leaves the budget to decide).
+            let budget = match flag("--iterations") {
+                Some(n) => n.parse()?,
+                None => u64::MAX,
+            };
+            let sol = solve_with_budget(&inst, &opts, budget)?;
             let broken = violations(&inst, &sol.roster).len();
             println!(
                 "{{\"solver\":\"kefu\",\"uncovered\":{},\"excess\":{},\"unfairness\":{},\
