@@ -390,13 +390,9 @@ impl Db {
         if rows.is_empty() {
             return Ok(());
         }
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
         let mut sql = Sql::new("SELECT customer_id, tag FROM customer_tags WHERE customer_id IN (");
-        for (i, r) in rows.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.bind_text(r.id.clone());
-        }
+        crate::tickets::bind_list(&mut sql, &ids);
         sql.push(") ORDER BY tag");
         let tags: Vec<(String, String)> = sql.query_as().fetch_all(&self.read).await?;
         let mut by_customer: HashMap<String, Vec<String>> = HashMap::new();
