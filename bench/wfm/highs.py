@@ -113,9 +113,8 @@ class Model:
             for t in tpl
         ]
         self.worked = [t["length_minutes"] - sum(b["minutes"] for b in t["breaks"]) for t in tpl]
-        fixed = [[None if d in free else c for d, c in enumerate(row)] for row in roster]
-        self.fixed = fixed
-        base = self.coverage(fixed)
+        self.fixed = [[None if d in free else c for d, c in enumerate(row)] for row in roster]
+        base = self.coverage(self.fixed)
         need = np.array(inst["demand"])
         self.cols, self.by_cell = [], {}
         for a, agent in enumerate(inst["agents"]):
