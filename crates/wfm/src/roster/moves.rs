@@ -6,8 +6,9 @@
 //! - move an agent's shift to another day of the same week (weekly hours kept);
 //! - ruin and recreate: clear a few agents' cells on a day, refill each with its best shift;
 //! - cover a short slot: give an agent the best shift covering it, first clearing one of
-//!   their other days — a neighbouring one (rest) or one of the same week (weekly hours,
-//!   consecutive days) — when the rules would otherwise refuse it;
+//!   their other days — a neighbouring one (rest), one of the same week (weekly hours) or one
+//!   of the run of working days around it (consecutive days) — when the rules would otherwise
+//!   refuse it;
 //! - follow the rotation: copy a week from the next agent one cycle earlier.
 
 use super::model::Assignment;
@@ -260,19 +261,26 @@ impl<R: Rng> Search<'_, '_, R> {
         if let Some(best) = self.best_covering(a, d, i, q) {
             return self.try_set(a, d, Some(best));
         }
-        // Make room in the agent's row: clear a neighbouring day (a shift there can leave
-        // too little rest) or another day of the week (weekly hours, consecutive days), and
-        // retry. Giving the cleared day its best remaining shift as well was tried: it helps
-        // B-large as much but adds excess on B-small (BENCHMARKS.md, workforce management).
-        let e = if self.rng.gen_bool(0.5) {
-            if d > 0 && (d + 1 == p.days || self.rng.gen_bool(0.5)) {
-                d - 1
-            } else {
-                d + 1
-            }
+        // Make room in the agent's row, for whichever rule refused: clear a neighbouring day
+        // (a shift there can leave too little rest), another day of the week (weekly hours)
+        // or a day of the run of working days around `d` (consecutive days; the run may reach
+        // into the week before or after), and retry. Giving the cleared day its best remaining
+        // shift as well was tried: it helps B-large as much but adds excess on B-small
+        // (BENCHMARKS.md, workforce management).
+        let roll = self.rng.gen_range(0..3);
+        let run = if roll == 2 {
+            self.day_of_run(a, d)
         } else {
-            let first = d / 7 * 7;
-            self.rng.gen_range(first..(first + 7).min(p.days))
+            None
+        };
+        let e = match (roll, run) {
+            (_, Some(e)) => e,
+            (1, _) => {
+                let first = d / 7 * 7;
+                self.rng.gen_range(first..(first + 7).min(p.days))
+            }
+            _ if d > 0 && (d + 1 == p.days || self.rng.gen_bool(0.5)) => d - 1,
+            _ => d + 1,
         };
         if e == d || e >= p.days || self.state.cells[a][e].is_none() || !self.try_set(a, e, None) {
             return false;
@@ -285,6 +293,23 @@ impl<R: Rng> Search<'_, '_, R> {
         self.revert();
         self.undo.clear();
         false
+    }
+
+    /// A random day of the run of working days that a shift on day `d` (now off) would join;
+    /// none when `d` is worked or both its neighbours are off (the caller then clears a
+    /// neighbouring day).
+    fn day_of_run(&mut self, a: usize, d: usize) -> Option<usize> {
+        let row = &self.state.cells[a];
+        if row[d].is_some() {
+            return None;
+        }
+        let before = (0..d).rev().take_while(|&x| row[x].is_some()).count();
+        let after = (d + 1..row.len()).take_while(|&x| row[x].is_some()).count();
+        if before + after == 0 {
+            return None;
+        }
+        let k = self.rng.gen_range(1..=before + after);
+        Some(if k <= before { d - k } else { d + k - before })
     }
 
     /// The agent's best shift on day `d` in queue `q` among those covering in-day interval

@@ -3,14 +3,19 @@
 //! search can cross plateaus and small ridges without a temperature to tune. Every move keeps
 //! every hard rule; its cost is read from the incrementally kept [`State`].
 //!
-//! The phases oscillate: a strict one (the score's order), then a relaxed one in which an
-//! uncovered interval weighs only a few excess intervals, so the search can reshape coverage
-//! through rosters that are briefly short; the best roster is always judged strictly and each
-//! strict phase restarts from it. A search that finds no better roster for a long while is
+//! Two stages. In the first, only uncovered demand counts: excess and unfairness are free, so
+//! the search walks the wide plateaus of rosters that cover alike, where a later move can turn
+//! a redundant shift into a covering one. It ends after most of the time ([`COVER_SHARE`]), or
+//! at once when uncovered demand reaches the lower bound (as on most small instances). The
+//! second stage restarts from the best roster and orders by the whole score. Its phases
+//! oscillate: a strict one (the score's order), then a relaxed one in which an uncovered
+//! interval weighs only a few excess intervals, so the search can reshape coverage through
+//! rosters that are briefly short; the best roster is always judged strictly and each strict
+//! phase restarts from it. A second stage that finds no better roster for a long while is
 //! kicked (one day cleared and refilled). The moves are in `moves.rs`.
 
 use super::model::{Assignment, Roster};
-use super::state::{Cost, State, STRICT};
+use super::state::{Cost, State, COVER_ONLY, STRICT};
 use rand::Rng;
 use std::time::Instant;
 
@@ -26,6 +31,11 @@ const PHASE: u64 = 1 << 16;
 const RELAXED: i128 = 3;
 /// Iterations without a new best roster before the search is kicked.
 const STALL: u64 = 1 << 20;
+/// Share of the time (and of a move budget) spent in the first stage, where only uncovered
+/// demand counts. Measured on B-large at a budget of 20 M moves (seeds 1 and 2): a share of
+/// 0.5 leaves 110 / 100 uncovered, 0.85 105 / 97, 0.95 105 / 96, against 107 / 115 with no
+/// first stage; the second stage then trims excess (about 3 % more than without it).
+const COVER_SHARE: f64 = 0.85;
 
 /// Why and when the search stops.
 pub(crate) struct Limits {
@@ -93,6 +103,15 @@ impl<R: Rng> Search<'_, '_, R> {
         let mut best_cost: Cost = self.state.cost();
         let mut best = self.state.roster();
         let mut at_best = true;
+        let started = Instant::now();
+        let first_until = started
+            + limits
+                .deadline
+                .saturating_duration_since(started)
+                .mul_f64(COVER_SHARE);
+        let first_budget = (limits.max_iterations as f64 * COVER_SHARE) as u64;
+        let mut first_stage = true;
+        self.weight = COVER_ONLY;
         let mut current = self.state.cost_weighted(self.weight);
         let cells = self.state.cells.len() * self.state.p.days;
         let length = if cells <= SMALL_CELLS {
@@ -106,13 +125,30 @@ impl<R: Rng> Search<'_, '_, R> {
         let agents = self.state.cells.len();
         while iterations < limits.max_iterations && agents > 0 {
             if iterations.is_multiple_of(256) {
-                if Instant::now() >= limits.deadline || self.proven(limits) {
+                let now = Instant::now();
+                if now >= limits.deadline || self.proven(limits) {
                     break;
+                }
+                if first_stage
+                    && (iterations >= first_budget
+                        || now >= first_until
+                        || self.state.uncovered as u64 <= limits.lower_bound)
+                {
+                    // Second stage: from the best roster, ordered by the whole score.
+                    first_stage = false;
+                    if !at_best {
+                        self.restore(&best);
+                        at_best = true;
+                    }
+                    self.weight = STRICT;
+                    last_best = iterations;
+                    current = self.state.cost_weighted(self.weight);
+                    history.iter_mut().for_each(|h| *h = current);
                 }
                 if iterations.is_multiple_of(4096) {
                     self.refresh_short();
                 }
-                if iterations.is_multiple_of(PHASE) && iterations > 0 {
+                if iterations.is_multiple_of(PHASE) && iterations > 0 && !first_stage {
                     // Oscillate: a relaxed phase wanders through rosters that trade a little
                     // uncovered demand for less excess (every roster it passes is still judged
                     // strictly for the best); the strict phase after it starts again from the
@@ -127,7 +163,7 @@ impl<R: Rng> Search<'_, '_, R> {
                     history.iter_mut().for_each(|h| *h = current);
                 }
             }
-            if iterations - last_best > STALL {
+            if iterations - last_best > STALL && !first_stage {
                 // Stalled: go back to the best roster and kick it out of its basin.
                 if !at_best {
                     self.restore(&best);

@@ -13,6 +13,10 @@ pub(crate) type Cost = i128;
 /// Weight of uncovered demand that keeps it strictly above any amount of excess.
 pub(crate) const STRICT: i128 = 1 << 40;
 
+/// Weight of uncovered demand that makes it the only thing counted: excess and unfairness are
+/// free (the search's first stage, see `search.rs`).
+pub(crate) const COVER_ONLY: i128 = 0;
+
 /// One fairness count (evenings, on-call, weekends/holidays) spread among eligible agents,
 /// with a histogram so max − min follows each change in O(1).
 #[derive(Debug, Clone)]
@@ -134,8 +138,11 @@ impl<'a> State<'a> {
     }
 
     /// The cost with uncovered demand weighted `uncovered_weight` (in units of excess); with
-    /// [`STRICT`] the order is the score's.
+    /// [`STRICT`] the order is the score's, with [`COVER_ONLY`] only uncovered demand counts.
     pub fn cost_weighted(&self, uncovered_weight: i128) -> Cost {
+        if uncovered_weight == COVER_ONLY {
+            return (self.uncovered as i128) << 44;
+        }
         ((self.uncovered as i128 * uncovered_weight) << 44)
             + ((self.excess as i128) << 44)
             + ((self.unfairness() as i128) << 12)
