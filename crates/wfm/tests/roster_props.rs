@@ -1,10 +1,13 @@
-//! Property tests of the solver on random small instances: every roster it returns keeps the
-//! hard rules (no agent double-booked, rest, leave and unavailability respected, locked cells
-//! kept), covers at least as much as a plain greedy roster, and is the same for the same seed.
+//! Property tests of the solver on random instances: every roster it returns keeps the hard
+//! rules (no agent double-booked, rest, leave and unavailability respected, locked cells kept),
+//! covers at least as much as a plain greedy roster, and is the same for the same seed. Small
+//! instances are searched under the whole score from the start; large ones (over 1,000
+//! agent-days, short of people) go through the search's first stage, where only uncovered
+//! demand counts, too.
 
 use kefu_wfm::roster::{
     evaluate, solve_with_budget, violations, Agent, Assignment, Fairness, FixedShift, Instance,
-    Roster, ShiftTemplate, SolveOptions, Unavailable,
+    Roster, ShiftTemplate, Solution, SolveOptions, Unavailable,
 };
 use proptest::prelude::*;
 use std::time::Duration;
@@ -24,7 +27,22 @@ fn template(code: &str, start_h: u32, hours: u32, on_call: bool) -> ShiftTemplat
 /// Random instances: 1–2 queues, 3–8 agents, 1–2 weeks at hourly intervals, a shift that runs
 /// past midnight, leave, unavailable periods and a locked cell or two.
 fn instances() -> impl Strategy<Value = Instance> {
-    (1usize..=2, 3usize..=8, 1u32..=2, any::<u64>()).prop_map(|(queues, n, weeks, seed)| {
+    instances_of(3..=8, 1..=2, 3)
+}
+
+/// Like [`instances`], with 75–90 agents over two weeks (over 1,000 agent-days) and up to
+/// 59 agents wanted an hour, more than they can cover.
+fn large_instances() -> impl Strategy<Value = Instance> {
+    instances_of(75..=90, 2..=2, 60)
+}
+
+/// `peak` bounds the agents wanted in a queue in an hour (exclusive).
+fn instances_of(
+    agents: std::ops::RangeInclusive<usize>,
+    weeks: std::ops::RangeInclusive<u32>,
+    peak: u64,
+) -> impl Strategy<Value = Instance> {
+    (1usize..=2, agents, weeks, any::<u64>()).prop_map(move |(queues, n, weeks, seed)| {
         let mut next = seed | 1;
         let mut rnd = move |m: u64| {
             next ^= next << 13;
@@ -73,7 +91,7 @@ fn instances() -> impl Strategy<Value = Instance> {
         let demand = (0..queues)
             .map(|_| {
                 (0..days as usize * IPD)
-                    .map(|s| if s % IPD >= 8 { rnd(3) as u32 } else { 0 })
+                    .map(|s| if s % IPD >= 8 { rnd(peak) as u32 } else { 0 })
                     .collect()
             })
             .collect();
@@ -160,6 +178,47 @@ fn opts(seed: u64) -> SolveOptions {
     }
 }
 
+/// Every property a solved roster must have: the hard rules, a score that matches the roster,
+/// coverage at least the greedy roster's and a bound below it.
+fn check_solved(inst: &Instance, sol: &Solution) -> Result<(), TestCaseError> {
+    prop_assert_eq!(violations(inst, &sol.roster), vec![]);
+    prop_assert_eq!(evaluate(inst, &sol.roster), sol.score);
+    // Nobody double-booked: each shift ends before the agent's next one starts.
+    for (a, row) in sol.roster.shifts.iter().enumerate() {
+        let mut last_end = 0;
+        for (d, cell) in row.iter().enumerate() {
+            let Some(c) = cell else { continue };
+            let t = &inst.templates[c.template];
+            let start = d as u32 * 1440 + t.start_minute;
+            prop_assert!(start >= last_end, "agent {} overlaps on day {}", a, d);
+            let agent = &inst.agents[a];
+            prop_assert!(start >= last_end + agent.min_rest_minutes || last_end == 0);
+            prop_assert!(!agent.leave_days.contains(&(d as u32)));
+            let end = start + t.length_minutes;
+            for u in &agent.unavailable {
+                let (us, ue) = (u.day * 1440 + u.start_minute, u.day * 1440 + u.end_minute);
+                prop_assert!(end <= us || ue <= start, "agent {} unavailable", a);
+            }
+            last_end = end;
+        }
+        for f in &inst.agents[a].fixed {
+            let kept = row[f.day as usize].map(|c| c.template) == f.template;
+            prop_assert!(kept, "locked cell of agent {} day {} changed", a, f.day);
+        }
+    }
+    let baseline = evaluate(inst, &greedy(inst));
+    prop_assert!(
+        sol.score.uncovered <= baseline.uncovered,
+        "solver {:?} greedy {:?}",
+        sol.score,
+        baseline
+    );
+    prop_assert!(sol.lower_bound_uncovered <= sol.score.uncovered);
+    let uncoverable: u64 = sol.uncoverable.iter().map(|g| g.missing as u64).sum();
+    prop_assert!(uncoverable <= sol.lower_bound_uncovered);
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 
@@ -167,37 +226,7 @@ proptest! {
     fn solved_rosters_keep_every_rule_and_beat_the_greedy(inst in instances(), seed in 0u64..4) {
         prop_assume!(inst.validate().is_ok());
         let sol = solve_with_budget(&inst, &opts(seed), 60_000).unwrap();
-        prop_assert_eq!(violations(&inst, &sol.roster), vec![]);
-        prop_assert_eq!(evaluate(&inst, &sol.roster), sol.score);
-        // Nobody double-booked: each shift ends before the agent's next one starts.
-        for (a, row) in sol.roster.shifts.iter().enumerate() {
-            let mut last_end = 0;
-            for (d, cell) in row.iter().enumerate() {
-                let Some(c) = cell else { continue };
-                let t = &inst.templates[c.template];
-                let start = d as u32 * 1440 + t.start_minute;
-                prop_assert!(start >= last_end, "agent {} overlaps on day {}", a, d);
-                let agent = &inst.agents[a];
-                prop_assert!(start >= last_end + agent.min_rest_minutes || last_end == 0);
-                prop_assert!(!agent.leave_days.contains(&(d as u32)));
-                let end = start + t.length_minutes;
-                for u in &agent.unavailable {
-                    let (us, ue) = (u.day * 1440 + u.start_minute, u.day * 1440 + u.end_minute);
-                    prop_assert!(end <= us || ue <= start, "agent {} unavailable", a);
-                }
-                last_end = end;
-            }
-            for f in &inst.agents[a].fixed {
-                let kept = row[f.day as usize].map(|c| c.template) == f.template;
-                prop_assert!(kept, "locked cell of agent {} day {} changed", a, f.day);
-            }
-        }
-        let baseline = evaluate(&inst, &greedy(&inst));
-        prop_assert!(sol.score.uncovered <= baseline.uncovered,
-            "solver {:?} greedy {:?}", sol.score, baseline);
-        prop_assert!(sol.lower_bound_uncovered <= sol.score.uncovered);
-        let uncoverable: u64 = sol.uncoverable.iter().map(|g| g.missing as u64).sum();
-        prop_assert!(uncoverable <= sol.lower_bound_uncovered);
+        check_solved(&inst, &sol)?;
     }
 
     #[test]
@@ -207,5 +236,21 @@ proptest! {
         let second = solve_with_budget(&inst, &opts(seed), 20_000).unwrap();
         prop_assert_eq!(first.roster, second.roster);
         prop_assert_eq!(first.iterations, second.iterations);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4))]
+
+    #[test]
+    fn large_short_rosters_keep_every_rule_through_both_stages(
+        inst in large_instances(),
+        seed in 0u64..4,
+    ) {
+        prop_assume!(inst.validate().is_ok());
+        let sol = solve_with_budget(&inst, &opts(seed), 60_000).unwrap();
+        check_solved(&inst, &sol)?;
+        let again = solve_with_budget(&inst, &opts(seed), 60_000).unwrap();
+        prop_assert_eq!(sol.roster, again.roster);
     }
 }
