@@ -36,9 +36,9 @@ const STALL: u64 = 1 << 20;
 /// Share of the time (and of a move budget) spent in the first stage, where only uncovered
 /// demand counts. Measured on B-large at a budget of 20 M moves (seeds 1 and 2), before the
 /// first stage also cleared days of a working run (`moves.rs`): a share of 0.5 left 110 / 100
-/// uncovered, 0.85 105 / 97, 0.95 105 / 96, against 107 / 115 with no first stage; with that
-/// move 0.7 and 0.85 both reach 90 / 93. The second stage then trims excess (about 3 % more
-/// is left than without a first stage).
+/// uncovered and 0.85 106 / 99 with kicks, 0.85 105 / 97 and 0.95 105 / 96 without, against
+/// 107 / 115 with no first stage; with that move 0.7 reaches 90 / 94 and 0.85 90 / 93. The
+/// second stage then trims excess (about 4 % more is left than without a first stage).
 const COVER_SHARE: f64 = 0.85;
 
 /// Why and when the search stops.
