@@ -13,7 +13,7 @@
 
 use super::model::Assignment;
 use super::search::Search;
-use super::state::{Cost, COVER_ONLY};
+use super::state::Cost;
 use rand::Rng;
 
 impl<R: Rng> Search<'_, '_, R> {
@@ -274,7 +274,7 @@ impl<R: Rng> Search<'_, '_, R> {
         // excess on more B-small seeds. Giving the cleared day its best remaining shift as
         // well was tried: it helps B-large as much but adds excess on B-small (BENCHMARKS.md,
         // workforce management).
-        let run = if self.weight == COVER_ONLY && self.rng.gen_ratio(1, 3) {
+        let run = if self.in_first_stage() && self.rng.gen_ratio(1, 3) {
             self.day_of_run(a, d)
         } else {
             None
@@ -325,7 +325,7 @@ impl<R: Rng> Search<'_, '_, R> {
     /// same template; at the first otherwise (on B-small, random starts there left 2 more
     /// excess on more seeds).
     fn tie_start(&mut self, n: usize) -> usize {
-        if self.weight == COVER_ONLY && n > 1 {
+        if self.in_first_stage() && n > 1 {
             self.rng.gen_range(0..n)
         } else {
             0

@@ -238,6 +238,11 @@ impl<R: Rng> Search<'_, '_, R> {
         }
     }
 
+    /// Whether the search is in its first stage, where only uncovered demand counts.
+    pub(super) fn in_first_stage(&self) -> bool {
+        self.weight == COVER_ONLY
+    }
+
     /// Sets a cell after checking every rule; records the old value.
     pub(super) fn try_set(&mut self, agent: usize, day: usize, new: Option<Assignment>) -> bool {
         let p = self.state.p;
