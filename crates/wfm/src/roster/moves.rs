@@ -296,12 +296,38 @@ impl<R: Rng> Search<'_, '_, R> {
         }
         if let Some(best) = self.best_covering(a, d, i, q) {
             if self.try_set(a, d, Some(best)) {
+                if self.in_first_stage() {
+                    self.refill(a, e);
+                }
                 return true;
             }
         }
         self.revert();
         self.undo.clear();
         false
+    }
+
+    /// Gives agent `a` their best shift on day `e` (now off), if any the rules allow helps.
+    fn refill(&mut self, a: usize, e: usize) {
+        let p = self.state.p;
+        let base = self.state.cost_weighted(self.weight);
+        let mut best = (base, None);
+        let n = p.options[a][e].len();
+        let from = self.tie_start(n);
+        for k in 0..n {
+            let o = p.options[a][e][(from + k) % n];
+            if self.state.allows(a, e, Some(o)) {
+                self.state.set(a, e, Some(o));
+                let c = self.state.cost_weighted(self.weight);
+                self.state.set(a, e, None);
+                if c < best.0 {
+                    best = (c, Some(o));
+                }
+            }
+        }
+        if best.1.is_some() {
+            self.try_set(a, e, best.1);
+        }
     }
 
     /// A random day of the run of working days that a shift on day `d` (now off) would join;
