@@ -8,7 +8,8 @@
 //! - cover a short slot: give an agent the best shift covering it, first clearing one of
 //!   their other days — a neighbouring one (rest), one of the same week (weekly hours,
 //!   consecutive days) or, in the first stage, one of the run of working days around it —
-//!   when the rules would otherwise refuse it;
+//!   when the rules would otherwise refuse it (in the first stage the cleared day then gets
+//!   the agent's best remaining shift);
 //! - follow the rotation: copy a week from the next agent one cycle earlier.
 
 use super::model::Assignment;
@@ -132,7 +133,6 @@ impl<R: Rng> Search<'_, '_, R> {
 
     /// Clears the picked agents' cells on day `d`, then gives each in turn its best shift.
     fn recreate(&mut self, d: usize) -> bool {
-        let p = self.state.p;
         if self.picked.is_empty() {
             return false;
         }
@@ -141,27 +141,33 @@ impl<R: Rng> Search<'_, '_, R> {
             self.try_set(a, d, None);
         }
         for i in 0..self.picked.len() {
-            let a = self.picked[i];
-            let mut best = (self.state.cost_weighted(self.weight), None);
-            let options = &p.options[a][d];
-            let n = options.len();
-            let from = self.tie_start(n);
-            for k in 0..n {
-                let o = options[(from + k) % n];
-                if self.state.allows(a, d, Some(o)) {
-                    self.state.set(a, d, Some(o));
-                    let c = self.state.cost_weighted(self.weight);
-                    if c < best.0 {
-                        best = (c, Some(o));
-                    }
-                    self.state.set(a, d, None);
-                }
-            }
-            if best.1.is_some() {
-                self.try_set(a, d, best.1);
-            }
+            self.fill_best(self.picked[i], d);
         }
         true
+    }
+
+    /// Gives agent `a`, off on day `d`, the shift that lowers the cost most under the current
+    /// weights, if any does.
+    fn fill_best(&mut self, a: usize, d: usize) {
+        let p = self.state.p;
+        let mut best = (self.state.cost_weighted(self.weight), None);
+        let options = &p.options[a][d];
+        let n = options.len();
+        let from = self.tie_start(n);
+        for k in 0..n {
+            let o = options[(from + k) % n];
+            if self.state.allows(a, d, Some(o)) {
+                self.state.set(a, d, Some(o));
+                let c = self.state.cost_weighted(self.weight);
+                if c < best.0 {
+                    best = (c, Some(o));
+                }
+                self.state.set(a, d, None);
+            }
+        }
+        if best.1.is_some() {
+            self.try_set(a, d, best.1);
+        }
     }
 
     /// Copies into one agent's week what the next agent worked one cycle earlier, so that the
@@ -271,9 +277,11 @@ impl<R: Rng> Search<'_, '_, R> {
         // around `d` instead (consecutive days; the run may reach into the week before or
         // after): on B-large that took the first stage from 105 / 97 to 90 / 93 uncovered
         // (seeds 1, 2), while under the whole score it changed nothing there and left 2 more
-        // excess on more B-small seeds. Giving the cleared day its best remaining shift as
-        // well was tried: it helps B-large as much but adds excess on B-small (BENCHMARKS.md,
-        // workforce management).
+        // excess on more B-small seeds. In the first stage the cleared day then gets the
+        // agent's best remaining shift if one covers more: the freed day is often worth a
+        // shorter or later shift (B-large at 20 M moves, seeds 1–4: 90, 89, 95, 93 → 83, 89,
+        // 89, 88). Under the whole score it added excess on B-small (BENCHMARKS.md, workforce
+        // management).
         let run = if self.in_first_stage() && self.rng.gen_ratio(1, 3) {
             self.day_of_run(a, d)
         } else {
@@ -297,7 +305,7 @@ impl<R: Rng> Search<'_, '_, R> {
         if let Some(best) = self.best_covering(a, d, i, q) {
             if self.try_set(a, d, Some(best)) {
                 if self.in_first_stage() {
-                    self.refill(a, e);
+                    self.fill_best(a, e);
                 }
                 return true;
             }
@@ -305,29 +313,6 @@ impl<R: Rng> Search<'_, '_, R> {
         self.revert();
         self.undo.clear();
         false
-    }
-
-    /// Gives agent `a` their best shift on day `e` (now off), if any the rules allow helps.
-    fn refill(&mut self, a: usize, e: usize) {
-        let p = self.state.p;
-        let base = self.state.cost_weighted(self.weight);
-        let mut best = (base, None);
-        let n = p.options[a][e].len();
-        let from = self.tie_start(n);
-        for k in 0..n {
-            let o = p.options[a][e][(from + k) % n];
-            if self.state.allows(a, e, Some(o)) {
-                self.state.set(a, e, Some(o));
-                let c = self.state.cost_weighted(self.weight);
-                self.state.set(a, e, None);
-                if c < best.0 {
-                    best = (c, Some(o));
-                }
-            }
-        }
-        if best.1.is_some() {
-            self.try_set(a, e, best.1);
-        }
     }
 
     /// A random day of the run of working days that a shift on day `d` (now off) would join;
