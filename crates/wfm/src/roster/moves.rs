@@ -150,10 +150,25 @@ impl<R: Rng> Search<'_, '_, R> {
     /// weights, if any does.
     fn fill_best(&mut self, a: usize, d: usize) {
         let p = self.state.p;
-        let mut best = (self.state.cost_weighted(self.weight), None);
         let options = &p.options[a][d];
         let n = options.len();
         let from = self.tie_start(n);
+        if self.in_first_stage() {
+            // Only uncovered demand counts: the same choice, read without setting each shift.
+            let mut best = (0, None);
+            for k in 0..n {
+                let o = options[(from + k) % n];
+                let gain = self.state.gain(d, o);
+                if gain > best.0 && self.state.allows(a, d, Some(o)) {
+                    best = (gain, Some(o));
+                }
+            }
+            if best.1.is_some() {
+                self.try_set(a, d, best.1);
+            }
+            return;
+        }
+        let mut best = (self.state.cost_weighted(self.weight), None);
         for k in 0..n {
             let o = options[(from + k) % n];
             if self.state.allows(a, d, Some(o)) {
@@ -348,9 +363,31 @@ impl<R: Rng> Search<'_, '_, R> {
     fn best_covering(&mut self, a: usize, d: usize, i: usize, q: usize) -> Option<Assignment> {
         let p = self.state.p;
         let old = self.state.cells[a][d];
-        let mut best: Option<(Cost, Assignment)> = None;
         let n = self.covering[i].len();
         let from = self.tie_start(n);
+        if self.in_first_stage() {
+            // Only uncovered demand counts: with the old shift taken off once, each candidate's
+            // cost is read without setting it (the same choice as below, for less work). With
+            // the cell empty, `allows` answers as it would with the old shift there.
+            self.state.set(a, d, None);
+            let mut best: Option<(i64, Assignment)> = None;
+            for k in 0..n {
+                let o = Assignment {
+                    template: self.covering[i][(from + k) % n],
+                    queue: q,
+                };
+                if Some(o) == old || !p.permits(a, d, o) {
+                    continue;
+                }
+                let gain = self.state.gain(d, o);
+                if best.is_none_or(|(bg, _)| gain > bg) && self.state.allows(a, d, Some(o)) {
+                    best = Some((gain, o));
+                }
+            }
+            self.state.set(a, d, old);
+            return best.map(|(_, o)| o);
+        }
+        let mut best: Option<(Cost, Assignment)> = None;
         for k in 0..n {
             let o = Assignment {
                 template: self.covering[i][(from + k) % n],
