@@ -337,3 +337,57 @@ impl<'a> State<'a> {
         m
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::roster::handbook;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// `gain` is what setting the shift would take off uncovered demand, on rosters of every
+    /// density (the first stage chooses shifts by it without setting them).
+    #[test]
+    fn gain_is_the_fall_in_uncovered_demand() {
+        let mut inst = handbook(3);
+        // Two agents required from 18:00, so that coverage of 1 still leaves a shortage.
+        for (s, need) in inst.demand[0].iter_mut().enumerate() {
+            if s % 48 >= 36 && *need > 0 {
+                *need = 2;
+            }
+        }
+        let p = Prepared::new(&inst);
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let mut checked = 0;
+        for density in [0.2, 0.5, 0.8] {
+            let mut state = State::new(&inst, &p);
+            for a in 0..inst.agents.len() {
+                for d in 0..p.days {
+                    if rng.gen_bool(density) {
+                        let options = &p.options[a][d];
+                        state.set(a, d, Some(options[rng.gen_range(0..options.len())]));
+                    }
+                }
+            }
+            for a in 0..inst.agents.len() {
+                for d in 0..p.days {
+                    if state.cells[a][d].is_some() {
+                        continue;
+                    }
+                    for &o in &p.options[a][d] {
+                        let before = state.uncovered;
+                        state.set(a, d, Some(o));
+                        let fall = before - state.uncovered;
+                        state.set(a, d, None);
+                        assert_eq!(state.gain(d, o), fall, "agent {a}, day {d}, {o:?}");
+                        checked += (fall > 0) as usize;
+                    }
+                }
+            }
+        }
+        assert!(
+            checked > 50,
+            "only {checked} shifts with a gain were checked"
+        );
+    }
+}
