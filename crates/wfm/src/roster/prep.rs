@@ -141,12 +141,20 @@ impl Prepared {
 
     /// The slots a shift on `day` covers, clipped to the horizon.
     pub fn slots_of(&self, day: usize, template: usize) -> impl Iterator<Item = usize> + '_ {
-        let t = &self.tpl[template];
-        let base = day * self.ipd + t.first;
-        let slots = self.slots;
-        t.offsets
+        let (base, end) = self.span(day, template);
+        self.tpl[template]
+            .offsets
             .iter()
             .map(move |&k| base + k)
-            .take_while(move |&s| s < slots)
+            .take_while(move |&s| s < end)
+    }
+
+    /// A shift on `day` covers `base + offset` for the template's offsets below `end`
+    /// (`end` clipped to the horizon: a shift may run past the last day's end).
+    pub fn span(&self, day: usize, template: usize) -> (usize, usize) {
+        let t = &self.tpl[template];
+        let base = day * self.ipd + t.first;
+        let end = self.slots.min(base + t.offsets.last().map_or(0, |k| k + 1));
+        (base, end)
     }
 }

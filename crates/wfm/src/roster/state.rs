@@ -2,7 +2,7 @@
 //! that a move costs the length of the shifts it touches rather than a full evaluation.
 
 use super::model::{Assignment, Instance, Roster};
-use super::prep::{Prepared, Tpl};
+use super::prep::Prepared;
 use super::rules::DAY;
 use super::score::{Score, ROTATION_WEIGHT, SPREAD_WEIGHT};
 
@@ -252,10 +252,11 @@ impl<'a> State<'a> {
     /// Uncovered demand a shift would cover if added on `day` (read only; the cost of adding
     /// it when only uncovered demand counts).
     pub fn gain(&self, day: usize, c: Assignment) -> i64 {
-        let (t, base, end) = self.span(day, c.template);
+        let (base, end) = self.p.span(day, c.template);
         if base >= end {
             return 0;
         }
+        let t = &self.p.tpl[c.template];
         let line = &self.cov[c.queue][base..end];
         let need = &self.inst.demand[c.queue][base..end];
         t.offsets
@@ -265,21 +266,12 @@ impl<'a> State<'a> {
             .sum()
     }
 
-    /// A template's covered slots on `day` lie at `base + offsets` below `end` (a shift may
-    /// run past the last day's end).
-    fn span(&self, day: usize, template: usize) -> (&'a Tpl, usize, usize) {
-        let p = self.p;
-        let t = &p.tpl[template];
-        let base = day * p.ipd + t.first;
-        let end = p.slots.min(base + t.offsets.last().map_or(0, |k| k + 1));
-        (t, base, end)
-    }
-
     fn apply(&mut self, agent: usize, day: usize, c: Assignment, add: bool) {
         let p = self.p;
         // The hottest loop of the search: counted without branches, over slices of the
         // shift's span.
-        let (t, base, end) = self.span(day, c.template);
+        let t = &p.tpl[c.template];
+        let (base, end) = p.span(day, c.template);
         if base < end {
             let line = &mut self.cov[c.queue][base..end];
             let need = &self.inst.demand[c.queue][base..end];
