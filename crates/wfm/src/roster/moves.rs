@@ -149,6 +149,10 @@ impl<R: Rng> Search<'_, '_, R> {
     /// Gives agent `a`, off on day `d`, the shift that lowers the cost most under the current
     /// weights, if any does.
     fn fill_best(&mut self, a: usize, d: usize) {
+        debug_assert!(
+            self.state.cells[a][d].is_none(),
+            "fill_best on a worked day"
+        );
         let p = self.state.p;
         let options = &p.options[a][d];
         let n = options.len();
