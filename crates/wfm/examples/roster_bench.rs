@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! roster_bench gen small|large|large-short|handbook FILE.json
-//! roster_bench solve FILE.json [--seconds S] [--iterations N] [--seed N] [--out ROSTER.json]
+//! roster_bench solve FILE.json [--seconds S] [--iterations N] [--seed N] [--threads N]
+//!                   [--out ROSTER.json]
 //! roster_bench score FILE.json ROSTER.json
 //! roster_bench diagnose FILE.json ROSTER.json
 //! ```
@@ -48,6 +49,7 @@ fn main() -> Result<()> {
             let opts = SolveOptions {
                 seed: flag("--seed").unwrap_or("1").parse()?,
                 time_limit: Duration::from_secs_f64(flag("--seconds").unwrap_or("5").parse()?),
+                threads: flag("--threads").unwrap_or("1").parse()?,
             };
             // A move budget makes runs comparable whatever else loads the machine (a time
             // limit far above it leaves the budget to decide).

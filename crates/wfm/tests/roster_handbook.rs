@@ -12,6 +12,7 @@ fn solved() -> (kefu_wfm::roster::Instance, kefu_wfm::roster::Solution) {
     let opts = SolveOptions {
         seed: 7,
         time_limit: Duration::from_secs(60),
+        threads: 1,
     };
     let sol = solve_with_budget(&inst, &opts, 3_000_000).expect("the handbook case is valid");
     (inst, sol)
@@ -99,6 +100,7 @@ fn a_longer_horizon_repeats_the_three_week_cycle_moved_round_the_team() {
     let opts = SolveOptions {
         seed: 3,
         time_limit: Duration::from_secs(60),
+        threads: 1,
     };
     let sol = solve_with_budget(&inst, &opts, 3_000_000).expect("valid");
     assert!(violations(&inst, &sol.roster).is_empty());

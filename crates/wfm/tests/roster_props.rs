@@ -1,9 +1,9 @@
 //! Property tests of the solver on random instances: every roster it returns keeps the hard
 //! rules (no agent double-booked, rest, leave and unavailability respected, locked cells kept),
-//! covers at least as much as a plain greedy roster, and is the same for the same seed. Small
-//! instances are searched under the whole score from the start; large ones (over 1,000
-//! agent-days, short of people) go through the search's first stage, where only uncovered
-//! demand counts, too.
+//! covers at least as much as a plain greedy roster, is the same for the same seed, and is no
+//! worse with more threads. Small instances are searched under the whole score from the start;
+//! large ones (over 1,000 agent-days, short of people) go through the search's first stage,
+//! where only uncovered demand counts, too.
 
 use kefu_wfm::roster::{
     evaluate, solve_with_budget, violations, Agent, Assignment, Fairness, FixedShift, Instance,
@@ -172,9 +172,14 @@ fn greedy(inst: &Instance) -> Roster {
 }
 
 fn opts(seed: u64) -> SolveOptions {
+    threaded(seed, 1)
+}
+
+fn threaded(seed: u64, threads: usize) -> SolveOptions {
     SolveOptions {
         seed,
         time_limit: Duration::from_secs(30),
+        threads,
     }
 }
 
@@ -236,6 +241,23 @@ proptest! {
         let second = solve_with_budget(&inst, &opts(seed), 20_000).unwrap();
         prop_assert_eq!(first.roster, second.roster);
         prop_assert_eq!(first.iterations, second.iterations);
+    }
+
+    #[test]
+    fn more_threads_never_give_a_worse_roster(inst in instances(), seed in any::<u64>()) {
+        prop_assume!(inst.validate().is_ok());
+        let one = solve_with_budget(&inst, &threaded(seed, 1), 20_000).unwrap();
+        let three = solve_with_budget(&inst, &threaded(seed, 3), 20_000).unwrap();
+        check_solved(&inst, &three)?;
+        prop_assert!(
+            three.score <= one.score,
+            "3 threads {:?}, 1 thread {:?}",
+            three.score,
+            one.score
+        );
+        let again = solve_with_budget(&inst, &threaded(seed, 3), 20_000).unwrap();
+        prop_assert_eq!(three.roster, again.roster);
+        prop_assert_eq!(three.iterations, again.iterations);
     }
 }
 

@@ -206,6 +206,7 @@ fn locked_shifts_are_kept() {
     let opts = SolveOptions {
         seed: 11,
         time_limit: Duration::from_secs(60),
+        threads: 1,
     };
     let sol = solve_with_budget(&inst, &opts, 500_000).unwrap();
     assert!(violations(&inst, &sol.roster).is_empty());

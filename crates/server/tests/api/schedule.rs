@@ -186,6 +186,11 @@ pub async fn roster_swaps_leave_and_duty(backend: TestBackend) {
         .all(|g| g["time"].as_str().unwrap() >= "22:00"));
     assert_eq!(roster["score"]["uncovered"], 84);
     assert_eq!(roster["report"]["lower_bound_uncovered"], 84);
+    assert!(
+        roster["report"]["threads"].as_u64().unwrap() >= 1,
+        "the report says how many searches ran: {}",
+        roster["report"]
+    );
     // agent4 never got the on-call shift; shifts are spread over the four.
     for g in roster["grid"].as_array().unwrap() {
         let codes: Vec<&str> = g["cells"]

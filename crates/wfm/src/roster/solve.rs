@@ -15,13 +15,17 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use std::time::{Duration, Instant};
 
-/// How long to search and which random stream to follow.
+/// How long to search, which random streams to follow, and on how many threads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SolveOptions {
-    /// The same seed and the same number of iterations give the same roster.
+    /// The same seed, number of threads and number of iterations give the same roster.
     pub seed: u64,
     /// The solver is anytime: it returns the best roster found when the time is up.
     pub time_limit: Duration,
+    /// Searches run side by side, each from its own start and random stream, and the best
+    /// roster wins (ties to the lower thread). Thread 0 follows the one-thread search, so more
+    /// threads never give a worse roster for the same budget. Zero counts as one.
+    pub threads: usize,
 }
 
 impl Default for SolveOptions {
@@ -29,6 +33,7 @@ impl Default for SolveOptions {
         SolveOptions {
             seed: 0,
             time_limit: Duration::from_secs(5),
+            threads: 1,
         }
     }
 }
@@ -43,21 +48,23 @@ pub struct Solution {
     pub lower_bound_uncovered: u64,
     /// Demand no feasible shift can cover, to be shown to the user as such.
     pub uncoverable: Vec<Gap>,
+    /// Moves tried, by all threads together.
     pub iterations: u64,
     pub elapsed: Duration,
     /// The score cannot be improved: uncovered demand at the bound, no excess, no unfairness.
     pub proven_optimal: bool,
 }
 
-/// Solves under the time limit. The search follows one random stream from the seed; where it
-/// stops depends on the machine's speed, so for a bit-for-bit repeatable roster use
+/// Solves under the time limit. Each thread's search follows one random stream from the seed;
+/// where it stops depends on the machine's speed, so for a bit-for-bit repeatable roster use
 /// [`solve_with_budget`].
 pub fn solve(inst: &Instance, opts: &SolveOptions) -> Result<Solution, InstanceError> {
     solve_with_budget(inst, opts, u64::MAX)
 }
 
-/// Like [`solve`], but also stops after `max_iterations` moves: with a time limit that is not
-/// reached, the result depends only on the instance, the seed and the budget.
+/// Like [`solve`], but also stops each thread after `max_iterations` moves: with a time limit
+/// that is not reached, the result depends only on the instance, the seed, the number of
+/// threads and the budget.
 pub fn solve_with_budget(
     inst: &Instance,
     opts: &SolveOptions,
@@ -67,14 +74,8 @@ pub fn solve_with_budget(
     inst.validate()?;
     let prepared = Prepared::new(inst);
     let mut bound = lower_bound(inst, &prepared);
-    let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
-    let mut state = State::new(inst, &prepared);
-    construct(&mut state, &mut rng);
-    let mut plain = State::new(inst, &prepared);
-    construct_plain(&mut plain);
-    if plain.cost() < state.cost() {
-        state = plain;
-    }
+    let mut rng = stream(opts.seed, 0);
+    let mut state = start(inst, &prepared, &mut rng);
     if (state.uncovered as u64) > bound.uncovered {
         // A tenth of the time at most goes to tightening the bound on the days the constructed
         // roster leaves short.
@@ -90,8 +91,33 @@ pub fn solve_with_budget(
         max_iterations,
         lower_bound: bound.uncovered,
     };
-    let outcome = improve(&mut state, rng, &limits);
-    let score = super::score::evaluate(inst, &outcome.best);
+    let outcomes = std::thread::scope(|scope| {
+        let (prepared, limits) = (&prepared, &limits);
+        let others: Vec<_> = (1..opts.threads.max(1) as u64)
+            .map(|k| {
+                scope.spawn(move || {
+                    let mut rng = stream(opts.seed, k);
+                    let mut state = start(inst, prepared, &mut rng);
+                    improve(&mut state, rng, limits)
+                })
+            })
+            .collect();
+        let mut outcomes = vec![improve(&mut state, rng, limits)];
+        for other in others {
+            outcomes.push(
+                other
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            );
+        }
+        outcomes
+    });
+    let iterations = outcomes.iter().map(|o| o.iterations).sum();
+    let (score, outcome) = outcomes
+        .into_iter()
+        .map(|o| (super::score::evaluate(inst, &o.best), o))
+        .min_by_key(|(score, _)| *score)
+        .expect("at least one search ran");
     Ok(Solution {
         proven_optimal: score.uncovered <= bound.uncovered
             && score.excess == 0
@@ -100,9 +126,29 @@ pub fn solve_with_budget(
         score,
         lower_bound_uncovered: bound.uncovered,
         uncoverable: bound.uncoverable,
-        iterations: outcome.iterations,
+        iterations,
         elapsed: started.elapsed(),
     })
+}
+
+/// Thread `k`'s random stream: the seed's stream `k` (`k = 0` is the one-thread search's).
+fn stream(seed: u64, k: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(k);
+    rng
+}
+
+/// The search's start: the randomised construction, or the plain day-by-day greedy where that
+/// is better.
+fn start<'a>(inst: &'a Instance, p: &'a Prepared, rng: &mut ChaCha8Rng) -> State<'a> {
+    let mut state = State::new(inst, p);
+    construct(&mut state, rng);
+    let mut plain = State::new(inst, p);
+    construct_plain(&mut plain);
+    if plain.cost() < state.cost() {
+        state = plain;
+    }
+    state
 }
 
 /// Days on which the roster leaves some demand uncovered, most uncovered first: only there

@@ -34,6 +34,9 @@ pub struct GeneratePayload {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct SolverReport {
     pub seed: u64,
+    /// Searches run side by side (rosters generated before there were several: one).
+    #[serde(default = "one")]
+    pub threads: usize,
     /// No roster can leave fewer agent-intervals uncovered than this.
     pub lower_bound_uncovered: u64,
     /// Required agent-intervals no shift template can ever cover (e.g. 22:00–24:00 when
@@ -259,8 +262,8 @@ fn names_of(
 }
 
 /// Generates a draft roster for a period (or regenerates a draft, keeping its locked
-/// shifts) and stores it. The solver runs on a blocking thread for at most the
-/// configured time.
+/// shifts) and stores it. The solver runs on blocking threads (see `solver_threads`) for at
+/// most the configured time.
 pub async fn generate(
     state: &AppState,
     ctx: &Ctx,
@@ -297,6 +300,7 @@ pub async fn generate(
     let opts = SolveOptions {
         seed,
         time_limit: std::time::Duration::from_secs(settings.solver_seconds as u64),
+        threads: solver_threads(),
     };
     let inst = built.instance.clone();
     let solution = tokio::task::spawn_blocking(move || wfm::solve(&inst, &opts))
@@ -306,6 +310,7 @@ pub async fn generate(
     let per_day = built.instance.intervals_per_day();
     let report = SolverReport {
         seed,
+        threads: opts.threads,
         lower_bound_uncovered: solution.lower_bound_uncovered,
         uncoverable: solution
             .uncoverable
@@ -608,4 +613,14 @@ pub async fn delete(state: &AppState, ctx: &Ctx, id: &str) -> Result<(), AppErro
 /// Today's date in the center, for pages that start at today.
 pub fn today(state: &AppState) -> NaiveDate {
     center_date(state.clock().now())
+}
+
+fn one() -> usize {
+    1
+}
+
+/// Threads for one roster solve: half the machine's cores, at least one, so that the searches
+/// side by side find a better roster in the same time while requests are still served.
+fn solver_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
 }
