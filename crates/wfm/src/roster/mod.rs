@@ -2,13 +2,15 @@
 //! and stores the [`Roster`]); `rules` and `score` check and score any roster, hand-edited or
 //! solved; the rest is the optimizer: `prep` (static tables), `bound`, `lagrange` and
 //! `simplex` (lower bounds, demand no shift can cover), `construct` (greedy start), `state`
-//! (incremental score) and `search` (late-acceptance local search).
+//! (incremental score), `search` (late-acceptance local search) and `exchange` (searches side
+//! by side sharing their best).
 
 mod bound;
 #[cfg(test)]
 mod bound_props;
 mod construct;
 mod error;
+mod exchange;
 mod handbook;
 mod lagrange;
 mod model;

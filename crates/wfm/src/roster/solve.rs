@@ -4,6 +4,7 @@
 use super::bound::{lower_bound, Gap};
 use super::construct::{construct, construct_plain};
 use super::error::InstanceError;
+use super::exchange::{Exchange, Seat};
 use super::lagrange::lagrangian_bound;
 use super::model::{Instance, Roster};
 use super::prep::Prepared;
@@ -22,9 +23,10 @@ pub struct SolveOptions {
     pub seed: u64,
     /// The solver is anytime: it returns the best roster found when the time is up.
     pub time_limit: Duration,
-    /// Searches run side by side, each from its own start and random stream, and the best
-    /// roster wins (ties to the lower thread). Thread 0 follows the one-thread search, so more
-    /// threads never give a worse roster for the same budget. Zero counts as one.
+    /// Searches run side by side, each from its own start and random stream, the others taking
+    /// the best roster found so far at checkpoints, and the best roster wins (ties to the
+    /// lower thread). Thread 0 follows the one-thread search, so more threads never give a
+    /// worse roster for the same budget. Zero counts as one.
     pub threads: usize,
 }
 
@@ -91,18 +93,21 @@ pub fn solve_with_budget(
         max_iterations,
         lower_bound: bound.uncovered,
     };
+    let threads = opts.threads.max(1);
+    let exchange = Exchange::new(threads);
     let outcomes = std::thread::scope(|scope| {
-        let (prepared, limits) = (&prepared, &limits);
-        let others: Vec<_> = (1..opts.threads.max(1) as u64)
+        let (prepared, limits, exchange) = (&prepared, &limits, &exchange);
+        let seat = |me| (threads > 1).then_some(Seat { exchange, me });
+        let others: Vec<_> = (1..threads)
             .map(|k| {
                 scope.spawn(move || {
-                    let mut rng = stream(opts.seed, k);
+                    let mut rng = stream(opts.seed, k as u64);
                     let mut state = start(inst, prepared, &mut rng);
-                    improve(&mut state, rng, limits)
+                    improve(&mut state, rng, limits, seat(k))
                 })
             })
             .collect();
-        let mut outcomes = vec![improve(&mut state, rng, limits)];
+        let mut outcomes = vec![improve(&mut state, rng, limits, seat(0))];
         for other in others {
             outcomes.push(
                 other
