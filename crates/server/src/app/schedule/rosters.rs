@@ -25,7 +25,8 @@ pub struct GeneratePayload {
     pub days: u32,
     #[serde(default)]
     pub name: Option<String>,
-    /// The solver's seed: the same seed and data give the same roster.
+    /// The solver's seed (default 1). Another seed tries another search; the same seed repeats
+    /// it on as many threads, up to where the time limit cuts it.
     #[serde(default)]
     pub seed: Option<u64>,
 }
