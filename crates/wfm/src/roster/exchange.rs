@@ -7,7 +7,7 @@
 
 use super::model::Roster;
 use super::state::Cost;
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 pub(crate) struct Exchange {
     board: Mutex<Board>,
@@ -15,8 +15,9 @@ pub(crate) struct Exchange {
 }
 
 struct Board {
-    /// Per search, its best at each checkpoint so far.
-    posts: Vec<Vec<(Cost, Roster)>>,
+    /// Per search, its best at each checkpoint so far (a best that has not changed since the
+    /// last checkpoint is the same `Arc`, so a long run holds few copies).
+    posts: Vec<Vec<(Cost, Arc<Roster>)>>,
     stopped: Vec<bool>,
 }
 
@@ -37,7 +38,7 @@ impl Exchange {
     }
 
     /// Posts search `me`'s best at its next checkpoint.
-    pub(crate) fn post(&self, me: usize, cost: Cost, best: Roster) {
+    pub(crate) fn post(&self, me: usize, cost: Cost, best: Arc<Roster>) {
         self.board().posts[me].push((cost, best));
         self.posted.notify_all();
     }
@@ -50,7 +51,7 @@ impl Exchange {
 
     /// The best roster the other searches posted at `checkpoint` (the lowest search on ties),
     /// once each has posted it or stopped.
-    pub(crate) fn best_at(&self, me: usize, checkpoint: usize) -> Option<(Cost, Roster)> {
+    pub(crate) fn best_at(&self, me: usize, checkpoint: usize) -> Option<(Cost, Arc<Roster>)> {
         let mut board = self.board();
         loop {
             let ready = (0..board.posts.len())
@@ -86,8 +87,8 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
-    fn roster(days: u32) -> Roster {
-        Roster::empty(1, days)
+    fn roster(days: u32) -> Arc<Roster> {
+        Arc::new(Roster::empty(1, days))
     }
 
     #[test]

@@ -19,6 +19,7 @@ use super::exchange::Seat;
 use super::model::{Assignment, Roster};
 use super::state::{Cost, State, COVER_ONLY, STRICT};
 use rand::Rng;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Late-acceptance history lengths, and whether there is a first stage. Measured on B-small
@@ -140,6 +141,8 @@ impl<R: Rng> Search<'_, '_, R> {
         let mut last_best = 0u64;
         // A multiple of 256, where the checks below run.
         let share_every = (limits.max_iterations / 16 / 256 * 256).clamp(1 << 12, SHARE_EVERY);
+        // The best roster last posted: the best changes only when its cost does.
+        let mut posted: Option<(Cost, Arc<Roster>)> = None;
         let agents = self.state.cells.len();
         while iterations < limits.max_iterations && agents > 0 {
             if iterations.is_multiple_of(256) {
@@ -166,11 +169,12 @@ impl<R: Rng> Search<'_, '_, R> {
                 if let Some(seat) =
                     seat.filter(|_| iterations.is_multiple_of(share_every) && iterations > 0)
                 {
-                    let mine = if at_best {
-                        self.state.roster()
-                    } else {
-                        best.clone()
+                    let mine = match &posted {
+                        Some((cost, roster)) if *cost == best_cost => Arc::clone(roster),
+                        _ if at_best => Arc::new(self.state.roster()),
+                        _ => Arc::new(best.clone()),
                     };
+                    posted = Some((best_cost, Arc::clone(&mine)));
                     seat.exchange.post(seat.me, best_cost, mine);
                     let checkpoint = (iterations / share_every - 1) as usize;
                     let theirs = (seat.me > 0)
@@ -179,8 +183,9 @@ impl<R: Rng> Search<'_, '_, R> {
                     if let Some((cost, roster)) = theirs.filter(|(c, _)| *c < best_cost) {
                         // A helper takes the team's best and searches on from it.
                         self.restore(&roster);
-                        best = roster;
+                        best = Roster::clone(&roster);
                         best_cost = cost;
+                        posted = Some((cost, roster));
                         at_best = true;
                         last_best = iterations;
                         current = self.state.cost_weighted(self.weight);
