@@ -15,8 +15,8 @@ pub(crate) struct Exchange {
 }
 
 struct Board {
-    /// Per search, its best at each checkpoint so far (a best that has not changed since the
-    /// last checkpoint is the same `Arc`, so a long run holds few copies).
+    /// Per search, its best at each checkpoint so far (while the best cost stays the same, the
+    /// same `Arc`, so a long run holds few copies).
     posts: Vec<Vec<(Cost, Arc<Roster>)>>,
     stopped: Vec<bool>,
 }

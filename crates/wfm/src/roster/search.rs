@@ -141,7 +141,8 @@ impl<R: Rng> Search<'_, '_, R> {
         let mut last_best = 0u64;
         // A multiple of 256, where the checks below run.
         let share_every = (limits.max_iterations / 16 / 256 * 256).clamp(1 << 12, SHARE_EVERY);
-        // The best roster last posted: the best changes only when its cost does.
+        // The roster last posted and its cost: while the best cost stays the same it is posted
+        // again (a roster as good as the best, if the search has since moved to another).
         let mut posted: Option<(Cost, Arc<Roster>)> = None;
         let agents = self.state.cells.len();
         while iterations < limits.max_iterations && agents > 0 {
