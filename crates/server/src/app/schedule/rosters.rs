@@ -625,3 +625,18 @@ fn one() -> usize {
 fn solver_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_stored_before_threads_reads_as_one_thread() {
+        // A report that does not read falls back to the default (bound 0) where it is loaded.
+        let stored = r#"{"seed":7,"lower_bound_uncovered":84,"uncoverable":[],
+            "iterations":3000000,"elapsed_ms":900,"proven_optimal":false}"#;
+        let report: SolverReport = serde_json::from_str(stored).expect("an earlier report reads");
+        assert_eq!(report.threads, 1);
+        assert_eq!(report.lower_bound_uncovered, 84);
+    }
+}
